@@ -1,0 +1,68 @@
+"""The `dangjian` command.  With no sub-command it opens the main window.
+
+Each sub-command lives in its own module with a `register(subparsers)` function that adds its parser and sets
+`func` (taking the parsed args, returning an exit code).  Known errors print their Chinese message and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from app import APP_TITLE, __version__
+from app.errors import DangjianError
+
+log = logging.getLogger(__name__)
+
+# Modules that add sub-commands; each has register(subparsers).
+COMMAND_MODULES = [
+    "app.cli.gui",
+]
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：参数错误：{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ChineseArgumentParser(prog="dangjian", description=f"{APP_TITLE}（县直机关党建工作考评）")
+    parser.add_argument("--version", action="version", version=f"dangjian {__version__}")
+    add_data_dir(parser)
+    sub = parser.add_subparsers(title="命令", dest="command", parser_class=ChineseArgumentParser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="数据目录（默认为本用户的应用数据目录）")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "data_dir", None):
+        args.data_dir = None
+    func = getattr(args, "func", None)
+    if func is None:
+        from app.cli.gui import run_gui
+
+        func = run_gui
+    try:
+        return int(func(args) or 0)
+    except DangjianError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已取消", file=sys.stderr)
+        return 130
+
+
+def gui_main() -> int:
+    return main(sys.argv[1:])

@@ -1,0 +1,106 @@
+"""One hierarchy of errors the app knows about.
+
+`DangjianError` and its subclasses are *known* errors: the message is Chinese and meant for the user, the UI shows
+it in a dialog and the CLI prints it and exits non-zero.  Any other exception is a bug and is logged with its
+traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class DangjianError(Exception):
+    """A known error whose message is written for the user (in Chinese)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One problem with one input field (a form field or a spreadsheet cell)."""
+
+    field: str
+    message: str
+    row: int | None = None  # spreadsheet row (1-based, as Excel shows it)
+    column: str | None = None  # spreadsheet column header
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"第{self.row}行")
+        if self.column:
+            where.append(f"“{self.column}”列")
+        prefix = "".join(where)
+        return f"{prefix}：{self.message}" if prefix else self.message
+
+
+class ValidationError(DangjianError):
+    """Input refused; carries every problem found, each tied to its field."""
+
+    def __init__(self, problems: list[FieldProblem] | FieldProblem | str, field: str = "") -> None:
+        if isinstance(problems, str):
+            problems = [FieldProblem(field, problems)]
+        elif isinstance(problems, FieldProblem):
+            problems = [problems]
+        self.problems: list[FieldProblem] = list(problems)
+        super().__init__("；".join(str(p) for p in self.problems[:20]) + ("……" if len(self.problems) > 20 else ""))
+
+    def for_field(self, name: str) -> list[str]:
+        return [p.message for p in self.problems if p.field == name]
+
+
+class NotFoundError(DangjianError):
+    """A record the user referred to does not exist (any more)."""
+
+
+class PeriodLockedError(DangjianError):
+    """The period is locked; its scores cannot change until an administrator reopens it."""
+
+
+class PermissionDenied(DangjianError):
+    """The current user's role does not allow this operation."""
+
+
+class DatabaseError(DangjianError):
+    """The database cannot be used: too new, damaged, on a network share that was refused, …"""
+
+
+class DatabaseTooNewError(DatabaseError):
+    """The database was written by a newer version of the app; it is left untouched."""
+
+
+class IntegrityCheckError(DatabaseError):
+    """`PRAGMA integrity_check` failed."""
+
+
+class BackupError(DangjianError):
+    """A backup or restore could not be made."""
+
+
+class ImportFileError(DangjianError):
+    """A file offered for import cannot be read at all (not Excel, empty, wrong columns)."""
+
+
+class OutputLockedError(DangjianError):
+    """An output file is open in another program (locked on Windows) and cannot be replaced."""
+
+
+@dataclass
+class ImportReport:
+    """The result of validating (and maybe applying) an import."""
+
+    problems: list[FieldProblem] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems

@@ -1,0 +1,23 @@
+"""The data model (SQLAlchemy 2, typed).  Import every model module here so `Base.metadata` is complete."""
+
+from app.models.base import Base, Score, UTCDateTime, utcnow
+from app.models.enums import Gender, MemberStatus, OrgKind, OrgPostKind, TransferKind
+from app.models.register import Member, OrgPost, PartyOrg, Setting, Transfer, Unit
+
+__all__ = [
+    "Base",
+    "Gender",
+    "Member",
+    "MemberStatus",
+    "OrgKind",
+    "OrgPost",
+    "OrgPostKind",
+    "PartyOrg",
+    "Score",
+    "Setting",
+    "Transfer",
+    "TransferKind",
+    "UTCDateTime",
+    "Unit",
+    "utcnow",
+]

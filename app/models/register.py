@@ -1,0 +1,144 @@
+"""The register: units, the party-organisation tree, committee posts, members and their moves."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Name
+from app.models.enums import Gender, MemberStatus, OrgKind, OrgPostKind, TransferKind
+
+
+def label_enum(cls: type) -> Enum:
+    """Store an enum by its Chinese label, as a plain string column (portable, readable in SQL)."""
+    return Enum(
+        cls,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+        name=cls.__name__.lower(),
+        create_constraint=False,
+    )
+
+
+class Unit(Base):
+    """单位: a county department, the assessed entity."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Name, unique=True)
+    short_name: Mapped[str] = mapped_column(String(40), default="")
+    category: Mapped[str] = mapped_column(String(40), default="")  # 党政机关 / 事业单位 / 群团组织 …
+    party_secretary: Mapped[str] = mapped_column(String(40), default="")  # 党组（党委）书记
+    contact_person: Mapped[str] = mapped_column(String(40), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    orgs: Mapped[list[PartyOrg]] = relationship(back_populates="unit")
+
+
+class PartyOrg(Base):
+    """党组织: 机关党委 / 党总支 / 党支部 / 联合支部, a tree per unit."""
+
+    __tablename__ = "party_org"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("party_org.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(Name, unique=True)
+    kind: Mapped[OrgKind] = mapped_column(label_enum(OrgKind))
+    established_on: Mapped[dt.date | None] = mapped_column(Date)
+    term_start: Mapped[dt.date | None] = mapped_column(Date)
+    term_end: Mapped[dt.date | None] = mapped_column(Date)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    unit: Mapped[Unit] = relationship(back_populates="orgs")
+    parent: Mapped[PartyOrg | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[PartyOrg]] = relationship(back_populates="parent")
+    posts: Mapped[list[OrgPost]] = relationship(back_populates="org", order_by="OrgPost.start_on")
+    members: Mapped[list[Member]] = relationship(back_populates="org")
+
+
+class OrgPost(Base):
+    """支部委员会职务: one holding (or vacancy, when `member_id` is NULL) of a post over a span of dates."""
+
+    __tablename__ = "org_post"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("party_org.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[OrgPostKind] = mapped_column(label_enum(OrgPostKind))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="RESTRICT"), index=True)
+    start_on: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    org: Mapped[PartyOrg] = relationship(back_populates="posts")
+    member: Mapped[Member | None] = relationship()
+
+
+class Member(Base):
+    """党员."""
+
+    __tablename__ = "member"
+    __table_args__ = (Index("ix_member_org_active", "org_id", "left_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("party_org.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(40))
+    name_initials: Mapped[str] = mapped_column(String(40), default="", index=True)  # pinyin initials: 张三 → zs
+    gender: Mapped[Gender | None] = mapped_column(label_enum(Gender))
+    ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)  # 身份证号, personal data
+    phone: Mapped[str] = mapped_column(String(20), default="")  # personal data
+    education: Mapped[str] = mapped_column(String(20), default="")
+    position: Mapped[str] = mapped_column(String(60), default="")  # 职务
+    status: Mapped[MemberStatus] = mapped_column(label_enum(MemberStatus))
+    joined_on: Mapped[dt.date | None] = mapped_column(Date)  # 入党日期 (支部大会通过接收为预备党员之日)
+    full_member_on: Mapped[dt.date | None] = mapped_column(Date)  # 转正日期
+    probation_extension_months: Mapped[int] = mapped_column(Integer, default=0)  # 延长预备期 6–12
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)  # 党员领导干部
+    community_registered: Mapped[bool] = mapped_column(Boolean, default=False)  # 在职党员到社区报到
+    community_name: Mapped[str] = mapped_column(String(60), default="")
+    community_registered_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)  # 转出县外 / 去世 …; NULL while in the register
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    org: Mapped[PartyOrg] = relationship(back_populates="members")
+    transfers: Mapped[list[Transfer]] = relationship(back_populates="member", order_by="Transfer.moved_on")
+
+
+class Transfer(Base):
+    """组织关系转接: one move of a member, kept as history."""
+
+    __tablename__ = "transfer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[TransferKind] = mapped_column(label_enum(TransferKind))
+    from_org_id: Mapped[int | None] = mapped_column(ForeignKey("party_org.id", ondelete="SET NULL"))
+    to_org_id: Mapped[int | None] = mapped_column(ForeignKey("party_org.id", ondelete="SET NULL"))
+    external_org: Mapped[str] = mapped_column(String(100), default="")  # 县外党组织名称
+    moved_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    member: Mapped[Member] = relationship(back_populates="transfers")
+
+
+class Setting(Base):
+    """A setting stored with the county's data (declared with type and default in `app.settings`)."""
+
+    __tablename__ = "setting"
+    __table_args__ = (UniqueConstraint("key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    value: Mapped[str] = mapped_column(Text)  # JSON

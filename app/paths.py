@@ -1,0 +1,78 @@
+"""Where the app keeps its files.
+
+Everything is derived from one data directory: platformdirs' per-user data dir, or the `--data-dir` override
+(which tests and the demo use).  Nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+
+from app import APP_NAME
+
+DB_FILENAME = "dangjian.sqlite3"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    data_dir: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / DB_FILENAME
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def attachment_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.data_dir / "output"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def ensure(self) -> AppPaths:
+        for d in (self.data_dir, self.backup_dir, self.attachment_dir, self.log_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def app_paths(data_dir: str | Path | None = None) -> AppPaths:
+    return AppPaths(Path(data_dir).expanduser().resolve() if data_dir else default_data_dir())
+
+
+def _data_package(name: str) -> Path:
+    """A top-level folder of the source tree (`resources/`, `migrations/`) that an installed wheel ships as the
+    package `app.<name>` (see pyproject's package-dir).  Running from a source checkout, `app` is found on the
+    path before any installed copy and has no such subpackage: use the folder beside it."""
+    try:
+        return Path(str(resources.files(f"app.{name}")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / name
+
+
+def resource_path(*parts: str) -> Path:
+    """A file shipped in `resources/`."""
+    return _data_package("resources").joinpath(*parts)
+
+
+def font_path() -> Path:
+    return resource_path("fonts", "wqy-microhei.ttc")
+
+
+def migrations_dir() -> Path:
+    return _data_package("migrations")

@@ -1,0 +1,717 @@
+"""The register: units, party organisations, committee posts, members and transfers.
+
+Every rule of DOMAIN.md that concerns the register is checked here, whatever the caller (form, import, CLI).
+Inputs come in as `*Input` dataclasses; problems come out as one `ValidationError` naming each field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app import settings as S
+from app.errors import FieldProblem, NotFoundError, ValidationError
+from app.models import Gender, Member, MemberStatus, OrgKind, OrgPost, OrgPostKind, PartyOrg, Transfer, TransferKind, Unit
+from app.services.idcard import id_birth_date, id_gender, id_problem, mask_id, mask_phone, normalise_id, phone_problem
+from app.services.idcard import pinyin_initials as initials_of
+
+SessionFactory = Callable[[], Session]
+
+# Kinds that may contain other organisations (a 党支部 is a leaf).
+PARENT_KINDS = {OrgKind.ORGAN_COMMITTEE: {OrgKind.GENERAL_BRANCH, OrgKind.BRANCH, OrgKind.JOINT_BRANCH},
+                OrgKind.GENERAL_BRANCH: {OrgKind.BRANCH, OrgKind.JOINT_BRANCH}}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# inputs
+
+
+@dataclass
+class UnitInput:
+    name: str
+    short_name: str = ""
+    category: str = ""
+    party_secretary: str = ""
+    contact_person: str = ""
+    contact_phone: str = ""
+    sort_order: int = 0
+    note: str = ""
+
+
+@dataclass
+class OrgInput:
+    unit_id: int
+    name: str
+    kind: OrgKind
+    parent_id: int | None = None
+    established_on: dt.date | None = None
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None  # None: term_start + the term length for the kind
+    sort_order: int = 0
+    note: str = ""
+
+
+@dataclass
+class MemberInput:
+    org_id: int
+    name: str
+    status: MemberStatus
+    gender: Gender | None = None
+    ethnicity: str = "汉族"
+    birth_date: dt.date | None = None
+    id_number: str = ""
+    phone: str = ""
+    education: str = ""
+    position: str = ""
+    joined_on: dt.date | None = None
+    full_member_on: dt.date | None = None
+    probation_extension_months: int = 0
+    is_leader: bool = False
+    community_registered: bool = False
+    community_name: str = ""
+    community_registered_on: dt.date | None = None
+    note: str = ""
+
+
+@dataclass
+class PostInput:
+    org_id: int
+    kind: OrgPostKind
+    member_id: int | None  # None records a vacancy
+    start_on: dt.date
+    end_on: dt.date | None = None
+    note: str = ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# outputs
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One line of the member list: personal data already masked."""
+
+    id: int
+    name: str
+    gender: str
+    birth_date: dt.date | None
+    id_masked: str
+    phone_masked: str
+    unit_name: str
+    org_name: str
+    status: str
+    joined_on: dt.date | None
+    position: str
+    is_leader: bool
+    community_registered: bool
+
+
+@dataclass(frozen=True)
+class OrgNode:
+    id: int
+    name: str
+    kind: OrgKind
+    unit_id: int
+    parent_id: int | None
+    member_count: int
+    children: list[OrgNode] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnitNode:
+    id: int
+    name: str
+    orgs: list[OrgNode]
+    member_count: int
+
+
+@dataclass(frozen=True)
+class PostView:
+    id: int
+    kind: OrgPostKind
+    member_id: int | None
+    member_name: str
+    start_on: dt.date
+    end_on: dt.date | None
+
+    @property
+    def vacant(self) -> bool:
+        return self.member_id is None
+
+
+@dataclass(frozen=True)
+class OrgFinding:
+    """Something about an organisation that breaks a rule of DOMAIN.md (shown in details and as alerts)."""
+
+    kind: str  # vacancy | term_overdue | term_ending | needs_committee | too_few | too_many
+    message: str
+    due: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class OrgDetail:
+    id: int
+    name: str
+    kind: OrgKind
+    unit_id: int
+    unit_name: str
+    parent_id: int | None
+    parent_name: str
+    established_on: dt.date | None
+    term_start: dt.date | None
+    term_end: dt.date | None
+    term_status: str  # 任期内 / 即将到期 / 已超期未换届 / 未登记
+    full_count: int
+    probationary_count: int
+    current_posts: list[PostView]
+    findings: list[OrgFinding]
+    note: str
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _strip(v: Any) -> Any:
+    return v.strip() if isinstance(v, str) else v
+
+
+def _clean(obj: Any) -> None:
+    for f in fields(obj):
+        setattr(obj, f.name, _strip(getattr(obj, f.name)))
+
+
+def _raise_if(problems: list[FieldProblem]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
+def _get(session: Session, cls: type, id_: int | None, what: str) -> Any:
+    obj = session.get(cls, id_) if id_ is not None else None
+    if obj is None:
+        raise NotFoundError(f"{what}不存在（编号 {id_}）")
+    return obj
+
+
+def term_years(kind: OrgKind, read: Callable[[S.SettingDef], Any]) -> int:
+    return int(read(S.TERM_YEARS_COMMITTEE) if kind == OrgKind.ORGAN_COMMITTEE else read(S.TERM_YEARS_BRANCH))
+
+
+def probation_end(joined_on: dt.date | None, extension_months: int, months: int = 12) -> dt.date | None:
+    """预备期 ends one year (a setting) after the 支部大会 date, plus any extension."""
+    if joined_on is None:
+        return None
+    return joined_on + relativedelta(months=months + (extension_months or 0))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the service
+
+
+class RegisterService:
+    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = dt.date.today) -> None:
+        self._sf = session_factory
+        self._today = today
+
+    # --- units ----------------------------------------------------------------------------------------------
+
+    def validate_unit(self, s: Session, data: UnitInput, unit_id: int | None = None) -> list[FieldProblem]:
+        _clean(data)
+        problems = []
+        if not data.name:
+            problems.append(FieldProblem("name", "单位名称不能为空"))
+        elif len(data.name) > 100:
+            problems.append(FieldProblem("name", "单位名称不能超过100个字"))
+        else:
+            other = s.scalar(select(Unit.id).where(Unit.name == data.name, Unit.id != (unit_id or -1)))
+            if other is not None:
+                problems.append(FieldProblem("name", f"已有同名单位“{data.name}”"))
+        if (msg := phone_problem(data.contact_phone)) is not None:
+            problems.append(FieldProblem("contact_phone", msg))
+        return problems
+
+    def save_unit(self, data: UnitInput, unit_id: int | None = None) -> int:
+        with self._sf() as s, s.begin():
+            _raise_if(self.validate_unit(s, data, unit_id))
+            unit = _get(s, Unit, unit_id, "单位") if unit_id else Unit()
+            for f in fields(data):
+                setattr(unit, f.name, getattr(data, f.name))
+            s.add(unit)
+            s.flush()
+            return unit.id
+
+    def delete_unit(self, unit_id: int) -> None:
+        with self._sf() as s, s.begin():
+            unit = _get(s, Unit, unit_id, "单位")
+            if s.scalar(select(func.count()).select_from(PartyOrg).where(PartyOrg.unit_id == unit_id)):
+                raise ValidationError("该单位下还有党组织，不能删除；请先删除或移走其党组织", field="name")
+            s.delete(unit)
+
+    def unit_input(self, unit_id: int) -> UnitInput:
+        with self._sf() as s:
+            u = _get(s, Unit, unit_id, "单位")
+            return UnitInput(**{f.name: getattr(u, f.name) for f in fields(UnitInput)})
+
+    def units(self) -> list[tuple[int, str]]:
+        with self._sf() as s:
+            return [(r.id, r.name) for r in s.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order, Unit.id))]
+
+    # --- organisations --------------------------------------------------------------------------------------
+
+    def validate_org(self, s: Session, data: OrgInput, org_id: int | None = None) -> list[FieldProblem]:
+        _clean(data)
+        problems = []
+        if not data.name:
+            problems.append(FieldProblem("name", "党组织名称不能为空"))
+        elif s.scalar(select(PartyOrg.id).where(PartyOrg.name == data.name, PartyOrg.id != (org_id or -1))):
+            problems.append(FieldProblem("name", f"已有同名党组织“{data.name}”"))
+        if s.get(Unit, data.unit_id) is None:
+            problems.append(FieldProblem("unit_id", "请选择所属单位"))
+        if data.parent_id is not None:
+            parent = s.get(PartyOrg, data.parent_id)
+            if parent is None:
+                problems.append(FieldProblem("parent_id", "上级党组织不存在"))
+            elif parent.id == org_id or (org_id is not None and self._is_descendant(s, parent.id, org_id)):
+                problems.append(FieldProblem("parent_id", "上级党组织不能是本组织或其下级"))
+            elif data.kind not in PARENT_KINDS.get(parent.kind, set()):
+                problems.append(FieldProblem("parent_id", f"{parent.kind.label}下不能设{data.kind.label}"))
+            elif parent.unit_id != data.unit_id and data.kind != OrgKind.JOINT_BRANCH:
+                problems.append(FieldProblem("parent_id", "上级党组织应属于同一单位"))
+        if org_id is not None and data.kind in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH):
+            if s.scalar(select(func.count()).select_from(PartyOrg).where(PartyOrg.parent_id == org_id)):
+                problems.append(FieldProblem("kind", "该组织下设有下级党组织，不能改为党支部"))
+        today = self._today()
+        if data.established_on and data.established_on > today:
+            problems.append(FieldProblem("established_on", "成立日期不能晚于今天"))
+        if data.term_start and data.term_start > today:
+            problems.append(FieldProblem("term_start", "本届任期开始日期不能晚于今天"))
+        if data.established_on and data.term_start and data.term_start < data.established_on:
+            problems.append(FieldProblem("term_start", "本届任期开始日期不能早于成立日期"))
+        if data.term_end and not data.term_start:
+            problems.append(FieldProblem("term_start", "填写任期结束日期时须填写任期开始日期"))
+        if data.term_start and data.term_end and data.term_end <= data.term_start:
+            problems.append(FieldProblem("term_end", "任期结束日期应晚于开始日期"))
+        return problems
+
+    def _is_descendant(self, s: Session, candidate: int, ancestor: int) -> bool:
+        node = s.get(PartyOrg, candidate)
+        while node is not None and node.parent_id is not None:
+            if node.parent_id == ancestor:
+                return True
+            node = s.get(PartyOrg, node.parent_id)
+        return False
+
+    def save_org(self, data: OrgInput, org_id: int | None = None) -> int:
+        with self._sf() as s, s.begin():
+            _raise_if(self.validate_org(s, data, org_id))
+            org = _get(s, PartyOrg, org_id, "党组织") if org_id else PartyOrg()
+            for f in fields(data):
+                setattr(org, f.name, getattr(data, f.name))
+            if data.term_start and not data.term_end:
+                org.term_end = data.term_start + relativedelta(years=term_years(data.kind, S.reader(s)))
+            s.add(org)
+            s.flush()
+            return org.id
+
+    def delete_org(self, org_id: int) -> None:
+        with self._sf() as s, s.begin():
+            org = _get(s, PartyOrg, org_id, "党组织")
+            if s.scalar(select(func.count()).select_from(PartyOrg).where(PartyOrg.parent_id == org_id)):
+                raise ValidationError("该党组织下还有下级党组织，不能删除", field="name")
+            if s.scalar(select(func.count()).select_from(Member).where(Member.org_id == org_id)):
+                raise ValidationError("该党组织还有党员（含历史党员），不能删除；请先转接党员", field="name")
+            s.delete(org)
+
+    def org_input(self, org_id: int) -> OrgInput:
+        with self._sf() as s:
+            o = _get(s, PartyOrg, org_id, "党组织")
+            return OrgInput(**{f.name: getattr(o, f.name) for f in fields(OrgInput)})
+
+    def orgs(self, unit_id: int | None = None) -> list[tuple[int, str]]:
+        with self._sf() as s:
+            q = select(PartyOrg.id, PartyOrg.name).order_by(PartyOrg.unit_id, PartyOrg.sort_order, PartyOrg.id)
+            if unit_id is not None:
+                q = q.where(PartyOrg.unit_id == unit_id)
+            return [(r.id, r.name) for r in s.execute(q)]
+
+    def tree(self) -> list[UnitNode]:
+        """Units with their organisation trees and active member counts, in display order."""
+        with self._sf() as s:
+            counts = dict(
+                s.execute(
+                    select(Member.org_id, func.count()).where(Member.left_on.is_(None)).group_by(Member.org_id)
+                ).all()
+            )
+            orgs = s.execute(
+                select(PartyOrg.id, PartyOrg.name, PartyOrg.kind, PartyOrg.unit_id, PartyOrg.parent_id).order_by(
+                    PartyOrg.sort_order, PartyOrg.id
+                )
+            ).all()
+            nodes = {o.id: OrgNode(o.id, o.name, o.kind, o.unit_id, o.parent_id, counts.get(o.id, 0)) for o in orgs}
+            roots: dict[int, list[OrgNode]] = {}
+            for n in nodes.values():
+                if n.parent_id is not None and n.parent_id in nodes:
+                    nodes[n.parent_id].children.append(n)
+                else:
+                    roots.setdefault(n.unit_id, []).append(n)
+            result = []
+            for u in s.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order, Unit.id)):
+                unit_orgs = roots.get(u.id, [])
+                result.append(UnitNode(u.id, u.name, unit_orgs, sum(_subtree_count(n) for n in unit_orgs)))
+            return result
+
+    def org_detail(self, org_id: int) -> OrgDetail:
+        with self._sf() as s:
+            org = _get(s, PartyOrg, org_id, "党组织")
+            read = S.reader(s)
+            counts = dict(
+                s.execute(
+                    select(Member.status, func.count())
+                    .where(Member.org_id == org_id, Member.left_on.is_(None))
+                    .group_by(Member.status)
+                ).all()
+            )
+            full, prob = counts.get(MemberStatus.FULL, 0), counts.get(MemberStatus.PROBATIONARY, 0)
+            posts = [_post_view(p) for p in org.posts if p.end_on is None]
+            findings = org_findings(org, full, prob, posts, self._today(), read)
+            return OrgDetail(
+                org.id, org.name, org.kind, org.unit_id, org.unit.name, org.parent_id,
+                org.parent.name if org.parent else "", org.established_on, org.term_start, org.term_end,
+                term_status(org.term_end, self._today(), int(read(S.TERM_ENDING_DAYS))),
+                full, prob, posts, findings, org.note,
+            )
+
+    def all_findings(self) -> list[tuple[int, str, OrgFinding]]:
+        """(org id, org name, finding) for every organisation: one pass, a few queries (used by alerts)."""
+        with self._sf() as s:
+            read = S.reader(s)
+            today = self._today()
+            counts: dict[int, dict[MemberStatus, int]] = {}
+            for org_id, status, n in s.execute(
+                select(Member.org_id, Member.status, func.count())
+                .where(Member.left_on.is_(None))
+                .group_by(Member.org_id, Member.status)
+            ):
+                counts.setdefault(org_id, {})[status] = n
+            posts: dict[int, list[PostView]] = {}
+            for p, name in s.execute(
+                select(OrgPost, Member.name).outerjoin(Member, OrgPost.member_id == Member.id).where(OrgPost.end_on.is_(None))
+            ):
+                posts.setdefault(p.org_id, []).append(PostView(p.id, p.kind, p.member_id, name or "", p.start_on, p.end_on))
+            out = []
+            for org in s.scalars(select(PartyOrg).where(PartyOrg.active.is_(True)).order_by(PartyOrg.id)):
+                c = counts.get(org.id, {})
+                for f in org_findings(org, c.get(MemberStatus.FULL, 0), c.get(MemberStatus.PROBATIONARY, 0),
+                                      posts.get(org.id, []), today, read):
+                    out.append((org.id, org.name, f))
+            return out
+
+    # --- posts ----------------------------------------------------------------------------------------------
+
+    def validate_post(self, s: Session, data: PostInput, post_id: int | None = None) -> list[FieldProblem]:
+        problems = []
+        org = s.get(PartyOrg, data.org_id)
+        if org is None:
+            return [FieldProblem("org_id", "党组织不存在")]
+        if data.end_on and data.end_on < data.start_on:
+            problems.append(FieldProblem("end_on", "任职结束日期不能早于开始日期"))
+        if data.start_on > self._today():
+            problems.append(FieldProblem("start_on", "任职开始日期不能晚于今天"))
+        if data.member_id is not None:
+            m = s.get(Member, data.member_id)
+            if m is None or m.org_id != data.org_id or m.left_on is not None:
+                problems.append(FieldProblem("member_id", "任职人须是本组织在册党员"))
+            elif m.status != MemberStatus.FULL:
+                problems.append(FieldProblem("member_id", "预备党员不能担任支部委员"))
+        if data.end_on is None:
+            clash = s.scalar(
+                select(OrgPost.id).where(
+                    OrgPost.org_id == data.org_id, OrgPost.kind == data.kind, OrgPost.end_on.is_(None),
+                    OrgPost.id != (post_id or -1),
+                )
+            )
+            if clash is not None:
+                problems.append(FieldProblem("kind", f"该组织已有现任{data.kind.label}，请先填写其离任日期"))
+        return problems
+
+    def save_post(self, data: PostInput, post_id: int | None = None) -> int:
+        with self._sf() as s, s.begin():
+            _raise_if(self.validate_post(s, data, post_id))
+            post = _get(s, OrgPost, post_id, "职务") if post_id else OrgPost()
+            for f in fields(data):
+                setattr(post, f.name, getattr(data, f.name))
+            s.add(post)
+            s.flush()
+            return post.id
+
+    def end_post(self, post_id: int, end_on: dt.date) -> None:
+        with self._sf() as s, s.begin():
+            post = _get(s, OrgPost, post_id, "职务")
+            if end_on < post.start_on:
+                raise ValidationError("离任日期不能早于任职日期", field="end_on")
+            post.end_on = end_on
+
+    # --- members --------------------------------------------------------------------------------------------
+
+    def validate_member(self, s: Session, data: MemberInput, member_id: int | None = None) -> list[FieldProblem]:
+        _clean(data)
+        read = S.reader(s)
+        today = self._today()
+        problems: list[FieldProblem] = []
+
+        def bad(fld: str, msg: str) -> None:
+            problems.append(FieldProblem(fld, msg))
+
+        if not data.name:
+            bad("name", "姓名不能为空")
+        elif len(data.name) > 40:
+            bad("name", "姓名过长")
+        if s.get(PartyOrg, data.org_id) is None:
+            bad("org_id", "请选择所在党组织")
+        data.id_number = normalise_id(data.id_number)
+        if data.id_number:
+            if (msg := id_problem(data.id_number)) is not None:
+                bad("id_number", msg)
+            else:
+                born = id_birth_date(data.id_number)
+                if data.birth_date is None:
+                    data.birth_date = born
+                elif data.birth_date != born:
+                    bad("birth_date", f"出生日期与身份证号不符（身份证为{born:%Y-%m-%d}）")
+                if data.gender is None:
+                    data.gender = Gender(id_gender(data.id_number))
+                elif data.gender.label != id_gender(data.id_number):
+                    bad("gender", "性别与身份证号不符")
+                dup = s.execute(
+                    select(Member.id, Member.name).where(Member.id_number == data.id_number, Member.id != (member_id or -1))
+                ).first()
+                if dup is not None:
+                    bad("id_number", f"身份证号与已登记党员“{dup.name}”重复")
+        if (msg := phone_problem(data.phone)) is not None:
+            bad("phone", msg)
+        if data.birth_date and data.birth_date > today:
+            bad("birth_date", "出生日期不能晚于今天")
+        if data.joined_on is None:
+            bad("joined_on", "请填写入党日期")
+        else:
+            if data.joined_on > today:
+                bad("joined_on", "入党日期不能晚于今天")
+            if data.birth_date and data.joined_on < data.birth_date + relativedelta(years=18):
+                bad("joined_on", "入党时应年满18周岁")
+        months = int(read(S.PROBATION_MONTHS))
+        if data.probation_extension_months and not 6 <= data.probation_extension_months <= 12:
+            bad("probation_extension_months", "延长预备期应为6至12个月")
+        if data.status == MemberStatus.PROBATIONARY:
+            if data.full_member_on is not None:
+                bad("full_member_on", "预备党员不应有转正日期")
+        elif data.status == MemberStatus.FULL and data.joined_on and data.full_member_on:
+            if data.full_member_on < probation_end(data.joined_on, data.probation_extension_months, months):  # type: ignore[operator]
+                bad("full_member_on", "转正日期不能早于预备期满（入党日期起一年）")
+            if data.full_member_on > today:
+                bad("full_member_on", "转正日期不能晚于今天")
+        if data.status == MemberStatus.FULL and data.joined_on and not data.full_member_on:
+            end = probation_end(data.joined_on, data.probation_extension_months, months)
+            if end and end > today:
+                bad("status", "入党未满预备期，应登记为预备党员")
+        if data.community_registered:
+            if not data.community_name:
+                bad("community_name", "已到社区报到的，请填写报到社区")
+            if data.community_registered_on and data.community_registered_on > today:
+                bad("community_registered_on", "报到日期不能晚于今天")
+        return problems
+
+    def save_member(self, data: MemberInput, member_id: int | None = None) -> int:
+        with self._sf() as s, s.begin():
+            _raise_if(self.validate_member(s, data, member_id))
+            m = _get(s, Member, member_id, "党员") if member_id else Member()
+            if member_id and m.org_id != data.org_id:
+                raise ValidationError("变更所在党组织请使用“组织关系转接”，以保留转接记录", field="org_id")
+            for f in fields(data):
+                setattr(m, f.name, getattr(data, f.name))
+            m.id_number = data.id_number or None
+            m.name_initials = initials_of(data.name)
+            s.add(m)
+            s.flush()
+            return m.id
+
+    def member_input(self, member_id: int) -> MemberInput:
+        with self._sf() as s:
+            m = _get(s, Member, member_id, "党员")
+            values = {f.name: getattr(m, f.name) for f in fields(MemberInput)}
+            values["id_number"] = m.id_number or ""
+            return MemberInput(**values)
+
+    def probation_end_of(self, member_id: int) -> dt.date | None:
+        with self._sf() as s:
+            m = _get(s, Member, member_id, "党员")
+            if m.status != MemberStatus.PROBATIONARY:
+                return None
+            return probation_end(m.joined_on, m.probation_extension_months, int(S.get(s, S.PROBATION_MONTHS)))
+
+    def transfer_member(self, member_id: int, moved_on: dt.date, to_org_id: int | None, external_org: str = "",
+                        note: str = "") -> int:
+        """Move a member to another organisation in the county, or out of the county (`to_org_id` None)."""
+        with self._sf() as s, s.begin():
+            m = _get(s, Member, member_id, "党员")
+            problems = []
+            if m.left_on is not None:
+                problems.append(FieldProblem("member_id", "该党员已转出或不在册"))
+            if moved_on > self._today():
+                problems.append(FieldProblem("moved_on", "转接日期不能晚于今天"))
+            last = max((t.moved_on for t in m.transfers), default=m.joined_on)
+            if last and moved_on < last:
+                problems.append(FieldProblem("moved_on", f"转接日期不能早于上一次转接或入党日期（{last:%Y-%m-%d}）"))
+            if to_org_id is None and not external_org.strip():
+                problems.append(FieldProblem("external_org", "转出县外时请填写接收党组织"))
+            if to_org_id is not None:
+                if s.get(PartyOrg, to_org_id) is None:
+                    problems.append(FieldProblem("to_org_id", "接收党组织不存在"))
+                elif to_org_id == m.org_id:
+                    problems.append(FieldProblem("to_org_id", "接收党组织与现所在党组织相同"))
+            _raise_if(problems)
+            kind = TransferKind.INTERNAL if to_org_id is not None else TransferKind.OUT
+            t = Transfer(member_id=m.id, kind=kind, from_org_id=m.org_id, to_org_id=to_org_id,
+                         external_org=external_org.strip(), moved_on=moved_on, note=note.strip())
+            s.add(t)
+            # Posts end when their holder leaves the organisation.
+            for p in s.scalars(select(OrgPost).where(OrgPost.member_id == m.id, OrgPost.end_on.is_(None))):
+                p.end_on = moved_on
+            if to_org_id is None:
+                m.left_on = moved_on
+            else:
+                m.org_id = to_org_id
+            s.flush()
+            return t.id
+
+    def transfers_of(self, member_id: int) -> list[tuple[dt.date, str, str, str]]:
+        """(date, kind, from, to) for a member's moves, oldest first."""
+        with self._sf() as s:
+            m = _get(s, Member, member_id, "党员")
+            names = dict(s.execute(select(PartyOrg.id, PartyOrg.name)).all())
+            return [
+                (t.moved_on, t.kind.label, names.get(t.from_org_id, ""), names.get(t.to_org_id, t.external_org) or t.external_org)
+                for t in m.transfers
+            ]
+
+    # --- member list and search -----------------------------------------------------------------------------
+
+    def member_ids(self, text: str = "", org_id: int | None = None, unit_id: int | None = None,
+                   include_left: bool = False, order: str = "name", descending: bool = False) -> list[int]:
+        """Ids of members matching `text` (name, pinyin initials, organisation or unit name, 身份证 fragment)."""
+        with self._sf() as s:
+            q = _member_query(text, org_id, unit_id, include_left)
+            col = _ORDER_COLUMNS.get(order, Member.name)
+            q = q.order_by(col.desc() if descending else col, Member.id)
+            return list(s.scalars(q))
+
+    def member_rows(self, ids: Iterable[int]) -> list[MemberRow]:
+        """Rows for these ids, in the order given (the table model fetches them in pages)."""
+        ids = list(ids)
+        if not ids:
+            return []
+        with self._sf() as s:
+            q = (
+                select(Member, PartyOrg.name, Unit.name)
+                .join(PartyOrg, Member.org_id == PartyOrg.id)
+                .join(Unit, PartyOrg.unit_id == Unit.id)
+                .where(Member.id.in_(ids))
+            )
+            by_id = {m.id: _member_row(m, org, unit) for m, org, unit in s.execute(q)}
+            return [by_id[i] for i in ids if i in by_id]
+
+    def member_count(self) -> int:
+        with self._sf() as s:
+            return int(s.scalar(select(func.count()).select_from(Member).where(Member.left_on.is_(None))) or 0)
+
+    def reveal_member(self, member_id: int) -> tuple[str, str]:
+        """The full 身份证号 and phone (callers check the role and record the reveal)."""
+        with self._sf() as s:
+            m = _get(s, Member, member_id, "党员")
+            return m.id_number or "", m.phone
+
+
+_ORDER_COLUMNS: dict[str, Any] = {
+    "name": Member.name_initials,
+    "org": PartyOrg.name,
+    "unit": Unit.name,
+    "status": Member.status,
+    "joined_on": Member.joined_on,
+    "birth_date": Member.birth_date,
+    "position": Member.position,
+}
+
+
+def _member_query(text: str, org_id: int | None, unit_id: int | None, include_left: bool) -> Select[tuple[int]]:
+    q = select(Member.id).join(PartyOrg, Member.org_id == PartyOrg.id).join(Unit, PartyOrg.unit_id == Unit.id)
+    conds = []
+    if not include_left:
+        conds.append(Member.left_on.is_(None))
+    if org_id is not None:
+        conds.append(Member.org_id == org_id)
+    if unit_id is not None:
+        conds.append(PartyOrg.unit_id == unit_id)
+    for word in text.split():
+        like = f"%{word}%"
+        alts = [Member.name.like(like), PartyOrg.name.like(like), Unit.name.like(like), Member.position.like(like)]
+        if word.isascii() and word.isalpha():
+            alts.append(Member.name_initials.like(f"{word.lower()}%"))
+        if any(c.isdigit() for c in word) or word.upper().endswith("X"):
+            alts.append(Member.id_number.like(f"%{word.upper()}%"))
+        conds.append(or_(*alts))
+    return q.where(and_(*conds)) if conds else q
+
+
+def _member_row(m: Member, org_name: str, unit_name: str) -> MemberRow:
+    return MemberRow(
+        m.id, m.name, m.gender.label if m.gender else "", m.birth_date, mask_id(m.id_number), mask_phone(m.phone),
+        unit_name, org_name, m.status.label, m.joined_on, m.position, m.is_leader, m.community_registered,
+    )
+
+
+def _post_view(p: OrgPost) -> PostView:
+    return PostView(p.id, p.kind, p.member_id, p.member.name if p.member else "", p.start_on, p.end_on)
+
+
+def _subtree_count(n: OrgNode) -> int:
+    return n.member_count + sum(_subtree_count(c) for c in n.children)
+
+
+def term_status(term_end: dt.date | None, today: dt.date, ending_days: int) -> str:
+    if term_end is None:
+        return "未登记任期"
+    if term_end < today:
+        return "已超期未换届"
+    if term_end <= today + dt.timedelta(days=ending_days):
+        return "即将到期"
+    return "任期内"
+
+
+def org_findings(org: PartyOrg, full: int, probationary: int, current_posts: list[PostView], today: dt.date,
+                 read: Callable[[S.SettingDef], Any]) -> list[OrgFinding]:
+    """What breaks the rules for this organisation today (DOMAIN.md: vacancies, terms, size, committee)."""
+    out = []
+    if org.term_end is not None:
+        if org.term_end < today:
+            out.append(OrgFinding("term_overdue", f"任期已于{org.term_end:%Y年%m月%d日}届满，尚未换届", org.term_end))
+        elif org.term_end <= today + dt.timedelta(days=int(read(S.TERM_ENDING_DAYS))):
+            out.append(OrgFinding("term_ending", f"任期将于{org.term_end:%Y年%m月%d日}届满，请准备换届", org.term_end))
+    limit = today - relativedelta(months=int(read(S.VACANCY_MONTHS)))
+    for p in current_posts:
+        if p.vacant and p.start_on <= limit:
+            out.append(OrgFinding("vacancy", f"{p.kind.label}自{p.start_on:%Y年%m月%d日}起空缺，超过{read(S.VACANCY_MONTHS)}个月", p.start_on))
+    if org.kind in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH):
+        filled = sum(1 for p in current_posts if not p.vacant)
+        if full >= int(read(S.COMMITTEE_MIN_FULL)) and filled < 3 and not any(p.vacant for p in current_posts):
+            out.append(OrgFinding("needs_committee", f"正式党员{full}名（≥{read(S.COMMITTEE_MIN_FULL)}），应设支部委员会（3至5人），现任委员{filled}名"))
+        if org.kind == OrgKind.BRANCH and full < int(read(S.BRANCH_MIN_FULL)):
+            out.append(OrgFinding("too_few", f"正式党员仅{full}名，不足{read(S.BRANCH_MIN_FULL)}名，应与邻近单位成立联合支部"))
+        if full + probationary > int(read(S.BRANCH_MAX_MEMBERS)):
+            out.append(OrgFinding("too_many", f"党员{full + probationary}名，超过{read(S.BRANCH_MAX_MEMBERS)}名，宜分设支部"))
+        if not any(p.kind == OrgPostKind.SECRETARY for p in current_posts):
+            out.append(OrgFinding("vacancy", "未登记支部书记"))
+    return out

@@ -1,0 +1,104 @@
+"""Settings, declared once with type, default and a Chinese label.
+
+Values live in the county database (table `setting`) so that they travel with the data and its backups.
+Later features declare their own keys here; every number the domain rules use is a setting."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import ValidationError
+from app.models import Setting
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    type: type
+    default: Any
+    label: str
+    group: str = "通用"
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def coerce(self, value: Any) -> Any:
+        try:
+            if self.type is bool:
+                v: Any = value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "是", "yes"}
+            elif self.type is Decimal:
+                v = Decimal(str(value))
+            elif self.type is list:
+                v = list(value) if not isinstance(value, str) else [s for s in value.replace("，", ",").split(",") if s.strip()]
+            else:
+                v = self.type(value)
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise ValidationError(f"“{self.label}”的值无效：{value}", field=self.key) from exc
+        if self.minimum is not None and v < self.minimum:
+            raise ValidationError(f"“{self.label}”不能小于{self.minimum}", field=self.key)
+        if self.maximum is not None and v > self.maximum:
+            raise ValidationError(f"“{self.label}”不能大于{self.maximum}", field=self.key)
+        return v
+
+
+SETTINGS: dict[str, SettingDef] = {}
+
+
+def declare(key: str, type_: type, default: Any, label: str, group: str = "通用", **limits: float) -> SettingDef:
+    if key in SETTINGS:
+        raise KeyError(f"setting declared twice: {key}")
+    d = SettingDef(key, type_, default, label, group, limits.get("minimum"), limits.get("maximum"))
+    SETTINGS[key] = d
+    return d
+
+
+# --- general -----------------------------------------------------------------------------------------------------
+COUNTY_NAME = declare("county.name", str, "示范县", "县名")
+OPERATOR = declare("operator.name", str, "机关工委", "操作员（审计日志中的“谁”）")
+BACKUP_KEEP = declare("backup.keep", int, 30, "保留最近备份份数", "备份", minimum=1, maximum=1000)
+
+# --- register rules (DOMAIN.md) -----------------------------------------------------------------------------------
+TERM_YEARS_COMMITTEE = declare("term.years.committee", int, 5, "基层党委任期（年）", "组织", minimum=1, maximum=10)
+TERM_YEARS_BRANCH = declare("term.years.branch", int, 3, "党总支、党支部任期（年）", "组织", minimum=1, maximum=10)
+TERM_ENDING_DAYS = declare("term.ending_days", int, 90, "换届到期提醒提前天数", "组织", minimum=1, maximum=365)
+VACANCY_MONTHS = declare("post.vacancy_months", int, 3, "支委职务空缺超过几个月算长期空缺", "组织", minimum=1, maximum=36)
+BRANCH_MIN_FULL = declare("org.branch_min_full", int, 3, "成立党支部所需正式党员最少人数", "组织", minimum=1, maximum=10)
+COMMITTEE_MIN_FULL = declare("org.committee_min_full", int, 7, "设支部委员会所需正式党员人数", "组织", minimum=3, maximum=20)
+BRANCH_MAX_MEMBERS = declare("org.branch_max_members", int, 50, "党支部党员人数一般上限", "组织", minimum=10, maximum=500)
+PROBATION_MONTHS = declare("member.probation_months", int, 12, "预备期（月）", "组织", minimum=1, maximum=24)
+
+
+def get(session: Session, d: SettingDef) -> Any:
+    row = session.scalar(select(Setting).where(Setting.key == d.key))
+    if row is None:
+        return d.default
+    return d.coerce(json.loads(row.value))
+
+
+def set_value(session: Session, d: SettingDef, value: Any) -> Any:
+    v = d.coerce(value)
+    stored = json.dumps(str(v) if isinstance(v, Decimal) else v, ensure_ascii=False)
+    row = session.scalar(select(Setting).where(Setting.key == d.key))
+    if row is None:
+        session.add(Setting(key=d.key, value=stored))
+    else:
+        row.value = stored
+    return v
+
+
+def reader(session: Session) -> Callable[[SettingDef], Any]:
+    """A cached getter for one unit of work (settings are read many times while computing rules)."""
+    cache: dict[str, Any] = {}
+
+    def read(d: SettingDef) -> Any:
+        if d.key not in cache:
+            cache[d.key] = get(session, d)
+        return cache[d.key]
+
+    return read
