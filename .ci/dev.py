@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Set up a fresh machine and run the app or the tests: the two commands of the README.
+
+    python3 .ci/dev.py demo [--size small|large]   set up, build the demo county (once), open the app on it
+    python3 .ci/dev.py test [pytest args]          set up, lint, type-check and run the whole test suite
+
+Works on Linux and Windows (`py -3 .ci\\dev.py ...`).  On a bare Debian/Ubuntu machine it installs the system
+libraries Qt needs (as root, or through sudo).  Everything else goes into a virtual environment `.venv`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+# PLATFORM.md: what offscreen Qt needs on a bare Debian 12; a real window needs the xcb ones too.
+QT_OFFSCREEN_DEBS = ["libglib2.0-0", "libgl1", "libxkbcommon0", "libegl1", "libfreetype6", "libfontconfig1", "libdbus-1-3"]
+QT_WINDOW_DEBS = ["libxkbcommon-x11-0", "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-shape0",
+                  "libxcb-randr0", "libxcb-render-util0", "libxcb-xinerama0", "libxcb-image0"]
+
+
+def run(cmd: list[str], **kw: object) -> None:
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, **kw)  # type: ignore[call-overload]
+
+
+def venv_bin(name: str) -> str:
+    sub = "Scripts" if os.name == "nt" else "bin"
+    exe = ".exe" if os.name == "nt" else ""
+    return str(VENV / sub / f"{name}{exe}")
+
+
+def install_debian_packages(packages: list[str]) -> None:
+    if not sys.platform.startswith("linux") or shutil.which("dpkg-query") is None:
+        return
+    missing = []
+    for pkg in packages:
+        probe = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True, text=True)
+        if "install ok installed" not in probe.stdout:
+            missing.append(pkg)
+    if not missing:
+        return
+    prefix: list[str] = []
+    if os.geteuid() != 0:
+        if shutil.which("sudo") is None:
+            print("缺少系统库（请管理员安装）：", " ".join(missing), file=sys.stderr)
+            return
+        prefix = ["sudo"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run([*prefix, "apt-get", "update", "-q"], env=env)
+    run([*prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing], env=env)
+
+
+def ensure_venv(extras: str) -> None:
+    if not Path(venv_bin("python")).exists():
+        print("+ python -m venv .venv", flush=True)
+        venv.create(VENV, with_pip=True)
+    run([venv_bin("python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", f".[{extras}]" if extras else "."],
+        cwd=ROOT)
+
+
+def cmd_demo(args: list[str]) -> int:
+    size = "small"
+    if "--size" in args:
+        size = args[args.index("--size") + 1]
+    install_debian_packages(QT_OFFSCREEN_DEBS + QT_WINDOW_DEBS)
+    ensure_venv("")
+    data = ROOT / "demo-data" / size
+    if not (data / "dangjian.sqlite3").exists():
+        run([venv_bin("dangjian"), "demo", "--data-dir", str(data), "--size", size])
+    return subprocess.call([venv_bin("dangjian"), "--data-dir", str(data)])
+
+
+def cmd_test(args: list[str]) -> int:
+    install_debian_packages(QT_OFFSCREEN_DEBS)
+    ensure_venv("test")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MPLBACKEND="Agg")
+    run([venv_bin("ruff"), "check", "."], cwd=ROOT)
+    run([venv_bin("mypy"), "app"], cwd=ROOT)
+    return subprocess.call([venv_bin("python"), "-m", "pytest", "-q", *args], cwd=ROOT, env=env)
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+        print(__doc__)
+        return 2
+    handler = cmd_demo if sys.argv[1] == "demo" else cmd_test
+    try:
+        return handler(sys.argv[2:])
+    except subprocess.CalledProcessError as exc:
+        return exc.returncode or 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
