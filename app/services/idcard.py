@@ -87,4 +87,5 @@ def pinyin_initials(name: str) -> str:
     """张三 → zs.  Non-Chinese characters are kept (lower-cased)."""
     from pypinyin import Style, lazy_pinyin
 
-    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda s: list(s)) if p).lower()
+    letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda text: text)
+    return "".join(p[0] for p in letters if p).lower()

@@ -11,13 +11,32 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import settings as S
 from app.errors import FieldProblem, NotFoundError, ValidationError
-from app.models import Gender, Member, MemberStatus, OrgKind, OrgPost, OrgPostKind, PartyOrg, Transfer, TransferKind, Unit
-from app.services.idcard import id_birth_date, id_gender, id_problem, mask_id, mask_phone, normalise_id, phone_problem
+from app.models import (
+    Gender,
+    Member,
+    MemberStatus,
+    OrgKind,
+    OrgPost,
+    OrgPostKind,
+    PartyOrg,
+    Transfer,
+    TransferKind,
+    Unit,
+)
+from app.services.idcard import (
+    id_birth_date,
+    id_gender,
+    id_problem,
+    mask_id,
+    mask_phone,
+    normalise_id,
+    phone_problem,
+)
 from app.services.idcard import pinyin_initials as initials_of
 
 SessionFactory = Callable[[], Session]
@@ -178,7 +197,7 @@ class OrgDetail:
 
 
 def _strip(v: Any) -> Any:
-    return v.strip() if isinstance(v, str) else v
+    return v.strip() if type(v) is str else v  # not enums: they are str subclasses
 
 
 def _clean(obj: Any) -> None:
@@ -282,9 +301,11 @@ class RegisterService:
                 problems.append(FieldProblem("parent_id", f"{parent.kind.label}下不能设{data.kind.label}"))
             elif parent.unit_id != data.unit_id and data.kind != OrgKind.JOINT_BRANCH:
                 problems.append(FieldProblem("parent_id", "上级党组织应属于同一单位"))
-        if org_id is not None and data.kind in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH):
-            if s.scalar(select(func.count()).select_from(PartyOrg).where(PartyOrg.parent_id == org_id)):
-                problems.append(FieldProblem("kind", "该组织下设有下级党组织，不能改为党支部"))
+        has_children = org_id is not None and s.scalar(
+            select(func.count()).select_from(PartyOrg).where(PartyOrg.parent_id == org_id)
+        )
+        if has_children and data.kind in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH):
+            problems.append(FieldProblem("kind", "该组织下设有下级党组织，不能改为党支部"))
         today = self._today()
         if data.established_on and data.established_on > today:
             problems.append(FieldProblem("established_on", "成立日期不能晚于今天"))
@@ -646,9 +667,9 @@ _ORDER_COLUMNS: dict[str, Any] = {
 }
 
 
-def _member_query(text: str, org_id: int | None, unit_id: int | None, include_left: bool) -> Select[tuple[int]]:
+def _member_query(text: str, org_id: int | None, unit_id: int | None, include_left: bool) -> Select[Any]:
     q = select(Member.id).join(PartyOrg, Member.org_id == PartyOrg.id).join(Unit, PartyOrg.unit_id == Unit.id)
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if not include_left:
         conds.append(Member.left_on.is_(None))
     if org_id is not None:
