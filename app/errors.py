@@ -29,9 +29,12 @@ class FieldProblem:
     message: str
     row: int | None = None  # spreadsheet row (1-based, as Excel shows it)
     column: str | None = None  # spreadsheet column header
+    sheet: str | None = None  # worksheet name, when a workbook has several (rows repeat across sheets)
 
     def __str__(self) -> str:
         where = []
+        if self.sheet:
+            where.append(f"“{self.sheet}”表")
         if self.row is not None:
             where.append(f"第{self.row}行")
         if self.column:
@@ -85,6 +88,10 @@ class BackupError(DangjianError):
 
 class ImportFileError(DangjianError):
     """A file offered for import cannot be read at all (not Excel, empty, wrong columns)."""
+
+
+class OperationCancelled(DangjianError):
+    """The user cancelled a long operation; nothing was changed or written."""
 
 
 class OutputLockedError(DangjianError):
