@@ -579,35 +579,45 @@ class RegisterService:
         """Move a member to another organisation in the county, or out of the county (`to_org_id` None)."""
         with self._sf() as s, s.begin():
             m = _get(s, Member, member_id, "党员")
-            problems = []
-            if m.left_on is not None:
-                problems.append(FieldProblem("member_id", "该党员已转出或不在册"))
-            if moved_on > self._today():
-                problems.append(FieldProblem("moved_on", "转接日期不能晚于今天"))
-            last = max((t.moved_on for t in m.transfers), default=m.joined_on)
-            if last and moved_on < last:
-                problems.append(FieldProblem("moved_on", f"转接日期不能早于上一次转接或入党日期（{last:%Y-%m-%d}）"))
-            if to_org_id is None and not external_org.strip():
-                problems.append(FieldProblem("external_org", "转出县外时请填写接收党组织"))
-            if to_org_id is not None:
-                if s.get(PartyOrg, to_org_id) is None:
-                    problems.append(FieldProblem("to_org_id", "接收党组织不存在"))
-                elif to_org_id == m.org_id:
-                    problems.append(FieldProblem("to_org_id", "接收党组织与现所在党组织相同"))
-            _raise_if(problems)
-            kind = TransferKind.INTERNAL if to_org_id is not None else TransferKind.OUT
-            t = Transfer(member_id=m.id, kind=kind, from_org_id=m.org_id, to_org_id=to_org_id,
-                         external_org=external_org.strip(), moved_on=moved_on, note=note.strip())
-            s.add(t)
-            # Posts end when their holder leaves the organisation.
-            for p in s.scalars(select(OrgPost).where(OrgPost.member_id == m.id, OrgPost.end_on.is_(None))):
-                p.end_on = moved_on
-            if to_org_id is None:
-                m.left_on = moved_on
-            else:
-                m.org_id = to_org_id
-            s.flush()
-            return t.id
+            _raise_if(self.validate_transfer(s, m, moved_on, to_org_id, external_org))
+            return self.apply_transfer(s, m, moved_on, to_org_id, external_org, note).id
+
+    def validate_transfer(self, s: Session, m: Member, moved_on: dt.date, to_org_id: int | None,
+                          external_org: str = "") -> list[FieldProblem]:
+        """The rules of a move, inside the caller's session (the Excel import moves members in its own unit of work)."""
+        problems = []
+        if m.left_on is not None:
+            problems.append(FieldProblem("member_id", "该党员已转出或不在册"))
+        if moved_on > self._today():
+            problems.append(FieldProblem("moved_on", "转接日期不能晚于今天"))
+        last = max((t.moved_on for t in m.transfers), default=m.joined_on)
+        if last and moved_on < last:
+            problems.append(FieldProblem("moved_on", f"转接日期不能早于上一次转接或入党日期（{last:%Y-%m-%d}）"))
+        if to_org_id is None and not external_org.strip():
+            problems.append(FieldProblem("external_org", "转出县外时请填写接收党组织"))
+        if to_org_id is not None:
+            if s.get(PartyOrg, to_org_id) is None:
+                problems.append(FieldProblem("to_org_id", "接收党组织不存在"))
+            elif to_org_id == m.org_id:
+                problems.append(FieldProblem("to_org_id", "接收党组织与现所在党组织相同"))
+        return problems
+
+    def apply_transfer(self, s: Session, m: Member, moved_on: dt.date, to_org_id: int | None, external_org: str = "",
+                       note: str = "") -> Transfer:
+        """Record a move already checked by `validate_transfer`, in the caller's session."""
+        kind = TransferKind.INTERNAL if to_org_id is not None else TransferKind.OUT
+        t = Transfer(member_id=m.id, kind=kind, from_org_id=m.org_id, to_org_id=to_org_id,
+                     external_org=external_org.strip(), moved_on=moved_on, note=note.strip())
+        s.add(t)
+        # Posts end when their holder leaves the organisation.
+        for p in s.scalars(select(OrgPost).where(OrgPost.member_id == m.id, OrgPost.end_on.is_(None))):
+            p.end_on = moved_on
+        if to_org_id is None:
+            m.left_on = moved_on
+        else:
+            m.org_id = to_org_id
+        s.flush()
+        return t
 
     def transfers_of(self, member_id: int) -> list[tuple[dt.date, str, str, str]]:
         """(date, kind, from, to) for a member's moves, oldest first."""
