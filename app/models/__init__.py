@@ -1,10 +1,40 @@
 """The data model (SQLAlchemy 2, typed).  Import every model module here so `Base.metadata` is complete."""
 
+from app.models.audit import AuditEntry
 from app.models.base import Base, Score, UTCDateTime, utcnow
 from app.models.enums import Gender, MemberStatus, OrgKind, OrgPostKind, TransferKind
 from app.models.register import Member, OrgPost, PartyOrg, Setting, Transfer, Unit
+from app.models.scoring import (
+    Bonus,
+    Deduction,
+    Indicator,
+    IndicatorCategory,
+    IndicatorMethod,
+    IndicatorScheme,
+    Period,
+    PeriodKind,
+    PeriodState,
+    ScoreItem,
+    ScoreSheet,
+    SuggestionRejection,
+    Tier,
+)
 
 __all__ = [
+    "AuditEntry",
+    "Bonus",
+    "Deduction",
+    "Indicator",
+    "IndicatorCategory",
+    "IndicatorMethod",
+    "IndicatorScheme",
+    "Period",
+    "PeriodKind",
+    "PeriodState",
+    "ScoreItem",
+    "ScoreSheet",
+    "SuggestionRejection",
+    "Tier",
     "Base",
     "Gender",
     "Member",
