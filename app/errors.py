@@ -98,6 +98,10 @@ class OutputLockedError(DangjianError):
     """An output file is open in another program (locked on Windows) and cannot be replaced."""
 
 
+class ReportError(DangjianError):
+    """A document or chart could not be generated or written (the message says which and why)."""
+
+
 @dataclass
 class ImportReport:
     """The result of validating (and maybe applying) an import."""
