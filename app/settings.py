@@ -73,6 +73,34 @@ COMMITTEE_MIN_FULL = declare("org.committee_min_full", int, 7, "设支部委员�
 BRANCH_MAX_MEMBERS = declare("org.branch_max_members", int, 50, "党支部党员人数一般上限", "组织", minimum=10, maximum=500)
 PROBATION_MONTHS = declare("member.probation_months", int, 12, "预备期（月）", "组织", minimum=1, maximum=24)
 
+# --- organisation life, 发展党员 and 提醒 (DOMAIN.md "Rules the app knows") -------------------------------------------
+# How often each required meeting must be held, in months (windows counted from January: 3 = per quarter).
+EVERY_COMMITTEE_MEETING = declare("orglife.every.committee", int, 1, "支委会：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_GROUP_MEETING = declare("orglife.every.group", int, 1, "党小组会：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_THEME_DAY = declare("orglife.every.theme_day", int, 1, "主题党日：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_ASSEMBLY = declare("orglife.every.assembly", int, 3, "支部党员大会：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_LECTURE = declare("orglife.every.lecture", int, 3, "党课：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_LEADER_LECTURE = declare("orglife.every.leader_lecture", int, 12, "书记或领导干部讲党课：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_LIFE_MEETING = declare("orglife.every.life_meeting", int, 12, "组织生活会：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_APPRAISAL = declare("orglife.every.appraisal", int, 12, "民主评议党员：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_HEART_TALK = declare("orglife.every.heart_talk", int, 12, "谈心谈话：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_HEARING = declare("orglife.every.hearing", int, 6, "党组听取机关党委汇报：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_CONTACT_VISIT = declare("orglife.every.contact_visit", int, 3, "党组成员联系点调研：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_THREE_STRONG = declare("orglife.every.three_strong", int, 12, "三亮三强活动：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+EVERY_DUAL_LIFE = declare("orglife.every.dual_life", int, 3, "党员领导干部参加所在支部组织生活：每几个月至少一次", "组织生活", minimum=1, maximum=12)
+GROUP_MIN_MEMBERS = declare("orglife.group_min_members", int, 10, "党员达到几名的支部须按月开党小组会", "组织生活", minimum=0, maximum=500)
+LATE_RECORD_DAYS = declare("orglife.late_days", int, 7, "会后超过几天才登记算迟报", "组织生活", minimum=0, maximum=90)
+PROBATION_ALERT_DAYS = declare("alerts.probation_days", int, 30, "预备期满前几天提醒讨论转正", "提醒", minimum=0, maximum=180)
+RECRUIT_ALERT_DAYS = declare("alerts.recruit_days", int, 14, "发展党员时限到期前几天提醒", "提醒", minimum=0, maximum=90)
+RECRUIT_MIN_AGE = declare("recruit.min_age", int, 18, "递交入党申请时最低年龄（周岁）", "发展党员", minimum=16, maximum=30)
+RECRUIT_TALK_MONTHS = declare("recruit.talk_months", int, 1, "收到入党申请后几个月内谈话", "发展党员", minimum=1, maximum=6)
+RECRUIT_ACTIVIST_MONTHS = declare("recruit.activist_months", int, 12, "积极分子培养至少几个月方可列为发展对象", "发展党员", minimum=1, maximum=36)
+RECRUIT_TRAINING_HOURS = declare("recruit.training_hours", int, 24, "发展对象集中培训最少学时", "发展党员", minimum=0, maximum=200)
+RECRUIT_APPROVAL_MONTHS = declare("recruit.approval_months", int, 3, "支部大会后几个月内党委审批", "发展党员", minimum=1, maximum=12)
+RECRUIT_PUBLICITY_DAYS = declare("recruit.publicity_days", int, 5, "发展对象公示最少天数", "发展党员", minimum=0, maximum=60)
+EXTENSION_MIN_MONTHS = declare("recruit.extension_min", int, 6, "延长预备期最短（月）", "发展党员", minimum=1, maximum=24)
+EXTENSION_MAX_MONTHS = declare("recruit.extension_max", int, 12, "延长预备期最长（月）", "发展党员", minimum=1, maximum=24)
+
 
 def get(session: Session, d: SettingDef) -> Any:
     row = session.scalar(select(Setting).where(Setting.key == d.key))

@@ -3,6 +3,8 @@
 from app.models.audit import AuditEntry
 from app.models.base import Base, Score, UTCDateTime, utcnow
 from app.models.enums import Gender, MemberStatus, OrgKind, OrgPostKind, TransferKind
+from app.models.orglife import AppraisalGrade, OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
+from app.models.recruit import Recruit, RecruitStage, RecruitStageKind, ReviewResult
 from app.models.register import Member, OrgPost, PartyOrg, Setting, Transfer, Unit
 from app.models.scoring import (
     Bonus,
@@ -21,6 +23,14 @@ from app.models.scoring import (
 )
 
 __all__ = [
+    "AppraisalGrade",
+    "OrgLifeAttendance",
+    "OrgLifeKind",
+    "OrgLifeRecord",
+    "Recruit",
+    "RecruitStage",
+    "RecruitStageKind",
+    "ReviewResult",
     "AuditEntry",
     "Bonus",
     "Deduction",
