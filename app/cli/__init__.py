@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 # Modules that add sub-commands; each has register(subparsers).
 COMMAND_MODULES = [
     "app.cli.gui",
+    "app.cli.maintenance",
 ]
 
 

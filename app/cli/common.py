@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from app.db import Database, open_database
+from app.db import Database, open_app_database
 from app.paths import AppPaths, app_paths
 
 
@@ -17,19 +17,11 @@ def paths_of(args: argparse.Namespace) -> AppPaths:
 
 
 def open_db(args: argparse.Namespace) -> Database:
-    """Open the county database for a command (migrating it, with a backup first, if it is behind)."""
-    from app import settings as S
-
-    paths = paths_of(args)
-    db = open_database(paths.db_path, backup_dir=paths.backup_dir)
+    """Open the county database for a command: migrated (with a backup first) if it is behind, and the day's
+    first backup taken (app.db.open_app_database)."""
+    db = open_app_database(paths_of(args))
     for w in db.warnings:
         print(f"警告：{w}", file=sys.stderr)
-    with db.session() as s:
-        keep = int(S.get(s, S.BACKUP_KEEP))
-    from app.services import backup
-
-    if paths.db_path.exists() and backup.needs_daily_backup(paths.backup_dir):
-        backup.make_backup(db.engine, paths.backup_dir, reason="daily", keep=keep)
     return db
 
 

@@ -1,108 +1,158 @@
-"""Backups with SQLite's online backup API (never a file copy of an open WAL database), integrity-checked
-before older backups are rotated out."""
+"""Backups and restores of the county database.
+
+A backup is made with SQLite's online backup API (never a file copy: committed data of an open WAL database may
+still be in its -wal file), written under a temporary name, integrity-checked, then renamed; only then are older
+backups rotated out, and never while the newest backup is unsound.  A restore checks the chosen backup, refuses
+while the database is in use, saves the current database first (a backup, or a plain copy when it is damaged),
+and replaces the file atomically.
+
+The start-up flow when `open_database` raises `IntegrityCheckError`: `latest_good_backup(backup_dir)` to offer,
+then `restore_backup(info.path, db_path, backup_dir)` (or `restore_latest_good`), then `open_database` again.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
+import re
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from app.errors import BackupError
+from app import settings as S
+from app.db import integrity_problems, known_revisions, read_only_connection, sqlite_uri, stored_schema
+from app.errors import BackupError, DatabaseError, ValidationError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_KEEP = 30
+DEFAULT_KEEP: int = S.BACKUP_KEEP.default
 PREFIX = "dangjian-"
 SUFFIX = ".sqlite3"
+DAMAGED_PREFIX = "damaged-"
+_STAMP = "%Y%m%d-%H%M%S-%f"
+_NAME = re.compile(r"^dangjian-(\d{8}-\d{6}-\d{6})-([a-z][a-z-]*)\.sqlite3$")
+
+REASON_LABELS = {
+    "manual": "手动备份",
+    "daily": "每日自动备份",
+    "migrate": "升级数据库前",
+    "before-restore": "恢复备份前",
+}
 
 
 @dataclass(frozen=True)
 class BackupInfo:
     path: Path
-    taken_at: dt.datetime
+    taken_at: dt.datetime  # local time, from the file name
     reason: str
     size: int
 
+    @property
+    def reason_label(self) -> str:
+        return REASON_LABELS.get(self.reason, self.reason)
 
-def _backup_name(reason: str, now: dt.datetime) -> str:
-    return f"{PREFIX}{now:%Y%m%d-%H%M%S-%f}-{reason}{SUFFIX}"
+
+@dataclass(frozen=True)
+class RestoreResult:
+    restored_from: Path
+    safety_backup: Path | None  # the database as it was, backed up first (None when there was none)
+    damaged_copy: Path | None  # a damaged database cannot be backed up: it is copied aside as it was
 
 
-def make_backup(engine_or_path: Engine | str | Path, backup_dir: Path, *, reason: str = "manual",
-                keep: int | None = DEFAULT_KEEP) -> Path:
-    """Write a consistent copy of the database into `backup_dir`, check it, then rotate old backups."""
-    from app.db import integrity_problems
+# --- making backups --------------------------------------------------------------------------------------------
 
+def make_backup(source: Engine | str | Path, backup_dir: Path, *, reason: str = "manual",
+                keep: int = DEFAULT_KEEP, now: dt.datetime | None = None) -> Path:
+    """Write a consistent copy of the database into `backup_dir`, check it, then rotate old backups.
+
+    `source` is the app's engine (the copy is taken on one of its connections, so it sees every commit) or
+    the path of a database file (opened read-only)."""
+    if not re.fullmatch(r"[a-z][a-z-]*", reason):
+        raise BackupError(f"备份原因只能由小写字母和连字符组成：{reason}")
     backup_dir.mkdir(parents=True, exist_ok=True)
-    target = backup_dir / _backup_name(reason, dt.datetime.now())
-    partial = target.with_suffix(".partial")
-    src_path = _db_file(engine_or_path)
+    target = _free_name(backup_dir, reason, now or dt.datetime.now())
+    partial = target.with_name(target.name + ".partial")
     try:
-        src = sqlite3.connect(str(src_path), timeout=10)
-        try:
-            dst = sqlite3.connect(str(partial))
-            try:
-                src.backup(dst)
-                dst.execute("PRAGMA journal_mode=DELETE")  # a backup is one self-contained file
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        _copy_database(source, partial)
         problems = integrity_problems(partial)
         if problems:
-            raise BackupError("备份文件完整性检查未通过：" + "；".join(problems[:3]))
+            raise BackupError("备份文件完整性检查未通过，未保存：" + "；".join(problems[:3]))
         os.replace(partial, target)
     except (sqlite3.Error, OSError) as exc:
-        partial.unlink(missing_ok=True)
         raise BackupError(f"备份失败：{exc}") from exc
-    except BackupError:
+    finally:
         partial.unlink(missing_ok=True)
-        raise
-    if keep:
-        rotate(backup_dir, keep)
     log.info("backup written: %s", target.name)
+    rotate(backup_dir, keep)
     return target
 
 
-def _db_file(engine_or_path: Engine | str | Path) -> Path:
-    if isinstance(engine_or_path, (str, Path)):
-        return Path(engine_or_path)
-    db = engine_or_path.url.database
-    if not db:
-        raise BackupError("只能备份 SQLite 数据库文件")
-    return Path(db)
+def _free_name(backup_dir: Path, reason: str, now: dt.datetime) -> Path:
+    while True:
+        target = backup_dir / f"{PREFIX}{now.strftime(_STAMP)}-{reason}{SUFFIX}"
+        if not target.exists():
+            return target
+        now += dt.timedelta(microseconds=1)
 
+
+def _copy_database(source: Engine | str | Path, dest: Path) -> None:
+    dst = sqlite3.connect(str(dest))
+    try:
+        if isinstance(source, Engine):
+            raw = source.raw_connection()
+            try:
+                driver = raw.driver_connection
+                assert isinstance(driver, sqlite3.Connection)
+                driver.backup(dst)
+            finally:
+                raw.close()
+        else:
+            src_path = Path(source)
+            if not src_path.is_file():
+                raise BackupError(f"数据库文件不存在：{src_path}")
+            src = sqlite3.connect(sqlite_uri(src_path, "mode=ro"), uri=True, timeout=10)
+            try:
+                src.backup(dst)
+            finally:
+                src.close()
+        # A backup is one self-contained file: no -wal beside it.
+        dst.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        dst.close()
+
+
+# --- listing and rotation ----------------------------------------------------------------------------------------
 
 def list_backups(backup_dir: Path) -> list[BackupInfo]:
     """Backups in `backup_dir`, newest first."""
     if not backup_dir.is_dir():
         return []
     found = []
-    for p in backup_dir.glob(f"{PREFIX}*{SUFFIX}"):
-        stem = p.name[len(PREFIX) : -len(SUFFIX)]
-        parts = stem.split("-", 3)
+    for p in backup_dir.iterdir():
+        m = _NAME.match(p.name)
+        if not m or not p.is_file():
+            continue
         try:
-            taken = dt.datetime.strptime("-".join(parts[:3]), "%Y%m%d-%H%M%S-%f")
+            taken = dt.datetime.strptime(m.group(1), _STAMP)
         except ValueError:
             continue
-        found.append(BackupInfo(p, taken, parts[3] if len(parts) > 3 else "", p.stat().st_size))
-    return sorted(found, key=lambda b: b.taken_at, reverse=True)
+        found.append(BackupInfo(p, taken, m.group(2), p.stat().st_size))
+    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
 
 
 def rotate(backup_dir: Path, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` backups; never deletes when the newest one is not sound."""
-    from app.db import integrity_problems
-
+    """Delete all but the newest `keep` backups; nothing is deleted while the newest one is not sound."""
+    keep = max(1, keep)
     backups = list_backups(backup_dir)
     if len(backups) <= keep:
         return []
     if integrity_problems(backups[0].path):
-        log.warning("newest backup failed its integrity check; nothing rotated")
+        log.warning("newest backup %s failed its integrity check; nothing rotated", backups[0].path.name)
         return []
     removed = []
     for b in backups[keep:]:
@@ -111,50 +161,133 @@ def rotate(backup_dir: Path, keep: int) -> list[Path]:
     return removed
 
 
-def latest_good_backup(backup_dir: Path) -> BackupInfo | None:
-    from app.db import integrity_problems
-
-    for b in list_backups(backup_dir):
-        if not integrity_problems(b.path):
-            return b
-    return None
-
-
 def needs_daily_backup(backup_dir: Path, today: dt.date | None = None) -> bool:
+    """True until a backup has been taken today (the first start of each day takes one)."""
     today = today or dt.date.today()
     return not any(b.taken_at.date() == today for b in list_backups(backup_dir))
 
 
-def restore_backup(backup_file: Path, db_path: Path, backup_dir: Path, *, keep: int | None = DEFAULT_KEEP) -> Path | None:
-    """Replace the database at `db_path` with `backup_file`, after backing up the current one.
-
-    The caller must have closed every connection to `db_path`.  Returns the safety backup taken first
-    (None when there was no database to save)."""
-    from app.db import integrity_problems
-
-    if not backup_file.is_file():
-        raise BackupError(f"备份文件不存在：{backup_file}")
-    problems = integrity_problems(backup_file)
-    if problems:
-        raise BackupError("所选备份文件已损坏，无法恢复：" + "；".join(problems[:3]))
-    safety = None
-    if db_path.exists() and not integrity_problems(db_path):
-        safety = make_backup(db_path, backup_dir, reason="before-restore", keep=keep)
-    partial = db_path.with_suffix(".restoring")
+def configured_keep(db_path: Path) -> int:
+    """The number of backups to keep (setting `backup.keep`), read without opening the database for writing:
+    it is needed before a migration, and a missing or unreadable value means the default."""
     try:
-        src = sqlite3.connect(f"file:{backup_file.as_posix()}?mode=ro", uri=True)
-        try:
-            dst = sqlite3.connect(str(partial))
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        with read_only_connection(db_path) as con:
+            row = con.execute("SELECT value FROM setting WHERE key = ?", (S.BACKUP_KEEP.key,)).fetchone()
+    except (sqlite3.Error, DatabaseError):
+        return DEFAULT_KEEP
+    if row is None:
+        return DEFAULT_KEEP
+    try:
+        return int(S.BACKUP_KEEP.coerce(json.loads(row[0])))
+    except (ValueError, TypeError, ValidationError):  # a bad stored value must not stop a backup
+        return DEFAULT_KEEP
+
+
+# --- restoring ---------------------------------------------------------------------------------------------------
+
+def backup_problems(backup_file: Path) -> list[str]:
+    """Why `backup_file` cannot be restored (Chinese, empty when it can)."""
+    if not backup_file.is_file():
+        return [f"备份文件不存在：{backup_file}"]
+    integrity = integrity_problems(backup_file)
+    if integrity:
+        return ["备份文件已损坏：" + "；".join(integrity[:3])]
+    try:
+        schema = stored_schema(backup_file)
+    except DatabaseError as exc:
+        return [str(exc)]
+    if not schema.revisions:
+        return ["该文件不是本程序的数据库备份（缺少版本信息）"]
+    unknown = [r for r in schema.revisions if r not in known_revisions()]
+    if unknown:
+        return [f"该备份由更新版本的程序创建（版本 {'、'.join(unknown)}），本程序无法使用"]
+    return []
+
+
+def latest_good_backup(backup_dir: Path) -> BackupInfo | None:
+    """The newest backup that can be restored, or None."""
+    for b in list_backups(backup_dir):
+        if not backup_problems(b.path):
+            return b
+    return None
+
+
+def ensure_not_in_use(db_path: Path) -> None:
+    """Refuse while any connection (another window, another process, or an engine this process forgot to
+    close) has the database open: replacing the file under it would lose its writes or corrupt it."""
+    if not db_path.is_file():
+        return
+    con = sqlite3.connect(str(db_path), timeout=0.5, isolation_level=None)
+    try:
+        # In WAL mode every open connection holds a shared lock on the -shm; exclusive locking mode needs it
+        # alone, so this fails while anyone else has the database open, even idle.
+        con.execute("PRAGMA locking_mode=EXCLUSIVE")
+        con.execute("BEGIN EXCLUSIVE")
+        con.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        con.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if _is_busy(exc):
+            raise BackupError("数据库正在被使用（可能主窗口或其他程序已打开），请先关闭后再恢复") from exc
+    except sqlite3.DatabaseError:
+        pass  # a damaged file: nobody can be using it usefully, and it is set aside before it is replaced
+    finally:
+        con.close()
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def restore_backup(backup_file: Path, db_path: Path, backup_dir: Path, *, keep: int = DEFAULT_KEEP,
+                   now: dt.datetime | None = None) -> RestoreResult:
+    """Replace the database at `db_path` with `backup_file`, after saving the current one.
+
+    The caller must have closed its engine on `db_path` (a restore refuses while the database is in use).
+    A damaged backup is refused and the current database is left as it was."""
+    problems = backup_problems(backup_file)
+    if problems:
+        raise BackupError("无法恢复：" + "；".join(problems))
+    ensure_not_in_use(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = db_path.with_name(db_path.name + ".restoring")
+    try:
+        # Copy first: saving the current database may rotate old backups, perhaps the one being restored.
+        _copy_database(backup_file, partial)
+        if integrity_problems(partial):
+            raise BackupError("恢复失败：复制出的数据库未通过完整性检查，当前数据库未改动")
+        safety, damaged = _save_current(db_path, backup_dir, keep, now or dt.datetime.now())
         for extra in ("-wal", "-shm"):
             Path(str(db_path) + extra).unlink(missing_ok=True)
         os.replace(partial, db_path)
     except (sqlite3.Error, OSError) as exc:
-        partial.unlink(missing_ok=True)
         raise BackupError(f"恢复失败：{exc}") from exc
-    return safety
+    finally:
+        partial.unlink(missing_ok=True)
+    log.info("restored %s (safety backup %s)", backup_file.name, safety.name if safety else "-")
+    return RestoreResult(backup_file, safety, damaged)
+
+
+def restore_latest_good(db_path: Path, backup_dir: Path, *, keep: int = DEFAULT_KEEP) -> RestoreResult:
+    """The start-up recovery: restore the newest sound backup (`BackupError` when there is none)."""
+    best = latest_good_backup(backup_dir)
+    if best is None:
+        raise BackupError(f"备份目录中没有可用的完好备份：{backup_dir}")
+    return restore_backup(best.path, db_path, backup_dir, keep=keep)
+
+
+def _save_current(db_path: Path, backup_dir: Path, keep: int, now: dt.datetime) -> tuple[Path | None, Path | None]:
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        return None, None
+    if not integrity_problems(db_path):
+        return make_backup(db_path, backup_dir, reason="before-restore", keep=keep, now=now), None
+    # The backup API may fail on damaged pages: keep the file (and its -wal) exactly as it was.
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    damaged = backup_dir / f"{DAMAGED_PREFIX}{now.strftime(_STAMP)}{SUFFIX}"
+    shutil.copy2(db_path, damaged)
+    wal = Path(str(db_path) + "-wal")
+    if wal.is_file():
+        shutil.copy2(wal, Path(str(damaged) + "-wal"))
+    return None, damaged

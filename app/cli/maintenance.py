@@ -1,0 +1,162 @@
+"""`dangjian backup`, `dangjian restore` and `dangjian check`: looking after the county database.
+
+Exit codes: 0 done / nothing found; 1 `check` found problems; 2 bad input or a known error (printed in Chinese)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.cli import add_data_dir
+from app.db import check_database
+from app.errors import BackupError
+from app.paths import AppPaths, app_paths
+from app.services import backup
+
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("backup", help="立即备份数据库", description="用 SQLite 在线备份接口立即备份数据库，"
+                       "检查备份完整后按“保留最近备份份数”设置清理旧备份，并打印备份文件路径。")
+    add_data_dir(p)
+    p.set_defaults(func=run_backup)
+
+    p = sub.add_parser("restore", help="列出备份或从备份恢复数据库",
+                       description="从备份恢复数据库。恢复前先备份当前数据库（已损坏的则原样另存），"
+                       "损坏的备份会被拒绝，当前数据库保持不变。恢复时须关闭主窗口。")
+    add_data_dir(p)
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="要恢复的备份：文件路径、备份目录中的文件名，或 --list 显示的序号")
+    p.add_argument("--latest", action="store_true", help="恢复最近一份完好的备份")
+    p.add_argument("--list", action="store_true", help="列出备份（时间、大小、原因），不做恢复")
+    p.add_argument("--verify", action="store_true", help="与 --list 一起使用：逐个检查备份是否完好")
+    p.set_defaults(func=run_restore)
+
+    p = sub.add_parser("check", help="检查数据库（完整性、外键、版本）",
+                       description="只读检查数据库：PRAGMA integrity_check、foreign_key_check，以及数据库版本"
+                       "是否与本程序一致。发现任何问题时以非零状态退出。")
+    add_data_dir(p)
+    p.set_defaults(func=run_check)
+
+
+def _paths(args: argparse.Namespace) -> AppPaths:
+    return app_paths(getattr(args, "data_dir", None))
+
+
+def _require_database(paths: AppPaths) -> bool:
+    if paths.db_path.is_file() and paths.db_path.stat().st_size > 0:
+        return True
+    print(f"错误：数据目录中没有数据库：{paths.db_path}", file=sys.stderr)
+    return False
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB"
+    return f"{max(1, round(n / 1024))} KB"
+
+
+# --- backup ----------------------------------------------------------------------------------------------------
+
+def run_backup(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    if not _require_database(paths):
+        return EXIT_BAD_INPUT
+    keep = backup.configured_keep(paths.db_path)
+    target = backup.make_backup(paths.db_path, paths.backup_dir, reason="manual", keep=keep)
+    print(f"已备份：{target}（{_size(target.stat().st_size)}，保留最近 {keep} 份）")
+    return 0
+
+
+# --- restore ---------------------------------------------------------------------------------------------------
+
+def run_restore(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    if args.list:
+        if args.file or args.latest:
+            print("错误：--list 不能与 FILE 或 --latest 同时使用", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return _print_list(paths.backup_dir, verify=args.verify)
+    if args.verify:
+        print("错误：--verify 只能与 --list 一起使用", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if bool(args.file) == bool(args.latest):
+        print("错误：请指定一个备份文件（或 --list 中的序号），或使用 --latest；用 --list 查看备份",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    keep = backup.configured_keep(paths.db_path) if paths.db_path.is_file() else backup.DEFAULT_KEEP
+    if args.latest:
+        result = backup.restore_latest_good(paths.db_path, paths.backup_dir, keep=keep)
+    else:
+        chosen = _resolve_backup(args.file, paths.backup_dir)
+        result = backup.restore_backup(chosen, paths.db_path, paths.backup_dir, keep=keep)
+    print(f"已从备份恢复：{result.restored_from}")
+    if result.safety_backup:
+        print(f"恢复前的数据库已备份为：{result.safety_backup}")
+    if result.damaged_copy:
+        print(f"原数据库已损坏，已原样另存为：{result.damaged_copy}")
+    return 0
+
+
+def _resolve_backup(given: str, backup_dir: Path) -> Path:
+    as_path = Path(given).expanduser()
+    if as_path.is_file():
+        return as_path
+    in_dir = backup_dir / given
+    if in_dir.is_file():
+        return in_dir
+    if given.isdigit():
+        backups = backup.list_backups(backup_dir)
+        index = int(given)
+        if 1 <= index <= len(backups):
+            return backups[index - 1].path
+        raise BackupError(f"没有序号为 {given} 的备份（共 {len(backups)} 份，用 --list 查看）")
+    raise BackupError(f"找不到备份文件：{given}")
+
+
+def _print_list(backup_dir: Path, *, verify: bool) -> int:
+    backups = backup.list_backups(backup_dir)
+    if not backups:
+        print(f"备份目录中还没有备份：{backup_dir}")
+        return 0
+    print(f"备份目录：{backup_dir}（共 {len(backups)} 份，最新的在前）")
+    header = f"{'序号':>4}  {'时间':<19}  {'大小':>9}  {'原因':<8}"
+    print(header + ("  状态" if verify else "") + "  文件")
+    for i, b in enumerate(backups, 1):
+        line = f"{i:>6}  {b.taken_at:%Y-%m-%d %H:%M:%S}  {_size(b.size):>9}  {b.reason_label:<8}"
+        if verify:
+            problems = backup.backup_problems(b.path)
+            line += "  " + ("完好" if not problems else "不可用：" + problems[0])
+        print(f"{line}  {b.path.name}")
+    return 0
+
+
+# --- check -----------------------------------------------------------------------------------------------------
+
+def run_check(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    if not _require_database(paths):
+        return EXIT_BAD_INPUT
+    report = check_database(paths.db_path)
+    print(f"数据库：{report.path}")
+    print(f"完整性检查（integrity_check）：{'通过' if not report.integrity else f'{len(report.integrity)}处问题'}")
+    print(f"外键检查（foreign_key_check）：{'通过' if not report.foreign_keys else f'{len(report.foreign_keys)}处引用错误'}")
+    print(f"数据库版本：{report.revision or '无'}；本程序版本：{report.head}")
+    backups = backup.list_backups(paths.backup_dir)
+    if backups:
+        newest = backups[0]
+        print(f"备份：共 {len(backups)} 份，最近一份 {newest.taken_at:%Y-%m-%d %H:%M:%S}（{newest.reason_label}）")
+    else:
+        print("备份：还没有备份")
+    if report.ok:
+        print("结论：未发现问题。")
+        return 0
+    print(f"结论：发现 {len(report.findings)} 项问题：")
+    for i, finding in enumerate(report.findings, 1):
+        print(f"  {i}. {finding}")
+    if report.integrity or report.foreign_keys:
+        print("建议：用 `dangjian restore --list` 查看备份，用 `dangjian restore --latest` 恢复最近的完好备份。")
+    return EXIT_FINDINGS
