@@ -1,0 +1,403 @@
+"""Compliance: which required meetings and activities are missing or late, per organisation and month.
+
+Computed from the organisation-life records and the register (DOMAIN.md "Rules the app knows"); nothing is stored.
+Each rule has a window of N months (a setting) counted from January: 1 = every month, 3 = every quarter, 12 = every
+year.  A rule is judged in the month its window ends (a quarterly meeting is judged in March, June …), and any
+record held inside the window counts, the window's last day included.
+
+Everything is loaded in a handful of bulk queries (no per-organisation query): a month for 1,200 organisations is
+evaluated well under a second."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app import settings as S
+from app.errors import ValidationError
+from app.models import Member, OrgKind, OrgPost, PartyOrg, Unit
+from app.models.orglife import OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
+from app.services.orglife import DUAL_LIFE_KINDS, is_late
+
+BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.JOINT_BRANCH)
+
+# Who a rule applies to.
+BRANCH, COMMITTEE, GROUPS, UNIT, LEADER = "branch", "committee", "groups", "unit", "leader"
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str  # stable name, used in sources and by the scoring suggestions
+    kind: OrgLifeKind | None  # the record kind that satisfies it
+    what: str  # Chinese verb phrase: 召开支委会 / 讲党课 …
+    every: S.SettingDef  # window length in months
+    applies_to: str
+    indicator: str  # the default scheme's indicator code (resources/schemes/default_monthly.json)
+    points: Decimal  # the default scheme's deduction per occurrence
+    alert: str  # alert kind on the 提醒 dashboard
+    leader_only: bool = False  # only a 党课 given by the secretary or a 党员领导干部 counts
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("committee_meeting", OrgLifeKind.COMMITTEE_MEETING, "召开支委会", S.EVERY_COMMITTEE_MEETING, COMMITTEE,
+         "life.committee_meeting", Decimal("1"), "meeting_missing"),
+    Rule("group_meeting", OrgLifeKind.GROUP_MEETING, "召开党小组会", S.EVERY_GROUP_MEETING, GROUPS,
+         "life.group_meeting", Decimal("1"), "meeting_missing"),
+    Rule("theme_day", OrgLifeKind.THEME_DAY, "开展主题党日", S.EVERY_THEME_DAY, BRANCH,
+         "life.theme_day", Decimal("1"), "meeting_missing"),
+    Rule("assembly", OrgLifeKind.BRANCH_ASSEMBLY, "召开支部党员大会", S.EVERY_ASSEMBLY, BRANCH,
+         "life.general_meeting", Decimal("1"), "meeting_missing"),
+    Rule("lecture", OrgLifeKind.PARTY_LECTURE, "上党课", S.EVERY_LECTURE, BRANCH,
+         "study.lecture", Decimal("2"), "meeting_missing"),
+    Rule("leader_lecture", OrgLifeKind.PARTY_LECTURE, "由书记或党员领导干部讲党课", S.EVERY_LEADER_LECTURE, BRANCH,
+         "study.lecture", Decimal("2"), "meeting_missing", leader_only=True),
+    Rule("life_meeting", OrgLifeKind.LIFE_MEETING, "召开组织生活会", S.EVERY_LIFE_MEETING, BRANCH,
+         "life.review_meeting", Decimal("3"), "meeting_missing"),
+    Rule("appraisal", OrgLifeKind.DEMOCRATIC_APPRAISAL, "开展民主评议党员", S.EVERY_APPRAISAL, BRANCH,
+         "life.review_meeting", Decimal("3"), "meeting_missing"),
+    Rule("heart_talk", OrgLifeKind.HEART_TALK, "开展谈心谈话", S.EVERY_HEART_TALK, BRANCH,
+         "life.heart_talk", Decimal("1"), "meeting_missing"),
+    Rule("hearing", OrgLifeKind.LEADERSHIP_HEARING, "由党组听取机关党委工作汇报", S.EVERY_HEARING, UNIT,
+         "pol.party_group_study", Decimal("3"), "hearing_missing"),
+    Rule("contact_visit", OrgLifeKind.CONTACT_POINT_VISIT, "到基层党建联系点调研", S.EVERY_CONTACT_VISIT, UNIT,
+         "pol.contact_visit", Decimal("0.5"), "meeting_missing"),
+    Rule("three_strong", OrgLifeKind.THREE_STRONG, "开展“三亮三强”活动", S.EVERY_THREE_STRONG, UNIT,
+         "disc.three_activity", Decimal("2"), "meeting_missing"),
+    Rule("dual_life", None, "参加所在支部组织生活（双重组织生活）", S.EVERY_DUAL_LIFE, LEADER,
+         "life.dual_life", Decimal("1"), "dual_life_missing"),
+)
+RULES_BY_KEY = {r.key: r for r in RULES}
+LATE_RULE = ("late_record", "life.record_late", Decimal("0.5"))
+COMMUNITY_RULE = ("community", "org.community", Decimal("0.2"))
+
+OK, MISSING, LATE = "ok", "missing", "late"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One requirement judged for one month: met (with the record), missing (a gap) or recorded late."""
+
+    rule: str
+    status: str  # ok | missing | late
+    unit_id: int
+    org_id: int | None
+    member_id: int | None
+    subject: str  # organisation, unit or member name
+    window_start: dt.date
+    window_end: dt.date
+    record_id: int | None
+    message: str
+    indicator: str
+    points: Decimal
+
+    @property
+    def source(self) -> str:
+        """`record:<id>` for a finding about a record, `gap` for something that is missing."""
+        return f"record:{self.record_id}" if self.record_id is not None else "gap"
+
+    @property
+    def key(self) -> str:
+        """Stable identity within a month (used as the scoring suggestion's source)."""
+        who = f"m{self.member_id}" if self.member_id else (f"o{self.org_id}" if self.org_id else f"u{self.unit_id}")
+        return f"orglife:{self.rule}:{who}:{self.window_end:%Y%m}:{self.source}"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested deduction for the monthly score sheet, with its source record or gap."""
+
+    indicator: str  # indicator code of the scheme
+    points: Decimal  # per occurrence (the default scheme's)
+    occurrences: int
+    reason: str  # Chinese, shown on the sheet and in the 反馈单
+    source: str  # stable key: the sheet remembers rejected suggestions by it
+    record_id: int | None
+    org_id: int | None
+    member_id: int | None
+
+
+@dataclass(frozen=True)
+class MonthRate:
+    year: int
+    month: int
+    required: int
+    met: int
+
+    @property
+    def rate(self) -> float:
+        return self.met / self.required if self.required else 1.0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# windows
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def window_of(year: int, month: int, every: int) -> tuple[dt.date, dt.date]:
+    """The window of `every` months (counted from January) that contains the month."""
+    first = (month - 1) // every * every + 1
+    last = min(first + every - 1, 12)
+    return dt.date(year, first, 1), month_end(year, last)
+
+
+def ends_in(year: int, month: int, every: int) -> bool:
+    return window_of(year, month, every)[1].month == month
+
+
+def window_label(start: dt.date, end: dt.date) -> str:
+    if start.month == end.month:
+        return f"{start.year}年{start.month}月"
+    if start.month == 1 and end.month == 12:
+        return f"{start.year}年度"
+    if (start.month, end.month) in ((1, 6), (7, 12)):
+        return f"{start.year}年{'上' if start.month == 1 else '下'}半年"
+    if end.month - start.month == 2 and start.month % 3 == 1:
+        return f"{start.year}年第{'一二三四'[start.month // 3]}季度"
+    return f"{start.year}年{start.month}—{end.month}月"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# bulk loading
+
+
+@dataclass
+class _Org:
+    id: int
+    name: str
+    kind: OrgKind
+    unit_id: int
+    established_on: dt.date | None
+
+
+@dataclass
+class _County:
+    """Everything the rules need for one month, loaded in bulk."""
+
+    units: dict[int, str]
+    orgs: list[_Org]
+    member_counts: dict[int, int]
+    committee_posts: dict[int, int]  # org id → distinct post kinds in office during the month
+    org_records: dict[tuple[int, OrgLifeKind], list[tuple[dt.date, int, bool]]]  # (held, id, leader lecture)
+    unit_records: dict[tuple[int, OrgLifeKind], list[tuple[dt.date, int]]]
+    leaders: list[tuple[int, str, int, int]]  # member id, name, org id, unit id
+    leader_attendance: dict[int, list[tuple[dt.date, int]]]  # member id → (held, record id) in own branch
+    unregistered: list[tuple[int, str, int, int]]  # member id, name, org id, unit id
+    late: list[tuple[int, OrgLifeKind, dt.date, dt.date, int | None, int]]  # id, kind, held, recorded, org, unit
+
+
+def _load(s: Session, year: int, months: tuple[int, int], unit_ids: set[int] | None, as_of: dt.date | None,
+          read: Callable[[S.SettingDef], Any]) -> _County:
+    """Load for the months `months[0]..months[1]` of the year (one month for the scoring, a year for the chart)."""
+    m_start, m_end = dt.date(year, months[0], 1), month_end(year, months[1])
+    start = min(window_of(year, m, int(read(r.every)))[0] for r in RULES for m in range(months[0], months[1] + 1))
+
+    def in_units(col: Any) -> Any:
+        return col.in_(unit_ids) if unit_ids is not None else True
+
+    units = dict(s.execute(select(Unit.id, Unit.name).where(Unit.active.is_(True), in_units(Unit.id))).all())
+    orgs = [
+        _Org(*row) for row in s.execute(
+            select(PartyOrg.id, PartyOrg.name, PartyOrg.kind, PartyOrg.unit_id, PartyOrg.established_on)
+            .where(PartyOrg.active.is_(True), in_units(PartyOrg.unit_id)).order_by(PartyOrg.id)
+        ) if row.unit_id in units
+    ]
+    member_counts = dict(s.execute(
+        select(Member.org_id, func.count()).where(Member.left_on.is_(None)).group_by(Member.org_id)).all())
+    committee_posts = dict(s.execute(
+        select(OrgPost.org_id, func.count(func.distinct(OrgPost.kind)))
+        .where(OrgPost.start_on <= m_end, or_(OrgPost.end_on.is_(None), OrgPost.end_on >= m_start))
+        .group_by(OrgPost.org_id)).all())
+    rec_q = select(OrgLifeRecord.id, OrgLifeRecord.kind, OrgLifeRecord.held_on, OrgLifeRecord.recorded_on,
+                   OrgLifeRecord.org_id, OrgLifeRecord.unit_id, OrgLifeRecord.lecturer_is_leader).where(
+        OrgLifeRecord.held_on >= start, OrgLifeRecord.held_on <= m_end, in_units(OrgLifeRecord.unit_id))
+    if as_of is not None:
+        rec_q = rec_q.where(OrgLifeRecord.recorded_on <= as_of)
+    org_records: dict[tuple[int, OrgLifeKind], list[tuple[dt.date, int, bool]]] = defaultdict(list)
+    unit_records: dict[tuple[int, OrgLifeKind], list[tuple[dt.date, int]]] = defaultdict(list)
+    late_days = int(read(S.LATE_RECORD_DAYS))
+    late = []
+    for rid, kind, held, recorded, org_id, unit_id, leader in s.execute(rec_q):
+        if org_id is not None:
+            org_records[(org_id, kind)].append((held, rid, leader))
+        unit_records[(unit_id, kind)].append((held, rid))
+        if held >= m_start and is_late(held, recorded, late_days):
+            late.append((rid, kind, held, recorded, org_id, unit_id))
+    leader_rows = s.execute(
+        select(Member.id, Member.name, Member.org_id, PartyOrg.unit_id).join(PartyOrg, Member.org_id == PartyOrg.id)
+        .where(Member.is_leader.is_(True), Member.left_on.is_(None), in_units(PartyOrg.unit_id))
+        .order_by(Member.id)).all()
+    leaders = [(r[0], r[1], r[2], r[3]) for r in leader_rows]
+    leader_attendance: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    att_q = (
+        select(OrgLifeAttendance.member_id, OrgLifeRecord.held_on, OrgLifeRecord.id)
+        .join(OrgLifeRecord, OrgLifeAttendance.record_id == OrgLifeRecord.id)
+        .join(Member, and_(Member.id == OrgLifeAttendance.member_id, Member.org_id == OrgLifeRecord.org_id))
+        .where(Member.is_leader.is_(True), OrgLifeAttendance.present.is_(True),
+               OrgLifeRecord.kind.in_(DUAL_LIFE_KINDS), OrgLifeRecord.held_on >= start, OrgLifeRecord.held_on <= m_end)
+    )
+    if as_of is not None:
+        att_q = att_q.where(OrgLifeRecord.recorded_on <= as_of)
+    for member_id, held, rid in s.execute(att_q):
+        leader_attendance[member_id].append((held, rid))
+    unregistered_rows = s.execute(
+        select(Member.id, Member.name, Member.org_id, PartyOrg.unit_id).join(PartyOrg, Member.org_id == PartyOrg.id)
+        .where(Member.community_registered.is_(False), Member.left_on.is_(None), in_units(PartyOrg.unit_id))
+        .order_by(Member.id)).all()
+    unregistered = [(r[0], r[1], r[2], r[3]) for r in unregistered_rows]
+    return _County(units, orgs, member_counts, committee_posts, org_records, unit_records, leaders,
+                   leader_attendance, unregistered, late)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# evaluation
+
+
+def evaluate(s: Session, year: int, month: int, *, unit_ids: Iterable[int] | None = None,
+             as_of: dt.date | None = None, include_ok: bool = False, include_state: bool = True) -> list[Finding]:
+    """Every requirement judged in this month for the county (or some units).
+
+    `as_of`: only records entered by that day count (what was known then).  `include_state`: also the standing
+    findings that are not tied to a window (在职党员 not registered at a community)."""
+    if not 1 <= month <= 12:
+        raise ValidationError("月份应为1至12", field="month")
+    read = S.reader(s)
+    county = _load(s, year, (month, month), set(unit_ids) if unit_ids is not None else None, as_of, read)
+    return _evaluate_loaded(county, year, month, read, include_ok, include_state)
+
+
+def _evaluate_loaded(county: _County, year: int, month: int, read: Callable[[S.SettingDef], Any],
+                     include_ok: bool, include_state: bool) -> list[Finding]:
+    out: list[Finding] = []
+    for rule in RULES:
+        every = int(read(rule.every))
+        if not ends_in(year, month, every):
+            continue
+        w_start, w_end = window_of(year, month, every)
+        out += _judge(rule, county, w_start, w_end, read)
+    out += _late_findings(county, year, month, read)
+    if include_state:
+        out += _community_findings(county, year, month)
+    return out if include_ok else [f for f in out if f.status != OK]
+
+
+def _judge(rule: Rule, c: _County, w_start: dt.date, w_end: dt.date,
+           read: Callable[[S.SettingDef], Any]) -> list[Finding]:
+    label = window_label(w_start, w_end)
+    out = []
+
+    def finding(unit_id: int, org_id: int | None, member_id: int | None, subject: str,
+                hit: int | None) -> Finding:
+        status = OK if hit is not None else MISSING
+        message = f"{label}已{rule.what}" if hit is not None else f"{label}未{rule.what}"
+        return Finding(rule.key, status, unit_id, org_id, member_id, subject, w_start, w_end, hit, message,
+                       rule.indicator, rule.points)
+
+    if rule.applies_to == UNIT:
+        assert rule.kind is not None
+        for unit_id, name in c.units.items():
+            out.append(finding(unit_id, None, None, name, _first_in(c.unit_records.get((unit_id, rule.kind)),
+                                                                    w_start, w_end)))
+        return out
+    if rule.applies_to == LEADER:
+        for member_id, name, org_id, unit_id in c.leaders:
+            out.append(finding(unit_id, org_id, member_id, name,
+                               _first_in(c.leader_attendance.get(member_id), w_start, w_end)))
+        return out
+    assert rule.kind is not None
+    group_min = int(read(S.GROUP_MIN_MEMBERS))
+    for org in c.orgs:
+        if not _applies(rule, org, c, group_min) or (org.established_on and org.established_on > w_end):
+            continue
+        records = c.org_records.get((org.id, rule.kind))
+        if rule.leader_only and records:
+            records = [r for r in records if r[2]]
+        hit = _first_in([(r[0], r[1]) for r in records] if records else None, w_start, w_end)
+        out.append(finding(org.unit_id, org.id, None, org.name, hit))
+    return out
+
+
+def _applies(rule: Rule, org: _Org, c: _County, group_min: int) -> bool:
+    if rule.applies_to == COMMITTEE:
+        return c.committee_posts.get(org.id, 0) >= 3  # a 支部委员会 has 3–5 (≤7) members; fewer: a secretary
+    if org.kind not in BRANCH_KINDS:
+        return False
+    if rule.applies_to == GROUPS:
+        return c.member_counts.get(org.id, 0) >= group_min
+    return True
+
+
+def _first_in(records: list[tuple[dt.date, int]] | None, start: dt.date, end: dt.date) -> int | None:
+    """Id of the earliest record held within [start, end] (both days included)."""
+    best: tuple[dt.date, int] | None = None
+    for held, rid in records or ():
+        if start <= held <= end and (best is None or held < best[0]):
+            best = (held, rid)
+    return best[1] if best else None
+
+
+def _late_findings(c: _County, year: int, month: int, read: Callable[[S.SettingDef], Any]) -> list[Finding]:
+    days = int(read(S.LATE_RECORD_DAYS))
+    names = {o.id: o.name for o in c.orgs}
+    out = []
+    for rid, kind, held, recorded, org_id, unit_id in c.late:
+        if unit_id not in c.units or (held.year, held.month) != (year, month):
+            continue
+        subject = names.get(org_id, "") if org_id is not None else c.units[unit_id]
+        msg = f"{kind.label}（{held:%Y-%m-%d}召开）于{recorded:%Y-%m-%d}才登记，超过{days}天"
+        out.append(Finding(LATE_RULE[0], LATE, unit_id, org_id, None, subject or c.units[unit_id],
+                           dt.date(year, month, 1), month_end(year, month), rid, msg, LATE_RULE[1], LATE_RULE[2]))
+    return out
+
+
+def _community_findings(c: _County, year: int, month: int) -> list[Finding]:
+    start, end = dt.date(year, month, 1), month_end(year, month)
+    return [
+        Finding(COMMUNITY_RULE[0], MISSING, unit_id, org_id, member_id, name, start, end, None,
+                f"在职党员{name}尚未到社区报到", COMMUNITY_RULE[1], COMMUNITY_RULE[2])
+        for member_id, name, org_id, unit_id in c.unregistered
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# what the scoring and the dashboard use
+
+
+def suggestions_for(s: Session, unit_id: int, year: int, month: int) -> list[Suggestion]:
+    """Suggested deductions for one unit's sheet of one month: each gap or late record with its source.
+
+    Called by the scoring service's suggested-deductions mechanism; the indicator codes are those of the default
+    scheme, the points its per-occurrence deductions (the sheet uses the indicator's own when it differs)."""
+    out = []
+    for f in evaluate(s, year, month, unit_ids=[unit_id]):
+        reason = f"{f.subject}：{f.message}" if f.subject else f.message
+        out.append(Suggestion(f.indicator, f.points, 1, reason, f.key, f.record_id, f.org_id, f.member_id))
+    return out
+
+
+def monthly_rates(s: Session, year: int, months: Iterable[int], unit_ids: Iterable[int] | None = None,
+                  as_of: dt.date | None = None) -> list[MonthRate]:
+    """Share of the requirements judged in each month that were met (the dashboard's chart)."""
+    wanted = sorted(set(months))
+    if not wanted:
+        return []
+    if wanted[0] < 1 or wanted[-1] > 12:
+        raise ValidationError("月份应为1至12", field="month")
+    read = S.reader(s)
+    units = set(unit_ids) if unit_ids is not None else None
+    county = _load(s, year, (wanted[0], wanted[-1]), units, as_of, read)  # one load for all the months
+    out = []
+    for m in wanted:
+        found = [f for f in _evaluate_loaded(county, year, m, read, True, False) if f.rule != LATE_RULE[0]]
+        out.append(MonthRate(year, m, len(found), sum(1 for f in found if f.status == OK)))
+    return out
