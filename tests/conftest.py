@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import: no display on CI
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import alembic.config
 import pytest
+from sqlalchemy import Engine
 
-from app.db import Database, open_database
+from app.db import Database, make_engine, open_database
+from app.db import alembic_config as app_alembic_config
 from app.paths import AppPaths
 
 
@@ -39,3 +42,59 @@ def db(paths: AppPaths) -> Iterator[Database]:
     database = open_database(paths.db_path, backup_dir=paths.backup_dir)
     yield database
     database.close()
+
+
+# --- pytest-alembic: our env.py and migrations on a temporary SQLite file with the app's engine -----------------
+
+@pytest.fixture
+def alembic_config() -> alembic.config.Config:
+    return app_alembic_config()
+
+
+@pytest.fixture
+def alembic_engine(tmp_path: Path) -> Iterator[Engine]:
+    # The app's engine (pragmas, real BEGIN), so the migrations run exactly as at start-up.
+    engine = make_engine(tmp_path / "alembic.sqlite3")
+    yield engine
+    engine.dispose()
+
+
+# --- extra revisions on top of the real head (migration machinery tests, generic over the real revisions) ----------
+
+_REVISION_TEMPLATE = '''"""test revision {rev}"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{rev}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{body}
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+@pytest.fixture
+def extend_migrations(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
+    """A copy of migrations/ with extra revisions chained after the real head: {revision id: upgrade body}."""
+    from app.db import head_revision
+    from app.paths import migrations_dir
+
+    def build(extra: dict[str, str]) -> Path:
+        dest = tmp_path / "migrations"
+        shutil.copytree(migrations_dir(), dest, ignore=shutil.ignore_patterns("__pycache__"))
+        down = head_revision()
+        for rev, body in extra.items():
+            indented = "\n".join("    " + line for line in body.strip().splitlines())
+            text = _REVISION_TEMPLATE.format(rev=rev, down=down, body=indented)
+            (dest / "versions" / f"{rev}_test.py").write_text(text, encoding="utf-8")
+            down = rev
+        return dest
+
+    return build
