@@ -106,6 +106,11 @@ def known_revisions(migrations: Path | None = None) -> set[str]:
     return {s.revision for s in _scripts(migrations).walk_revisions()}
 
 
+def revisions_base_to_head(migrations: Path | None = None) -> list[str]:
+    """Every revision, oldest first."""
+    return [s.revision for s in reversed(list(_scripts(migrations).walk_revisions()))]
+
+
 @contextmanager
 def foreign_keys_off(connection: Connection) -> Iterator[None]:
     """Foreign keys off for a migration on `connection`, back on afterwards.
@@ -200,7 +205,7 @@ def stored_schema(db_path: str | Path) -> StoredSchema:
             if "alembic_version" in names:
                 revs = tuple(r[0] for r in con.execute("SELECT version_num FROM alembic_version"))
     except sqlite3.DatabaseError as exc:
-        raise IntegrityCheckError(f"数据库文件已损坏或不是数据库文件（{exc}）") from exc
+        raise IntegrityCheckError(f"数据库完整性检查未通过：文件已损坏或不是数据库文件（{exc}）") from exc
     return StoredSchema(revs, bool(names))
 
 

@@ -98,3 +98,20 @@ def extend_migrations(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
         return dest
 
     return build
+
+
+@pytest.fixture
+def damage_database() -> Callable[..., None]:
+    """Write garbage over pages of a (closed, checkpointed) database file, as a failing disk would: by default
+    pages 2-3 (the schema's), or two pages from the middle of the file (`middle=True`: tables and indexes)."""
+
+    def damage(path: Path, *, middle: bool = False) -> None:
+        page = 4096
+        first = (path.stat().st_size // page) // 2 if middle else 1
+        with open(path, "r+b") as f:
+            f.seek(first * page)
+            f.write(b"\x5a\xa5" * page)
+            f.flush()
+            os.fsync(f.fileno())
+
+    return damage

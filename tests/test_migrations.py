@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from alembic import command
-from alembic.script import ScriptDirectory
 from pytest_alembic.tests import (  # noqa: F401  (collected as tests here)
     test_model_definitions_match_ddl,
     test_single_head_revision,
@@ -22,14 +21,17 @@ from pytest_alembic.tests import (  # noqa: F401  (collected as tests here)
 from sqlalchemy import Connection, MetaData, Table, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from app.db import alembic_config, head_revision, integrity_problems, make_engine, migrate, open_database
+from app.db import (
+    alembic_config,
+    head_revision,
+    integrity_problems,
+    make_engine,
+    migrate,
+    open_database,
+    revisions_base_to_head,
+)
 from app.errors import DatabaseError
 from app.models import Base, Member, OrgPost, PartyOrg, Setting, Transfer, Unit
-
-
-def revisions_base_to_head() -> list[str]:
-    scripts = ScriptDirectory.from_config(alembic_config())
-    return [s.revision for s in reversed(list(scripts.walk_revisions()))]
 
 
 def test_alembic_check_finds_no_pending_changes(tmp_path: Path) -> None:
