@@ -6,7 +6,7 @@ Inputs come in as `*Input` dataclasses; problems come out as one `ValidationErro
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -479,9 +479,13 @@ class RegisterService:
 
     # --- members --------------------------------------------------------------------------------------------
 
-    def validate_member(self, s: Session, data: MemberInput, member_id: int | None = None) -> list[FieldProblem]:
+    def validate_member(self, s: Session, data: MemberInput, member_id: int | None = None, *,
+                        read: Callable[[S.SettingDef], Any] | None = None,
+                        id_owners: Mapping[str, tuple[int, str]] | None = None) -> list[FieldProblem]:
+        """Problems with `data` (normalised in place).  A bulk caller (the Excel import) passes one settings
+        `read`er and `id_owners` (身份证号 → (member id, name) of the register) so that rows need no query each."""
         _clean(data)
-        read = S.reader(s)
+        read = read or S.reader(s)
         today = self._today()
         problems: list[FieldProblem] = []
 
@@ -508,11 +512,15 @@ class RegisterService:
                     data.gender = Gender(id_gender(data.id_number))
                 elif data.gender.label != id_gender(data.id_number):
                     bad("gender", "性别与身份证号不符")
-                dup = s.execute(
-                    select(Member.id, Member.name).where(Member.id_number == data.id_number, Member.id != (member_id or -1))
-                ).first()
+                if id_owners is not None:
+                    owner = id_owners.get(data.id_number)
+                    dup = owner if owner is not None and owner[0] != member_id else None
+                else:
+                    dup = s.execute(
+                        select(Member.id, Member.name).where(Member.id_number == data.id_number, Member.id != (member_id or -1))
+                    ).first()
                 if dup is not None:
-                    bad("id_number", f"身份证号与已登记党员“{dup.name}”重复")
+                    bad("id_number", f"身份证号与已登记党员“{dup[1]}”重复")
         if (msg := phone_problem(data.phone)) is not None:
             bad("phone", msg)
         if data.birth_date and data.birth_date > today:
