@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 COMMAND_MODULES = [
     "app.cli.gui",
     "app.cli.maintenance",
+    "app.cli.screenshot",
 ]
 
 

@@ -1,0 +1,58 @@
+"""`dangjian screenshot OUTDIR`: render every main page offscreen to PNG and exit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from app.cli import add_data_dir
+
+    p = sub.add_parser("screenshot", help="把主窗口的每个页面离屏渲染为 PNG 图片后退出",
+                       description="把主窗口的每个页面离屏渲染为 PNG 图片（不需要显示器），用于检查界面。")
+    p.add_argument("outdir", metavar="OUTDIR", help="保存图片的目录（不存在则创建）")
+    p.add_argument("--size", default="1280x800", metavar="宽x高", help="窗口大小，默认 1280x800")
+    add_data_dir(p)
+    p.set_defaults(func=run)
+
+
+def _size(text: str) -> tuple[int, int]:
+    from app.errors import ValidationError
+
+    try:
+        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise ValidationError(f"窗口大小应写成“宽x高”，如 1280x800，而不是“{text}”", field="size") from None
+    if not (640 <= w <= 4000 and 480 <= h <= 3000):
+        raise ValidationError("窗口大小应在 640x480 到 4000x3000 之间", field="size")
+    return w, h
+
+
+def run(args: argparse.Namespace) -> int:
+    width, height = _size(args.size)
+    # Offscreen before any QApplication exists: no display needed, and nothing flashes on one that exists.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QSize
+
+    from app.db import open_database
+    from app.paths import app_paths
+    from app.ui.application import make_application
+    from app.ui.context import AppContext
+    from app.ui.screenshot import render_pages
+
+    paths = app_paths(getattr(args, "data_dir", None)).ensure()
+    if not paths.db_path.exists():
+        from app.errors import DatabaseError
+
+        raise DatabaseError(f"数据目录中没有数据库：{paths.db_path}")
+    make_application()
+    db = open_database(paths.db_path, backup_dir=paths.backup_dir)
+    try:
+        ctx = AppContext(paths, db)
+        for path in render_pages(ctx, Path(args.outdir), QSize(width, height)):
+            print(path)
+    finally:
+        db.close()
+    return 0

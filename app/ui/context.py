@@ -1,0 +1,94 @@
+"""What every page gets: the data directory, the open database (which a restore replaces), the services, and
+the signals that keep pages in step with each other.
+
+Pages never hold a `Session`; they build services on `ctx.session_factory`, which always opens a session on
+the database that is open *now*, so a service made before a restore keeps working after it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Signal
+from sqlalchemy.orm import Session
+
+from app import settings as S
+from app.db import Database, open_database
+from app.paths import AppPaths
+from app.services.app_settings import SettingsService
+from app.services.register import RegisterService
+
+log = logging.getLogger(__name__)
+
+
+class AppContext(QObject):
+    # What changed: "register" (units, organisations, posts, members), "settings", or later areas' own names.
+    changed = Signal(str)
+    # The database was replaced (restore): every page reloads everything.
+    reset = Signal()
+    # Ask the main window to show a page and, if the page has `show_target`, a record in it
+    # (e.g. ("orgs", ("org", 12)) from the 提醒 page).
+    navigate = Signal(str, object)
+    # A short message for the status bar.
+    status = Signal(str)
+
+    def __init__(self, paths: AppPaths, db: Database, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.db = db
+        self.register = RegisterService(self.session_factory)
+        self.settings = SettingsService(self.session_factory)
+
+    def session_factory(self) -> Session:
+        return self.db.session_factory()
+
+    def setting(self, d: S.SettingDef) -> Any:
+        return self.settings.value(d)
+
+    def county_name(self) -> str:
+        return str(self.setting(S.COUNTY_NAME))
+
+    def backup_keep(self) -> int:
+        return int(self.setting(S.BACKUP_KEEP))
+
+    def follow(self, page: QObject, reload: Callable[[], None], *kinds: str) -> None:
+        """Call `reload` when data of one of `kinds` changes or the database is replaced; while the page is
+        hidden, only once it is shown again (a change must not make ten hidden pages reload)."""
+        _Follower(self, page, reload, set(kinds))
+
+    def close_database(self) -> None:
+        self.db.close()
+
+    def reopen_database(self) -> None:
+        """Open the database file again (after a restore replaced it) and tell every page to reload."""
+        self.db.close()
+        self.db = open_database(self.paths.db_path, backup_dir=self.paths.backup_dir)
+        self.reset.emit()
+
+
+class _Follower(QObject):
+    def __init__(self, ctx: AppContext, page: QObject, reload: Callable[[], None], kinds: set[str]) -> None:
+        super().__init__(page)
+        self._page, self._reload, self._kinds = page, reload, kinds
+        self._stale = False
+        ctx.changed.connect(self._changed)
+        ctx.reset.connect(self._mark)
+        page.installEventFilter(self)
+
+    def _changed(self, what: str) -> None:
+        if what in self._kinds:
+            self._mark()
+
+    def _mark(self) -> None:
+        if getattr(self._page, "isVisible", lambda: False)():
+            self._stale = False
+            self._reload()
+        else:
+            self._stale = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._page and event.type() == QEvent.Type.Show and self._stale:
+            self._stale = False
+            self._reload()
+        return False

@@ -1,0 +1,235 @@
+"""The main window: the areas on the left (app/ui/pages.py), the current page on the right, menus, status bar.
+
+Pages are built the first time they are shown, so start-up builds only the first one."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import APP_TITLE, __version__
+from app.ui import tasks
+from app.ui.context import AppContext
+from app.ui.errors import report_bug
+from app.ui.pages import PAGES, PageDef
+
+log = logging.getLogger(__name__)
+
+STATUS_TIMEOUT_MS = 8000
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, pages: list[PageDef] | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.page_defs = list(pages if pages is not None else PAGES)
+        self.pages: dict[str, QWidget] = {}
+        self.setObjectName("main_window")
+        self.resize(1280, 800)
+        self.setMinimumSize(QSize(960, 600))
+
+        self.nav_model = QStandardItemModel(self)
+        for i, p in enumerate(self.page_defs):
+            item = QStandardItem(p.title)
+            item.setEditable(False)
+            item.setData(p.key, Qt.ItemDataRole.UserRole)
+            if i < 9:
+                item.setToolTip(f"{p.title}（Ctrl+{i + 1}）")
+            self.nav_model.appendRow(item)
+        self.nav = QListView()
+        self.nav.setObjectName("navigation")
+        self.nav.setModel(self.nav_model)
+        self.nav.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.nav.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.nav.setSpacing(2)
+        font = self.nav.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.nav.setFont(font)
+        self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("约谈与整改") + 48)
+        self.nav.selectionModel().currentChanged.connect(self._nav_changed)
+
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(4, 4, 4, 0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.where = QLabel(f"数据目录：{ctx.paths.data_dir}")
+        self.where.setStyleSheet("color: #666;")
+        self.statusBar().addPermanentWidget(self.where)
+        ctx.status.connect(lambda text: self.statusBar().showMessage(text, STATUS_TIMEOUT_MS))
+        ctx.navigate.connect(self.show_page)
+        ctx.changed.connect(self._on_changed)
+        ctx.reset.connect(self._update_title)
+
+        self._build_menus()
+        self._update_title()
+        self.show_page(self.page_defs[0].key)
+
+    # --- menus ----------------------------------------------------------------------------------------------
+
+    def _action(self, menu_text: str, slot: object,
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None) -> QAction:
+        act = QAction(menu_text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
+        return act
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("文件(&F)")
+        self.act_backup = self._action("立即备份(&B)", self.backup_now)
+        self.act_restore = self._action("从备份恢复(&R)…", self.restore)
+        self.act_import = self._action("导入 Excel(&I)…", self.import_excel)
+        self.act_export = self._action("导出到 Excel(&E)…", self.export_excel)
+        self.act_template = self._action("下载导入模板(&T)…", self.download_template)
+        self.act_quit = self._action("退出(&X)", self.close, QKeySequence.StandardKey.Quit)
+        self.act_quit.setShortcuts([QKeySequence("Ctrl+Q")])
+        for act in (self.act_backup, self.act_restore, None, self.act_import, self.act_export, self.act_template,
+                    None, self.act_quit):
+            file_menu.addSeparator() if act is None else file_menu.addAction(act)
+
+        go_menu = bar.addMenu("转到(&G)")
+        self.page_actions: list[QAction] = []
+        for i, p in enumerate(self.page_defs):
+            act = self._action(p.title, lambda key=p.key: self.show_page(key), f"Ctrl+{i + 1}" if i < 9 else None)
+            go_menu.addAction(act)
+            self.page_actions.append(act)
+        go_menu.addSeparator()
+        self.act_find = self._action("查找(&F)", self.focus_search, QKeySequence.StandardKey.Find)
+        go_menu.addAction(self.act_find)
+
+        help_menu = bar.addMenu("帮助(&H)")
+        help_menu.addAction(self._action("快捷键(&K)", self.show_shortcuts))
+        help_menu.addAction(self._action("关于(&A)", self.show_about))
+
+    # --- pages ----------------------------------------------------------------------------------------------
+
+    def page(self, key: str) -> QWidget:
+        """The page for `key`, built on first use."""
+        if key not in self.pages:
+            p = next(d for d in self.page_defs if d.key == key)
+            try:
+                widget = p.create(self.ctx)
+            except Exception as exc:  # a broken page must not take the window down with it
+                report_bug(type(exc), exc, exc.__traceback__, self)
+                widget = _BrokenPage(p.title)
+            self.pages[key] = widget
+            self.stack.addWidget(widget)
+        return self.pages[key]
+
+    def current_key(self) -> str:
+        return str(self.nav.currentIndex().data(Qt.ItemDataRole.UserRole) or "")
+
+    def show_page(self, key: str, target: object = None) -> QWidget:
+        row = next(i for i, d in enumerate(self.page_defs) if d.key == key)
+        widget = self.page(key)
+        self.stack.setCurrentWidget(widget)
+        index = self.nav_model.index(row, 0)
+        if self.nav.currentIndex() != index:
+            self.nav.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if target is not None and hasattr(widget, "show_target"):
+            widget.show_target(target)
+        return widget
+
+    def _nav_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        key = current.data(Qt.ItemDataRole.UserRole)
+        if key and self.stack.currentWidget() is not self.pages.get(key):
+            self.show_page(str(key))
+
+    def focus_search(self) -> None:
+        widget = self.stack.currentWidget()
+        if widget is not None and hasattr(widget, "focus_search"):
+            widget.focus_search()
+
+    # --- title and data -------------------------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{APP_TITLE} — {self.ctx.county_name()}")
+
+    def _on_changed(self, what: str) -> None:
+        if what == "settings":
+            self._update_title()
+
+    # --- file menu ------------------------------------------------------------------------------------------
+
+    def backup_now(self) -> None:
+        from app.ui.backup_actions import backup_now
+
+        def done(path: Path) -> None:
+            QMessageBox.information(self, "备份", f"已备份到：\n{path}")
+
+        backup_now(self.ctx, self, done)
+
+    def restore(self) -> None:
+        from app.ui.backup_actions import RestoreDialog
+
+        RestoreDialog(self.ctx, self).exec()
+
+    def import_excel(self) -> None:
+        from app.ui.excel_actions import import_register
+
+        import_register(self.ctx, self)
+
+    def export_excel(self) -> None:
+        from app.ui.excel_actions import export_register
+
+        export_register(self.ctx, self)
+
+    def download_template(self) -> None:
+        from app.ui.excel_actions import download_template
+
+        download_template(self.ctx, self)
+
+    # --- help -----------------------------------------------------------------------------------------------
+
+    def show_shortcuts(self) -> None:
+        lines = [f"Ctrl+{i + 1}　{p.title}" for i, p in enumerate(self.page_defs[:9])]
+        lines += ["Ctrl+F　在当前页查找", "Ctrl+N　新建（组织机构、党员页）", "F2　编辑所选", "Ctrl+T　组织关系转接（党员页）",
+                  "Ctrl+Q　退出"]
+        QMessageBox.information(self, "快捷键", "\n".join(lines))
+
+    def show_about(self) -> None:
+        from PySide6 import __version__ as pyside_version
+
+        QMessageBox.about(
+            self, f"关于{APP_TITLE}",
+            f"<h3>{APP_TITLE} {__version__}</h3>"
+            "<p>县直机关党建工作考评：党组织和党员登记，月度考评、通报、约谈整改，季度分级考核和年度述职评议。</p>"
+            f"<p>数据目录：{self.ctx.paths.data_dir}</p>"
+            f"<p>界面基于 Qt（PySide6 {pyside_version}）；内置字体“文泉驿微米黑”（Apache License 2.0）。</p>",
+        )
+
+    # --- closing --------------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Background work (e.g. the daily backup) finishes or stops before the database is closed.
+        tasks.cancel_all()
+        tasks.wait_for_all()
+        super().closeEvent(event)
+
+
+class _BrokenPage(QWidget):
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        label = QLabel(f"“{title}”页面未能打开。这是程序缺陷，详细信息已记入日志。")
+        label.setWordWrap(True)
+        QVBoxLayout(self).addWidget(label)

@@ -1,0 +1,76 @@
+"""The page registry: the areas of the left navigation, in order.
+
+Each entry is `PageDef(key, title, factory)`.  `factory` is either a callable taking the `AppContext` and
+returning the page widget, or a string "package.module:Name" that is imported only when the page is first
+shown (start-up stays light).  A page may offer, and the main window then uses:
+
+* `focus_search()`: what Ctrl+F does on that page;
+* `show_target(target)`: show one record when another page navigates there (`ctx.navigate.emit(key, target)`).
+
+To fill an area that is still a `_future(...)` line, replace that line, keeping its key and title, e.g.::
+
+    PageDef("scoring", "月度考评", "app.ui.scoring.page:ScoringPage"),
+
+Ctrl+1 … Ctrl+9 go to the first nine areas in this order."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from app.ui.context import AppContext
+
+
+
+@dataclass(frozen=True)
+class PageDef:
+    key: str
+    title: str
+    factory: Callable[[AppContext], QWidget] | str
+
+    def create(self, ctx: AppContext) -> QWidget:
+        if isinstance(self.factory, str):
+            module, _, name = self.factory.partition(":")
+            make = getattr(importlib.import_module(module), name)
+        else:
+            make = self.factory
+        widget: QWidget = make(ctx)
+        widget.setObjectName(f"page_{self.key}")
+        return widget
+
+
+def _future(key: str, title: str) -> PageDef:
+    """An area later work fills: a page that says what will come there (app/ui/future_page.py)."""
+
+    def make(_ctx: AppContext) -> QWidget:
+        from app.ui.future_page import AREAS, FuturePage
+
+        purpose, features = AREAS[key]
+        return FuturePage(title, purpose, features)
+
+    return PageDef(key, title, make)
+
+
+PAGES: list[PageDef] = [
+    PageDef("home", "提醒", "app.ui.home_page:HomePage"),
+    PageDef("orgs", "组织机构", "app.ui.org_page:OrgPage"),
+    PageDef("members", "党员", "app.ui.member_page:MemberPage"),
+    _future("scoring", "月度考评"),
+    _future("bulletins", "通报"),
+    _future("interviews", "约谈与整改"),
+    _future("periodic", "季度与年度"),
+    _future("orglife", "组织生活"),
+    PageDef("settings", "设置", "app.ui.settings_page:SettingsPage"),
+]
+
+
+def page(key: str) -> PageDef:
+    for p in PAGES:
+        if p.key == key:
+            return p
+    raise KeyError(key)

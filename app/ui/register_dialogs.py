@@ -1,0 +1,394 @@
+"""Dialogs that edit the register: unit, party organisation, committee post, member, 组织关系转接.
+
+Each dialog reads its fields into the service's `*Input` dataclass and calls `RegisterService`; the service
+checks every rule and its `ValidationError` comes back under the fields (see forms.FormDialog)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QSpinBox,
+    QTableView,
+    QWidget,
+)
+
+from app import settings as S
+from app.errors import FieldProblem, ValidationError
+from app.models import Gender, MemberStatus, OrgKind, OrgPostKind
+from app.services.register import PARENT_KINDS, MemberInput, OrgInput, PostInput, UnitInput, probation_end
+from app.ui.context import AppContext
+from app.ui.forms import ChoiceBox, DateEdit, FormDialog
+from app.ui.itemmodels import RowsTableModel
+
+UNIT_CATEGORIES = ["党政机关", "事业单位", "群团组织", "国有企业", "其他"]
+EDUCATIONS = ["研究生", "大学本科", "大学专科", "中等专科", "高中", "初中及以下"]
+
+
+def _line(text: str = "", max_length: int = 100, placeholder: str = "") -> QLineEdit:
+    w = QLineEdit(text)
+    w.setMaxLength(max_length)
+    w.setPlaceholderText(placeholder)
+    return w
+
+
+def _note(text: str = "") -> QPlainTextEdit:
+    w = QPlainTextEdit(text)
+    w.setTabChangesFocus(True)  # Tab leaves the note instead of typing a tab: keyboard users move on
+    w.setFixedHeight(60)
+    return w
+
+
+def _with_completions(w: QLineEdit, words: list[str]) -> QLineEdit:
+    c = QCompleter(words, w)
+    c.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    w.setCompleter(c)
+    return w
+
+
+# -----------------------------------------------------------------------------------------------------------
+# 单位
+
+
+class UnitDialog(FormDialog):
+    def __init__(self, ctx: AppContext, unit_id: int | None = None, parent: QWidget | None = None) -> None:
+        super().__init__("编辑单位" if unit_id else "新建单位", self._write, parent)
+        self.ctx, self.unit_id = ctx, unit_id
+        data = ctx.register.unit_input(unit_id) if unit_id else UnitInput("")
+        f = self.form = self.new_form()
+        f.add("name", "单位名称(&N)", _line(data.name, 100, "如：县财政局"))
+        f.add("short_name", "简称", _line(data.short_name, 40))
+        f.add("category", "单位类别", _with_completions(_line(data.category, 40), UNIT_CATEGORIES))
+        f.add("party_secretary", "党组（党委）书记", _line(data.party_secretary, 40))
+        f.add("contact_person", "党务联系人", _line(data.contact_person, 40))
+        f.add("contact_phone", "联系电话", _line(data.contact_phone, 40))
+        order = QSpinBox()
+        order.setRange(0, 99999)
+        order.setValue(data.sort_order)
+        f.add("sort_order", "排列顺序", order, "数字小的排在前面")
+        f.add("note", "备注", _note(data.note))
+        self.resize(460, self.sizeHint().height())
+
+    def _write(self) -> int:
+        f = self.form
+        order = f.field("sort_order")
+        assert isinstance(order, QSpinBox)
+        data = UnitInput(
+            name=f.text("name"), short_name=f.text("short_name"), category=f.text("category"),
+            party_secretary=f.text("party_secretary"), contact_person=f.text("contact_person"),
+            contact_phone=f.text("contact_phone"), sort_order=order.value(), note=f.text("note"),
+        )
+        return self.ctx.register.save_unit(data, self.unit_id)
+
+
+# -----------------------------------------------------------------------------------------------------------
+# 党组织
+
+
+class OrgDialog(FormDialog):
+    def __init__(self, ctx: AppContext, org_id: int | None = None, *, unit_id: int | None = None,
+                 parent_id: int | None = None, parent: QWidget | None = None) -> None:
+        super().__init__("编辑党组织" if org_id else "新建党组织", self._write, parent)
+        self.ctx, self.org_id = ctx, org_id
+        if org_id:
+            data = ctx.register.org_input(org_id)
+        else:
+            data = OrgInput(unit_id or 0, "", OrgKind.BRANCH, parent_id=parent_id)
+        # Possible parents: 机关党委 and 党总支, with their unit, from the tree (one query, ~1,200 rows at most).
+        self._parents: list[tuple[int, str, int, OrgKind]] = []
+        for unit in ctx.register.tree():
+            stack = list(unit.orgs)
+            while stack:
+                n = stack.pop(0)
+                if n.kind in PARENT_KINDS and n.id != org_id:
+                    self._parents.append((n.id, n.name, n.unit_id, n.kind))
+                stack[0:0] = n.children
+        f = self.form = self.new_form()
+        self.unit_box = ChoiceBox(((name, uid) for uid, name in ctx.register.units()), searchable=True)
+        self.unit_box.set_value(data.unit_id)
+        f.add("unit_id", "所属单位(&U)", self.unit_box)
+        f.add("name", "党组织名称(&N)", _line(data.name, 100, "如：中共县财政局机关支部委员会"))
+        self.kind_box = ChoiceBox((k.label, k) for k in OrgKind)
+        self.kind_box.set_value(data.kind)
+        f.add("kind", "组织类型(&K)", self.kind_box)
+        self.parent_box = ChoiceBox()
+        f.add("parent_id", "上级党组织", self.parent_box, "单位内的机关党委、党总支；直属单位的留空")
+        self._fill_parents(data.parent_id)
+        self.unit_box.value_changed.connect(lambda _v: self._fill_parents(self.parent_box.value()))
+        self.kind_box.value_changed.connect(lambda _v: self._fill_parents(self.parent_box.value()))
+        established, start, end = DateEdit(), DateEdit(), DateEdit()
+        established.set_date(data.established_on)
+        start.set_date(data.term_start)
+        end.set_date(data.term_end)
+        f.add("established_on", "成立日期", established)
+        f.add("term_start", "本届任期开始", start, "即本届选举（换届）日期")
+        f.add("term_end", "本届任期届满", end, "留空则按任期年限自动计算（党委5年，党总支、党支部3年）")
+        order = QSpinBox()
+        order.setRange(0, 99999)
+        order.setValue(data.sort_order)
+        f.add("sort_order", "排列顺序", order)
+        f.add("note", "备注", _note(data.note))
+        self.resize(520, self.sizeHint().height())
+
+    def _fill_parents(self, keep: int | None) -> None:
+        unit, kind = self.unit_box.value(), self.kind_box.value()
+        choices: list[tuple[str, Any]] = [("（无，直接隶属单位）", None)]
+        for oid, name, uid, pkind in self._parents:
+            # A 联合支部 may hang under another unit's 机关党委; anything else stays inside its unit.
+            if uid == unit or kind == OrgKind.JOINT_BRANCH:
+                choices.append((f"{name}（{pkind.label}）", oid))
+        self.parent_box.set_choices(choices)
+        self.parent_box.set_value(keep)
+        if self.parent_box.currentIndex() < 0:
+            self.parent_box.setCurrentIndex(0)
+
+    def _write(self) -> int:
+        f = self.form
+        order = f.field("sort_order")
+        assert isinstance(order, QSpinBox)
+        unit_id, kind = self.unit_box.value(), self.kind_box.value()
+        if unit_id is None:
+            raise ValidationError(FieldProblem("unit_id", "请选择所属单位"))
+        data = OrgInput(
+            unit_id=unit_id, name=f.text("name"), kind=kind, parent_id=self.parent_box.value(),
+            established_on=f.date("established_on"), term_start=f.date("term_start"), term_end=f.date("term_end"),
+            sort_order=order.value(), note=f.text("note"),
+        )
+        return self.ctx.register.save_org(data, self.org_id)
+
+
+# -----------------------------------------------------------------------------------------------------------
+# 支委职务
+
+
+class PostDialog(FormDialog):
+    """Record a holder of a post, or a vacancy (no holder) from a date."""
+
+    def __init__(self, ctx: AppContext, org_id: int, parent: QWidget | None = None) -> None:
+        super().__init__("任职登记", self._write, parent)
+        self.ctx, self.org_id = ctx, org_id
+        f = self.form = self.new_form()
+        self.kind_box = ChoiceBox((k.label, k) for k in OrgPostKind)
+        self.kind_box.set_value(OrgPostKind.SECRETARY)
+        f.add("kind", "职务(&K)", self.kind_box)
+        rows = ctx.register.member_rows(ctx.register.member_ids(org_id=org_id))
+        holders: list[tuple[str, Any]] = [("（空缺）", None)]
+        holders += [(f"{r.name}（{r.position}）" if r.position else r.name, r.id)
+                    for r in rows if r.status == MemberStatus.FULL.label]
+        self.member_box = ChoiceBox(holders, searchable=True)
+        self.member_box.setCurrentIndex(1 if len(holders) > 1 else 0)
+        f.add("member_id", "任职人(&M)", self.member_box, "只列本组织在册正式党员；职务空缺时选“（空缺）”")
+        start = DateEdit()
+        start.set_date(dt.date.today())
+        f.add("start_on", "任职（空缺）开始", start)
+        f.add("end_on", "离任日期", DateEdit(), "现任的留空")
+        f.add("note", "备注", _note())
+        self.resize(440, self.sizeHint().height())
+
+    def _write(self) -> int:
+        f = self.form
+        start = f.date("start_on")
+        if start is None:
+            raise ValidationError(FieldProblem("start_on", "请填写开始日期"))
+        data = PostInput(self.org_id, self.kind_box.value(), self.member_box.value(), start, f.date("end_on"),
+                         f.text("note"))
+        return self.ctx.register.save_post(data)
+
+
+class EndPostDialog(FormDialog):
+    def __init__(self, ctx: AppContext, post_id: int, what: str, parent: QWidget | None = None) -> None:
+        super().__init__("结束任职", self._write, parent)
+        self.ctx, self.post_id = ctx, post_id
+        f = self.form = self.new_form()
+        f.add("what", "职务", QLabel(what))
+        end = DateEdit()
+        end.set_date(dt.date.today())
+        f.add("end_on", "离任日期(&D)", end)
+
+    def _write(self) -> None:
+        end = self.form.date("end_on")
+        if end is None:
+            raise ValidationError(FieldProblem("end_on", "请填写离任日期"))
+        self.ctx.register.end_post(self.post_id, end)
+
+
+# -----------------------------------------------------------------------------------------------------------
+# 党员
+
+
+class MemberDialog(FormDialog):
+    """Add or edit a member.  The organisation is chosen when adding; a move later is a 转接 (kept as history)."""
+
+    def __init__(self, ctx: AppContext, member_id: int | None = None, *, org_id: int | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("编辑党员信息" if member_id else "新增党员", self._write, parent)
+        self.ctx, self.member_id = ctx, member_id
+        if member_id:
+            data = ctx.register.member_input(member_id)
+        else:
+            data = MemberInput(org_id or 0, "", MemberStatus.FULL)
+        self._probation_months = int(ctx.setting(S.PROBATION_MONTHS))
+        columns = QHBoxLayout()
+        self.body.addLayout(columns)
+        a = self.basic = self.new_form("基本信息", columns)
+        a.add("name", "姓名(&N)", _line(data.name, 40))
+        self.gender_box = ChoiceBox([("（按身份证号）", None)] + [(g.label, g) for g in Gender])
+        self.gender_box.set_value(data.gender)
+        a.add("gender", "性别", self.gender_box)
+        a.add("ethnicity", "民族", _line(data.ethnicity, 20))
+        birth = DateEdit()
+        birth.set_date(data.birth_date)
+        a.add("birth_date", "出生日期", birth, "留空则取自身份证号")
+        a.add("id_number", "身份证号(&I)", _line(data.id_number, 18, "18位，末位可为X"))
+        a.add("phone", "联系电话", _line(data.phone, 20))
+        a.add("education", "学历", _with_completions(_line(data.education, 20), EDUCATIONS))
+        a.add("position", "职务", _line(data.position, 60, "行政职务，如：办公室主任"))
+        a.add("note", "备注", _note(data.note))
+
+        b = self.party = self.new_form("党籍信息", columns)
+        self.org_box = ChoiceBox(((name, oid) for oid, name in ctx.register.orgs()), searchable=True)
+        self.org_box.set_value(data.org_id)
+        if member_id:
+            self.org_box.setEnabled(False)
+        b.add("org_id", "所在党组织(&O)", self.org_box, "变更所在党组织请用“组织关系转接”" if member_id else "")
+        self.status_box = ChoiceBox((s.label, s) for s in MemberStatus)
+        self.status_box.set_value(data.status)
+        b.add("status", "党员类别", self.status_box)
+        joined, full = DateEdit(), DateEdit()
+        joined.set_date(data.joined_on)
+        full.set_date(data.full_member_on)
+        b.add("joined_on", "入党日期(&J)", joined, "支部大会通过接收为预备党员之日")
+        b.add("full_member_on", "转正日期", full)
+        self.extension = QSpinBox()
+        self.extension.setRange(0, 12)
+        self.extension.setSpecialValueText("不延长")
+        self.extension.setSuffix(" 个月")
+        self.extension.setValue(data.probation_extension_months)
+        b.add("probation_extension_months", "延长预备期", self.extension)
+        self.probation_hint = QLabel()
+        self.probation_hint.setObjectName("probation_hint")
+        b.add("probation_end", "预备期满", self.probation_hint)
+        leader = QCheckBox("是党员领导干部（参加双重组织生活）")
+        leader.setChecked(data.is_leader)
+        b.add("is_leader", "领导干部", leader)
+        registered = QCheckBox("已到居住地社区报到")
+        registered.setChecked(data.community_registered)
+        b.add("community_registered", "社区报到", registered)
+        b.add("community_name", "报到社区", _line(data.community_name, 60))
+        when = DateEdit()
+        when.set_date(data.community_registered_on)
+        b.add("community_registered_on", "报到日期", when)
+        for form in (a, b):
+            for name in form.names():
+                w = form.field(name)
+                if isinstance(w, QLineEdit):
+                    w.setMinimumWidth(w.fontMetrics().horizontalAdvance("0" * 18) + 48)  # a full 身份证号
+        for signal in (joined.textChanged, self.status_box.value_changed, self.extension.valueChanged):
+            signal.connect(self._update_probation_hint)
+        self._update_probation_hint()
+
+    def _update_probation_hint(self, *_: object) -> None:
+        joined = self.party.date("joined_on")
+        if self.status_box.value() != MemberStatus.PROBATIONARY or joined is None:
+            self.probation_hint.setText("—")
+            return
+        end = probation_end(joined, self.extension.value(), self._probation_months)
+        self.probation_hint.setText(f"{end:%Y-%m-%d}" if end else "—")
+
+    def _check(self, name: str) -> bool:
+        w = self.party.field(name)
+        assert isinstance(w, QCheckBox)
+        return w.isChecked()
+
+    def _write(self) -> int:
+        a, b = self.basic, self.party
+        org_id = self.org_box.value()
+        if org_id is None:
+            raise ValidationError(FieldProblem("org_id", "请选择所在党组织"))
+        data = MemberInput(
+            org_id=org_id, name=a.text("name"), status=self.status_box.value(), gender=self.gender_box.value(),
+            ethnicity=a.text("ethnicity"), birth_date=a.date("birth_date"), id_number=a.text("id_number"),
+            phone=a.text("phone"), education=a.text("education"), position=a.text("position"),
+            joined_on=b.date("joined_on"), full_member_on=b.date("full_member_on"),
+            probation_extension_months=self.extension.value(), is_leader=self._check("is_leader"),
+            community_registered=self._check("community_registered"), community_name=b.text("community_name"),
+            community_registered_on=b.date("community_registered_on"), note=a.text("note"),
+        )
+        return self.ctx.register.save_member(data, self.member_id)
+
+
+# -----------------------------------------------------------------------------------------------------------
+# 组织关系转接
+
+
+class TransferDialog(FormDialog):
+    """Move a member within the county or out of it; the history of earlier moves is shown above."""
+
+    def __init__(self, ctx: AppContext, member_id: int, parent: QWidget | None = None) -> None:
+        super().__init__("组织关系转接", self._write, parent)
+        self.ctx, self.member_id = ctx, member_id
+        row = ctx.register.member_rows([member_id])[0]
+        head = QLabel(f"党员：{row.name}　　现所在党组织：{row.org_name}（{row.unit_name}）")
+        head.setWordWrap(True)
+        self.body.addWidget(head)
+        self.body.addWidget(QLabel("转接记录："))
+        history = ctx.register.transfers_of(member_id)
+        self.history_model = RowsTableModel(["转接日期", "类型", "转出党组织", "转入党组织"], history, parent=self)
+        view = QTableView()
+        view.setObjectName("transfer_history")
+        view.setModel(self.history_model)
+        view.verticalHeader().hide()
+        view.horizontalHeader().setStretchLastSection(True)
+        view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        view.setFixedHeight(120)
+        if not history:
+            view.hide()
+            self.body.addWidget(QLabel("（无转接记录）"))
+        self.body.addWidget(view)
+        f = self.form = self.new_form()
+        moved = DateEdit()
+        moved.set_date(dt.date.today())
+        f.add("moved_on", "转接日期(&D)", moved)
+        where = QWidget()
+        line = QHBoxLayout(where)
+        line.setContentsMargins(0, 0, 0, 0)
+        self.internal = QRadioButton("县内转接")
+        self.external = QRadioButton("转出县外")
+        self.internal.setChecked(True)
+        line.addWidget(self.internal)
+        line.addWidget(self.external)
+        line.addStretch()
+        f.add("direction", "去向", where)
+        self.org_box = ChoiceBox(((name, oid) for oid, name in ctx.register.orgs()), searchable=True)
+        self.org_box.setCurrentIndex(-1)
+        f.add("to_org_id", "接收党组织(&T)", self.org_box)
+        f.add("external_org", "县外接收组织", _line("", 100, "转出县外时填写"))
+        f.add("note", "备注", _note())
+        self.internal.toggled.connect(self._direction_changed)
+        self._direction_changed(True)
+        self.resize(560, self.sizeHint().height())
+
+    def _direction_changed(self, internal: bool) -> None:
+        self.org_box.setEnabled(internal)
+        self.form.field("external_org").setEnabled(not internal)
+
+    def _write(self) -> int:
+        f = self.form
+        moved = f.date("moved_on")
+        if moved is None:
+            raise ValidationError(FieldProblem("moved_on", "请填写转接日期"))
+        if self.internal.isChecked():
+            to_org = self.org_box.value()
+            if to_org is None:
+                raise ValidationError(FieldProblem("to_org_id", "请选择接收党组织"))
+            return self.ctx.register.transfer_member(self.member_id, moved, to_org, note=f.text("note"))
+        return self.ctx.register.transfer_member(self.member_id, moved, None, f.text("external_org"), f.text("note"))

@@ -1,0 +1,200 @@
+"""设置: every declared setting (app.settings.SETTINGS), grouped, with its own editor by type; and the backups.
+
+Settings declared later by other features appear here without any change to this page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import settings as S
+from app.errors import ValidationError
+from app.ui.backup_actions import BackupPanel
+from app.ui.context import AppContext
+from app.ui.forms import ERROR_COLOUR, Form
+
+INT_LIMIT = 1_000_000_000
+
+
+def editor_for(d: S.SettingDef) -> QWidget:
+    """A widget fitting the setting's type and limits."""
+    w = _editor(d)
+    w.setMaximumWidth(140 if isinstance(w, (QSpinBox, QDoubleSpinBox)) else 420)
+    return w
+
+
+def _editor(d: S.SettingDef) -> QWidget:
+    if d.type is bool:
+        return QCheckBox()
+    if d.type is int:
+        w = QSpinBox()
+        w.setRange(int(d.minimum) if d.minimum is not None else -INT_LIMIT,
+                   int(d.maximum) if d.maximum is not None else INT_LIMIT)
+        return w
+    if d.type is float:
+        f = QDoubleSpinBox()
+        f.setDecimals(2)
+        f.setRange(d.minimum if d.minimum is not None else -1e9, d.maximum if d.maximum is not None else 1e9)
+        return f
+    line = QLineEdit()
+    if d.type is list:
+        line.setPlaceholderText("多项用逗号分隔")
+    return line
+
+
+def set_editor(w: QWidget, d: S.SettingDef, value: Any) -> None:
+    if isinstance(w, QCheckBox):
+        w.setChecked(bool(value))
+    elif isinstance(w, QSpinBox):
+        w.setValue(int(value))
+    elif isinstance(w, QDoubleSpinBox):
+        w.setValue(float(value))
+    elif isinstance(w, QLineEdit):
+        w.setText("，".join(str(v) for v in value) if d.type is list else str(value))
+
+
+def editor_value(w: QWidget) -> Any:
+    if isinstance(w, QCheckBox):
+        return w.isChecked()
+    if isinstance(w, QSpinBox):
+        return w.value()
+    if isinstance(w, QDoubleSpinBox):
+        return w.value()
+    assert isinstance(w, QLineEdit)
+    return w.text().strip()
+
+
+def _same(d: S.SettingDef, a: Any, b: Any) -> bool:
+    if d.type is Decimal:
+        try:
+            return Decimal(str(a)) == Decimal(str(b))
+        except ArithmeticError:
+            return False
+    if d.type is list and isinstance(b, str):
+        return list(a) == [s.strip() for s in b.replace("，", ",").split(",") if s.strip()]
+    return bool(a == b)
+
+
+class SettingsPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.forms: dict[str, Form] = {}
+        self.editors: dict[str, QWidget] = {}
+        inner = QWidget()
+        col = QVBoxLayout(inner)
+        title = QLabel("设置")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        title.setFont(font)
+        col.addWidget(title)
+        col.addWidget(QLabel("这些设置保存在本县数据库中，随数据一起备份和恢复。"))
+        groups: dict[str, list[S.SettingDef]] = {}
+        for d in S.SETTINGS.values():
+            groups.setdefault(d.group, []).append(d)
+        for group, defs in groups.items():
+            box = QGroupBox(group)
+            form = Form(box)
+            QVBoxLayout(box).addWidget(form)
+            for d in defs:
+                self.editors[d.key] = form.add(d.key, d.label, editor_for(d), _limits(d))
+            self.forms[group] = form
+            col.addWidget(box)
+        self.message = QLabel()
+        self.message.setObjectName("settings_message")
+        self.message.setWordWrap(True)
+        self.save_button = QPushButton("保存设置(&S)")
+        self.save_button.clicked.connect(self.save)
+        self.revert_button = QPushButton("放弃修改")
+        self.revert_button.clicked.connect(self.reload)
+        row = QHBoxLayout()
+        row.addWidget(self.save_button)
+        row.addWidget(self.revert_button)
+        row.addWidget(self.message, 1)
+        col.addLayout(row)
+        backups = QGroupBox("数据备份")
+        self.backups = BackupPanel(ctx, backups)
+        self.backups.setMinimumHeight(260)
+        QVBoxLayout(backups).addWidget(self.backups)
+        col.addWidget(backups)
+        col.addStretch()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        ctx.follow(self, self.reload, "settings")
+        self.reload()
+
+    def reload(self) -> None:
+        self._values = self.ctx.settings.values()
+        for key, w in self.editors.items():
+            set_editor(w, S.SETTINGS[key], self._values[key])
+        for form in self.forms.values():
+            form.clear_problems()
+        self._say("")
+        self.backups.refresh()
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color: {ERROR_COLOUR};" if error else "color: #2e7d32;")
+
+    def changes(self) -> dict[str, Any]:
+        out = {}
+        for key, w in self.editors.items():
+            value = editor_value(w)
+            if not _same(S.SETTINGS[key], self._values[key], value):
+                out[key] = value
+        return out
+
+    def save(self) -> None:
+        changes = self.changes()
+        for form in self.forms.values():
+            form.clear_problems()
+        if not changes:
+            self._say("没有需要保存的修改。")
+            return
+        try:
+            self.ctx.settings.save(changes)
+        except ValidationError as exc:
+            for form in self.forms.values():
+                form.show_problems(exc.problems)
+            self._say("有设置的值不正确，请按红字提示修改；所有修改均未保存。", error=True)
+            return
+        self._values = self.ctx.settings.values()
+        self.ctx.changed.emit("settings")
+        self._say(f"已保存 {len(changes)} 项设置。")
+        self.ctx.status.emit("设置已保存")
+
+    def focus_search(self) -> None:
+        first = next(iter(self.editors.values()), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
+def _limits(d: S.SettingDef) -> str:
+    if d.minimum is not None and d.maximum is not None:
+        return f"{_num(d.minimum)}～{_num(d.maximum)}"
+    return ""
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
