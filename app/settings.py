@@ -101,6 +101,16 @@ RECRUIT_PUBLICITY_DAYS = declare("recruit.publicity_days", int, 5, "发展对象
 EXTENSION_MIN_MONTHS = declare("recruit.extension_min", int, 6, "延长预备期最短（月）", "发展党员", minimum=1, maximum=24)
 EXTENSION_MAX_MONTHS = declare("recruit.extension_max", int, 12, "延长预备期最长（月）", "发展党员", minimum=1, maximum=24)
 
+# --- monthly 考评: tiers and 约谈 candidates (DOMAIN.md "Ranking, tiers, grades") ----------------------------------
+ADVANCED_PERCENT = declare("ranking.advanced_percent", int, 20, "先进档次：排名前百分之几", "考评", minimum=0, maximum=100)
+BACKWARD_PERCENT = declare("ranking.backward_percent", int, 20, "后进档次：排名后百分之几", "考评", minimum=0, maximum=100)
+BACKWARD_BELOW = declare("ranking.backward_below", Decimal, Decimal("80"), "后进档次：总分低于（分）", "考评", minimum=0, maximum=200)
+VETO_BLOCKS_ADVANCED = declare("ranking.veto_blocks_advanced", bool, True, "有一票否决事项的单位不列入先进档次", "考评")
+INTERVIEW_BELOW = declare("interview.below", Decimal, Decimal("70"), "约谈：总分低于（分）", "考评", minimum=0, maximum=200)
+INTERVIEW_LAST_BACKWARD = declare("interview.last_backward", bool, True, "约谈：后进且排名末位", "考评")
+INTERVIEW_VETO = declare("interview.veto", bool, True, "约谈：存在一票否决事项", "考评")
+INTERVIEW_BACKWARD_MONTHS = declare("interview.backward_months", int, 2, "约谈：连续几个月处于后进档次", "考评", minimum=0, maximum=12)
+
 
 def get(session: Session, d: SettingDef) -> Any:
     row = session.scalar(select(Setting).where(Setting.key == d.key))

@@ -1,0 +1,412 @@
+"""The audit trail: append entries in the same transaction as the change, verify the chain and the state.
+
+Each entry's hash is SHA-256 over `prev_hash` followed by the canonical JSON of the entry: the array
+`[seq, at, who, action, entity, entity_id, field, old, new, reason]`, UTF-8, no spaces, non-ASCII kept.  The first
+entry's `prev_hash` is 64 zeros.  Entries are written only through `AuditLog` inside `unit_of_work`, which holds a
+process-wide lock from reading the chain head to the commit, so two threads can never chain onto the same head
+(and `seq` is the primary key, so a second process that tried would fail rather than fork the chain).
+
+`verify` checks the chain (naming the first broken entry) and that every current score, deduction, bonus, sheet
+review flag and period state equals the last value the trail records for it, so a change made to the database
+outside the app is found."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import settings as S
+from app.models import AuditEntry, IndicatorMethod
+
+SessionFactory = Callable[[], Session]
+
+GENESIS_HASH = "0" * 64
+SHORT_HASH = 8
+
+# The process-wide writer lock: held from reading the chain head until the transaction commits.
+_WRITE_LOCK = threading.RLock()
+
+Row = tuple[int, str, str, str, str, int | None, str, str | None, str | None, str]
+
+
+def _fast_encoder() -> Callable[[Any], str]:
+    """The C JSON encoder called directly (twice as fast as json.dumps, which matters for verifying 500,000
+    entries); checked against json.dumps at start and replaced by it if the private API ever changes."""
+
+    def slow(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    try:
+        from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+
+        encoder = c_make_encoder(None, None, encode_basestring, None, ":", ",", False, False, True)
+
+        def fast(value: Any) -> str:
+            return "".join(encoder(value, 0))
+
+        probe = [1, "2026-01-01T00:00:00Z", "机关\"工委\"\n", None, 3, "", "1.0"]
+        if fast(probe) == slow(probe):
+            return fast
+    except (ImportError, TypeError):
+        pass
+    return slow
+
+
+_canonical_json = _fast_encoder()
+
+
+def canonical(row: Row | tuple[Any, ...]) -> str:
+    """The canonical JSON of an entry's first ten fields (everything but the hashes)."""
+    return _canonical_json(list(row[:10]))
+
+
+def entry_hash(prev_hash: str, row: Row | tuple[Any, ...]) -> str:
+    return hashlib.sha256((prev_hash + canonical(row)).encode("utf-8")).hexdigest()
+
+
+def fmt(value: Any) -> str | None:
+    """How a value is written into the trail (and compared with the current state when verifying)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.1")))
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return str(value)
+
+
+def timestamp(at: dt.datetime) -> str:
+    return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def occurrence_snapshot(item_id: int, occurrences: int, points_each: Decimal, reason: str, evidence_note: str,
+                        evidence_file: str, source: str) -> str:
+    """The trail's record of a deduction or bonus (the same function builds it when writing and verifying)."""
+    return fmt({
+        "item": item_id, "occurrences": occurrences, "points_each": fmt(points_each), "reason": reason,
+        "evidence_note": evidence_note, "evidence_file": evidence_file, "source": source,
+    }) or ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# writing
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    seq: int
+    hash: str
+
+    @property
+    def short(self) -> str:
+        return self.hash[:SHORT_HASH]
+
+    def __str__(self) -> str:
+        return f"审计链 第{self.seq}条 {self.short}"
+
+
+class AuditLog:
+    """Appends entries to the trail within one session (the caller's transaction)."""
+
+    def __init__(self, session: Session, who: str, now: Callable[[], dt.datetime] | None = None) -> None:
+        self.session = session
+        self.who = who
+        self._now = now or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._head: ChainHead | None = None
+
+    def head(self) -> ChainHead:
+        if self._head is None:
+            self._head = read_head(self.session) or ChainHead(0, GENESIS_HASH)
+        return self._head
+
+    def record(self, action: str, entity: str, entity_id: int | None, field: str = "", old: Any = None,
+               new: Any = None, reason: str = "") -> AuditEntry:
+        head = self.head()
+        row: Row = (head.seq + 1, timestamp(self._now()), self.who, action, entity, entity_id, field, fmt(old),
+                    fmt(new), reason)
+        h = entry_hash(head.hash, row)
+        entry = AuditEntry(seq=row[0], at=row[1], who=row[2], action=action, entity=entity, entity_id=entity_id,
+                           field=field, old=row[7], new=row[8], reason=reason, prev_hash=head.hash, hash=h)
+        self.session.add(entry)
+        self._head = ChainHead(row[0], h)
+        return entry
+
+
+def read_head(session: Session) -> ChainHead | None:
+    row = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return ChainHead(row.seq, row.hash) if row is not None else None
+
+
+def operator(session: Session) -> str:
+    return str(S.get(session, S.OPERATOR)) or "未署名"
+
+
+@contextmanager
+def unit_of_work(session_factory: SessionFactory, who: str | None = None) -> Iterator[tuple[Session, AuditLog]]:
+    """One transaction with an audit log, holding the writer lock until it commits (or rolls back)."""
+    with _WRITE_LOCK, session_factory() as s, s.begin():
+        yield s, AuditLog(s, who or operator(s))
+
+
+def chained_rows(head: ChainHead | None, rows: Iterable[tuple[str, str, str, str, int | None, str, Any, Any, str]]
+                 ) -> Iterator[dict[str, Any]]:
+    """Bulk writing (the demo, large imports): (at, who, action, entity, entity_id, field, old, new, reason)
+    tuples become chained insert parameters, continuing from `head`."""
+    seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
+    for at, who, action, entity, entity_id, fld, old, new, reason in rows:
+        seq += 1
+        row: Row = (seq, at, who, action, entity, entity_id, fld, fmt(old), fmt(new), reason)
+        h = entry_hash(prev, row)
+        yield {"seq": seq, "at": at, "who": who, "action": action, "entity": entity, "entity_id": entity_id,
+               "field": fld, "old": row[7], "new": row[8], "reason": reason, "prev_hash": prev, "hash": h}
+        prev = h
+
+
+def chain_head(session_factory: SessionFactory) -> ChainHead | None:
+    """The newest entry's sequence number and hash, printed on documents so that paper anchors the chain."""
+    with session_factory() as s:
+        return read_head(s)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    seq: int
+    at: str
+    who: str
+    action: str
+    field: str
+    old: str | None
+    new: str | None
+    reason: str
+
+
+def history(session_factory: SessionFactory, entity: str, entity_ids: Iterable[int]) -> list[HistoryLine]:
+    """What the trail says about these records, oldest first (shown beside a scoring form)."""
+    ids = list(entity_ids)
+    if not ids:
+        return []
+    with session_factory() as s:
+        q = (select(AuditEntry).where(AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids))
+             .order_by(AuditEntry.seq))
+        return [HistoryLine(e.seq, e.at, e.who, e.action, e.field, e.old, e.new, e.reason) for e in s.scalars(q)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# verifying
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    kind: str  # chain | state
+    message: str
+    seq: int | None = None
+    entity: str = ""
+    entity_id: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class AuditReport:
+    entries: int = 0
+    head: ChainHead | None = None
+    findings: list[AuditFinding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    @property
+    def chain_ok(self) -> bool:
+        return not any(f.kind == "chain" for f in self.findings)
+
+
+LastValues = dict[tuple[str, int | None, str], str | None]
+StateCheck = Callable[[Session, LastValues], list[AuditFinding]]
+
+# Checks of the current state against the trail's last values; each feature that writes audited records adds
+# its check here (the scoring service adds scores, deductions, bonuses, sheets and periods).
+STATE_CHECKS: list[StateCheck] = []
+
+
+def verify(session_factory: SessionFactory, check_state: bool = True) -> AuditReport:
+    """Check the hash chain (stopping at the first broken entry) and, when asked, the current state."""
+    report = AuditReport()
+    last: LastValues = {}
+    with session_factory() as s:
+        cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute("SELECT seq, at, who, action, entity, entity_id, field, old, new, reason, prev_hash, hash "
+                           "FROM audit_entry ORDER BY seq")
+            broken = _walk_chain(cursor, report, last)
+        finally:
+            cursor.close()
+        if broken is not None:
+            # The values after a break cannot be trusted, so comparing the state with them would only add noise.
+            report.findings.append(broken)
+        elif check_state:
+            for check in (check_scoring_state, *STATE_CHECKS):
+                report.findings.extend(check(s, last))
+    return report
+
+
+def _walk_chain(cursor: Any, report: AuditReport, last: LastValues) -> AuditFinding | None:
+    """One pass over the trail: recompute every hash, remember the last value of every (entity, id, field)."""
+    prev, expected = GENESIS_HASH, 1
+    sha = hashlib.sha256
+    encode = _canonical_json
+    try:
+        while batch := cursor.fetchmany(20_000):
+            for r in batch:
+                seq = r[0]
+                if seq != expected:
+                    what = f"第{expected}条" if seq == expected + 1 else f"第{expected}至{seq - 1}条"
+                    return AuditFinding("chain", f"审计链断裂：{what}记录缺失（可能被删除）", expected)
+                if r[10] != prev:
+                    return AuditFinding(
+                        "chain", f"审计链断裂：第{seq}条记录的前序哈希与第{seq - 1}条不符（记录被删除、调换或篡改）", seq)
+                if sha((prev + encode(list(r[:10]))).encode("utf-8")).hexdigest() != r[11]:
+                    return AuditFinding("chain", f"审计链断裂：第{seq}条记录的内容与其哈希不符（记录被修改或调换）",
+                                        seq, r[4], r[5])
+                last[(r[4], r[5], r[6])] = r[8]
+                prev = r[11]
+                expected = seq + 1
+        return None
+    finally:
+        report.entries = expected - 1
+        report.head = ChainHead(expected - 1, prev) if expected > 1 else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the scoring records against the trail
+
+
+def _tenths(v: int | None) -> Decimal | None:
+    return None if v is None else (Decimal(int(v)) / 10).quantize(Decimal("0.1"))
+
+
+def _yes(v: Any) -> str:
+    return "是" if v else "否"
+
+
+class _Checker:
+    """Collects state findings; every message names the period, unit and indicator concerned."""
+
+    LIMIT = 10_000  # a mass change reports this many and then a count (the first ones say enough)
+
+    def __init__(self) -> None:
+        self.findings: list[AuditFinding] = []
+        self.extra = 0
+
+    def add(self, entity: str, entity_id: int | None, message: str) -> None:
+        if len(self.findings) < self.LIMIT:
+            self.findings.append(AuditFinding("state", message, None, entity, entity_id))
+        else:
+            self.extra += 1
+
+    def done(self) -> list[AuditFinding]:
+        if self.extra:
+            self.findings.append(AuditFinding("state", f"另有{self.extra}处不一致未逐条列出"))
+        return self.findings
+
+
+def check_scoring_state(s: Session, last: LastValues) -> list[AuditFinding]:
+    """Periods, sheets, items, deductions and bonuses as they are now, against the last values in the trail;
+    and the derived numbers (item scores from deductions, sheet totals from items) against their sources."""
+    from app.services.scheme import base_score, indicator_score, sheet_totals  # scheme imports this module
+
+    c = _Checker()
+    conn = s.connection()
+    periods = {pid: (key, state) for pid, key, state in conn.exec_driver_sql("SELECT id, key, state FROM period")}
+    for pid, (key, state) in periods.items():
+        recorded = last.get(("period", pid, "state"))
+        if recorded != state:
+            c.add("period", pid, f"考评期{key}的状态为“{state}”，审计日志记录为“{recorded or '无记录'}”（数据库被绕过程序修改）")
+    for (entity, eid, fld), value in last.items():
+        if entity == "period" and fld == "state" and value is not None and eid not in periods:
+            c.add("period", eid, f"审计日志记录的考评期（编号{eid}）在数据库中已不存在（被删除）")
+
+    units: dict[int, str] = dict(conn.exec_driver_sql("SELECT id, name FROM unit").fetchall())
+    sheets: dict[int, tuple[Any, ...]] = {}
+    for sid, pid, uid, reviewed, total, bonus, self_total, veto, ceiling in conn.exec_driver_sql(
+            "SELECT sh.id, sh.period_id, sh.unit_id, sh.reviewed, sh.review_total, sh.bonus_total, sh.self_total, "
+            "sh.veto, sc.bonus_ceiling FROM score_sheet sh JOIN period p ON p.id = sh.period_id "
+            "JOIN indicator_scheme sc ON sc.id = p.scheme_id"):
+        where = f"{periods.get(pid, ('?', ''))[0]} {units.get(uid, uid)}"
+        sheets[sid] = (where, _tenths(total), _tenths(bonus), _tenths(self_total), bool(veto), _tenths(ceiling), [])
+        recorded = last.get(("score_sheet", sid, "reviewed"), "否")
+        if recorded != _yes(reviewed):
+            c.add("score_sheet", sid, f"{where}考评表复核标记为“{_yes(reviewed)}”，审计日志记录为“{recorded}”")
+
+    amounts: dict[int, list[Decimal]] = {}
+    for entity, table in (("deduction", "deduction"), ("bonus", "bonus")):
+        _check_occurrences(conn, c, last, entity, table, amounts)
+
+    for iid, sid, review, self_score, veto, name, method, points, cap in conn.exec_driver_sql(
+            "SELECT it.id, it.sheet_id, it.review_score, it.self_score, it.veto, ind.name, ind.method, ind.points, "
+            "ind.cap FROM score_item it JOIN indicator ind ON ind.id = it.indicator_id"):
+        sheet = sheets.get(sid)
+        where = f"{sheet[0] if sheet else ''}“{name}”"
+        m = IndicatorMethod(method)
+        pts, lim = _tenths(points), _tenths(cap)
+        assert pts is not None
+        limit = pts if lim is None else min(lim, pts)
+        score, own = _tenths(review), _tenths(self_score)
+        assert score is not None
+        recorded = last.get(("score_item", iid, "review_score"), fmt(base_score(m, pts)))
+        if recorded != fmt(score):
+            c.add("score_item", iid, f"{where}复核得分为{fmt(score)}，审计日志最后记录为{recorded}（数据库被绕过程序修改）")
+        derived = indicator_score(m, pts, limit, amounts.get(iid, []))
+        if derived != score:
+            c.add("score_item", iid, f"{where}复核得分{fmt(score)}与其扣分（加分）记录计算的{fmt(derived)}不符")
+        recorded = last.get(("score_item", iid, "self_score"))
+        if recorded != fmt(own):
+            c.add("score_item", iid, f"{where}自评得分为{fmt(own) or '空'}，审计日志最后记录为{recorded or '空'}")
+        recorded = last.get(("score_item", iid, "veto"), "否")
+        if recorded != _yes(veto):
+            c.add("score_item", iid, f"{where}一票否决标记为“{_yes(veto)}”，审计日志记录为“{recorded}”")
+        if sheet is not None:
+            sheet[6].append((m, score, own, bool(veto)))
+
+    for sid, (where, total, bonus, self_total, veto, ceiling, items) in sheets.items():
+        t = sheet_totals(items, ceiling or Decimal(0))
+        if (t.review_total, t.bonus_total, t.self_total, t.veto) != (total, bonus, self_total, veto):
+            c.add("score_sheet", sid, f"{where}考评表合计（复核{fmt(total)}分）与各项得分计算的{fmt(t.review_total)}分不符")
+    return c.done()
+
+
+def _check_occurrences(conn: Any, c: _Checker, last: LastValues, entity: str, table: str,
+                       amounts: dict[int, list[Decimal]]) -> None:
+    what = "扣分" if entity == "deduction" else "加分"
+    present = set()
+    for rid, item_id, n, each, reason, note, file, source in conn.exec_driver_sql(
+            f"SELECT id, item_id, occurrences, points_each, reason, evidence_note, evidence_file, source FROM {table}"):
+        present.add(rid)
+        points_each = _tenths(each)
+        assert points_each is not None
+        amounts.setdefault(item_id, []).append(points_each * n)
+        snap = occurrence_snapshot(item_id, n, points_each, reason, note, file, source)
+        recorded = last.get((entity, rid, ""))
+        if recorded is None:
+            c.add(entity, rid, f"{what}记录（编号{rid}，“{reason}”）没有审计记录（绕过程序写入或被修改）")
+        elif recorded != snap:
+            c.add(entity, rid, f"{what}记录（编号{rid}，“{reason}”）与审计日志最后记录的内容不符（数据库被绕过程序修改）")
+    for (ent, eid, fld), value in last.items():
+        if ent == entity and fld == "" and value is not None and eid not in present:
+            c.add(entity, eid, f"审计日志记录的{what}（编号{eid}）在数据库中已不存在（被绕过程序删除）")

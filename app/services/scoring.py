@@ -1,0 +1,909 @@
+"""The monthly 考评: periods and their lifecycle, score sheets, deductions, bonuses, 自评, veto, suggestions.
+
+Every public method is one unit of work: it validates its input, refuses anything on a locked period
+(`PeriodLockedError`, here and not only in the UI), saves at once and writes one audit entry per change.
+Scores follow DOMAIN.md: per indicator, points − Σ deductions, the loss capped and never below 0; bonuses capped
+per indicator and by the scheme's ceiling; a 一票否决 flag on the sheet."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Integer, cast, func, insert, select
+from sqlalchemy.orm import Session
+
+from app.errors import FieldProblem, NotFoundError, PeriodLockedError, PermissionDenied, ValidationError
+from app.models import (
+    Bonus,
+    Deduction,
+    Indicator,
+    IndicatorCategory,
+    IndicatorMethod,
+    IndicatorScheme,
+    PartyOrg,
+    Period,
+    PeriodKind,
+    PeriodState,
+    ScoreItem,
+    ScoreSheet,
+    SuggestionRejection,
+    Unit,
+)
+from app.services.audit import AuditLog, occurrence_snapshot, unit_of_work
+from app.services.scheme import (
+    IndicatorView,
+    SchemeView,
+    base_score,
+    ensure_scheme,
+    indicator_score,
+    parse_score,
+    scheme_view,
+    sheet_totals,
+)
+
+SessionFactory = Callable[[], Session]
+
+MAX_OCCURRENCES = 999
+MAX_REASON = 500
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# inputs and views
+
+
+@dataclass
+class OccurrenceInput:
+    """A deduction or a bonus as entered: `points_each` None means the indicator's default per occurrence;
+    `evidence_file` is a file to attach (copied into the attachment folder) or one already attached."""
+
+    reason: str
+    occurrences: Any = 1
+    points_each: Any = None
+    evidence_note: str = ""
+    evidence_file: str = ""
+
+
+DeductionInput = OccurrenceInput
+BonusInput = OccurrenceInput
+
+
+@dataclass(frozen=True)
+class OccurrenceView:
+    id: int
+    occurrences: int
+    points_each: Decimal
+    reason: str
+    evidence_note: str
+    evidence_file: str
+    source: str
+    created_at: dt.datetime
+    created_by: str
+
+    @property
+    def amount(self) -> Decimal:
+        return self.points_each * self.occurrences
+
+    @property
+    def suggested(self) -> bool:
+        return self.source.startswith("suggested:") or self.source.startswith("orglife:")
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    indicator: IndicatorView
+    review_score: Decimal
+    self_score: Decimal | None
+    veto: bool
+    veto_reason: str
+    deductions: list[OccurrenceView]
+    bonuses: list[OccurrenceView]
+
+    @property
+    def lost(self) -> Decimal:
+        """Points lost on this indicator (0 for a bonus indicator)."""
+        if self.indicator.method == IndicatorMethod.BONUS:
+            return Decimal("0.0")
+        return self.indicator.points - self.review_score
+
+
+@dataclass(frozen=True)
+class CategoryScore:
+    id: int
+    name: str
+    points: Decimal
+    is_bonus: bool
+    score: Decimal
+    items: list[ItemView]
+
+
+@dataclass(frozen=True)
+class SheetForm:
+    """Everything the scoring form shows for one unit in one period."""
+
+    sheet_id: int
+    period_id: int
+    period_key: str
+    period_title: str
+    period_state: PeriodState
+    unit_id: int
+    unit_name: str
+    reviewed: bool
+    review_total: Decimal
+    bonus_total: Decimal
+    self_total: Decimal | None
+    veto: bool
+    total_points: Decimal
+    bonus_ceiling: Decimal
+    categories: list[CategoryScore]
+
+    @property
+    def locked(self) -> bool:
+        return self.period_state == PeriodState.LOCKED
+
+    @property
+    def items(self) -> list[ItemView]:
+        return [i for c in self.categories for i in c.items]
+
+
+@dataclass(frozen=True)
+class SheetSummary:
+    id: int
+    unit_id: int
+    unit_name: str
+    review_total: Decimal
+    self_total: Decimal | None
+    bonus_total: Decimal
+    veto: bool
+    reviewed: bool
+    deductions: int
+
+
+@dataclass(frozen=True)
+class PeriodView:
+    id: int
+    key: str
+    title: str
+    kind: PeriodKind
+    year: int
+    month: int | None
+    state: PeriodState
+    scheme_id: int
+    sheets: int
+    reviewed: int
+    locked_at: dt.datetime | None
+
+    @property
+    def locked(self) -> bool:
+        return self.state == PeriodState.LOCKED
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit did, so that a form can update its running totals without reading the sheet again."""
+
+    id: int | None  # the deduction, bonus or item concerned
+    item_id: int
+    item_score: Decimal
+    review_total: Decimal
+    bonus_total: Decimal
+    self_total: Decimal | None
+    veto: bool
+
+
+class SuggestionLike(Protocol):
+    """What a suggestion source yields per unit (compliance.Suggestion has this shape)."""
+
+    @property
+    def indicator(self) -> str: ...  # the indicator's code in the scheme
+    @property
+    def occurrences(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def source(self) -> str: ...  # stable key: accepted deductions and rejections remember it
+
+
+@dataclass(frozen=True)
+class RegistrySuggestion:
+    indicator: str
+    occurrences: int
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested deduction for one sheet, to accept (it becomes a deduction) or reject (not offered again)."""
+
+    sheet_id: int
+    item_id: int
+    indicator_id: int
+    indicator_name: str
+    occurrences: int
+    points_each: Decimal
+    reason: str
+    source: str
+
+    @property
+    def amount(self) -> Decimal:
+        return self.points_each * self.occurrences
+
+
+# (session, unit ids, year, month) → suggestions per unit id.  The extension point for rules that turn
+# recorded facts into suggested deductions: the register's (支委 vacancy, overdue 换届) are built in; the
+# organisation-life rules (missed meetings) add theirs with `register_suggestion_source`.
+SuggestionSource = Callable[[Session, Sequence[int], int, int], Mapping[int, Sequence[SuggestionLike]]]
+SUGGESTION_SOURCES: list[SuggestionSource] = []
+
+
+def register_suggestion_source(source: SuggestionSource) -> SuggestionSource:
+    if source not in SUGGESTION_SOURCES:
+        SUGGESTION_SOURCES.append(source)
+    return source
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """`2026-03` (or 2026-3, 2026年3月) → (2026, 3)."""
+    t = (text or "").strip().replace("年", "-").replace("月", "").replace("/", "-").replace(".", "-")
+    parts = t.split("-")
+    try:
+        year, month = int(parts[0]), int(parts[1])
+        if len(parts) != 2 or not 1 <= month <= 12 or not 2000 <= year <= 2100:
+            raise ValueError
+    except (ValueError, IndexError):
+        raise ValidationError(f"月份“{text}”格式不对，应为YYYY-MM，例如2026-03", field="period") from None
+    return year, month
+
+
+def month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the service
+
+
+class ScoringService:
+    def __init__(self, session_factory: SessionFactory, actor: str | None = None,
+                 attachment_dir: Path | None = None, today: Callable[[], dt.date] = dt.date.today) -> None:
+        self._sf = session_factory
+        self._actor = actor
+        self._attachments = attachment_dir
+        self._today = today
+
+    # --- periods --------------------------------------------------------------------------------------------
+
+    def periods(self) -> list[PeriodView]:
+        with self._sf() as s:
+            counts = {pid: (n, r) for pid, n, r in s.execute(
+                select(ScoreSheet.period_id, func.count(), func.sum(cast(ScoreSheet.reviewed, Integer)))
+                .group_by(ScoreSheet.period_id))}
+            return [_period_view(p, *counts.get(p.id, (0, 0)))
+                    for p in s.scalars(select(Period).order_by(Period.year.desc(), Period.key.desc()))]
+
+    def period(self, period_id: int) -> PeriodView:
+        with self._sf() as s:
+            return _period_view_of(s, _period(s, period_id))
+
+    def find_month(self, year: int, month: int) -> PeriodView | None:
+        with self._sf() as s:
+            p = s.scalar(select(Period).where(Period.key == month_key(year, month)))
+            return _period_view_of(s, p) if p is not None else None
+
+    def latest_locked_month(self) -> PeriodView | None:
+        with self._sf() as s:
+            p = s.scalar(select(Period).where(Period.kind == PeriodKind.MONTH, Period.state == PeriodState.LOCKED)
+                         .order_by(Period.key.desc()).limit(1))
+            return _period_view_of(s, p) if p is not None else None
+
+    def open_month(self, year: int, month: int) -> PeriodView:
+        """The month's period, created (with a sheet for every active unit) if it does not exist yet; units
+        added to the register since are given their sheets while the month is a draft."""
+        if not (2000 <= int(year) <= 2100 and 1 <= int(month) <= 12):
+            raise ValidationError("月份应为2000年至2100年的1至12月", field="period")
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            period = s.scalar(select(Period).where(Period.key == month_key(year, month)))
+            if period is None:
+                scheme = ensure_scheme(s, log, year)
+                view = scheme_view(s, scheme)
+                if view.problems:
+                    raise ValidationError(f"{view.title}的分值不平衡，不能用于考评：" + "；".join(view.problems),
+                                          field="scheme")
+                period = Period(key=month_key(year, month), kind=PeriodKind.MONTH, year=year, month=month,
+                                state=PeriodState.DRAFT, scheme_id=scheme.id)
+                s.add(period)
+                s.flush()
+                log.record("新建", "period", period.id, "state", None, PeriodState.DRAFT)
+            if period.state == PeriodState.DRAFT:
+                added = create_sheets(s, period)
+                if added:
+                    log.record("新建考评表", "period", period.id, "sheets", None, added,
+                               reason=f"为{added}个单位建立考评表")
+            return _period_view_of(s, period)
+
+    def sheets(self, period_id: int) -> list[SheetSummary]:
+        """The period's sheets in the register's unit order."""
+        with self._sf() as s:
+            counts = dict(s.execute(
+                select(ScoreItem.sheet_id, func.count(Deduction.id)).join(Deduction, Deduction.item_id == ScoreItem.id)
+                .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id).where(ScoreSheet.period_id == period_id)
+                .group_by(ScoreItem.sheet_id)).all())
+            q = (select(ScoreSheet, Unit.name).join(Unit, Unit.id == ScoreSheet.unit_id)
+                 .where(ScoreSheet.period_id == period_id).order_by(Unit.sort_order, Unit.id))
+            return [SheetSummary(sh.id, sh.unit_id, name, sh.review_total, sh.self_total, sh.bonus_total, sh.veto,
+                                 sh.reviewed, counts.get(sh.id, 0)) for sh, name in s.execute(q)]
+
+    def lock_period(self, period_id: int) -> PeriodView:
+        """已复核 → 已锁定 (every sheet reviewed).  Freezes the scheme it used."""
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            period = _period(s, period_id)
+            if period.state == PeriodState.LOCKED:
+                raise PeriodLockedError(f"{period.title}已锁定")
+            pending = _unreviewed(s, period.id)
+            if pending or period.state != PeriodState.REVIEWED:
+                names = "、".join(pending[:5]) + ("等" if len(pending) > 5 else "")
+                raise ValidationError(f"{period.title}尚有{len(pending)}个单位未复核（{names}），不能锁定", field="state")
+            log.record("锁定", "period", period.id, "state", period.state, PeriodState.LOCKED)
+            period.state = PeriodState.LOCKED
+            period.locked_at = dt.datetime.now(dt.timezone.utc)
+            scheme = s.get_one(IndicatorScheme, period.scheme_id)
+            if not scheme.frozen:
+                log.record("冻结", "indicator_scheme", scheme.id, "frozen", False, True,
+                           reason=f"{period.title}已锁定，本版指标体系不再修改，修改时另存新版本")
+                scheme.frozen = True
+            s.flush()
+            return _period_view_of(s, period)
+
+    def reopen_period(self, period_id: int, reason: str, is_admin: bool) -> PeriodView:
+        """已锁定 → 已复核, by an administrator with a reason (logged).  Sheets stay reviewed: a sheet to be
+        corrected is un-reviewed first, which returns the period to 草稿."""
+        if not is_admin:
+            raise PermissionDenied("只有管理员才能重新开放已锁定的考评期")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("请填写重新开放的理由", field="reason")
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            period = _period(s, period_id)
+            if period.state != PeriodState.LOCKED:
+                raise ValidationError(f"{period.title}未锁定，无需重新开放", field="state")
+            log.record("重新开放", "period", period.id, "state", period.state, PeriodState.REVIEWED, reason=reason)
+            period.state = PeriodState.REVIEWED
+            period.locked_at = None
+            s.flush()
+            return _period_view_of(s, period)
+
+    # --- the form -------------------------------------------------------------------------------------------
+
+    def form(self, sheet_id: int) -> SheetForm:
+        with self._sf() as s:
+            return _form(s, _sheet(s, sheet_id))
+
+    def form_for(self, period_id: int, unit_id: int) -> SheetForm:
+        with self._sf() as s:
+            sheet = s.scalar(select(ScoreSheet).where(ScoreSheet.period_id == period_id, ScoreSheet.unit_id == unit_id))
+            if sheet is None:
+                raise NotFoundError("该单位在本考评期没有考评表")
+            return _form(s, sheet)
+
+    def scheme_of(self, period_id: int) -> SchemeView:
+        with self._sf() as s:
+            period = _period(s, period_id)
+            return scheme_view(s, s.get_one(IndicatorScheme, period.scheme_id))
+
+    # --- deductions and bonuses -----------------------------------------------------------------------------
+
+    def add_deduction(self, item_id: int, data: OccurrenceInput, source: str = "") -> Change:
+        return self._add(Deduction, item_id, data, source)
+
+    def add_bonus(self, item_id: int, data: OccurrenceInput, source: str = "") -> Change:
+        return self._add(Bonus, item_id, data, source)
+
+    def edit_deduction(self, deduction_id: int, data: OccurrenceInput) -> Change:
+        return self._edit(Deduction, deduction_id, data)
+
+    def edit_bonus(self, bonus_id: int, data: OccurrenceInput) -> Change:
+        return self._edit(Bonus, bonus_id, data)
+
+    def remove_deduction(self, deduction_id: int, reason: str = "") -> Change:
+        return self._remove(Deduction, deduction_id, reason)
+
+    def remove_bonus(self, bonus_id: int, reason: str = "") -> Change:
+        return self._remove(Bonus, bonus_id, reason)
+
+    def _add(self, cls: type[Deduction] | type[Bonus], item_id: int, data: OccurrenceInput, source: str) -> Change:
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            item = _item(s, item_id)
+            period = _editable(s, item.sheet)
+            ind = item.indicator
+            clean = self._validate_occurrence(cls, ind, data, period)
+            row = cls(item_id=item.id, source=source[:100], created_by=log.who, **clean)
+            s.add(row)
+            s.flush()
+            log.record("新增", _entity(cls), row.id, "", None, _snapshot(row))
+            return self._after(s, log, item, row.id, f"{'扣分' if cls is Deduction else '加分'}：{row.reason}")
+
+    def _edit(self, cls: type[Deduction] | type[Bonus], row_id: int, data: OccurrenceInput) -> Change:
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            row = _occurrence(s, cls, row_id)
+            item = row.item
+            period = _editable(s, item.sheet)
+            clean = self._validate_occurrence(cls, item.indicator, data, period, current_file=row.evidence_file)
+            old = _snapshot(row)
+            for k, v in clean.items():
+                setattr(row, k, v)
+            s.flush()
+            new = _snapshot(row)
+            if new == old:
+                return self._after(s, log, item, row.id, "")
+            log.record("修改", _entity(cls), row.id, "", old, new)
+            return self._after(s, log, item, row.id, f"修改{'扣分' if cls is Deduction else '加分'}：{row.reason}")
+
+    def _remove(self, cls: type[Deduction] | type[Bonus], row_id: int, reason: str) -> Change:
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            row = _occurrence(s, cls, row_id)
+            item = row.item
+            _editable(s, item.sheet)
+            log.record("删除", _entity(cls), row.id, "", _snapshot(row), None, reason=(reason or "").strip())
+            s.delete(row)
+            s.flush()
+            s.expire(item)
+            return self._after(s, log, item, None, f"删除{'扣分' if cls is Deduction else '加分'}：{row.reason}")
+
+    def _after(self, s: Session, log: AuditLog, item: ScoreItem, row_id: int | None, why: str) -> Change:
+        recompute_item(s, log, item, why)
+        totals = update_totals(s, item.sheet)
+        return Change(row_id, item.id, item.review_score, totals.review_total, totals.bonus_total, totals.self_total,
+                      totals.veto)
+
+    def _validate_occurrence(self, cls: type[Deduction] | type[Bonus], ind: Indicator, data: OccurrenceInput,
+                             period: Period, current_file: str = "") -> dict[str, Any]:
+        is_bonus = cls is Bonus
+        if is_bonus and ind.method != IndicatorMethod.BONUS:
+            raise ValidationError(f"“{ind.name}”是扣分指标，请登记扣分", field="indicator")
+        if not is_bonus and ind.method == IndicatorMethod.BONUS:
+            raise ValidationError(f"“{ind.name}”是加分指标，请登记加分", field="indicator")
+        problems = occurrence_problems(ind, data, is_bonus)
+        evidence_file = (data.evidence_file or "").strip()
+        if evidence_file and evidence_file != current_file:
+            evidence_file = self._attach(evidence_file, period, problems)
+        if ind.evidence_required and not (data.evidence_note or "").strip() and not evidence_file:
+            problems.append(FieldProblem("evidence_note", f"“{ind.name}”须提供佐证（说明或附件）"))
+        if problems:
+            raise ValidationError(problems)
+        return {
+            "occurrences": int(str(data.occurrences).strip()),
+            "points_each": ind.per_occurrence if data.points_each in (None, "") else parse_score(
+                data.points_each, "points_each", "每次分值"),
+            "reason": data.reason.strip(),
+            "evidence_note": (data.evidence_note or "").strip(),
+            "evidence_file": evidence_file,
+        }
+
+    def _attach(self, path_text: str, period: Period, problems: list[FieldProblem]) -> str:
+        """Copy an evidence file into the attachment folder; the sheet keeps the path relative to it."""
+        src = Path(path_text).expanduser()
+        if self._attachments is None:
+            problems.append(FieldProblem("evidence_file", "未设置附件目录，不能附加佐证文件"))
+            return ""
+        if not src.is_absolute() and (self._attachments / src).is_file():
+            return src.as_posix()  # already attached (e.g. the same deduction saved again)
+        if not src.is_file():
+            problems.append(FieldProblem("evidence_file", f"佐证文件不存在：{path_text}"))
+            return ""
+        rel = Path("scores") / period.key / f"{uuid.uuid4().hex[:8]}-{src.name}"
+        dest = self._attachments / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_suffix(dest.suffix + ".part")
+        shutil.copyfile(src, tmp)
+        tmp.replace(dest)
+        return rel.as_posix()
+
+    # --- 自评 and veto --------------------------------------------------------------------------------------
+
+    def set_self_score(self, item_id: int, value: Any) -> Change:
+        """The unit's own score for an item (None clears it)."""
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            item = _item(s, item_id)
+            _editable(s, item.sheet)
+            ind = item.indicator
+            score = None
+            if value not in (None, ""):
+                score = parse_score(value, "self_score", "自评得分")
+                assert score is not None
+                if score > ind.points:
+                    raise ValidationError(f"自评得分不能超过该指标分值{ind.points}分", field="self_score")
+            if score != item.self_score:
+                log.record("修改", "score_item", item.id, "self_score", item.self_score, score)
+                item.self_score = score
+                s.flush()
+            return self._after(s, log, item, item.id, "")
+
+    def set_veto(self, item_id: int, veto: bool, reason: str) -> Change:
+        """Flag (or clear) a 一票否决 on an item of a 一票否决 indicator; the reason is required."""
+        reason = (reason or "").strip()
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            item = _item(s, item_id)
+            _editable(s, item.sheet)
+            if item.indicator.method != IndicatorMethod.VETO:
+                raise ValidationError(f"“{item.indicator.name}”不是一票否决指标", field="veto")
+            if not reason:
+                raise ValidationError("请填写一票否决（或撤销）的理由", field="veto_reason")
+            if len(reason) > MAX_REASON:
+                raise ValidationError(f"理由不能超过{MAX_REASON}个字", field="veto_reason")
+            if bool(veto) != item.veto:
+                log.record("一票否决" if veto else "撤销一票否决", "score_item", item.id, "veto", item.veto, bool(veto),
+                           reason=reason)
+                item.veto = bool(veto)
+            item.veto_reason = reason if veto else ""
+            s.flush()
+            return self._after(s, log, item, item.id, "")
+
+    # --- review ---------------------------------------------------------------------------------------------
+
+    def set_reviewed(self, sheet_id: int, reviewed: bool = True) -> PeriodView:
+        """Mark a unit's sheet 复核 done (or undo it).  When every sheet is reviewed the period becomes 已复核;
+        undoing one returns it to 草稿."""
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            sheet = _sheet(s, sheet_id)
+            period = _period(s, sheet.period_id)
+            if period.state == PeriodState.LOCKED:
+                raise PeriodLockedError(_locked_message(period))
+            if sheet.reviewed != bool(reviewed):
+                log.record("复核" if reviewed else "取消复核", "score_sheet", sheet.id, "reviewed", sheet.reviewed,
+                           bool(reviewed), reason=f"{period.key} {sheet.unit.name}")
+                sheet.reviewed = bool(reviewed)
+                sheet.reviewed_at = dt.datetime.now(dt.timezone.utc) if reviewed else None
+                sheet.reviewed_by = log.who if reviewed else ""
+                s.flush()
+            _settle_state(s, log, period)
+            return _period_view_of(s, period)
+
+    # --- suggestions ----------------------------------------------------------------------------------------
+
+    def suggestions(self, sheet_id: int) -> list[Suggestion]:
+        with self._sf() as s:
+            sheet = _sheet(s, sheet_id)
+            return self._suggestions(s, _period(s, sheet.period_id), [sheet]).get(sheet.id, [])
+
+    def period_suggestions(self, period_id: int) -> dict[int, list[Suggestion]]:
+        """Open suggestions for every sheet of the period, by sheet id (computed in one pass per source)."""
+        with self._sf() as s:
+            period = _period(s, period_id)
+            return self._suggestions(s, period, list(s.scalars(select(ScoreSheet).where(ScoreSheet.period_id == period.id))))
+
+    def accept_suggestion(self, sheet_id: int, source: str) -> Change:
+        """Turn an open suggestion into a deduction that remembers its source."""
+        found = next((x for x in self.suggestions(sheet_id) if x.source == source), None)
+        if found is None:
+            raise NotFoundError("该建议扣分已处理或已不存在")
+        data = OccurrenceInput(found.reason, found.occurrences, found.points_each,
+                               evidence_note=f"系统依据登记信息提出（{found.source}）")
+        return self.add_deduction(found.item_id, data, source=found.source)
+
+    def reject_suggestion(self, sheet_id: int, source: str, reason: str = "") -> None:
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            sheet = _sheet(s, sheet_id)
+            _editable(s, sheet)
+            if s.scalar(select(SuggestionRejection.id).where(SuggestionRejection.sheet_id == sheet.id,
+                                                              SuggestionRejection.source == source)) is not None:
+                return
+            row = SuggestionRejection(sheet_id=sheet.id, source=source[:100], reason=(reason or "").strip(),
+                                      rejected_by=log.who)
+            s.add(row)
+            s.flush()
+            log.record("不采纳建议", "suggestion", row.id, "", None, {"sheet": sheet.id, "source": row.source},
+                       reason=row.reason)
+
+    def _suggestions(self, s: Session, period: Period, sheets: list[ScoreSheet]) -> dict[int, list[Suggestion]]:
+        if period.month is None or not sheets:
+            return {}
+        by_unit = {sh.unit_id: sh for sh in sheets}
+        sheet_ids = [sh.id for sh in sheets]
+        items = {(sheet_id, code): (item_id, ind_id, name, each) for sheet_id, code, item_id, ind_id, name, each in
+                 s.execute(select(ScoreItem.sheet_id, Indicator.code, ScoreItem.id, Indicator.id, Indicator.name,
+                                  Indicator.per_occurrence).join(Indicator, Indicator.id == ScoreItem.indicator_id)
+                           .where(ScoreItem.sheet_id.in_(sheet_ids), Indicator.method != IndicatorMethod.BONUS))}
+        taken = set(s.execute(select(ScoreItem.sheet_id, Deduction.source).join(Deduction, Deduction.item_id == ScoreItem.id)
+                              .where(ScoreItem.sheet_id.in_(sheet_ids), Deduction.source != "")).tuples())
+        taken |= set(s.execute(select(SuggestionRejection.sheet_id, SuggestionRejection.source)
+                               .where(SuggestionRejection.sheet_id.in_(sheet_ids))).tuples())
+        out: dict[int, list[Suggestion]] = {}
+        for source in SUGGESTION_SOURCES:
+            for unit_id, found in source(s, list(by_unit), period.year, period.month).items():
+                sheet = by_unit.get(unit_id)
+                if sheet is None:
+                    continue
+                for f in found:
+                    target = items.get((sheet.id, f.indicator))
+                    if target is None or (sheet.id, f.source[:100]) in taken:
+                        continue
+                    taken.add((sheet.id, f.source[:100]))  # two sources never offer the same thing twice
+                    out.setdefault(sheet.id, []).append(Suggestion(
+                        sheet.id, target[0], target[1], target[2], max(1, int(f.occurrences)), target[3], f.reason,
+                        f.source[:100]))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# validation
+
+
+def occurrence_problems(ind: Indicator | IndicatorView, data: OccurrenceInput, is_bonus: bool) -> list[FieldProblem]:
+    """What is wrong with a deduction (bonus) for this indicator: the rules the form and the import share."""
+    problems: list[FieldProblem] = []
+    what = "加分" if is_bonus else "扣分"
+    reason = (data.reason or "").strip()
+    if not reason:
+        problems.append(FieldProblem("reason", f"请填写{what}原因"))
+    elif len(reason) > MAX_REASON:
+        problems.append(FieldProblem("reason", f"{what}原因不能超过{MAX_REASON}个字"))
+    try:
+        n = int(str(data.occurrences).strip())
+        if str(n) != str(data.occurrences).strip() and not isinstance(data.occurrences, int):
+            raise ValueError
+        if not 1 <= n <= MAX_OCCURRENCES:
+            problems.append(FieldProblem("occurrences", f"次数应为1至{MAX_OCCURRENCES}的整数"))
+    except (TypeError, ValueError):
+        problems.append(FieldProblem("occurrences", f"次数应为1至{MAX_OCCURRENCES}的整数"))
+    if data.points_each not in (None, ""):
+        each = parse_score(data.points_each, "points_each", "每次分值", allow_zero=False, problems=problems)
+        if each is not None and each > ind.points:
+            problems.append(FieldProblem("points_each", f"每次{what}{each}分，超过该指标分值{ind.points}分"))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# sheets and arithmetic (also used by the scheme editor and the import)
+
+
+def create_sheets(s: Session, period: Period) -> int:
+    """A sheet for every active unit that has none in the period, with every indicator at its base score."""
+    have = set(s.scalars(select(ScoreSheet.unit_id).where(ScoreSheet.period_id == period.id)))
+    units = [u for u in s.scalars(select(Unit.id).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.id))
+             if u not in have]
+    if not units:
+        return 0
+    scheme = s.get_one(IndicatorScheme, period.scheme_id)
+    inds = list(s.execute(select(Indicator.id, Indicator.method, Indicator.points)
+                          .join(IndicatorCategory, IndicatorCategory.id == Indicator.category_id)
+                          .where(IndicatorCategory.scheme_id == scheme.id)))
+    totals = sheet_totals(((m, base_score(m, p), None, False) for _, m, p in inds), scheme.bonus_ceiling)
+    s.execute(insert(ScoreSheet), [
+        {"period_id": period.id, "unit_id": u, "reviewed": False, "reviewed_by": "", "review_total": totals.review_total,
+         "bonus_total": totals.bonus_total, "self_total": None, "veto": False, "note": ""} for u in units])
+    sheet_ids = list(s.scalars(select(ScoreSheet.id).where(ScoreSheet.period_id == period.id,
+                                                           ScoreSheet.unit_id.in_(units))))
+    s.execute(insert(ScoreItem), [
+        {"sheet_id": sid, "indicator_id": iid, "review_score": base_score(m, p), "self_score": None, "veto": False,
+         "veto_reason": ""} for sid in sheet_ids for iid, m, p in inds])
+    return len(units)
+
+
+def recompute_item(s: Session, log: AuditLog, item: ScoreItem, why: str) -> bool:
+    """Set the item's 复核 score from its deductions (bonuses); log it when it changed."""
+    ind = item.indicator
+    cls = Bonus if ind.method == IndicatorMethod.BONUS else Deduction
+    amounts = [Decimal(n) * each for n, each in s.execute(
+        select(cls.occurrences, cls.points_each).where(cls.item_id == item.id))]
+    score = indicator_score(ind.method, ind.points, ind.limit, amounts)
+    if score == item.review_score:
+        return False
+    log.record("计分", "score_item", item.id, "review_score", item.review_score, score, reason=why)
+    item.review_score = score
+    s.flush()
+    return True
+
+
+def update_totals(s: Session, sheet: ScoreSheet) -> Any:
+    rows = s.execute(select(Indicator.method, ScoreItem.review_score, ScoreItem.self_score, ScoreItem.veto)
+                     .join(Indicator, Indicator.id == ScoreItem.indicator_id).where(ScoreItem.sheet_id == sheet.id))
+    ceiling = s.scalar(select(IndicatorScheme.bonus_ceiling).join(Period, Period.scheme_id == IndicatorScheme.id)
+                       .where(Period.id == sheet.period_id))
+    totals = sheet_totals(rows.tuples(), ceiling if ceiling is not None else Decimal(0))
+    sheet.review_total, sheet.bonus_total = totals.review_total, totals.bonus_total
+    sheet.self_total, sheet.veto = totals.self_total, totals.veto
+    s.flush()
+    return totals
+
+
+def recompute_sheets(s: Session, log: AuditLog, sheet_ids: Iterable[int], reason: str) -> None:
+    """Recompute every item and total of these sheets (after the scheme changed under them)."""
+    ids = list(sheet_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for item in s.scalars(select(ScoreItem).where(ScoreItem.sheet_id.in_(chunk))):
+            recompute_item(s, log, item, reason)
+        for sheet in s.scalars(select(ScoreSheet).where(ScoreSheet.id.in_(chunk))):
+            update_totals(s, sheet)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _period(s: Session, period_id: int) -> Period:
+    p = s.get(Period, period_id)
+    if p is None:
+        raise NotFoundError(f"考评期不存在（编号 {period_id}）")
+    return p
+
+
+def _sheet(s: Session, sheet_id: int) -> ScoreSheet:
+    sh = s.get(ScoreSheet, sheet_id)
+    if sh is None:
+        raise NotFoundError(f"考评表不存在（编号 {sheet_id}）")
+    return sh
+
+
+def _item(s: Session, item_id: int) -> ScoreItem:
+    it = s.get(ScoreItem, item_id)
+    if it is None:
+        raise NotFoundError(f"考评项目不存在（编号 {item_id}）")
+    return it
+
+
+def _occurrence(s: Session, cls: type[Deduction] | type[Bonus], row_id: int) -> Any:
+    row = s.get(cls, row_id)
+    if row is None:
+        raise NotFoundError(f"{'扣分' if cls is Deduction else '加分'}记录不存在（编号 {row_id}），可能已被删除")
+    return row
+
+
+def _entity(cls: type[Deduction] | type[Bonus]) -> str:
+    return "deduction" if cls is Deduction else "bonus"
+
+
+def _snapshot(row: Deduction | Bonus) -> str:
+    return occurrence_snapshot(row.item_id, row.occurrences, row.points_each, row.reason, row.evidence_note,
+                               row.evidence_file, row.source)
+
+
+def _locked_message(period: Period) -> str:
+    return f"{period.title}的考评已锁定，不能修改；如需更正，请由管理员重新开放"
+
+
+def _editable(s: Session, sheet: ScoreSheet) -> Period:
+    """The sheet's period, when the sheet may be changed: refused on a locked period or a reviewed sheet."""
+    period = _period(s, sheet.period_id)
+    if period.state == PeriodState.LOCKED:
+        raise PeriodLockedError(_locked_message(period))
+    if sheet.reviewed:
+        raise ValidationError(f"{sheet.unit.name}的考评表已复核，如需修改请先取消复核", field="reviewed")
+    return period
+
+
+def _unreviewed(s: Session, period_id: int) -> list[str]:
+    return list(s.scalars(select(Unit.name).join(ScoreSheet, ScoreSheet.unit_id == Unit.id)
+                          .where(ScoreSheet.period_id == period_id, ScoreSheet.reviewed.is_(False))
+                          .order_by(Unit.sort_order, Unit.id)))
+
+
+def _settle_state(s: Session, log: AuditLog, period: Period) -> None:
+    """草稿 ⇄ 已复核 follows the sheets: 已复核 exactly when every sheet is reviewed."""
+    if period.state == PeriodState.LOCKED:
+        return
+    has_sheets = s.scalar(select(func.count()).select_from(ScoreSheet).where(ScoreSheet.period_id == period.id))
+    all_done = bool(has_sheets) and not s.scalar(
+        select(func.count()).select_from(ScoreSheet).where(ScoreSheet.period_id == period.id,
+                                                           ScoreSheet.reviewed.is_(False)))
+    target = PeriodState.REVIEWED if all_done else PeriodState.DRAFT
+    if target != period.state:
+        log.record("状态变更", "period", period.id, "state", period.state, target,
+                   reason="全部单位已复核" if all_done else "有单位取消复核")
+        period.state = target
+        s.flush()
+
+
+def _period_view(p: Period, sheets: int, reviewed: int | None) -> PeriodView:
+    return PeriodView(p.id, p.key, p.title, p.kind, p.year, p.month, p.state, p.scheme_id, int(sheets or 0),
+                      int(reviewed or 0), p.locked_at)
+
+
+def _period_view_of(s: Session, p: Period) -> PeriodView:
+    n, r = s.execute(select(func.count(), func.sum(cast(ScoreSheet.reviewed, Integer)))
+                     .where(ScoreSheet.period_id == p.id)).one()
+    return _period_view(p, n, r)
+
+
+def _occurrence_views(s: Session, cls: type[Deduction] | type[Bonus], item_ids: list[int]
+                      ) -> dict[int, list[OccurrenceView]]:
+    out: dict[int, list[OccurrenceView]] = {}
+    rows: Iterable[Deduction | Bonus] = s.scalars(select(cls).where(cls.item_id.in_(item_ids)).order_by(cls.id))
+    for r in rows:
+        out.setdefault(r.item_id, []).append(OccurrenceView(
+            r.id, r.occurrences, r.points_each, r.reason, r.evidence_note, r.evidence_file, r.source, r.created_at,
+            r.created_by))
+    return out
+
+
+def _form(s: Session, sheet: ScoreSheet) -> SheetForm:
+    period = _period(s, sheet.period_id)
+    scheme = s.get_one(IndicatorScheme, period.scheme_id)
+    view = scheme_view(s, scheme)
+    items = {it.indicator_id: it for it in s.scalars(select(ScoreItem).where(ScoreItem.sheet_id == sheet.id))}
+    item_ids = [it.id for it in items.values()]
+    deds = _occurrence_views(s, Deduction, item_ids)
+    bons = _occurrence_views(s, Bonus, item_ids)
+    cats = []
+    for c in view.categories:
+        views = []
+        for ind in c.indicators:
+            it = items.get(ind.id)
+            if it is None:
+                continue
+            views.append(ItemView(it.id, ind, it.review_score, it.self_score, it.veto, it.veto_reason,
+                                  deds.get(it.id, []), bons.get(it.id, [])))
+        score = sum((v.review_score for v in views), Decimal("0.0"))
+        if c.is_bonus:
+            score = min(score, view.bonus_ceiling)
+        cats.append(CategoryScore(c.id, c.name, c.points, c.is_bonus, score, views))
+    unit_name = s.scalar(select(Unit.name).where(Unit.id == sheet.unit_id)) or ""
+    return SheetForm(sheet.id, period.id, period.key, period.title, period.state, sheet.unit_id, unit_name,
+                     sheet.reviewed, sheet.review_total, sheet.bonus_total, sheet.self_total, sheet.veto,
+                     scheme.total_points, scheme.bonus_ceiling, cats)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# built-in suggestion sources: the register's findings
+
+
+VACANCY_CODE = "org.vacancy"
+TERM_OVERDUE_CODE = "org.term_overdue"
+
+
+def register_findings_source(s: Session, unit_ids: Sequence[int], year: int, month: int
+                             ) -> dict[int, list[RegistrySuggestion]]:
+    """支委 vacancies and overdue 换届 from the register, as of the month's last day (or today, if earlier)."""
+    from app.services.register import RegisterService
+
+    as_of = min(month_end(year, month), dt.date.today())
+    bind = s.get_bind()
+    register = RegisterService(lambda: Session(bind), today=lambda: as_of)
+    org_unit = dict(s.execute(select(PartyOrg.id, PartyOrg.unit_id)).tuples().all())
+    wanted = set(unit_ids)
+    grouped: dict[tuple[int, str, int], list[str]] = {}
+    names: dict[int, str] = {}
+    for org_id, org_name, finding in register.all_findings():
+        unit_id = org_unit.get(org_id)
+        if unit_id not in wanted or finding.kind not in ("vacancy", "term_overdue"):
+            continue
+        assert unit_id is not None
+        grouped.setdefault((unit_id, finding.kind, org_id), []).append(finding.message)
+        names[org_id] = org_name
+    out: dict[int, list[RegistrySuggestion]] = {}
+    for (unit_id, kind, org_id), messages in grouped.items():
+        code = VACANCY_CODE if kind == "vacancy" else TERM_OVERDUE_CODE
+        reason = f"{names[org_id]}：{'；'.join(messages)}"
+        occurrences = len(messages) if kind == "vacancy" else 1
+        out.setdefault(unit_id, []).append(RegistrySuggestion(code, occurrences, reason,
+                                                              f"suggested:{kind}:org {org_id}"))
+    return out
+
+
+def orglife_source(s: Session, unit_ids: Sequence[int], year: int, month: int) -> dict[int, list[RegistrySuggestion]]:
+    """Missed meetings and late records from the organisation-life rules (app.services.compliance), judged for
+    all the units at once; each suggestion keeps the compliance finding's key as its source."""
+    from app.services import compliance
+
+    out: dict[int, list[RegistrySuggestion]] = {}
+    for f in compliance.evaluate(s, year, month, unit_ids=list(unit_ids)):
+        reason = f"{f.subject}：{f.message}" if f.subject else f.message
+        out.setdefault(f.unit_id, []).append(RegistrySuggestion(f.indicator, 1, reason, f.key))
+    return out
+
+
+register_suggestion_source(register_findings_source)
+register_suggestion_source(orglife_source)
