@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from pathlib import Path
 
 from app.cli import add_data_dir
@@ -51,6 +52,16 @@ def _require_database(paths: AppPaths) -> bool:
         return True
     print(f"错误：数据目录中没有数据库：{paths.db_path}", file=sys.stderr)
     return False
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _pad(s: str, width: int, *, right: bool = False) -> str:
+    """Pad to a terminal width, counting Chinese characters as two columns."""
+    fill = " " * max(0, width - _width(s))
+    return fill + s if right else s + fill
 
 
 def _size(n: int) -> str:
@@ -123,14 +134,19 @@ def _print_list(backup_dir: Path, *, verify: bool) -> int:
         print(f"备份目录中还没有备份：{backup_dir}")
         return 0
     print(f"备份目录：{backup_dir}（共 {len(backups)} 份，最新的在前）")
-    header = f"{'序号':>4}  {'时间':<19}  {'大小':>9}  {'原因':<8}"
-    print(header + ("  状态" if verify else "") + "  文件")
+    columns = [("序号", 4, True), ("时间", 19, False), ("大小", 9, True), ("原因", 12, False)]
+    if verify:
+        columns.append(("状态", 4, False))
+    print("  ".join(_pad(name, w, right=r) for name, w, r in columns) + "  文件")
     for i, b in enumerate(backups, 1):
-        line = f"{i:>6}  {b.taken_at:%Y-%m-%d %H:%M:%S}  {_size(b.size):>9}  {b.reason_label:<8}"
+        cells = [str(i), f"{b.taken_at:%Y-%m-%d %H:%M:%S}", _size(b.size), b.reason_label]
         if verify:
             problems = backup.backup_problems(b.path)
-            line += "  " + ("完好" if not problems else "不可用：" + problems[0])
+            cells.append("完好" if not problems else "不可用")
+        line = "  ".join(_pad(c, w, right=r) for c, (_, w, r) in zip(cells, columns, strict=True))
         print(f"{line}  {b.path.name}")
+        if verify and problems:
+            print(f"      {problems[0]}")
     return 0
 
 
