@@ -1,0 +1,1196 @@
+"""The register in Excel: the import template, the import, and the export.
+
+One workbook layout serves all three: sheets 单位 / 党组织 / 党员 with one header row each (the column headers the
+offices already use) and a 说明 sheet.  An export therefore re-imports as "all unchanged".
+
+Import in brief:
+- headers are matched by name (any order, spaces, full-width brackets, “*” marks and known synonyms tolerated);
+  a sheet is recognised by its name or, failing that, by its headers; the header row may sit below a title row;
+- every row is checked first, with the register's own rules (`RegisterService.validate_*`) run inside one
+  session, plus the file-level checks (duplicates within the file, unknown units and organisations, cell formats);
+- each problem is a `FieldProblem` with the Excel row number, the header text and a Chinese reason;
+- if anything is wrong, or on a dry run, or on cancel, the transaction is rolled back: nothing is imported;
+- units and organisations are matched by name, members by 身份证号 (or by name + organisation when there is
+  none), so re-importing a file duplicates nobody; a member whose organisation differs from the register is
+  moved with a `Transfer` (the rules of `RegisterService.transfer_member`);
+- a column absent from the file leaves that field of existing records alone; an empty cell clears it (except
+  身份证号, which an import never erases); masked values (from a default export) keep what is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from app import settings as S
+from app.errors import FieldProblem, ImportFileError, ImportReport, OperationCancelled, OutputLockedError
+from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Transfer, Unit
+from app.services.idcard import mask_id, mask_phone, normalise_id
+from app.services.idcard import pinyin_initials as initials_of
+from app.services.register import (
+    MemberInput,
+    OrgInput,
+    RegisterService,
+    SessionFactory,
+    UnitInput,
+    term_years,
+)
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+Cancelled = Callable[[], bool]
+
+# How often (in rows) long loops report progress and look at the cancel flag.
+_STEP = 500
+# Rows searched for the header row (offices often put a title row or two above it).
+_HEADER_SEARCH_ROWS = 10
+_LAST_ROW = 1_048_576  # data validations cover the whole column below the header
+
+# ---------------------------------------------------------------------------------------------------------------
+# the layout: sheets and columns
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the field of the *Input dataclass (or "unit" / "org" / "parent" for names that resolve to ids)
+    header: str  # the header written in the template and the export
+    kind: str = "text"  # text | date | int | bool | choice | idno | phone
+    required: bool = False  # the column must exist in a sheet of this kind
+    choices: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()  # other headers the offices use for this column
+    choice_synonyms: tuple[tuple[str, str], ...] = ()  # other spellings of a choice → the choice
+    strict: bool = True  # a drop-down that refuses other values (False: suggestions only)
+    width: float = 12
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    key: str  # unit | org | member
+    title: str
+    columns: tuple[Column, ...]
+    synonyms: tuple[str, ...] = ()
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+_YES_NO = ("是", "否")
+_EDUCATION = ("研究生", "大学本科", "大学专科", "中专", "高中", "初中及以下")
+
+UNIT_SHEET = SheetSpec("unit", "单位", (
+    Column("name", "单位名称", required=True, synonyms=("单位", "单位全称", "单位名"), width=28,
+           hint="单位全称，如“县财政局”，全县唯一。再次导入时按名称对应已有单位。"),
+    Column("short_name", "简称", synonyms=("单位简称",), width=12),
+    Column("category", "单位类别", choices=("党政机关", "事业单位", "群团组织", "国有企业"), strict=False,
+           synonyms=("类别", "单位性质"), width=12),
+    Column("party_secretary", "党组（党委）书记", synonyms=("党组书记", "党委书记", "书记"), width=16),
+    Column("contact_person", "联系人", synonyms=("党务联系人", "党建联系人"), width=10),
+    Column("contact_phone", "联系电话", kind="phone", synonyms=("电话", "联系方式"), width=16,
+           hint="手机11位或座机（如0731-12345678）。"),
+    Column("sort_order", "排序号", kind="int", synonyms=("排序", "顺序号"), width=8, hint="整数，越小越靠前。"),
+    Column("note", "备注", width=24),
+), synonyms=("单位信息", "单位名单", "单位表"))
+
+ORG_SHEET = SheetSpec("org", "党组织", (
+    Column("name", "党组织名称", required=True, synonyms=("党组织", "组织名称", "党组织全称"), width=32,
+           hint="党组织全称，全县唯一，如“中共县财政局机关支部委员会”。再次导入时按名称对应。"),
+    Column("unit", "所属单位", required=True, synonyms=("单位", "单位名称", "所在单位"), width=24,
+           hint="须是“单位”表或系统中已有的单位名称。"),
+    Column("kind", "组织类别", kind="choice", required=True, choices=tuple(k.label for k in OrgKind),
+           synonyms=("党组织类别", "组织类型", "党组织类型", "类别"),
+           choice_synonyms=(("党委", "机关党委"), ("总支", "党总支"), ("党总支部", "党总支"), ("支部", "党支部"),
+                            ("党支部委员会", "党支部"), ("联合党支部", "联合支部")), width=10),
+    Column("parent", "上级党组织", synonyms=("上级组织", "上级党组织名称"), width=32,
+           hint="机关党委或党总支下设的支部填写其上级；单位最高一级党组织留空。"),
+    Column("established_on", "成立日期", kind="date", synonyms=("成立时间",), width=12),
+    Column("term_start", "本届任期开始日期", kind="date",
+           synonyms=("任期开始日期", "本届任期开始", "换届日期", "本届换届日期", "换届时间"), width=16),
+    Column("term_end", "本届任期届满日期", kind="date",
+           synonyms=("任期届满日期", "任期结束日期", "本届任期结束日期", "届满日期"), width=16,
+           hint="留空则按任期年限（党委5年，党总支、党支部3年）自动计算。"),
+    Column("sort_order", "排序号", kind="int", synonyms=("排序", "顺序号"), width=8),
+    Column("note", "备注", width=24),
+), synonyms=("党组织信息", "组织", "组织机构", "党组织表"))
+
+MEMBER_SHEET = SheetSpec("member", "党员", (
+    Column("name", "姓名", required=True, synonyms=("党员姓名",), width=10),
+    Column("gender", "性别", kind="choice", choices=tuple(g.label for g in Gender),
+           choice_synonyms=(("男性", "男"), ("女性", "女")), width=6, hint="可留空，按身份证号自动填写。"),
+    Column("ethnicity", "民族", width=8, hint="如“汉族”。"),
+    Column("birth_date", "出生日期", kind="date", synonyms=("出生年月日",), width=12,
+           hint="可留空，按身份证号自动填写。"),
+    Column("id_number", "公民身份号码", kind="idno", synonyms=("身份证号", "身份证号码", "身份证", "公民身份证号码"),
+           width=22, hint="18位，最后一位可以是X。本列已设为文本格式，请勿改为数字格式。再次导入时按身份证号对应已有党员。"),
+    Column("phone", "联系电话", kind="phone", synonyms=("手机", "手机号码", "电话", "电话号码", "联系方式"), width=14),
+    Column("education", "学历", choices=_EDUCATION, strict=False, synonyms=("文化程度", "最高学历"), width=10),
+    Column("unit", "所在单位", synonyms=("单位", "工作单位", "单位名称"), width=24,
+           hint="可留空；填写时须与所在党组织所属单位一致（联合支部除外）。"),
+    Column("org", "所在党组织", required=True, synonyms=("党组织", "所在支部", "所在党支部", "党支部", "所属党组织"),
+           width=32, hint="须是“党组织”表或系统中已有的党组织名称。"),
+    Column("status", "人员类别", kind="choice", required=True, choices=tuple(m.label for m in MemberStatus),
+           synonyms=("党员类别", "类别", "党员类型", "人员类型"),
+           choice_synonyms=(("正式", "正式党员"), ("预备", "预备党员")), width=10),
+    Column("joined_on", "入党日期", kind="date", required=True, synonyms=("入党时间",), width=12,
+           hint="支部大会通过接收为预备党员的日期。日期可写作2020-07-01、2020/7/1、2020.07.01或2020年7月1日。"),
+    Column("full_member_on", "转正日期", kind="date", synonyms=("转正时间",), width=12, hint="预备党员留空。"),
+    Column("probation_extension_months", "延长预备期（月）", kind="int", synonyms=("延长预备期",), width=10,
+           hint="一般留空；延长的填6至12。"),
+    Column("position", "工作岗位/职务", synonyms=("职务", "工作岗位", "岗位", "职务职级", "现任职务"), width=16),
+    Column("is_leader", "是否党员领导干部", kind="bool", choices=_YES_NO, synonyms=("党员领导干部", "是否领导干部"),
+           width=10),
+    Column("community_registered", "是否到社区报到", kind="bool", choices=_YES_NO,
+           synonyms=("社区报到", "是否社区报到", "是否已到社区报到"), width=10),
+    Column("community_name", "报到社区", synonyms=("报到社区名称", "社区"), width=16),
+    Column("community_registered_on", "报到日期", kind="date", synonyms=("社区报到日期", "报到时间"), width=12),
+    Column("note", "备注", width=24),
+), synonyms=("党员信息", "党员名册", "党员花名册", "党员名单", "党员表"))
+
+SHEETS = (UNIT_SHEET, ORG_SHEET, MEMBER_SHEET)
+NOTES_TITLE = "说明"
+
+# Validator field names that live in a differently named column.
+_FIELD_COLUMN = {
+    "unit": {},
+    "org": {"unit_id": "unit", "parent_id": "parent"},
+    "member": {"org_id": "org", "member_id": "org", "moved_on": "org", "to_org_id": "org", "external_org": "org"},
+}
+
+_UNIT_FIELDS = [f.name for f in fields(UnitInput)]
+_ORG_FIELDS = [f.name for f in fields(OrgInput)]
+_MEMBER_FIELDS = [f.name for f in fields(MemberInput)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# header matching
+
+
+def _norm_header(text: Any) -> str:
+    """Compare headers as offices type them: NFKC (full-width brackets → ASCII), no spaces, no “*” marks."""
+    s = unicodedata.normalize("NFKC", str(text or ""))
+    return re.sub(r"[\s*]+", "", s).lower()
+
+
+def _without_brackets(s: str) -> str:
+    return re.sub(r"\([^)]*\)", "", s)
+
+
+def _header_index(spec: SheetSpec) -> dict[str, str]:
+    """Normalised header → column key, for the header, its synonyms, and both without bracketed remarks."""
+    index: dict[str, str] = {}
+    for col in spec.columns:
+        for name in (col.header, *col.synonyms):
+            n = _norm_header(name)
+            index.setdefault(n, col.key)
+            index.setdefault(_without_brackets(n), col.key)
+    return index
+
+
+_HEADER_INDEX = {spec.key: _header_index(spec) for spec in SHEETS}
+
+
+def _match_header(spec: SheetSpec, text: Any) -> str | None:
+    n = _norm_header(text)
+    if not n:
+        return None
+    index = _HEADER_INDEX[spec.key]
+    return index.get(n) or index.get(_without_brackets(n))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# reading cells
+
+
+class _CellError(Exception):
+    """A cell that cannot be read as its column requires (the message is Chinese)."""
+
+
+class _Refused(Exception):
+    """A row that cannot be matched to the register (its problem is already reported)."""
+
+
+@dataclass(frozen=True)
+class Masked:
+    """A 身份证号 or phone as a default (masked) export writes it: keeps what the register has."""
+
+    text: str
+
+
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_MONTH_ONLY_RE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*月?$")
+_TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "有"}
+_FALSE = {"否", "n", "no", "false", "0", "×", "无", "不是"}
+# Excel serial numbers of 1900-01-01 .. 2100-12-31: a date cell whose format was lost reads as such a number.
+_SERIAL_RANGE = (1, 73415)
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, (dt.datetime, dt.date)):
+        return f"{v:%Y-%m-%d}"
+    return str(v).strip()
+
+
+def _to_date(v: Any) -> dt.date | None:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, bool):
+        raise _CellError("应为日期")
+    if isinstance(v, (int, float)):
+        return _number_to_date(v)
+    s = unicodedata.normalize("NFKC", str(v)).strip()
+    m = _DATE_RE.match(s) or _COMPACT_DATE_RE.match(s)
+    if m is None:
+        if _MONTH_ONLY_RE.match(s):
+            raise _CellError(f"日期须写到日（如2020-07-01），现为“{s}”")
+        raise _CellError(f"不是有效的日期“{s}”（可写作2020-07-01、2020/7/1、2020.07.01或2020年7月1日）")
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise _CellError(f"日期不存在：“{s}”") from None
+
+
+def _number_to_date(v: float) -> dt.date:
+    if float(v).is_integer() and 19000101 <= v <= 21001231:  # 20200701 typed as a number
+        n = int(v)
+        try:
+            return dt.date(n // 10000, n // 100 % 100, n % 100)
+        except ValueError:
+            raise _CellError(f"日期不存在：“{n}”") from None
+    if _SERIAL_RANGE[0] <= v <= _SERIAL_RANGE[1]:  # a date cell that lost its date format
+        d = from_excel(v)
+        if isinstance(d, dt.datetime):
+            return d.date()
+    raise _CellError(f"不是有效的日期“{_text(v)}”")
+
+
+def _to_int(v: Any) -> int:
+    if v is None or v == "":
+        return 0
+    if isinstance(v, bool):
+        raise _CellError("应为整数")
+    if isinstance(v, (int, float)):
+        if float(v).is_integer():
+            return int(v)
+        raise _CellError(f"应为整数，现为“{_text(v)}”")
+    s = unicodedata.normalize("NFKC", str(v)).strip()
+    m = re.match(r"^(-?\d+)\s*(?:个月|月)?$", s)
+    if m is None:
+        raise _CellError(f"应为整数，现为“{s}”")
+    return int(m.group(1))
+
+
+def _to_bool(v: Any) -> bool:
+    if v is None or v == "":
+        return False
+    if isinstance(v, bool):
+        return v
+    s = unicodedata.normalize("NFKC", _text(v)).strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise _CellError(f"应填“是”或“否”，现为“{_text(v)}”")
+
+
+def _to_choice(col: Column, v: Any) -> str:
+    s = unicodedata.normalize("NFKC", _text(v)).replace(" ", "")
+    if not s:
+        if col.required:
+            raise _CellError(f"请填写{col.header}（{'、'.join(col.choices)}）")
+        return ""
+    if s in col.choices:
+        return s
+    s = dict(col.choice_synonyms).get(s, s)
+    if s in col.choices:
+        return s
+    raise _CellError(f"应为{'、'.join(col.choices)}之一，现为“{_text(v)}”")
+
+
+def _to_idno(v: Any) -> str | Masked:
+    if v is None:
+        return ""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        # Excel keeps 15 significant digits: an 18-digit number has already lost its last digits.
+        digits = str(int(v)) if float(v).is_integer() else _text(v)
+        if len(digits) >= 16 or not float(v).is_integer():
+            raise _CellError("身份证号被存成了数字，后几位已丢失；请把该列设为“文本”格式后重新填写")
+        return digits
+    s = unicodedata.normalize("NFKC", str(v)).strip().lstrip("'")
+    if "*" in s:
+        return Masked(s.replace(" ", "").upper())
+    return normalise_id(s)
+
+
+def _to_phone(v: Any) -> str | Masked:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return _text(v)
+    s = unicodedata.normalize("NFKC", _text(v)).replace(" ", "")
+    return Masked(s) if "*" in s else s
+
+
+def _convert(col: Column, v: Any) -> Any:
+    if col.kind == "date":
+        return _to_date(v)
+    if col.kind == "int":
+        return _to_int(v)
+    if col.kind == "bool":
+        return _to_bool(v)
+    if col.kind == "choice":
+        return _to_choice(col, v)
+    if col.kind == "idno":
+        return _to_idno(v)
+    if col.kind == "phone":
+        return _to_phone(v)
+    return _text(v)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# reading the workbook
+
+
+@dataclass
+class _Sheet:
+    """One recognised worksheet: which columns it has and its non-empty data rows."""
+
+    spec: SheetSpec
+    title: str
+    headers: dict[str, str]  # column key → header text as written in the file
+    positions: dict[str, int]  # column key → 0-based position
+    rows: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)  # (Excel row number, cells)
+
+    def header(self, key: str) -> str:
+        return self.headers.get(key) or self.spec.column(key).header
+
+
+@dataclass
+class _Row:
+    sheet: _Sheet
+    row: int
+    values: dict[str, Any]  # key → converted value, for the columns the sheet has and that converted
+    bad: set[str]  # keys whose cell could not be read (their problems are already reported)
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what openpyxl cannot read, with a message that tells the user what to do."""
+    if not path.exists():
+        raise ImportFileError(f"找不到文件：{path}")
+    if path.is_dir():
+        raise ImportFileError(f"“{path}”是文件夹，请选择Excel文件")
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportFileError(f"文件“{path.name}”是空的（0字节），请选择填写好的Excel文件")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+        if head.startswith(_OLE_MAGIC):
+            # A password-protected .xlsx is an OLE container with an EncryptionInfo stream; otherwise it is .xls.
+            fh.seek(0)
+            if _ENCRYPTION_MARK in fh.read(min(size, 64 * 1024 * 1024)):
+                raise ImportFileError(f"文件“{path.name}”设有打开密码，无法读取；请在Excel中取消密码（文件→信息→保护工作簿）后再导入")
+            raise ImportFileError(f"文件“{path.name}”是旧版Excel 97-2003（.xls）格式；请在Excel中“另存为”Excel工作簿（.xlsx）后再导入")
+    if not head.startswith(b"PK"):
+        raise ImportFileError(f"文件“{path.name}”不是Excel工作簿（.xlsx）；如果是文本或CSV文件，请在Excel中打开后另存为.xlsx")
+
+
+def _open_workbook(path: Path) -> Any:
+    _check_file(path)
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        log.info("cannot open %s: %r", path, exc)
+        raise ImportFileError(f"文件“{path.name}”已损坏，无法读取；请在Excel中打开并重新保存后再试") from None
+    except (InvalidFileException, KeyError) as exc:
+        log.info("cannot open %s: %r", path, exc)
+        raise ImportFileError(f"文件“{path.name}”不是有效的Excel工作簿（.xlsx）") from None
+    except Exception as exc:  # noqa: BLE001  # a damaged file may break the XML parser in many ways
+        log.warning("cannot open %s", path, exc_info=True)
+        raise ImportFileError(f"无法读取文件“{path.name}”，文件可能已损坏（{type(exc).__name__}）") from None
+
+
+def _sheet_spec_by_title(title: str) -> SheetSpec | None:
+    n = _norm_header(title)
+    for spec in SHEETS:
+        if n in {_norm_header(spec.title), *(_norm_header(s) for s in spec.synonyms)}:
+            return spec
+    return None
+
+
+def _header_match(spec: SheetSpec, cells: Sequence[Any]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for pos, cell in enumerate(cells):
+        key = _match_header(spec, cell)
+        if key is not None and key not in found:
+            found[key] = pos
+    return found
+
+
+def _find_header(title: str, top: list[tuple[Any, ...]]) -> tuple[SheetSpec, int] | None:
+    """The kind of the sheet and the index of its header row: by the sheet's name, else by the headers."""
+    named = _sheet_spec_by_title(title)
+    best: tuple[int, SheetSpec, int] | None = None
+    for spec in (named,) if named else SHEETS:
+        for i, cells in enumerate(top):
+            found = _header_match(spec, cells)
+            required = all(c.key in found for c in spec.columns if c.required)
+            if (required or named) and len(found) >= 1 and (best is None or len(found) > best[0]):
+                best = (len(found), spec, i)
+    if best is None:
+        first = next((i for i, cells in enumerate(top) if not _is_blank(cells)), None)
+        return (named, first) if named and first is not None else None
+    return best[1], best[2]
+
+
+def _check_columns(title: str, spec: SheetSpec, cells: tuple[Any, ...]) -> dict[str, int]:
+    """Column key → position.  Where a synonym sits beside the template's own header (e.g. “类别” beside
+    “人员类别”), the template's header wins and the other column is ignored; two equal headers are refused."""
+    found: dict[str, int] = {}
+    for pos, cell in enumerate(cells):
+        key = _match_header(spec, cell)
+        if key is None:
+            continue
+        if key in found:
+            canonical = _norm_header(spec.column(key).header)
+            earlier, this = _norm_header(cells[found[key]]), _norm_header(cell)
+            if earlier == canonical and this != canonical:
+                continue
+            if this == canonical and earlier != canonical:
+                found[key] = pos
+                continue
+            first = get_column_letter(found[key] + 1)
+            raise ImportFileError(
+                f"“{title}”表中第{first}列和第{get_column_letter(pos + 1)}列都是“{spec.column(key).header}”，请删去其中一列"
+            )
+        found[key] = pos
+    missing = [c.header for c in spec.columns if c.required and c.key not in found]
+    if missing:
+        present = "、".join(_text(c) for c in cells if _text(c)) or "无"
+        raise ImportFileError(
+            f"“{title}”表缺少必需的列：{'、'.join(missing)}（表头为：{present}）；请使用导入模板的列名"
+        )
+    return found
+
+
+def _is_blank(cells: Iterable[Any]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _read_sheet(ws: Any, progress: Progress | None, cancelled: Cancelled | None) -> _Sheet | None:
+    estimate = ws.max_row or 0
+    ws.reset_dimensions()  # some programs write a wrong <dimension>; read what is really there
+    rows = ws.iter_rows(values_only=True)
+    top: list[tuple[Any, ...]] = []
+    for cells in rows:
+        top.append(cells)
+        if len(top) >= _HEADER_SEARCH_ROWS:
+            break
+    found = _find_header(ws.title, top)
+    if found is None:
+        return None
+    spec, header_index = found
+    positions = _check_columns(ws.title, spec, top[header_index])
+    headers = {key: _text(top[header_index][pos]) for key, pos in positions.items()}
+    sheet = _Sheet(spec, ws.title, headers, positions)
+    row_no = header_index + 1
+
+    def take(cells: tuple[Any, ...]) -> None:
+        nonlocal row_no
+        row_no += 1
+        if not _is_blank(cells):
+            sheet.rows.append((row_no, cells))
+
+    for cells in top[header_index + 1:]:
+        take(cells)
+    for cells in rows:
+        take(cells)
+        if row_no % _STEP == 0:
+            _tick(progress, cancelled, row_no, max(estimate, row_no), f"正在读取“{ws.title}”表……")
+    return sheet
+
+
+def _read_book(path: Path, progress: Progress | None, cancelled: Cancelled | None) -> list[_Sheet]:
+    wb = _open_workbook(path)
+    try:
+        sheets: list[_Sheet] = []
+        for ws in wb.worksheets:
+            if _norm_header(ws.title) == _norm_header(NOTES_TITLE):
+                continue
+            try:
+                sheet = _read_sheet(ws, progress, cancelled)
+            except (ImportFileError, OperationCancelled):
+                raise
+            except Exception as exc:  # noqa: BLE001  # damaged sheet XML surfaces only while iterating
+                log.warning("cannot read sheet %s of %s", ws.title, path, exc_info=True)
+                raise ImportFileError(f"“{ws.title}”表无法读取，文件可能已损坏（{type(exc).__name__}）") from None
+            if sheet is not None:
+                sheets.append(sheet)
+    finally:
+        wb.close()
+    if not sheets:
+        raise ImportFileError(
+            "文件中没有找到“单位”“党组织”“党员”表（按表名或表头识别）。党员表须有“姓名”“所在党组织”“人员类别”“入党日期”列；"
+            "请下载导入模板，按模板的列名填写"
+        )
+    if not any(s.rows for s in sheets):
+        raise ImportFileError("文件中只有表头，没有可导入的数据行")
+    return sheets
+
+
+def _tick(progress: Progress | None, cancelled: Cancelled | None, done: int, total: int, text: str) -> None:
+    if cancelled is not None and cancelled():
+        raise OperationCancelled("已取消，数据库未作任何改动")
+    if progress is not None:
+        progress(done, total, text)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the import
+
+
+class _Importer:
+    """Checks every row of the file in one session and stages the changes; `apply()` writes them."""
+
+    def __init__(self, s: Session, reg: RegisterService, today: dt.date, progress: Progress | None,
+                 cancelled: Cancelled | None) -> None:
+        self.s = s
+        self.reg = reg
+        self.today = today
+        self.progress = progress
+        self.cancelled = cancelled
+        self.report = ImportReport()
+        self.read = S.reader(s)
+        self.units: dict[str, Unit] = {u.name: u for u in s.scalars(select(Unit))}
+        self.orgs: dict[str, PartyOrg] = {o.name: o for o in s.scalars(select(PartyOrg))}
+        self.failed_units: set[str] = set()
+        self.failed_orgs: set[str] = set()
+        self.new_members: list[dict[str, Any]] = []
+        self.member_updates: list[tuple[Member, MemberInput]] = []
+        self.moves: list[tuple[Member, int]] = []
+
+    # --- common -----------------------------------------------------------------------------------------------
+
+    def problem(self, row: _Row, key: str, message: str) -> None:
+        key = _FIELD_COLUMN[row.sheet.spec.key].get(key, key)
+        column = row.sheet.header(key) if any(c.key == key for c in row.sheet.spec.columns) else None
+        self.report.problems.append(FieldProblem(key, message, row.row, column, row.sheet.title))
+
+    def problems(self, row: _Row, found: list[FieldProblem], prefix: str = "") -> bool:
+        """Report the validator's problems for this row, except for cells already reported; True if any."""
+        mapping = _FIELD_COLUMN[row.sheet.spec.key]
+        fresh = [p for p in found if mapping.get(p.field, p.field) not in row.bad]
+        for p in fresh:
+            self.problem(row, p.field, prefix + p.message)
+        return bool(fresh) or bool(row.bad)
+
+    def rows_of(self, kind: str, sheets: list[_Sheet]) -> Iterator[_Row]:
+        for sheet in sheets:
+            if sheet.spec.key != kind:
+                continue
+            for row_no, cells in sheet.rows:
+                yield self.convert(sheet, row_no, cells)
+
+    def convert(self, sheet: _Sheet, row_no: int, cells: tuple[Any, ...]) -> _Row:
+        row = _Row(sheet, row_no, {}, set())
+        for key, pos in sheet.positions.items():
+            raw = cells[pos] if pos < len(cells) else None
+            try:
+                row.values[key] = _convert(sheet.spec.column(key), raw)
+            except _CellError as exc:
+                row.bad.add(key)
+                self.problem(row, key, str(exc))
+        return row
+
+    def count(self, changed: bool | None) -> None:
+        """None: created; True: updated; False: unchanged."""
+        if changed is None:
+            self.report.created += 1
+        elif changed:
+            self.report.updated += 1
+        else:
+            self.report.unchanged += 1
+
+    def tick(self, done: int, total: int, text: str) -> None:
+        if done % _STEP == 0 or done == total:
+            _tick(self.progress, self.cancelled, done, total, text)
+
+    def once_in_file(self, seen: dict[Any, int], key: Any, row: _Row, column: str, what: str) -> bool:
+        if key in seen:
+            self.problem(row, column, f"{what}与第{seen[key]}行重复")
+            return False
+        seen[key] = row.row
+        return True
+
+    # --- units ------------------------------------------------------------------------------------------------
+
+    def import_units(self, sheets: list[_Sheet]) -> None:
+        seen: dict[str, int] = {}
+        for row in self.rows_of("unit", sheets):
+            name = row.values.get("name", "")
+            if name and not self.once_in_file(seen, name, row, "name", f"单位名称“{name}”"):
+                self.failed_units.add(name)
+                continue
+            if not self.unit_row(row, name):
+                self.failed_units.add(name)
+        self.s.flush()
+
+    def unit_row(self, row: _Row, name: str) -> bool:
+        unit = self.units.get(name)
+        base = {f: getattr(unit, f) for f in _UNIT_FIELDS} if unit else {}
+        values = {k: v.text if isinstance(v, Masked) else v for k, v in _present(row, _UNIT_FIELDS).items()}
+        data = UnitInput(**{**base, **values})
+        if self.problems(row, self.reg.validate_unit(self.s, data, unit.id if unit else None)):
+            return False
+        if unit is None:
+            unit = Unit(**{f: getattr(data, f) for f in _UNIT_FIELDS})
+            self.s.add(unit)
+            self.units[data.name] = unit
+            self.count(None)
+        else:
+            self.count(_assign(unit, data, _UNIT_FIELDS))
+        return True
+
+    # --- organisations ----------------------------------------------------------------------------------------
+
+    def import_orgs(self, sheets: list[_Sheet]) -> None:
+        seen: dict[str, int] = {}
+        pending: list[_Row] = []
+        for row in self.rows_of("org", sheets):
+            name = row.values.get("name", "")
+            if name and not self.once_in_file(seen, name, row, "name", f"党组织名称“{name}”"):
+                self.failed_orgs.add(name)
+                continue
+            pending.append(row)
+        # Parents first: an organisation waits while its parent is a row of the file not yet taken.
+        waiting = {r.values.get("name", "") for r in pending} - {""}
+        while pending:
+            later = [r for r in pending if r.values.get("parent") in waiting]
+            ready = [r for r in pending if r.values.get("parent") not in waiting]
+            if not ready:
+                for r in later:
+                    self.problem(r, "parent", f"上级党组织“{r.values.get('parent')}”与本组织互为上下级，形成循环")
+                    self.failed_orgs.add(r.values.get("name", ""))
+                break
+            for r in ready:
+                name = r.values.get("name", "")
+                if not self.org_row(r, name):
+                    self.failed_orgs.add(name)
+                waiting.discard(name)
+            self.s.flush()
+            pending = later
+
+    def org_row(self, row: _Row, name: str) -> bool:
+        org = self.orgs.get(name)
+        unit_id = self.resolve(row, "unit", self.units, self.failed_units, "所属单位", "单位")
+        parent_id = self.resolve(row, "parent", self.orgs, self.failed_orgs, "上级党组织", "党组织")
+        base = {f: getattr(org, f) for f in _ORG_FIELDS} if org else {"kind": OrgKind.BRANCH}
+        values = _present(row, _ORG_FIELDS)
+        if "kind" in values:
+            values["kind"] = OrgKind(values["kind"]) if values["kind"] else base["kind"]
+        if unit_id is not None:
+            values["unit_id"] = unit_id
+        if "parent" in row.values and "parent" not in row.bad:
+            values["parent_id"] = parent_id
+        data = OrgInput(**{"unit_id": -1, "name": "", **base, **values})
+        if "term_end" not in row.sheet.positions and org is not None and data.term_start != org.term_start:
+            data.term_end = None  # a new term start without an end column: the end follows from the start
+        if self.problems(row, self.reg.validate_org(self.s, data, org.id if org else None)):
+            return False
+        if data.term_start and not data.term_end:
+            data.term_end = data.term_start + relativedelta(years=term_years(data.kind, self.read))
+        if org is None:
+            org = PartyOrg(**{f: getattr(data, f) for f in _ORG_FIELDS})
+            self.s.add(org)
+            self.orgs[data.name] = org
+            self.count(None)
+        else:
+            self.count(_assign(org, data, _ORG_FIELDS))
+        return True
+
+    def resolve(self, row: _Row, key: str, known: dict[str, Any], failed: set[str], what: str,
+                table: str) -> int | None:
+        """The id of the unit or organisation named in a cell (None when blank or unknown; unknown is reported)."""
+        name = row.values.get(key, "")
+        if not name or key in row.bad:
+            return None
+        if name in failed:
+            self.problem(row, key, f"{what}“{name}”在本文件“{table}”表中有错误，请先改正那一行")
+        elif name not in known:
+            self.problem(row, key, f"{what}“{name}”不存在：系统和本文件“{table}”表中都没有这个{table}")
+        else:
+            return int(known[name].id)
+        row.bad.add(key)
+        return None
+
+    # --- members ----------------------------------------------------------------------------------------------
+
+    def import_members(self, sheets: list[_Sheet]) -> None:
+        members = list(self.s.scalars(select(Member)))
+        self.by_id_number = {m.id_number: m for m in members if m.id_number}
+        self.id_owners = {n: (m.id, m.name) for n, m in self.by_id_number.items()}
+        self.by_name: dict[str, list[Member]] = {}
+        for m in members:
+            self.by_name.setdefault(m.name, []).append(m)
+        self.last_moves: dict[int, dt.date] = dict(
+            self.s.execute(select(Transfer.member_id, func.max(Transfer.moved_on)).group_by(Transfer.member_id)).all()
+        )
+        seen_ids: dict[str, int] = {}
+        seen_names: dict[tuple[str, int], int] = {}
+        seen_members: dict[int, int] = {}
+        total = sum(len(s.rows) for s in sheets if s.spec.key == "member")
+        for done, row in enumerate(self.rows_of("member", sheets), 1):
+            self.member_row(row, seen_ids, seen_names, seen_members)
+            self.tick(done, total, "正在检查党员……")
+
+    def member_row(self, row: _Row, seen_ids: dict[str, int], seen_names: dict[tuple[str, int], int],
+                   seen_members: dict[int, int]) -> None:
+        name = row.values.get("name", "")
+        org_id = self.resolve(row, "org", self.orgs, self.failed_orgs, "所在党组织", "党组织")
+        if org_id is not None:
+            self.check_unit(row, org_id)
+        id_value = row.values.get("id_number", "")
+        if "id_number" in row.bad:
+            id_value = ""
+        if isinstance(id_value, str) and id_value:
+            if not self.once_in_file(seen_ids, id_value, row, "id_number", "身份证号"):
+                return
+        elif name and org_id is not None and not isinstance(id_value, Masked):
+            key = (name, org_id)
+            if key in seen_names:
+                self.problem(row, "name", f"与第{seen_names[key]}行姓名、所在党组织相同且都没有身份证号，无法区分；请填写身份证号")
+                return
+            seen_names[key] = row.row
+        try:
+            member = self.match_member(row, name, org_id, id_value)
+        except _Refused:
+            return
+        if member is not None:
+            if member.id in seen_members:
+                self.problem(row, "name", f"与第{seen_members[member.id]}行是同一名党员")
+                return
+            seen_members[member.id] = row.row
+        self.stage_member(row, member, org_id, id_value)
+
+    def check_unit(self, row: _Row, org_id: int) -> None:
+        unit_name = row.values.get("unit", "")
+        org = self.s.get(PartyOrg, org_id)
+        if not unit_name or "unit" in row.bad or org is None or org.kind == OrgKind.JOINT_BRANCH:
+            return  # a 联合支部 gathers members of several units
+        if org.unit.name != unit_name:
+            self.problem(row, "unit", f"所在党组织“{org.name}”属于“{org.unit.name}”，与所在单位“{unit_name}”不一致")
+            row.bad.add("unit")
+
+    def match_member(self, row: _Row, name: str, org_id: int | None, id_value: str | Masked) -> Member | None:
+        """The registered member this row describes, None for a new one; `_Refused` (reported) when unclear."""
+        if isinstance(id_value, Masked):
+            found = [m for m in self.by_name.get(name, []) if mask_id(m.id_number) == id_value.text]
+            if len(found) == 1:
+                return found[0]
+            self.problem(row, "id_number", "身份证号是打码导出的（含*号），系统中找不到与之对应的党员；请填写完整的身份证号")
+            raise _Refused
+        if id_value:
+            m = self.by_id_number.get(id_value)
+            if m is not None:
+                if m.name != name:
+                    self.problem(row, "id_number", f"身份证号与已登记党员“{m.name}”重复")
+                    raise _Refused
+                return self.active(row, m)
+        if org_id is None:
+            return None
+        # No 身份证号 (or one the register does not know yet): the same name in the same organisation.
+        same = [m for m in self.by_name.get(name, []) if m.org_id == org_id and m.left_on is None
+                and (not id_value or not m.id_number)]
+        if len(same) > 1:
+            self.problem(row, "name", f"“{name}”在该党组织中登记了{len(same)}人，无法确定是哪一位；请填写身份证号")
+            raise _Refused
+        return same[0] if same else None
+
+    def active(self, row: _Row, m: Member) -> Member:
+        if m.left_on is not None:
+            self.problem(row, "name", f"该党员已于{m.left_on:%Y-%m-%d}转出或不在册；如已转回，请在党员管理中办理")
+            raise _Refused
+        return m
+
+    def stage_member(self, row: _Row, member: Member | None, org_id: int | None, id_value: str | Masked) -> None:
+        if member is not None:
+            base = {f: getattr(member, f) for f in _MEMBER_FIELDS}
+            base["id_number"] = member.id_number or ""
+        else:
+            base = {"org_id": -1, "name": "", "status": MemberStatus.FULL}
+        values = _present(row, _MEMBER_FIELDS)
+        values.pop("id_number", None)
+        if isinstance(id_value, str) and id_value:
+            values["id_number"] = id_value
+        if not self.keep_masked_phone(row, member, values):
+            return
+        for key, enum in (("status", MemberStatus), ("gender", Gender)):
+            if key in values:
+                values[key] = enum(values[key]) if values[key] else (None if key == "gender" else base[key])
+        values["org_id"] = org_id if org_id is not None else -1
+        data = MemberInput(**{**base, **values})
+        found = self.reg.validate_member(self.s, data, member.id if member else None, read=self.read,
+                                         id_owners=self.id_owners)
+        moving = member is not None and org_id is not None and org_id != member.org_id
+        if moving:
+            moved = self.reg.validate_transfer(self.s, member, self.today, org_id)  # type: ignore[arg-type]
+            found += [FieldProblem("org_id", "所在党组织有变化，须办理组织关系转接：" + p.message) for p in moved]
+        if self.problems(row, found):
+            return
+        if member is None:
+            self.new_members.append(_member_values(data))
+            self.count(None)
+            return
+        changed = _differs(member, data, _MEMBER_FIELDS) or moving
+        if changed:
+            self.member_updates.append((member, data))
+        if moving:
+            self.moves.append((member, org_id))  # type: ignore[arg-type]
+        self.count(changed)
+
+    def keep_masked_phone(self, row: _Row, member: Member | None, values: dict[str, Any]) -> bool:
+        phone = values.get("phone")
+        if not isinstance(phone, Masked):
+            return True
+        if member is not None and mask_phone(member.phone) == phone.text:
+            values["phone"] = member.phone
+            return True
+        self.problem(row, "phone", "联系电话是打码导出的（含*号），与系统中登记的号码对不上；请填写完整号码")
+        return False
+
+    # --- writing ----------------------------------------------------------------------------------------------
+
+    def apply(self) -> None:
+        total = len(self.member_updates) + len(self.new_members) + len(self.moves)
+        done = 0
+        for member, data in self.member_updates:
+            _assign(member, data, [f for f in _MEMBER_FIELDS if f != "org_id"])
+            member.id_number = data.id_number or None
+            member.name_initials = initials_of(data.name)
+            done += 1
+            self.tick(done, total, "正在写入党员……")
+        self.s.flush()
+        for member, org_id in self.moves:
+            self.reg.apply_transfer(self.s, member, self.today, org_id, note="Excel导入时所在党组织变更")
+            done += 1
+            self.tick(done, total, "正在办理组织关系转接……")
+        for start in range(0, len(self.new_members), 2000):
+            batch = self.new_members[start:start + 2000]
+            self.s.execute(insert(Member), batch)
+            done += len(batch)
+            _tick(self.progress, self.cancelled, done, total, "正在写入党员……")
+
+
+def _present(row: _Row, names: list[str]) -> dict[str, Any]:
+    """The values of the row's columns that are fields of the input dataclass and could be read."""
+    return {k: v for k, v in row.values.items() if k in names and k not in row.bad}
+
+
+def _differs(obj: Any, data: Any, names: list[str]) -> bool:
+    for name in names:
+        old = getattr(obj, name)
+        new = getattr(data, name)
+        if name == "id_number":
+            old = old or ""
+        if old != new:
+            return True
+    return False
+
+
+def _assign(obj: Any, data: Any, names: list[str]) -> bool:
+    """Copy the fields that differ; True if any did."""
+    changed = _differs(obj, data, names)
+    if changed:
+        for name in names:
+            if getattr(obj, name) != getattr(data, name):
+                setattr(obj, name, getattr(data, name))
+    return changed
+
+
+def _member_values(data: MemberInput) -> dict[str, Any]:
+    values = {f: getattr(data, f) for f in _MEMBER_FIELDS}
+    values["id_number"] = data.id_number or None
+    values["name_initials"] = initials_of(data.name)
+    return values
+
+
+def import_register(session_factory: SessionFactory, path: Path, *, dry_run: bool,
+                    progress: Progress | None = None, cancelled: Cancelled | None = None,
+                    today: Callable[[], dt.date] = dt.date.today) -> ImportReport:
+    """Check every row of the workbook at `path` and, if nothing is wrong and this is not a dry run, import it.
+
+    Returns the report (problems with sheet, row, column and reason; counts of created / updated / unchanged
+    records over units, organisations and members).  Raises `ImportFileError` for a file that cannot be read
+    as a register workbook at all, and `OperationCancelled` when `cancelled()` turns true (nothing is changed)."""
+    path = Path(path)
+    sheets = _read_book(path, progress, cancelled)
+    reg = RegisterService(session_factory, today=today)
+    with session_factory() as s:
+        tx = s.begin()
+        try:
+            imp = _Importer(s, reg, today(), progress, cancelled)
+            imp.import_units(sheets)
+            imp.import_orgs(sheets)
+            imp.import_members(sheets)
+            report = imp.report
+            if report.problems or dry_run:
+                tx.rollback()
+                report.problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))
+                return report
+            imp.apply()
+            _tick(progress, cancelled, 1, 1, "正在提交……")
+            tx.commit()
+            report.applied = True
+            return report
+        except BaseException:
+            if tx.is_active:
+                tx.rollback()
+            raise
+
+
+def _sheet_order(title: str | None) -> int:
+    spec = _sheet_spec_by_title(title or "")
+    return SHEETS.index(spec) if spec else len(SHEETS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# writing: the template and the export share one layout
+
+_THIN = Side(style="thin", color="999999")
+_HEADER_FONT = Font(bold=True)
+_REQUIRED_FONT = Font(bold=True, color="C00000")
+_HEADER_FILL = PatternFill("solid", fgColor="FCE4D6")
+_HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_DATE_FORMAT = "yyyy-mm-dd"
+_TEXT_FORMAT = "@"
+
+
+def _setup_sheet(ws: Any, spec: SheetSpec) -> None:
+    """Widths, column formats, frozen header and drop-downs (before any row: write-only sheets need that)."""
+    for i, col in enumerate(spec.columns, 1):
+        dim = ws.column_dimensions[get_column_letter(i)]
+        dim.width = col.width
+        if col.kind == "date":
+            dim.number_format = _DATE_FORMAT
+        elif col.kind in ("idno", "phone", "text"):
+            dim.number_format = _TEXT_FORMAT  # typed 身份证号 stays text, not 4.30102E+17
+    ws.freeze_panes = "A2"
+    for i, col in enumerate(spec.columns, 1):
+        dv = _validation(spec, col)
+        if dv is not None:
+            letter = get_column_letter(i)
+            dv.add(f"{letter}2:{letter}{_LAST_ROW}")
+            ws.data_validations.append(dv)
+
+
+def _validation(spec: SheetSpec, col: Column) -> DataValidation | None:
+    # Suggestions only (no error box) where the register may hold values the sheet does not list.
+    strict = col.strict
+    if col.choices:
+        dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True)
+    elif col.kind == "date":
+        dv = DataValidation(type="date", operator="between", formula1="DATE(1900,1,1)", formula2="DATE(2100,12,31)",
+                            allow_blank=True)
+        dv.error = "请输入日期，如2020-07-01"
+    elif (spec.key, col.key) in (("org", "unit"), ("member", "unit")):
+        dv = DataValidation(type="list", formula1=f"'{UNIT_SHEET.title}'!$A$2:$A$5000", allow_blank=True)
+        strict = False
+    elif (spec.key, col.key) in (("org", "parent"), ("member", "org")):
+        dv = DataValidation(type="list", formula1=f"'{ORG_SHEET.title}'!$A$2:$A$10000", allow_blank=True)
+        strict = False
+    else:
+        return None
+    dv.showErrorMessage = strict
+    dv.errorTitle = "输入有误"
+    if col.choices and not dv.error:
+        dv.error = f"请从下拉列表中选择：{'、'.join(col.choices)}"
+    return dv
+
+
+def _header_cells(ws: Any, spec: SheetSpec) -> list[WriteOnlyCell]:
+    cells = []
+    for col in spec.columns:
+        c = WriteOnlyCell(ws, value=col.header)
+        c.font = _REQUIRED_FONT if col.required else _HEADER_FONT
+        c.fill = _HEADER_FILL
+        c.alignment = _HEADER_ALIGN
+        c.border = _HEADER_BORDER
+        hint = ("必填。" if col.required else "") + col.hint
+        if hint:
+            c.comment = Comment(hint, "机关党建考评", width=220, height=90)
+        cells.append(c)
+    return cells
+
+
+def _data_cells(ws: Any, spec: SheetSpec, values: Sequence[Any]) -> list[Any]:
+    out: list[Any] = []
+    for col, v in zip(spec.columns, values, strict=True):
+        if col.kind == "date" and v is not None:
+            c = WriteOnlyCell(ws, value=v)
+            c.number_format = _DATE_FORMAT
+            out.append(c)
+        elif col.kind in ("idno", "phone") and v:
+            c = WriteOnlyCell(ws, value=str(v))
+            c.number_format = _TEXT_FORMAT
+            out.append(c)
+        else:
+            out.append(v)
+    return out
+
+
+def _notes(masked: bool | None) -> list[list[str]]:
+    lines = [
+        ["机关党建考评 · 党员信息导入说明"],
+        [],
+        ["1. 本工作簿有“单位”“党组织”“党员”三张表，可只填其中一张或几张；表头请勿改动（列的顺序可以调整）。"],
+        ["2. 红色表头为必填列。导入前会逐行检查，发现任何问题都不会导入，并列出第几行、哪一列、什么原因。"],
+        ["3. 日期请填写为日期格式，或写作2020-07-01、2020/7/1、2020.07.01、2020年7月1日。"],
+        ["4. “公民身份号码”列为文本格式，请勿改为数字（否则Excel会把后几位变成0）；末位小写x会自动改为X。"],
+        ["5. 再次导入同一文件不会重复登记：单位、党组织按名称对应，党员按身份证号对应（无身份证号时按姓名和所在党组织）；"
+         "有变化的内容会更新，所在党组织有变化的按组织关系转接办理并留有记录。"],
+        ["6. 文件中没有的列，不会改动系统中已有的内容；某格留空则清除该项（身份证号除外）。"],
+        ["7. 党组织须先有所属单位，党员须先有所在党组织：可在同一文件的“单位”“党组织”表中一并填写。"],
+    ]
+    if masked:
+        lines.append(["8. 本文件为打码导出：身份证号、联系电话中间以*代替。原样再导入时保留系统中的完整号码。"])
+    elif masked is False:
+        lines.append(["8. 本文件含完整的身份证号和联系电话，属于个人信息，请妥善保管，用后及时删除。"])
+    lines += [[], ["工作表", "列", "是否必填", "填写说明"]]
+    for spec in SHEETS:
+        for col in spec.columns:
+            choices = f"可选：{'、'.join(col.choices)}。" if col.choices else ""
+            lines.append([spec.title, col.header, "必填" if col.required else "", choices + col.hint])
+    return lines
+
+
+def _write_notes(wb: Workbook, masked: bool | None) -> None:
+    ws = wb.create_sheet(NOTES_TITLE)
+    for letter, width in zip("ABCD", (10, 20, 10, 90), strict=True):
+        ws.column_dimensions[letter].width = width
+    for i, line in enumerate(_notes(masked)):
+        if i == 0 or line[:1] == ["工作表"]:
+            cells = []
+            for text in line:
+                c = WriteOnlyCell(ws, value=text)
+                c.font = _HEADER_FONT
+                cells.append(c)
+            ws.append(cells)
+        else:
+            ws.append(line)
+
+
+def _write_book(path: Path, data: dict[str, Iterable[Sequence[Any]]], masked: bool | None,
+                progress: Progress | None, cancelled: Cancelled | None, total: int) -> int:
+    wb = Workbook(write_only=True)
+    written = 0
+    for spec in SHEETS:
+        ws = wb.create_sheet(spec.title)
+        _setup_sheet(ws, spec)
+        ws.append(_header_cells(ws, spec))
+        for values in data.get(spec.key, ()):
+            ws.append(_data_cells(ws, spec, values))
+            written += 1
+            if written % _STEP == 0:
+                _tick(progress, cancelled, written, total, f"正在写入“{spec.title}”表……")
+    _write_notes(wb, masked)
+    _save_atomic(wb, path)
+    return written
+
+
+def _save_atomic(wb: Workbook, path: Path) -> None:
+    """Write beside the target, then rename: an interrupted export never leaves a half-written file."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ImportFileError(f"文件夹不存在：{path.parent}")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.part", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        raise OutputLockedError(f"无法写入“{path.name}”：文件可能正在Excel或WPS中打开，请关闭后重试") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_template(path: Path) -> None:
+    """An empty import workbook: the three sheets with headers, drop-downs and hints, and the 说明 sheet."""
+    _write_book(Path(path), {}, None, None, None, 0)
+
+
+def export_register(session_factory: SessionFactory, path: Path, *, progress: Progress | None = None,
+                    cancelled: Cancelled | None = None, reveal: bool = False) -> int:
+    """Write all units, organisations and members in the register (members still in it) to `path`.
+
+    身份证号 and phone are masked unless `reveal`; returns the number of data rows written (all sheets)."""
+    with session_factory() as s:
+        # Lists, not generators: the loaded objects must stay alive for o.unit / o.parent to need no query.
+        unit_objs = list(s.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))
+        org_objs = list(s.scalars(select(PartyOrg).order_by(PartyOrg.unit_id, PartyOrg.sort_order, PartyOrg.id)))
+        units = [_unit_values(u) for u in unit_objs]
+        orgs = [_org_values(o) for o in org_objs]
+        q = (select(Member, PartyOrg.name, Unit.name).join(PartyOrg, Member.org_id == PartyOrg.id)
+             .join(Unit, PartyOrg.unit_id == Unit.id).where(Member.left_on.is_(None))
+             .order_by(Unit.sort_order, Unit.id, PartyOrg.sort_order, PartyOrg.id, Member.id))
+        members = [_member_row_values(m, org, unit, reveal) for m, org, unit in s.execute(q)]
+    total = len(units) + len(orgs) + len(members)
+    _tick(progress, cancelled, 0, total, "正在导出……")
+    written = _write_book(Path(path), {"unit": units, "org": orgs, "member": members}, not reveal, progress,
+                          cancelled, total)
+    if progress is not None:
+        progress(total, total, "导出完成")
+    return written
+
+
+def _unit_values(u: Unit) -> list[Any]:
+    return [u.name, u.short_name, u.category, u.party_secretary, u.contact_person, u.contact_phone,
+            u.sort_order, u.note]
+
+
+def _org_values(o: PartyOrg) -> list[Any]:
+    return [o.name, o.unit.name, o.kind.label, o.parent.name if o.parent else "", o.established_on, o.term_start,
+            o.term_end, o.sort_order, o.note]
+
+
+def _member_row_values(m: Member, org: str, unit: str, reveal: bool) -> list[Any]:
+    id_number = (m.id_number or "") if reveal else mask_id(m.id_number)
+    phone = m.phone if reveal else mask_phone(m.phone)
+    return [
+        m.name, m.gender.label if m.gender else "", m.ethnicity, m.birth_date, id_number, phone, m.education, unit,
+        org, m.status.label, m.joined_on, m.full_member_on, m.probation_extension_months or None, m.position,
+        "是" if m.is_leader else "否", "是" if m.community_registered else "否", m.community_name,
+        m.community_registered_on, m.note,
+    ]
