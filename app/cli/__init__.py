@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "app.cli.gui",
     "app.cli.maintenance",
     "app.cli.screenshot",
+    "app.cli.demo",
     "app.cli.register_io",
 ]
 

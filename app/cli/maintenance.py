@@ -1,6 +1,8 @@
 """`dangjian backup`, `dangjian restore` and `dangjian check`: looking after the county database.
 
-Exit codes: 0 done / nothing found; 1 `check` found problems; 2 bad input or a known error (printed in Chinese)."""
+Exit codes: 0 done / nothing found; 1 `check` found problems; 2 bad input or a known error (printed in Chinese).
+The database modules are imported when a command runs, not when the parser is built (every `dangjian` call
+builds all sub-parsers)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,8 @@ import unicodedata
 from pathlib import Path
 
 from app.cli import add_data_dir
-from app.db import check_database
 from app.errors import BackupError
 from app.paths import AppPaths, app_paths
-from app.services import backup
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -73,6 +73,8 @@ def _size(n: int) -> str:
 # --- backup ----------------------------------------------------------------------------------------------------
 
 def run_backup(args: argparse.Namespace) -> int:
+    from app.services import backup
+
     paths = _paths(args)
     if not _require_database(paths):
         return EXIT_BAD_INPUT
@@ -85,6 +87,8 @@ def run_backup(args: argparse.Namespace) -> int:
 # --- restore ---------------------------------------------------------------------------------------------------
 
 def run_restore(args: argparse.Namespace) -> int:
+    from app.services import backup
+
     paths = _paths(args)
     if args.list:
         if args.file or args.latest:
@@ -113,6 +117,8 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def _resolve_backup(given: str, backup_dir: Path) -> Path:
+    from app.services import backup
+
     as_path = Path(given).expanduser()
     if as_path.is_file():
         return as_path
@@ -129,6 +135,8 @@ def _resolve_backup(given: str, backup_dir: Path) -> Path:
 
 
 def _print_list(backup_dir: Path, *, verify: bool) -> int:
+    from app.services import backup
+
     backups = backup.list_backups(backup_dir)
     if not backups:
         print(f"备份目录中还没有备份：{backup_dir}")
@@ -153,6 +161,9 @@ def _print_list(backup_dir: Path, *, verify: bool) -> int:
 # --- check -----------------------------------------------------------------------------------------------------
 
 def run_check(args: argparse.Namespace) -> int:
+    from app.db import check_database
+    from app.services import backup
+
     paths = _paths(args)
     if not _require_database(paths):
         return EXIT_BAD_INPUT
