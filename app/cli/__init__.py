@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "app.cli.screenshot",
     "app.cli.demo",
     "app.cli.register_io",
+    "app.cli.orglife",
+    "app.cli.scoring",
 ]
 
 

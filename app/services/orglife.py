@@ -287,7 +287,7 @@ class OrgLifeService:
                 problems += [replace(p, row=i) for p in self.validate_record(s, data)]
             if problems:
                 raise ValidationError(problems)
-            return [self._store(s, data, None) for data in items]
+            return [self.store(s, data, None) for data in items]
 
     def _save(self, s: Session, data: RecordInput, record_id: int | None) -> int:
         if record_id is not None and s.get(OrgLifeRecord, record_id) is None:
@@ -295,9 +295,10 @@ class OrgLifeService:
         problems = self.validate_record(s, data)
         if problems:
             raise ValidationError(problems)
-        return self._store(s, data, record_id)
+        return self.store(s, data, record_id)
 
-    def _store(self, s: Session, data: RecordInput, record_id: int | None) -> int:
+    def store(self, s: Session, data: RecordInput, record_id: int | None) -> int:
+        """Write a record that `validate_record` accepted (in the caller's transaction)."""
         rec = s.get(OrgLifeRecord, record_id) if record_id is not None else OrgLifeRecord()
         assert rec is not None and data.unit_id is not None and data.recorded_on is not None
         rec.kind, rec.held_on, rec.recorded_on = data.kind, data.held_on, data.recorded_on

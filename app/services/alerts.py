@@ -1,0 +1,169 @@
+"""The 提醒: what needs attention today, computed from the register, the records and the pipeline (never stored).
+
+Kinds (stable, used by `dangjian alerts --json` and the dashboard):
+vacancy, term_ending, term_overdue (RegisterService.all_findings), meeting_missing, hearing_missing,
+dual_life_missing, community_unregistered (compliance), probation_due (预备党员 whose year is up),
+recruit_rule (发展党员 time limits) and rectification_overdue (整改, another feature).
+
+Extension point: a feature that knows more alerts calls `register_source(kind, fn)` with
+`fn(session, today) -> list[Alert]`; the 整改 feature registers its overdue items under `rectification_overdue`
+(the kind is already listed, counted and shown, with zero items until a source is registered)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import settings as S
+from app.models import Member, MemberStatus, PartyOrg
+from app.services import compliance as C
+from app.services import recruit as R
+from app.services.register import RegisterService, probation_end
+
+SessionFactory = Callable[[], Session]
+
+KIND_LABELS: dict[str, str] = {
+    "vacancy": "支委空缺",
+    "term_ending": "换届即将到期",
+    "term_overdue": "超期未换届",
+    "meeting_missing": "会议活动未开展",
+    "probation_due": "预备党员待转正",
+    "rectification_overdue": "整改逾期",
+    "hearing_missing": "党组未听取汇报",
+    "dual_life_missing": "双重组织生活缺失",
+    "community_unregistered": "未到社区报到",
+    "recruit_rule": "发展党员时限",
+}
+KINDS = tuple(KIND_LABELS)
+REGISTER_KINDS = ("vacancy", "term_ending", "term_overdue")
+
+# What a line opens: the page and the record to select there.
+ORG, MEMBER, UNIT, RECRUIT, RECORD, RECTIFICATION = "org", "member", "unit", "recruit", "record", "rectification"
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    subject: str  # the organisation, unit, member or recruit it is about
+    message: str  # Chinese, complete
+    due: dt.date | None
+    target: str  # ORG | MEMBER | UNIT | RECRUIT | RECORD | RECTIFICATION
+    target_id: int
+    unit_id: int | None = None
+    overdue: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "subject": self.subject, "message": self.message,
+                "due": self.due.isoformat() if self.due else None}
+
+
+AlertSource = Callable[[Session, dt.date], list[Alert]]
+_SOURCES: dict[str, list[AlertSource]] = {}
+
+
+def register_source(kind: str, source: AlertSource) -> None:
+    """Add alerts of `kind` computed by `source(session, today)` (e.g. 整改 items past their deadline)."""
+    if kind not in KIND_LABELS:
+        raise ValueError(f"unknown alert kind: {kind}")
+    if source not in _SOURCES.setdefault(kind, []):
+        _SOURCES[kind].append(source)
+
+
+class AlertService:
+    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = dt.date.today) -> None:
+        self._sf = session_factory
+        self._today = today
+
+    def alerts(self) -> list[Alert]:
+        """Every alert for today: overdue first, then by due date, within the order of KINDS."""
+        today = self._today()
+        out = self._register_alerts(today)
+        with self._sf() as s:
+            out += compliance_alerts(s, today)
+            out += probation_alerts(s, today)
+            out += recruit_alerts(s, today)
+            for sources in _SOURCES.values():
+                for source in sources:
+                    out += source(s, today)
+        order = {k: i for i, k in enumerate(KINDS)}
+        out.sort(key=lambda a: (order[a.kind], not a.overdue, a.due or dt.date.max, a.subject))
+        return out
+
+    def _register_alerts(self, today: dt.date) -> list[Alert]:
+        findings = RegisterService(self._sf, today=lambda: today).all_findings()
+        with self._sf() as s:
+            unit_of = dict(s.execute(select(PartyOrg.id, PartyOrg.unit_id)).all())
+        return [
+            Alert(f.kind, name, f"{name}：{f.message}", f.due if f.kind != "vacancy" else None, ORG, org_id,
+                  unit_of.get(org_id), f.kind in ("term_overdue", "vacancy"))
+            for org_id, name, f in findings if f.kind in REGISTER_KINDS
+        ]
+
+
+def counts(alerts: Iterable[Alert]) -> dict[str, int]:
+    """Alerts per kind, every kind present (zero included), in display order."""
+    out = dict.fromkeys(KINDS, 0)
+    for a in alerts:
+        out[a.kind] += 1
+    return out
+
+
+def compliance_alerts(s: Session, today: dt.date) -> list[Alert]:
+    """Last month's gaps (overdue) and this month's requirements not yet met (due at the window's end)."""
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    out = [_from_finding(f, True) for f in C.evaluate(s, last.year, last.month, include_state=False)
+           if f.rule in C.RULES_BY_KEY]
+    for f in C.evaluate(s, today.year, today.month):
+        if f.rule == C.COMMUNITY_RULE[0]:
+            out.append(Alert("community_unregistered", f.subject, f.message, None, MEMBER, f.member_id or 0,
+                             f.unit_id))
+        elif f.rule in C.RULES_BY_KEY:
+            out.append(_from_finding(f, False))
+    return out
+
+
+def _from_finding(f: C.Finding, overdue: bool) -> Alert:
+    rule = C.RULES_BY_KEY[f.rule]
+    label = C.window_label(f.window_start, f.window_end)
+    text = f"{label}未{rule.what}" if overdue else f"{label}尚未{rule.what}（{f.window_end:%m月%d日}前）"
+    if f.member_id is not None:
+        target, target_id = MEMBER, f.member_id
+    elif f.org_id is not None:
+        target, target_id = ORG, f.org_id
+    else:
+        target, target_id = UNIT, f.unit_id
+    who = f"党员领导干部{f.subject}" if f.member_id is not None else f.subject
+    return Alert(rule.alert, f.subject, f"{who}：{text}", f.window_end, target, target_id, f.unit_id, overdue)
+
+
+def probation_alerts(s: Session, today: dt.date) -> list[Alert]:
+    """预备党员 whose 预备期 ends within the warning days (or has ended without 转正)."""
+    read = S.reader(s)
+    months, warn = int(read(S.PROBATION_MONTHS)), int(read(S.PROBATION_ALERT_DAYS))
+    horizon = today + dt.timedelta(days=warn)
+    q = (select(Member.id, Member.name, Member.joined_on, Member.probation_extension_months, PartyOrg.name,
+                PartyOrg.unit_id)
+         .join(PartyOrg, Member.org_id == PartyOrg.id)
+         .where(Member.status == MemberStatus.PROBATIONARY, Member.left_on.is_(None), Member.joined_on.is_not(None),
+                Member.joined_on <= horizon - relativedelta(months=months))
+         .order_by(Member.joined_on))
+    out = []
+    for mid, name, joined, ext, org, unit_id in s.execute(q):
+        end = probation_end(joined, ext, months)
+        if end is None or end > horizon:
+            continue
+        when = f"已于{end:%Y年%m月%d日}期满，尚未转正" if end < today else f"将于{end:%Y年%m月%d日}期满，请及时讨论转正"
+        out.append(Alert("probation_due", name, f"{org}预备党员{name}预备期{when}", end, MEMBER, mid, unit_id,
+                         end < today))
+    return out
+
+
+def recruit_alerts(s: Session, today: dt.date) -> list[Alert]:
+    return [Alert("recruit_rule", f.name, f.message, f.due, RECRUIT, f.recruit_id, f.unit_id, f.overdue)
+            for f in R.rule_findings(s, today)]
