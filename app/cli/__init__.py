@@ -24,7 +24,6 @@ COMMAND_MODULES = [
     "app.cli.demo",
     "app.cli.register_io",
     "app.cli.orglife",
-    "app.cli.scoring",
 ]
 
 
