@@ -474,7 +474,10 @@ def _catalogue(size: DemoSize) -> list[D.UnitSpec]:
 
 def _unit_sizes(specs: Sequence[D.UnitSpec], target: int, rng: random.Random) -> list[int]:
     """Members per unit: tiny units 2–4, the others their weight with some spread, scaled to `target` in all."""
-    sizes = [rng.choice((2, 2, 3, 3, 4)) if spec.weight == 0 else 0 for spec in specs]
+    # the first two tiny units have 2 members each, so that every county shows a 联合支部
+    tiny = [i for i, spec in enumerate(specs) if spec.weight == 0]
+    sizes = [(2 if i in tiny[:2] else rng.choice((2, 2, 3, 3, 4))) if spec.weight == 0 else 0
+             for i, spec in enumerate(specs)]
     raw = [spec.weight * math.exp(rng.gauss(0.0, 0.12)) for spec in specs]
     scale = (target - sum(sizes)) / sum(raw)
     for i, spec in enumerate(specs):
@@ -602,13 +605,22 @@ def _joint_groups(units: Sequence[DemoUnit], min_full: int) -> list[list[DemoUni
     return groups
 
 
-def _term(ctx: DemoContext, kind: OrgKind) -> tuple[dt.date, dt.date]:
-    """Most terms current; some overdue (past their end without 换届), some ending within the reminder window."""
+def _term_states(drafts: Sequence[_OrgDraft], rng: random.Random) -> list[str]:
+    """Most terms current; about 8 % overdue (past their end without 换届) and 7 % ending within the reminder
+    window, and at least one branch of each, however small the county."""
+    states = [rng.choices(("overdue", "ending", "current"), weights=(8, 7, 85))[0] for _ in drafts]
+    branches = [i for i, d in enumerate(drafts) if d.kind in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH)]
+    for state in ("overdue", "ending"):
+        if state not in states and branches:
+            states[branches.pop(rng.randrange(len(branches)))] = state
+    return states
+
+
+def _term(ctx: DemoContext, kind: OrgKind, state: str) -> tuple[dt.date, dt.date]:
     rng, today, years = ctx.rng, ctx.today, ctx.rules.term_years(kind)
-    draw = rng.random()
-    if draw < 0.08:
+    if state == "overdue":
         end = today - dt.timedelta(days=rng.randint(10, 330))
-    elif draw < 0.15:
+    elif state == "ending":
         end = today + dt.timedelta(days=rng.randint(5, ctx.rules.ending_days - 5))
     else:
         span = (today + relativedelta(years=years) - today).days
@@ -638,13 +650,14 @@ def step_orgs(ctx: DemoContext) -> None:
         draft = _OrgDraft(OrgKind.JOINT_BRANCH, f"县直机关第{chinese_number(i + 1)}联合党支部", None,
                           {u.id: u.size for u in group}, note)
         plans.append((group[0].id, [draft]))
+    states = iter(_term_states([d for _, drafts in plans for d in drafts], ctx.rng))
     rows = []
     for unit_id, drafts in plans:
         ids = ctx.allocate_ids(PartyOrg, len(drafts))
         made: list[DemoOrg] = []
         for order, (draft, org_id) in enumerate(zip(drafts, ids, strict=True)):
             parent = made[draft.parent] if draft.parent is not None else None
-            start, end = _term(ctx, draft.kind)
+            start, end = _term(ctx, draft.kind, next(states))
             org = DemoOrg(org_id, unit_id, parent.id if parent else None, draft.kind, draft.name, draft.seats,
                           _established(ctx, draft.kind, start, parent), start, end, draft.note)
             made.append(org)
@@ -909,13 +922,14 @@ def step_posts(ctx: DemoContext) -> None:
     departed_transfers: list[dict[str, Any]] = []
     long_vacancies = 0
     long_ago = today - relativedelta(months=ctx.rules.vacancy_months)
+    kinds_of = {org.id: _post_kinds(org, [by_id[i] for i in org.member_ids], ctx.rules, rng) for org in ctx.orgs}
+    vacancies = _vacancies(ctx, kinds_of)
     for org in ctx.orgs:
-        members = [by_id[i] for i in org.member_ids]
-        kinds = _post_kinds(org, members, ctx.rules, rng)
-        eligible = [m for m in members if m.status == MemberStatus.FULL]
+        kinds = kinds_of[org.id]
+        eligible = [by_id[i] for i in org.member_ids if by_id[i].status == MemberStatus.FULL]
         # committee seats of a 机关党委/党总支 are filled in order (the deputy leader first, as 书记)
         holders = eligible[: len(kinds)] if not org.is_branch else rng.sample(eligible, min(len(kinds), len(eligible)))
-        vacant = _vacancy(ctx, org, kinds)
+        vacant = vacancies.get(org.id)
         for kind, holder in zip(kinds, holders, strict=False):
             if vacant is not None and kind == vacant[0]:
                 since = vacant[1]
@@ -948,15 +962,35 @@ def step_posts(ctx: DemoContext) -> None:
     ctx.count("已转出县外的党员（历史）", len(departed_rows))
 
 
-def _vacancy(ctx: DemoContext, org: DemoOrg, kinds: list[OrgPostKind]) -> tuple[OrgPostKind, dt.date] | None:
-    """Some branches lost a committee member: (the post, vacant since).  Most such vacancies are old."""
+def _vacancies(ctx: DemoContext, kinds_of: dict[int, list[OrgPostKind]]) -> dict[int, tuple[OrgPostKind, dt.date]]:
+    """About one branch in ten lost a committee member (org id → (the post, vacant since)); most of these posts
+    have been vacant for longer than the setting allows, and there is at least one such in every county."""
+    found = {}
+    for org in ctx.orgs:
+        if org.is_branch and ctx.rng.random() < 0.10 and (v := _vacancy(ctx, org, kinds_of[org.id], None)):
+            found[org.id] = v
+    long_ago = ctx.today - relativedelta(months=ctx.rules.vacancy_months)
+    if not any(since <= long_ago for _, since in found.values()):
+        room = long_ago - dt.timedelta(days=40)
+        candidates = [o for o in ctx.orgs if o.is_branch and o.id not in found and o.term_start < room]
+        if candidates:
+            org = ctx.rng.choice(candidates)
+            if (v := _vacancy(ctx, org, kinds_of[org.id], True)) is not None:
+                found[org.id] = v
+    return found
+
+
+def _vacancy(ctx: DemoContext, org: DemoOrg, kinds: list[OrgPostKind],
+             long: bool | None) -> tuple[OrgPostKind, dt.date] | None:
+    """(the post, vacant since) for a branch; `long` (None: at random, mostly) = vacant for longer than the
+    setting's months."""
     rng, today = ctx.rng, ctx.today
-    if not org.is_branch or rng.random() >= 0.10:
-        return None
     kind = kinds[0] if len(kinds) == 1 or rng.random() < 0.15 else rng.choice(kinds[1:])
     earliest = org.term_start + dt.timedelta(days=30)
     months = ctx.rules.vacancy_months
-    if rng.random() < 0.7:  # long: more than the setting's months ago
+    if long is None:
+        long = rng.random() < 0.7
+    if long:
         since = _rand_date(rng, max(earliest, today - dt.timedelta(days=420)), today - relativedelta(months=months, days=10))
     else:
         since = _rand_date(rng, max(earliest, today - relativedelta(months=months) + dt.timedelta(days=10)), today - dt.timedelta(days=3))
