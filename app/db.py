@@ -22,7 +22,7 @@ from urllib.parse import quote
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import BackupError, DatabaseError, DatabaseTooNewError, IntegrityCheckError
@@ -74,7 +74,7 @@ def _on_begin(conn: Connection) -> None:
 def make_engine(db_path: str | Path) -> Engine:
     """An engine for the SQLite file at `db_path`: the pragmas every connection needs, real transactions."""
     engine = create_engine(
-        f"sqlite:///{Path(db_path)}",
+        URL.create("sqlite", database=str(Path(db_path))),  # not a URL string: '?', '#', '%' are legal in paths
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
     )
     event.listen(engine, "connect", _on_connect)
@@ -248,7 +248,11 @@ def is_network_path(path: str | Path, *, mounts: str | None = None) -> bool:
 
     `mounts` is the text of /proc/mounts (read when not given; tests pass their own)."""
     raw = str(path)
-    if raw.startswith(("\\\\", "//")):
+    if raw.startswith(("\\\\?\\", "\\\\.\\", "//?/", "//./")):  # Win32 device/long-path prefix
+        raw = raw[4:]
+        if raw[:4].upper() in ("UNC\\", "UNC/"):
+            return True
+    elif raw.startswith(("\\\\", "//")):
         return True
     if os.name == "nt":
         return _windows_drive_is_remote(raw)

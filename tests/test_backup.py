@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -141,6 +142,19 @@ def test_a_backup_that_fails_its_check_is_not_kept_and_rotates_nothing(paths: Ap
     with pytest.raises(BackupError, match="完整性检查未通过"):
         backup.make_backup(paths.db_path, paths.backup_dir, keep=1)
     assert sorted(p.name for p in paths.backup_dir.iterdir()) == before
+
+
+def test_rotation_clears_partial_files_left_by_a_crash(paths: AppPaths) -> None:
+    paths.backup_dir.mkdir(exist_ok=True)
+    stale = paths.backup_dir / "dangjian-20260101-000000-000000-daily.sqlite3.partial"
+    fresh = paths.backup_dir / "dangjian-20260102-000000-000000-daily.sqlite3.partial"
+    for p in (stale, fresh):
+        p.write_bytes(b"half a backup")
+    day_old = dt.datetime.now().timestamp() - 2 * 24 * 3600
+    os.utime(stale, (day_old, day_old))
+    backup.make_backup(paths.db_path, paths.backup_dir)
+    assert not stale.exists()
+    assert fresh.exists()  # it may still be being written by another process
 
 
 def test_list_ignores_other_files(paths: AppPaths) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -255,9 +256,13 @@ def test_startup_recovery_restores_the_latest_good_backup(paths: AppPaths,
 # --- network shares ----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", [r"\\server\share\dangjian\dangjian.sqlite3", "//server/share/dangjian.sqlite3",
-                                  r"\\?\UNC\server\share\x.sqlite3"])
+                                  r"\\?\UNC\server\share\x.sqlite3", r"\\fs01\党建资料\x.sqlite3"])
 def test_unc_paths_are_network_paths(path: str) -> None:
     assert is_network_path(path, mounts="")
+
+
+def test_a_long_path_prefix_on_a_local_drive_is_not_a_network_path() -> None:
+    assert not is_network_path(r"\\?\C:\dangjian\dangjian.sqlite3", mounts="")
 
 
 MOUNTS = """\
@@ -382,3 +387,23 @@ def test_a_writer_killed_mid_write_leaves_a_consistent_database(paths: AppPaths,
         per_commit[n] = per_commit.get(n, 0) + 1
     assert set(reported) <= set(per_commit)  # every reported commit survived
     assert set(per_commit.values()) == {rows_per_commit}  # and no commit is there by halves
+
+
+# --- awkward paths -------------------------------------------------------------------------------------------------
+
+def test_data_dir_with_spaces_percent_hash_and_chinese(paths: AppPaths, tmp_path: Path) -> None:
+    """The read-only URI connections quote the path: these characters mean something in a URI."""
+    odd = AppPaths(tmp_path / ("党建 数据 #1 100%" + ("" if os.name == "nt" else " ?x"))).ensure()
+    shutil.copyfile(paths.db_path, odd.db_path)
+    assert stored_schema(odd.db_path).revision == head_revision()
+    assert integrity_problems(odd.db_path) == []
+    db = open_app_database(odd)
+    db.close()
+    (daily,) = backup.list_backups(odd.backup_dir)
+    backup.restore_backup(daily.path, odd.db_path, odd.backup_dir)
+    assert backup.configured_keep(odd.db_path) == backup.DEFAULT_KEEP
+    _set_version(odd.db_path, "9999")
+    before = _fingerprint(odd.data_dir)
+    with pytest.raises(DatabaseTooNewError):
+        open_database(odd.db_path)
+    assert _fingerprint(odd.data_dir) == before

@@ -148,6 +148,7 @@ def list_backups(backup_dir: Path) -> list[BackupInfo]:
 def rotate(backup_dir: Path, keep: int) -> list[Path]:
     """Delete all but the newest `keep` backups; nothing is deleted while the newest one is not sound."""
     keep = max(1, keep)
+    _remove_stale_partials(backup_dir)
     backups = list_backups(backup_dir)
     if len(backups) <= keep:
         return []
@@ -159,6 +160,18 @@ def rotate(backup_dir: Path, keep: int) -> list[Path]:
         b.path.unlink(missing_ok=True)
         removed.append(b.path)
     return removed
+
+
+def _remove_stale_partials(backup_dir: Path, now: dt.datetime | None = None) -> None:
+    # A backup interrupted by a crash or power cut leaves its .partial file; one a day old is no longer being
+    # written by anyone.
+    cutoff = (now or dt.datetime.now()).timestamp() - 24 * 3600
+    for p in backup_dir.glob(f"{PREFIX}*{SUFFIX}.partial"):
+        try:
+            if p.stat().st_mtime < cutoff:
+                p.unlink()
+        except OSError:
+            continue
 
 
 def needs_daily_backup(backup_dir: Path, today: dt.date | None = None) -> bool:
