@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "app.cli.demo",
     "app.cli.register_io",
     "app.cli.orglife",
+    "app.cli.scoring",
 ]
 
 

@@ -432,7 +432,7 @@ class ScoringService:
             row = cls(item_id=item.id, source=source[:100], created_by=log.who, **clean)
             s.add(row)
             s.flush()
-            log.record("新增", _entity(cls), row.id, "", None, _snapshot(row))
+            log.record("新增", _entity(cls), row.id, "", None, snapshot_of(row))
             return self._after(s, log, item, row.id, f"{'扣分' if cls is Deduction else '加分'}：{row.reason}")
 
     def _edit(self, cls: type[Deduction] | type[Bonus], row_id: int, data: OccurrenceInput) -> Change:
@@ -441,11 +441,11 @@ class ScoringService:
             item = row.item
             period = _editable(s, item.sheet)
             clean = self._validate_occurrence(cls, item.indicator, data, period, current_file=row.evidence_file)
-            old = _snapshot(row)
+            old = snapshot_of(row)
             for k, v in clean.items():
                 setattr(row, k, v)
             s.flush()
-            new = _snapshot(row)
+            new = snapshot_of(row)
             if new == old:
                 return self._after(s, log, item, row.id, "")
             log.record("修改", _entity(cls), row.id, "", old, new)
@@ -456,7 +456,7 @@ class ScoringService:
             row = _occurrence(s, cls, row_id)
             item = row.item
             _editable(s, item.sheet)
-            log.record("删除", _entity(cls), row.id, "", _snapshot(row), None, reason=(reason or "").strip())
+            log.record("删除", _entity(cls), row.id, "", snapshot_of(row), None, reason=(reason or "").strip())
             s.delete(row)
             s.flush()
             s.expire(item)
@@ -766,7 +766,7 @@ def _entity(cls: type[Deduction] | type[Bonus]) -> str:
     return "deduction" if cls is Deduction else "bonus"
 
 
-def _snapshot(row: Deduction | Bonus) -> str:
+def snapshot_of(row: Deduction | Bonus) -> str:
     return occurrence_snapshot(row.item_id, row.occurrences, row.points_each, row.reason, row.evidence_note,
                                row.evidence_file, row.source)
 
