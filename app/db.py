@@ -358,9 +358,8 @@ def open_database(
 
     Raises `DatabaseTooNewError` for a database from a newer app and `DatabaseError` for a file that is not ours
     (both left byte-for-byte untouched), and `IntegrityCheckError` when the file is damaged (the caller offers
-    `app.services.backup.latest_good_backup`).  A migration is preceded by a backup into `backup_dir`."""
-    from app.services import backup  # late: backup imports this module
-
+    `app.services.backup.latest_good_backup`).  A migration of an existing database is preceded by a backup
+    into `backup_dir` (default: `backups` beside the database); no backup, no migration."""
     db_path = Path(db_path)
     warnings = [NETWORK_WARNING] if is_network_path(db_path) else []
     existing = _has_content(db_path)
@@ -378,9 +377,9 @@ def open_database(
                   created=current is None)
     try:
         if migrate_to_head and current != head_revision(migrations):
-            if current is not None and backup_dir is not None:
-                keep = keep_backups if keep_backups is not None else backup.DEFAULT_KEEP
-                db.backups_made.append(backup.make_backup(engine, backup_dir, reason="migrate", keep=keep))
+            if current is not None:
+                db.backups_made.append(_backup_before_migration(engine, backup_dir or db_path.parent / "backups",
+                                                                keep_backups))
             migrate(engine, migrations=migrations)
             db.migrated_from = current
             if current is not None:
@@ -389,6 +388,16 @@ def open_database(
         engine.dispose()
         raise
     return db
+
+
+def _backup_before_migration(engine: Engine, backup_dir: Path, keep: int | None) -> Path:
+    from app.services import backup
+
+    try:
+        return backup.make_backup(engine, backup_dir, reason="migrate",
+                                  keep=keep if keep is not None else backup.DEFAULT_KEEP)
+    except BackupError as exc:
+        raise BackupError(f"升级数据库前必须先备份，但备份失败，数据库未升级：{exc}") from exc
 
 
 def open_app_database(paths: AppPaths) -> Database:

@@ -33,7 +33,7 @@ from app.db import (
     revisions_base_to_head,
     stored_schema,
 )
-from app.errors import DatabaseError, DatabaseTooNewError, IntegrityCheckError
+from app.errors import BackupError, DatabaseError, DatabaseTooNewError, IntegrityCheckError
 from app.models import Unit
 from app.paths import AppPaths
 from app.services import backup
@@ -206,6 +206,27 @@ def test_migration_onto_a_newer_head_backs_up_first(paths: AppPaths, extend_migr
     con = sqlite3.connect(saved)
     assert con.execute("SELECT name FROM unit").fetchall() == [("县档案馆",)]
     con.close()
+
+
+def test_no_backup_no_migration(paths: AppPaths, extend_migrations: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    migrations = extend_migrations({"t9001": "op.create_table('scratch', sa.Column('id', sa.Integer(), primary_key=True))"})
+
+    def disk_full(*_a: object, **_kw: object) -> Path:
+        raise BackupError("备份失败：database or disk is full")
+
+    monkeypatch.setattr(backup, "make_backup", disk_full)
+    old_head = head_revision()
+    with pytest.raises(BackupError, match="升级数据库前必须先备份.*数据库未升级"):
+        open_database(paths.db_path, backup_dir=paths.backup_dir, migrations=migrations)
+    assert stored_schema(paths.db_path).revision == old_head
+
+
+def test_migration_without_a_backup_dir_backs_up_beside_the_database(paths: AppPaths,
+                                                                      extend_migrations: Any) -> None:
+    migrations = extend_migrations({"t9001": "op.create_table('scratch', sa.Column('id', sa.Integer(), primary_key=True))"})
+    db = open_database(paths.db_path, migrations=migrations)
+    db.close()
+    assert [p.parent for p in db.backups_made] == [paths.db_path.parent / "backups"]
 
 
 # --- integrity -----------------------------------------------------------------------------------------------------
