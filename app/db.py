@@ -66,6 +66,8 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
 
 
 def _on_begin(conn: Connection) -> None:
+    # A deferred BEGIN: a unit of work reads one consistent snapshot.  If it reads, then another connection
+    # commits, then it writes, SQLite refuses the write at once (SQLITE_BUSY): units of work are kept short.
     if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return
     conn.exec_driver_sql("BEGIN")
