@@ -510,6 +510,7 @@ def _is_blank(cells: Iterable[Any]) -> bool:
 
 def _read_sheet(ws: Any, progress: Progress | None, cancelled: Cancelled | None) -> _Sheet | None:
     estimate = ws.max_row or 0
+    _tick(progress, cancelled, 0, estimate, f"正在读取“{ws.title}”表……")
     ws.reset_dimensions()  # some programs write a wrong <dimension>; read what is really there
     rows = ws.iter_rows(values_only=True)
     top: list[tuple[Any, ...]] = []
@@ -656,12 +657,12 @@ class _Importer:
     # --- units ------------------------------------------------------------------------------------------------
 
     def import_units(self, sheets: list[_Sheet]) -> None:
+        _tick(self.progress, self.cancelled, 0, 0, "正在检查单位……")
         seen: dict[str, int] = {}
         for row in self.rows_of("unit", sheets):
             name = row.values.get("name", "")
             if name and not self.once_in_file(seen, name, row, "name", f"单位名称“{name}”"):
-                self.failed_units.add(name)
-                continue
+                continue  # the first row of that name stands; references resolve to it
             if not self.unit_row(row, name):
                 self.failed_units.add(name)
         self.s.flush()
@@ -685,12 +686,12 @@ class _Importer:
     # --- organisations ----------------------------------------------------------------------------------------
 
     def import_orgs(self, sheets: list[_Sheet]) -> None:
+        _tick(self.progress, self.cancelled, 0, 0, "正在检查党组织……")
         seen: dict[str, int] = {}
         pending: list[_Row] = []
         for row in self.rows_of("org", sheets):
             name = row.values.get("name", "")
             if name and not self.once_in_file(seen, name, row, "name", f"党组织名称“{name}”"):
-                self.failed_orgs.add(name)
                 continue
             pending.append(row)
         # Parents first: an organisation waits while its parent is a row of the file not yet taken.
@@ -951,7 +952,8 @@ def import_register(session_factory: SessionFactory, path: Path, *, dry_run: boo
     """Check every row of the workbook at `path` and, if nothing is wrong and this is not a dry run, import it.
 
     Returns the report (problems with sheet, row, column and reason; counts of created / updated / unchanged
-    records over units, organisations and members).  Raises `ImportFileError` for a file that cannot be read
+    records over units, organisations and members).  `progress(done, total, text)` is called now and then
+    (total 0: not known yet); `cancelled()` is looked at as often.  Raises `ImportFileError` for a file that cannot be read
     as a register workbook at all, and `OperationCancelled` when `cancelled()` turns true (nothing is changed)."""
     path = Path(path)
     sheets = _read_book(path, progress, cancelled)
@@ -993,6 +995,7 @@ _REQUIRED_FONT = Font(bold=True, color="C00000")
 _HEADER_FILL = PatternFill("solid", fgColor="FCE4D6")
 _HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(vertical="top", wrap_text=True)
 _DATE_FORMAT = "yyyy-mm-dd"
 _TEXT_FORMAT = "@"
 
@@ -1007,12 +1010,24 @@ def _setup_sheet(ws: Any, spec: SheetSpec) -> None:
         elif col.kind in ("idno", "phone", "text"):
             dim.number_format = _TEXT_FORMAT  # typed 身份证号 stays text, not 4.30102E+17
     ws.freeze_panes = "A2"
+    ws.row_dimensions[1].height = 30  # room for two lines of a long header such as 是否党员领导干部
+    _print_setup(ws, "landscape")
+    ws.print_title_rows = "1:1"
     for i, col in enumerate(spec.columns, 1):
         dv = _validation(spec, col)
         if dv is not None:
             letter = get_column_letter(i)
             dv.add(f"{letter}2:{letter}{_LAST_ROW}")
             ws.data_validations.append(dv)
+
+
+def _print_setup(ws: Any, orientation: str) -> None:
+    """Printed on A4, all columns on one page width (rows run on over as many pages as needed)."""
+    ws.page_setup.orientation = orientation
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _validation(spec: SheetSpec, col: Column) -> DataValidation | None:
@@ -1099,16 +1114,19 @@ def _write_notes(wb: Workbook, masked: bool | None) -> None:
     ws = wb.create_sheet(NOTES_TITLE)
     for letter, width in zip("ABCD", (10, 20, 10, 90), strict=True):
         ws.column_dimensions[letter].width = width
+    _print_setup(ws, "portrait")
+    table = False
     for i, line in enumerate(_notes(masked)):
-        if i == 0 or line[:1] == ["工作表"]:
-            cells = []
-            for text in line:
-                c = WriteOnlyCell(ws, value=text)
+        table = table or line[:1] == ["工作表"]
+        cells = []
+        for text in line:
+            c = WriteOnlyCell(ws, value=text)
+            if i == 0 or line[:1] == ["工作表"]:
                 c.font = _HEADER_FONT
-                cells.append(c)
-            ws.append(cells)
-        else:
-            ws.append(line)
+            elif table:
+                c.alignment = _WRAP  # long hints wrap inside column D instead of running off the page
+            cells.append(c)
+        ws.append(cells)
 
 
 def _write_book(path: Path, data: dict[str, Iterable[Sequence[Any]]], masked: bool | None,
