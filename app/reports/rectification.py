@@ -1,0 +1,113 @@
+"""整改台账: every problem with its measure, 责任人, deadline and status, printable.
+
+The first page sums up (counts by status, the overdue items named, counts per unit); the detail follows on
+landscape pages, one row per item, the header repeated on each page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from app.reports.content import cn_number, join_names, problems_of
+from app.reports.gongwen import Column, GongwenDocument, IssuingBody, cn_date, rendering, safe_filename
+from app.reports.styles import DocumentStyle
+
+STATUSES = ("未整改", "整改中", "待审核", "已销号", "逾期")
+CLOSED = "已销号"
+OVERDUE = "逾期"
+
+
+@dataclass(frozen=True)
+class LedgerItem:
+    unit: str
+    problem: str
+    measure: str
+    owner: str  # 责任人
+    deadline: dt.date
+    status: str
+    closed_on: dt.date | None = None
+    note: str = ""  # 销号说明 or progress
+    source: str = ""  # where the problem came from, e.g. 2026年10月约谈
+
+
+@dataclass(frozen=True)
+class LedgerContent:
+    scope: str  # what the ledger covers, e.g. "2026年10月约谈" or "2026年度"
+    as_of: dt.date
+    items: tuple[LedgerItem, ...]
+
+    def __post_init__(self) -> None:
+        bad: list[tuple[str, str]] = []
+        if not self.scope.strip():
+            bad.append(("scope", "台账范围不能为空"))
+        for i, item in enumerate(self.items, 1):
+            where = f"第{i}项（{item.unit}）"
+            if item.status not in STATUSES:
+                bad.append(("status", f"{where}的状态无效：{item.status}"))
+            if not item.unit.strip() or not item.problem.strip():
+                bad.append(("problem", f"{where}缺少单位或问题"))
+            if item.status == CLOSED and (item.closed_on is None or not item.note.strip()):
+                bad.append(("note", f"{where}已销号，但缺少销号日期或销号说明"))
+        problems_of(bad)
+
+    def count(self, status: str) -> int:
+        return sum(1 for item in self.items if item.status == status)
+
+
+def ledger_filename(content: LedgerContent) -> str:
+    return safe_filename(f"{content.scope}整改台账（截至{cn_date(content.as_of)}）.docx")
+
+
+def build_ledger(content: LedgerContent, issuer: IssuingBody, style: DocumentStyle | None = None) -> bytes:
+    with rendering(f"《{content.scope}整改台账》"):
+        c = content
+        doc = GongwenDocument(style, title=f"{c.scope}整改台账", author=issuer.name, date=c.as_of)
+        doc.title([f"{c.scope}整改台账"])
+        doc.blank()
+        _summary(doc, c)
+        if c.items:
+            _detail(doc, c)
+        return doc.to_bytes()
+
+
+def _summary(doc: GongwenDocument, c: LedgerContent) -> None:
+    units = list(dict.fromkeys(item.unit for item in c.items))
+    if not c.items:
+        doc.para(f"截至{cn_date(c.as_of)}，{c.scope}无整改事项。")
+        return
+    counts = "，".join(f"{s}{c.count(s)}项" for s in (CLOSED, "待审核", "整改中", "未整改", OVERDUE))
+    doc.para(f"截至{cn_date(c.as_of)}，{c.scope}共有整改事项{len(c.items)}项，涉及{len(units)}个单位。其中{counts}。"
+             f"销号率{len([i for i in c.items if i.status == CLOSED]) * 100 / len(c.items):.1f}%。")
+    overdue = [item for item in c.items if item.status == OVERDUE]
+    if overdue:
+        by_unit: dict[str, int] = Counter(item.unit for item in overdue)
+        doc.heading2("（一）逾期事项。", f"{join_names(list(by_unit))}共{len(overdue)}项整改事项已超过时限，"
+                                          f"请相关单位立即整改到位：")
+        for i, item in enumerate(sorted(overdue, key=lambda x: (x.deadline, x.unit)), 1):
+            doc.para(f"{i}.{item.unit}：{item.problem.rstrip('。')}（时限{cn_date(item.deadline)}，"
+                     f"责任人{item.owner or '未明确'}）。")
+    doc.heading2(f"（{cn_number(2 if overdue else 1)}）各单位整改进度。", "")
+    per_unit: dict[str, Counter[str]] = defaultdict(Counter)
+    for item in c.items:
+        per_unit[item.unit][item.status] += 1
+    rows = [[str(i), unit, str(sum(per_unit[unit].values()))] + [str(per_unit[unit][s]) for s in STATUSES]
+            for i, unit in enumerate(units, 1)]
+    doc.table([Column("序号", 12), Column("单位", 46, left=True), Column("事项", 14)]
+              + [Column(s, 16.8) for s in STATUSES], rows, size=12.0)
+
+
+def _detail(doc: GongwenDocument, c: LedgerContent) -> None:
+    doc.attachment(None, f"{c.scope}整改事项明细", landscape=True)
+    items = sorted(c.items, key=lambda x: (x.unit, x.deadline, x.problem))
+    rows = []
+    for i, item in enumerate(items, 1):
+        closed = f"已于{cn_date(item.closed_on)}销号" if item.closed_on else ""
+        progress = "；".join(x for x in (closed, item.note.strip()) if x)
+        problem = item.problem + (f"\n（来源：{item.source}）" if item.source else "")
+        rows.append([str(i), item.unit, problem, item.measure, item.owner, cn_date(item.deadline), item.status,
+                     progress])
+    doc.table([Column("序号", 10), Column("单位", 28, left=True), Column("存在问题", 50, left=True),
+               Column("整改措施", 50, left=True), Column("责任人", 16), Column("整改时限", 26), Column("状态", 13),
+               Column("进展及销号情况", 32, left=True)], rows, size=10.5)
