@@ -234,7 +234,7 @@ class RankingService:
             if unit_id is not None:
                 own = {k: t for k, t in s.execute(
                     select(Period.key, ScoreSheet.review_total).join(ScoreSheet, ScoreSheet.period_id == Period.id)
-                    .where(Period.year == year, ScoreSheet.unit_id == unit_id)).tuples()}
+                    .where(Period.year == year, ScoreSheet.unit_id == unit_id))}
             out = []
             for key, month, state, count, avg_tenths in s.execute(q):
                 mean = None if avg_tenths is None else (Decimal(str(avg_tenths)) / 10).quantize(TENTH, ROUND_HALF_UP)
@@ -247,7 +247,7 @@ def _sheets(s: Session, period_id: int) -> list[_Sheet]:
                 ScoreSheet.veto, ScoreSheet.reviewed)
          .join(Unit, Unit.id == ScoreSheet.unit_id).where(ScoreSheet.period_id == period_id)
          .order_by(Unit.sort_order, Unit.id))
-    return [_Sheet(*r) for r in s.execute(q).tuples()]
+    return [_Sheet(*r) for r in s.execute(q)]
 
 
 def _previous_month(s: Session, period: Period, back: int = 1) -> Period | None:
@@ -271,7 +271,7 @@ def _tiers_of(s: Session, period: Period, rules: TierRules) -> dict[int, tuple[D
 def _category_scores(s: Session, period: Period) -> tuple[list[str], dict[int, dict[str, Decimal]]]:
     cats = list(s.execute(select(IndicatorCategory.id, IndicatorCategory.name, IndicatorCategory.is_bonus)
                           .where(IndicatorCategory.scheme_id == period.scheme_id)
-                          .order_by(IndicatorCategory.sort_order)).tuples())
+                          .order_by(IndicatorCategory.sort_order)))
     ceiling = s.scalar(select(IndicatorScheme.bonus_ceiling).where(IndicatorScheme.id == period.scheme_id))
     bonus_ids = {cid for cid, _, is_bonus in cats if is_bonus}
     names = {cid: name for cid, name, _ in cats}
@@ -281,7 +281,7 @@ def _category_scores(s: Session, period: Period) -> tuple[list[str], dict[int, d
          .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
          .where(ScoreSheet.period_id == period.id)
          .group_by(ScoreItem.sheet_id, Indicator.category_id))
-    for sheet_id, cat_id, total in s.execute(q).tuples():
+    for sheet_id, cat_id, total in s.execute(q):
         score = Decimal(total or 0).quantize(TENTH)
         if cat_id in bonus_ids and ceiling is not None:
             score = min(score, ceiling)
@@ -296,7 +296,7 @@ def _veto_reasons(s: Session, period: Period) -> dict[int, list[str]]:
          .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
          .where(ScoreSheet.period_id == period.id, ScoreItem.veto.is_(True)))
     out: dict[int, list[str]] = {}
-    for sheet_id, name, why in s.execute(q).tuples():
+    for sheet_id, name, why in s.execute(q):
         out.setdefault(sheet_id, []).append(f"{name}（{why}）" if why else name)
     return out
 

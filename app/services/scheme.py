@@ -36,6 +36,7 @@ SessionFactory = Callable[[], Session]
 
 ZERO = Decimal(0)
 TENTH = Decimal("0.1")
+MAX_SCORE = Decimal(1000)  # no scheme comes near; bigger numbers are typing errors
 DEFAULT_SCHEME_FILE = ("schemes", "default_monthly.json")
 
 
@@ -61,6 +62,8 @@ def parse_score(value: Any, fld: str, label: str, *, allow_zero: bool = True,
     if number is not None:
         if number < 0 or (number == 0 and not allow_zero):
             msg = f"{label}应大于0" if not allow_zero else f"{label}不能为负数"
+        elif number > MAX_SCORE:
+            msg = f"{label}不能超过{MAX_SCORE}分"
         elif number != number.quantize(TENTH, rounding=ROUND_HALF_UP):
             msg = f"{label}最多保留一位小数"
     if msg is not None:

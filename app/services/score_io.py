@@ -127,7 +127,7 @@ def write_template(session_factory: SessionFactory, year: int, month: int, path:
 def _units(s: Session, period_id: int) -> list[tuple[int, str]]:
     q = (select(Unit.id, Unit.name).join(ScoreSheet, ScoreSheet.unit_id == Unit.id)
          .where(ScoreSheet.period_id == period_id).order_by(Unit.sort_order, Unit.id))
-    return [(uid, name) for uid, name in s.execute(q).tuples()]
+    return [(uid, name) for uid, name in s.execute(q)]
 
 
 def _recorded(s: Session, period_id: int, view: SchemeView
@@ -139,7 +139,7 @@ def _recorded(s: Session, period_id: int, view: SchemeView
     q = (select(ScoreItem, ScoreSheet.unit_id, Unit.name).join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
          .join(Unit, Unit.id == ScoreSheet.unit_id).where(ScoreSheet.period_id == period_id)
          .order_by(Unit.sort_order, Unit.id, ScoreItem.indicator_id))
-    for item, unit_id, unit_name in s.execute(q).tuples():
+    for item, unit_id, unit_name in s.execute(q):
         if item.self_score is not None:
             selfs[(unit_id, item.indicator_id)] = item.self_score
         label = labels.get(item.indicator_id, "")

@@ -616,10 +616,11 @@ class ScoringService:
                  s.execute(select(ScoreItem.sheet_id, Indicator.code, ScoreItem.id, Indicator.id, Indicator.name,
                                   Indicator.per_occurrence).join(Indicator, Indicator.id == ScoreItem.indicator_id)
                            .where(ScoreItem.sheet_id.in_(sheet_ids), Indicator.method != IndicatorMethod.BONUS))}
-        taken = set(s.execute(select(ScoreItem.sheet_id, Deduction.source).join(Deduction, Deduction.item_id == ScoreItem.id)
-                              .where(ScoreItem.sheet_id.in_(sheet_ids), Deduction.source != "")).tuples())
-        taken |= set(s.execute(select(SuggestionRejection.sheet_id, SuggestionRejection.source)
-                               .where(SuggestionRejection.sheet_id.in_(sheet_ids))).tuples())
+        taken: set[tuple[int, str]] = {(a, b) for a, b in s.execute(
+            select(ScoreItem.sheet_id, Deduction.source).join(Deduction, Deduction.item_id == ScoreItem.id)
+            .where(ScoreItem.sheet_id.in_(sheet_ids), Deduction.source != ""))}
+        taken |= {(a, b) for a, b in s.execute(select(SuggestionRejection.sheet_id, SuggestionRejection.source)
+                                               .where(SuggestionRejection.sheet_id.in_(sheet_ids)))}
         out: dict[int, list[Suggestion]] = {}
         for source in SUGGESTION_SOURCES:
             for unit_id, found in source(s, list(by_unit), period.year, period.month).items():
@@ -712,7 +713,7 @@ def update_totals(s: Session, sheet: ScoreSheet) -> Any:
                      .join(Indicator, Indicator.id == ScoreItem.indicator_id).where(ScoreItem.sheet_id == sheet.id))
     ceiling = s.scalar(select(IndicatorScheme.bonus_ceiling).join(Period, Period.scheme_id == IndicatorScheme.id)
                        .where(Period.id == sheet.period_id))
-    totals = sheet_totals(rows.tuples(), ceiling if ceiling is not None else Decimal(0))
+    totals = sheet_totals(rows, ceiling if ceiling is not None else Decimal(0))
     sheet.review_total, sheet.bonus_total = totals.review_total, totals.bonus_total
     sheet.self_total, sheet.veto = totals.self_total, totals.veto
     s.flush()
@@ -872,7 +873,7 @@ def register_findings_source(s: Session, unit_ids: Sequence[int], year: int, mon
     as_of = min(month_end(year, month), dt.date.today())
     bind = s.get_bind()
     register = RegisterService(lambda: Session(bind), today=lambda: as_of)
-    org_unit = dict(s.execute(select(PartyOrg.id, PartyOrg.unit_id)).tuples().all())
+    org_unit = dict(s.execute(select(PartyOrg.id, PartyOrg.unit_id)).all())
     wanted = set(unit_ids)
     grouped: dict[tuple[int, str, int], list[str]] = {}
     names: dict[int, str] = {}
