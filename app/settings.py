@@ -111,6 +111,20 @@ INTERVIEW_LAST_BACKWARD = declare("interview.last_backward", bool, True, "约谈
 INTERVIEW_VETO = declare("interview.veto", bool, True, "约谈：存在一票否决事项", "考评")
 INTERVIEW_BACKWARD_MONTHS = declare("interview.backward_months", int, 2, "约谈：连续几个月处于后进档次", "考评", minimum=0, maximum=12)
 
+# --- 公文: who issues the documents and in which fonts (GONGWEN.md) ----------------------------------------------
+ISSUER_NAME = declare("gongwen.issuer.name", str, "中共示范县直属机关工作委员会", "发文机关全称（署名）", "公文")
+ISSUER_CODE = declare("gongwen.issuer.code", str, "示直工委", "发文机关代字（发文字号：代字〔年份〕序号号）", "公文")
+ISSUER_MARK = declare("gongwen.issuer.mark", str, "", "发文机关标志（留空为“全称+文件”）", "公文")
+RECIPIENTS = declare("gongwen.recipients", str, "各县直单位党组（党委）", "通报主送机关", "公文")
+CC = declare("gongwen.cc", list, ["县委办公室", "县委组织部"], "抄送机关（用逗号分隔）", "公文")
+PRINTER = declare("gongwen.printer", str, "中共示范县直属机关工作委员会办公室", "印发机关", "公文")
+CONTACT = declare("gongwen.contact", str, "", "联系人及电话（印在约谈通知书和反馈单上）", "公文")
+FONT_FANGSONG = declare("gongwen.font.fangsong", str, "仿宋_GB2312", "正文字体（仿宋；未安装时可改为“仿宋”）", "公文")
+FONT_KAITI = declare("gongwen.font.kaiti", str, "楷体_GB2312", "二级标题字体（楷体；未安装时可改为“楷体”）", "公文")
+FONT_HEITI = declare("gongwen.font.heiti", str, "黑体", "一级标题字体（黑体）", "公文")
+FONT_XIAOBIAOSONG = declare("gongwen.font.xiaobiaosong", str, "方正小标宋简体", "标题和发文机关标志字体（小标宋）", "公文")
+FONT_SONGTI = declare("gongwen.font.songti", str, "宋体", "页码字体（宋体）", "公文")
+
 
 def get(session: Session, d: SettingDef) -> Any:
     row = session.scalar(select(Setting).where(Setting.key == d.key))
