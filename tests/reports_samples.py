@@ -4,8 +4,16 @@ month of scores, ranked and tiered the way DOMAIN.md describes."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import random
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
+
+import docx
+from docx.document import Document as DocxDocument
 
 from app.reports.bulletin import BulletinContent, DeductionRecord, RankingRow
 from app.reports.content import AuditAnchor, Category
@@ -110,3 +118,36 @@ def feedback_sheets(n: int = 40) -> list[FeedbackSheetContent]:
                                                                                  for c in cats), Decimal(0)),
                                         veto=r.veto))
     return out
+
+
+# -- checking generated documents ------------------------------------------------------------------------------
+
+CHECKER = Path(__file__).resolve().parents[2] / "shared/tools/check_gongwen.py"
+
+
+def check_gongwen(data: bytes, tmp_path: Path, *flags: str, name: str = "doc.docx") -> dict[str, dict[str, str]]:
+    """Run the GB/T 9704 checker on `data`; return {rule: result}.  Fails the test when a hard rule fails."""
+    assert CHECKER.exists(), f"GB/T 9704 checker not found at {CHECKER}"
+    path = tmp_path / name
+    path.write_bytes(data)
+    proc = subprocess.run([sys.executable, str(CHECKER), str(path), "--json", *flags], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    results = {r["rule"]: r for r in report["results"]}
+    failed = {k: v["detail"] for k, v in results.items() if v["status"] == "FAIL"}
+    assert report["ok"] and not failed, failed
+    return results
+
+
+def warnings_of(results: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {k: v["detail"] for k, v in results.items() if v["status"] == "WARN"}
+
+
+def texts(doc: DocxDocument) -> list[str]:
+    """Body paragraphs' text (not inside tables), in order."""
+    return [p.text for p in doc.paragraphs]
+
+
+def open_docx(data: bytes) -> DocxDocument:
+    return docx.Document(io.BytesIO(data))
