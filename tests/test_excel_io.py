@@ -217,6 +217,27 @@ def test_a_file_may_hold_only_members_of_orgs_already_registered(db, tmp_path, i
         assert zhao.org.name == "县财政局第一支部" and zhao.full_member_on == dt.date(2001, 7, 1)
 
 
+def test_headers_in_any_order_with_spaces_brackets_and_synonyms(db, tmp_path, imported):
+    headers = ["入党 时间", "人员类别(正式党员/预备党员)", "延长预备期(月)", "所属党组织", "身份证号", "姓　名"]
+    path = plain_book(tmp_path / "h.xlsx", {"党员信息": [
+        headers,
+        ["2000-07-01", "正式党员", None, "县财政局第一支部", ZHAO[:17] + "0", "赵六"],
+        ["2001-07-01", "正式党员", "", "县财政局第一支部", ZHAO, "赵六"],
+    ]})
+    report = excel_io.import_register(db.session_factory, path, dry_run=True)
+    p = only(report, "身份证号")  # the header as the file writes it
+    assert (p.sheet, p.row) == ("党员信息", 2)
+    assert [p.row for p in report.problems] == [2]
+
+
+def test_a_joint_branch_may_gather_members_of_other_units(db, tmp_path):
+    orgs = [*ORGS, {"党组织名称": "县财政局教育局联合支部", "所属单位": "县财政局", "组织类别": "联合支部"}]
+    rows = [member(所在单位="县教育局", 所在党组织="县财政局教育局联合支部")]
+    report = excel_io.import_register(db.session_factory, fill(tmp_path / "j.xlsx", orgs=orgs, members=rows),
+                                      dry_run=False)
+    assert report.ok, report.problems
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # bad rows: reported with row, column and reason; nothing imported
 

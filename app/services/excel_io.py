@@ -40,12 +40,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app import settings as S
 from app.errors import FieldProblem, ImportFileError, ImportReport, OperationCancelled, OutputLockedError
-from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Transfer, Unit
+from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
 from app.services.idcard import mask_id, mask_phone, normalise_id
 from app.services.idcard import pinyin_initials as initials_of
 from app.services.register import (
@@ -608,12 +608,12 @@ class _Importer:
         column = row.sheet.header(key) if any(c.key == key for c in row.sheet.spec.columns) else None
         self.report.problems.append(FieldProblem(key, message, row.row, column, row.sheet.title))
 
-    def problems(self, row: _Row, found: list[FieldProblem], prefix: str = "") -> bool:
+    def problems(self, row: _Row, found: list[FieldProblem]) -> bool:
         """Report the validator's problems for this row, except for cells already reported; True if any."""
         mapping = _FIELD_COLUMN[row.sheet.spec.key]
         fresh = [p for p in found if mapping.get(p.field, p.field) not in row.bad]
         for p in fresh:
-            self.problem(row, p.field, prefix + p.message)
+            self.problem(row, p.field, p.message)
         return bool(fresh) or bool(row.bad)
 
     def rows_of(self, kind: str, sheets: list[_Sheet]) -> Iterator[_Row]:
@@ -764,9 +764,6 @@ class _Importer:
         self.by_name: dict[str, list[Member]] = {}
         for m in members:
             self.by_name.setdefault(m.name, []).append(m)
-        self.last_moves: dict[int, dt.date] = dict(
-            self.s.execute(select(Transfer.member_id, func.max(Transfer.moved_on)).group_by(Transfer.member_id)).all()
-        )
         seen_ids: dict[str, int] = {}
         seen_names: dict[tuple[str, int], int] = {}
         seen_members: dict[int, int] = {}
@@ -818,7 +815,7 @@ class _Importer:
         if isinstance(id_value, Masked):
             found = [m for m in self.by_name.get(name, []) if mask_id(m.id_number) == id_value.text]
             if len(found) == 1:
-                return found[0]
+                return self.active(row, found[0])
             self.problem(row, "id_number", "身份证号是打码导出的（含*号），系统中找不到与之对应的党员；请填写完整的身份证号")
             raise _Refused
         if id_value:
@@ -968,7 +965,8 @@ def import_register(session_factory: SessionFactory, path: Path, *, dry_run: boo
             report = imp.report
             if report.problems or dry_run:
                 tx.rollback()
-                report.problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))
+                order = {sheet.title: i for i, sheet in enumerate(sheets)}  # as the file has them
+                report.problems.sort(key=lambda p: (order.get(p.sheet or "", len(order)), p.row or 0))
                 return report
             imp.apply()
             _tick(progress, cancelled, 1, 1, "正在提交……")
@@ -979,11 +977,6 @@ def import_register(session_factory: SessionFactory, path: Path, *, dry_run: boo
             if tx.is_active:
                 tx.rollback()
             raise
-
-
-def _sheet_order(title: str | None) -> int:
-    spec = _sheet_spec_by_title(title or "")
-    return SHEETS.index(spec) if spec else len(SHEETS)
 
 
 # ---------------------------------------------------------------------------------------------------------------
