@@ -2,6 +2,14 @@
 
 from app.models.audit import AuditEntry
 from app.models.base import Base, Score, UTCDateTime, utcnow
+from app.models.documents import (
+    Bulletin,
+    Interview,
+    InterviewPost,
+    Rectification,
+    RectificationItem,
+    RectificationStatus,
+)
 from app.models.enums import Gender, MemberStatus, OrgKind, OrgPostKind, TransferKind
 from app.models.orglife import AppraisalGrade, OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
 from app.models.recruit import Recruit, RecruitStage, RecruitStageKind, ReviewResult
@@ -23,6 +31,12 @@ from app.models.scoring import (
 )
 
 __all__ = [
+    "Bulletin",
+    "Interview",
+    "InterviewPost",
+    "Rectification",
+    "RectificationItem",
+    "RectificationStatus",
     "AppraisalGrade",
     "OrgLifeAttendance",
     "OrgLifeKind",
