@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from app.cli import main
 from app.errors import FieldProblem, ImportFileError, OperationCancelled
-from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Transfer, Unit
-from app.services import excel_io
+from app.models import AuditEntry, Gender, Member, MemberStatus, OrgKind, PartyOrg, Transfer, Unit
+from app.services import audit, excel_io
 from app.services.idcard import make_id
 from app.services.register import MemberInput, OrgInput, RegisterService, UnitInput
 
@@ -450,6 +450,18 @@ def test_export_masks_personal_data_and_reimports_as_unchanged(db, tmp_path, imp
     with db.session() as s:
         assert s.scalar(select(Member.id_number).where(Member.name == "张三")) == ZHANG  # kept, not the mask
         assert s.scalar(select(Member.phone).where(Member.name == "张三")) == "13800138000"
+
+
+def test_each_export_is_recorded_in_the_audit_trail(db, tmp_path, imported):
+    excel_io.export_register(db.session_factory, tmp_path / "a.xlsx")
+    excel_io.export_register(db.session_factory, tmp_path / "b.xlsx", reveal=True)
+    with db.session() as s:
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "导出").order_by(AuditEntry.seq)).all()
+        assert [(e.new, e.reason) for e in entries] == [
+            ("3名党员（身份证号和电话已打码）", "导出到Excel文件“a.xlsx”"),
+            ("3名党员（完整身份证号和电话）", "导出到Excel文件“b.xlsx”"),
+        ]
+    assert audit.verify(db.session_factory).findings == []
 
 
 def test_full_export_reimports_as_unchanged_into_an_empty_register_too(db, tmp_path, imported, paths):

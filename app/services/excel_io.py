@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 from app import settings as S
 from app.errors import FieldProblem, ImportFileError, ImportReport, OperationCancelled, OutputLockedError
 from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
+from app.services import audit
 from app.services.idcard import mask_id, mask_phone, normalise_id
 from app.services.idcard import pinyin_initials as initials_of
 from app.services.register import (
@@ -1181,9 +1182,18 @@ def export_register(session_factory: SessionFactory, path: Path, *, progress: Pr
     _tick(progress, cancelled, 0, total, "正在导出……")
     written = _write_book(Path(path), {"unit": units, "org": orgs, "member": members}, not reveal, progress,
                           cancelled, total)
+    _record_export(session_factory, Path(path), len(members), reveal)
     if progress is not None:
         progress(total, total, "导出完成")
     return written
+
+
+def _record_export(session_factory: SessionFactory, path: Path, members: int, reveal: bool) -> None:
+    """Personal data leaving the app is recorded in the audit trail (PLATFORM.md, PIPL): who, when, how much."""
+    what = "完整身份证号和电话" if reveal else "身份证号和电话已打码"
+    with audit.unit_of_work(session_factory) as (_s, log):
+        log.record("导出", "register", None, "members", None, f"{members}名党员（{what}）",
+                   reason=f"导出到Excel文件“{path.name}”")
 
 
 def _unit_values(u: Unit) -> list[Any]:
