@@ -1,0 +1,130 @@
+"""Run the benchmarks on a demo county and print a Markdown table: | 项目 | target | median | runs |.
+
+    python benchmarks/run.py                         # build the large county in a temporary directory
+    python benchmarks/run.py --data-dir D            # build it in D (kept), or with --reuse use the county in D
+    python benchmarks/run.py --data-dir D --reuse --only 搜索 --runs 9
+
+Every `benchmarks/bench_*.py` that defines ``BENCHMARKS`` (see benchmarks/common.py) adds its rows, in file-name
+order.  Each benchmark runs `--runs` times (unless it says otherwise); the median of all its samples is shown,
+marked when it is over the target.  Not part of the test suite."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks.*` and `app` from the checkout
+
+from app.db import open_database  # noqa: E402
+from app.paths import app_paths  # noqa: E402
+from app.services.demo import SIZES, build_demo, database_is_empty  # noqa: E402
+from benchmarks.common import BenchEnv, Benchmark, Result, fmt  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def discover() -> list[Benchmark]:
+    found: list[Benchmark] = []
+    for path in sorted(HERE.glob("bench_*.py")):
+        module = importlib.import_module(f"benchmarks.{path.stem}")
+        benchmarks = getattr(module, "BENCHMARKS", None)
+        if benchmarks is None:
+            print(f"说明：{path.name} 未定义 BENCHMARKS（独立脚本），不在此表中；请单独运行。", file=sys.stderr)
+            continue
+        found.extend(benchmarks)
+    return found
+
+
+def prepare(env: BenchEnv, reuse: bool) -> None:
+    """The county to measure: reuse the one in the data directory, or build it (that build is timed too)."""
+    paths = app_paths(env.data_dir).ensure()
+    db = open_database(paths.db_path)
+    try:
+        if not database_is_empty(db):
+            if reuse:
+                print(f"使用已有的县：{paths.db_path}", file=sys.stderr)
+                return
+            raise SystemExit(f"{paths.db_path} 中已有数据：加 --reuse 使用它，或换一个 --data-dir")
+        print(f"正在生成示范县（{env.size}）：{paths.db_path}", file=sys.stderr)
+        t0 = time.perf_counter()
+        build_demo(db, env.size, env.seed,
+                   progress=lambda done, total, text: print(f"  [{done}/{total}] {text}", file=sys.stderr))
+        env.build_seconds.append(time.perf_counter() - t0)
+    finally:
+        db.close()
+
+
+def run_one(env: BenchEnv, bench: Benchmark) -> Result:
+    samples: list[float] = []
+    try:
+        for _ in range(bench.runs or env.runs):
+            value = bench.measure(env)
+            samples.extend([value] if isinstance(value, (int, float)) else value)
+    except Exception as exc:  # one broken benchmark must not hide the others' rows
+        traceback.print_exc()
+        return Result(bench, samples, f"{type(exc).__name__}: {exc}")
+    return Result(bench, samples)
+
+
+def row(result: Result) -> str:
+    b = result.benchmark
+    target = f"≤ {b.target:g} {b.unit}" if b.target is not None else "—"
+    if result.error or not result.samples:
+        what = f"失败：{result.error}" if result.error else "未测"
+        return f"| {b.name} | {target} | {what} | {len(result.samples)} |"
+    median = fmt(result.median, b.unit) + ("（超标）" if result.over_target else "")
+    return f"| {b.name} | {target} | {median} | {len(result.samples)} |"
+
+
+def machine(size_name: str) -> str:
+    size = SIZES[size_name]
+    return (f"机器：{os.cpu_count()} 核（nproc），{platform.system()} {platform.machine()}，Python "
+            f"{platform.python_version()}；示范县：{size.label}（{size.units}个单位、约{size.members:,}名党员）")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, help="示范县的数据目录（默认：临时目录，结束后删除）")
+    ap.add_argument("--reuse", action="store_true", help="数据目录中已有县时直接使用（不计生成时间）")
+    ap.add_argument("--size", choices=list(SIZES), default="large", help="示范县规模（默认 large）")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=5, help="每项重复次数（默认 5）")
+    ap.add_argument("--build-runs", type=int, default=3, help="生成示范县的次数（默认 3；--reuse 时为 0）")
+    ap.add_argument("--only", action="append", default=[], metavar="TEXT", help="只运行名称包含 TEXT 的项目（可多次）")
+    args = ap.parse_args(argv)
+
+    temp = None if args.data_dir else Path(tempfile.mkdtemp(prefix="dangjian-bench-county-"))
+    data_dir = args.data_dir or temp
+    assert data_dir is not None
+    env = BenchEnv(data_dir.resolve(), args.size, args.seed, max(1, args.runs),
+                   0 if args.reuse else max(1, args.build_runs))
+    try:
+        prepare(env, args.reuse)
+        benchmarks = [b for b in discover() if not args.only or any(t in b.name for t in args.only)]
+        results = []
+        for bench in benchmarks:
+            print(f"正在测量：{bench.name}", file=sys.stderr)
+            results.append(run_one(env, bench))
+    finally:
+        env.close()
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+    print(machine(args.size))
+    print()
+    print("| 项目 | target | median | runs |")
+    print("|---|---|---|---|")
+    for result in results:
+        print(row(result))
+    return 1 if any(r.error for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

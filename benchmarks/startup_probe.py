@@ -1,0 +1,86 @@
+"""Start the app on a county the way `dangjian --data-dir DIR` does, offscreen, and report how long it took.
+
+    python benchmarks/startup_probe.py DATA_DIR
+
+Prints ``READY {...}`` as soon as the main window is shown and has processed its first events (the caller
+measures the wall time from process start to this line: interpreter, imports, database, window), then opens the
+党员 page and prints ``DONE {...}`` with the in-process timings and the peak resident memory, and exits.
+The daily background backup that `run()` starts is left out: it is not on the way to the window."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+STARTED = time.perf_counter()
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows: no getrusage
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+def settle(app: object, rounds: int = 5) -> None:
+    for _ in range(rounds):
+        app.processEvents()  # type: ignore[attr-defined]
+
+
+def main(data_dir: str) -> int:
+    from app.ui import application
+
+    create = getattr(application, "create_main_window", None)
+    app = application.make_application()
+    if create is not None:
+        window = create(data_dir)
+        close = window.close
+    else:
+        from app.db import open_database
+        from app.paths import app_paths
+        from app.ui.context import AppContext
+        from app.ui.mainwindow import MainWindow
+
+        paths = app_paths(data_dir).ensure()
+        db = open_database(paths.db_path, backup_dir=paths.backup_dir)
+        ctx = AppContext(paths, db)
+        window = MainWindow(ctx)
+
+        def close() -> None:
+            window.close()
+            ctx.close_database()
+
+    window.show()
+    settle(app)
+    ready = time.perf_counter() - STARTED
+    print("READY " + json.dumps({"window_s": ready}), flush=True)
+
+    from app.ui import tasks
+
+    tasks.wait_for_all()  # the first page's background work (e.g. 提醒) finishing
+    settle(app)
+    settled = time.perf_counter() - STARTED
+    t0 = time.perf_counter()
+    page = window.show_page("members")
+    settle(app)
+    members_ms = (time.perf_counter() - t0) * 1000
+    rows = page.model.rowCount() if hasattr(page, "model") else None
+    print("DONE " + json.dumps({"window_s": ready, "settled_s": settled, "members_page_ms": members_ms,
+                                "member_rows_loaded": rows, "maxrss_mb": peak_rss_mb()}), flush=True)
+    tasks.cancel_all()
+    tasks.wait_for_all()
+    close()
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        raise SystemExit(2)
+    raise SystemExit(main(sys.argv[1]))
