@@ -20,7 +20,7 @@ from app.reports.bulletin import (
     bulletin_filename,
     group_problems,
 )
-from app.reports.content import AuditAnchor
+from app.reports.content import AuditAnchor, from_snapshot, to_snapshot
 from app.reports.gongwen import score, signed
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -203,3 +203,21 @@ def test_duplicate_units_are_refused() -> None:
     row = RankingRow("县财政局", (Decimal(1),) * 7, Decimal(7), 1, "先进")
     with pytest.raises(ValidationError, match="单位重复：县财政局"):
         samples.bulletin(5, rows=(row, row), interviewees=())
+
+
+def test_the_snapshot_reprints_the_same_bulletin(content: BulletinContent, data: bytes) -> None:
+    text = to_snapshot(content)
+    restored = from_snapshot(BulletinContent, text)
+    assert restored == content
+    reprint = open_docx(build_bulletin(restored, ISSUER))
+    original = open_docx(data)
+    assert texts(reprint) == texts(original)
+    assert [[c.text for c in r.cells] for r in reprint.tables[1].rows] == \
+        [[c.text for c in r.cells] for r in original.tables[1].rows]
+
+
+def test_a_damaged_snapshot_is_refused() -> None:
+    with pytest.raises(ValidationError, match="文档快照无法读取"):
+        from_snapshot(BulletinContent, '{"year": 2026}')
+    with pytest.raises(ValidationError, match="文档快照无法读取"):
+        from_snapshot(BulletinContent, "not json")

@@ -26,9 +26,10 @@ class LedgerItem:
     measure: str
     owner: str  # 责任人
     deadline: dt.date
-    status: str
+    status: str  # 未整改 / 整改中 / 待审核 / 已销号 / 逾期 (逾期 as computed on `LedgerContent.as_of`)
     closed_on: dt.date | None = None
-    note: str = ""  # 销号说明 or progress
+    close_note: str = ""  # 销号说明
+    progress: str = ""  # 整改情况 as last reported
     source: str = ""  # where the problem came from, e.g. 2026年10月约谈
 
 
@@ -48,7 +49,7 @@ class LedgerContent:
                 bad.append(("status", f"{where}的状态无效：{item.status}"))
             if not item.unit.strip() or not item.problem.strip():
                 bad.append(("problem", f"{where}缺少单位或问题"))
-            if item.status == CLOSED and (item.closed_on is None or not item.note.strip()):
+            if item.status == CLOSED and (item.closed_on is None or not item.close_note.strip()):
                 bad.append(("note", f"{where}已销号，但缺少销号日期或销号说明"))
         problems_of(bad)
 
@@ -103,8 +104,8 @@ def _detail(doc: GongwenDocument, c: LedgerContent) -> None:
     items = sorted(c.items, key=lambda x: (x.unit, x.deadline, x.problem))
     rows = []
     for i, item in enumerate(items, 1):
-        closed = f"已于{cn_date(item.closed_on)}销号" if item.closed_on else ""
-        progress = "；".join(x for x in (closed, item.note.strip()) if x)
+        closed = f"已于{cn_date(item.closed_on)}销号：{item.close_note.strip()}" if item.closed_on else ""
+        progress = "；".join(x for x in (item.progress.strip(), closed) if x)
         problem = item.problem + (f"\n（来源：{item.source}）" if item.source else "")
         rows.append([str(i), item.unit, problem, item.measure, item.owner, cn_date(item.deadline), item.status,
                      progress])
