@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from app.cli import main
-from app.errors import FieldProblem, ImportFileError, OperationCancelled
+from app.errors import DangjianError, FieldProblem, ImportFileError, OperationCancelled
 from app.models import AuditEntry, Gender, Member, MemberStatus, OrgKind, PartyOrg, Transfer, Unit
 from app.services import audit, excel_io
 from app.services.idcard import make_id
@@ -504,10 +504,15 @@ def test_export_replaces_atomically_and_leaves_no_temporary_file(db, tmp_path, i
     excel_io.export_register(db.session_factory, out)
     assert load_workbook(out).sheetnames[:3] == ["单位", "党组织", "党员"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
-    with pytest.raises(OperationCancelled):
+    with pytest.raises(OperationCancelled, match="没有写入文件"):
         excel_io.export_register(db.session_factory, tmp_path / "never.xlsx", cancelled=lambda: True)
     assert not (tmp_path / "never.xlsx").exists()
     assert [p.name for p in tmp_path.iterdir() if ".part" in p.name] == []
+
+
+def test_export_to_a_missing_folder_is_a_clear_error(db, tmp_path):
+    with pytest.raises(DangjianError, match="文件夹不存在"):
+        excel_io.export_register(db.session_factory, tmp_path / "nope" / "x.xlsx")
 
 
 def test_export_after_register_edits_shows_them(db, tmp_path):

@@ -44,7 +44,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app import settings as S
-from app.errors import FieldProblem, ImportFileError, ImportReport, OperationCancelled, OutputLockedError
+from app.errors import (
+    DangjianError,
+    FieldProblem,
+    ImportFileError,
+    ImportReport,
+    OperationCancelled,
+    OutputLockedError,
+)
 from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
 from app.services import audit
 from app.services.idcard import mask_id, mask_phone, normalise_id
@@ -571,9 +578,14 @@ def _read_book(path: Path, progress: Progress | None, cancelled: Cancelled | Non
     return sheets
 
 
-def _tick(progress: Progress | None, cancelled: Cancelled | None, done: int, total: int, text: str) -> None:
+_CANCEL_IMPORT = "已取消导入，数据库未作任何改动"
+_CANCEL_EXPORT = "已取消导出，没有写入文件"
+
+
+def _tick(progress: Progress | None, cancelled: Cancelled | None, done: int, total: int, text: str,
+          cancel_message: str = _CANCEL_IMPORT) -> None:
     if cancelled is not None and cancelled():
-        raise OperationCancelled("已取消，数据库未作任何改动")
+        raise OperationCancelled(cancel_message)
     if progress is not None:
         progress(done, total, text)
 
@@ -1125,28 +1137,47 @@ def _write_notes(wb: Workbook, masked: bool | None) -> None:
 
 def _write_book(path: Path, data: dict[str, Iterable[Sequence[Any]]], masked: bool | None,
                 progress: Progress | None, cancelled: Cancelled | None, total: int) -> int:
+    if not path.parent.is_dir():
+        raise DangjianError(f"文件夹不存在：{path.parent}")
     wb = Workbook(write_only=True)
     written = 0
-    for spec in SHEETS:
-        ws = wb.create_sheet(spec.title)
-        _setup_sheet(ws, spec)
-        ws.append(_header_cells(ws, spec))
-        for values in data.get(spec.key, ()):
-            ws.append(_data_cells(ws, spec, values))
-            written += 1
-            if written % _STEP == 0:
-                _tick(progress, cancelled, written, total, f"正在写入“{spec.title}”表……")
-    _write_notes(wb, masked)
+    try:
+        for spec in SHEETS:
+            ws = wb.create_sheet(spec.title)
+            _setup_sheet(ws, spec)
+            ws.append(_header_cells(ws, spec))
+            for values in data.get(spec.key, ()):
+                ws.append(_data_cells(ws, spec, values))
+                written += 1
+                if written % _STEP == 0:
+                    _tick(progress, cancelled, written, total, f"正在写入“{spec.title}”表……", _CANCEL_EXPORT)
+        _write_notes(wb, masked)
+    except BaseException:
+        _discard(wb)
+        raise
     _save_atomic(wb, path)
     return written
 
 
+def _discard(wb: Workbook) -> None:
+    """A write-only workbook streams each sheet to a temporary file: finish and remove them now (on cancel)."""
+    for ws in wb.worksheets:
+        try:
+            if not ws.closed:
+                ws.close()
+            writer = getattr(ws, "_writer", None)
+            if writer is not None:
+                writer.cleanup()
+        except (OSError, ValueError):
+            log.debug("cannot discard the temporary file of sheet %s", ws.title, exc_info=True)
+
+
 def _save_atomic(wb: Workbook, path: Path) -> None:
     """Write beside the target, then rename: an interrupted export never leaves a half-written file."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ImportFileError(f"文件夹不存在：{path.parent}")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.part", dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.part", dir=path.parent)
+    except OSError as exc:
+        raise DangjianError(f"无法在文件夹“{path.parent}”中写入文件（{exc.strerror}），请换一个文件夹") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -1179,7 +1210,7 @@ def export_register(session_factory: SessionFactory, path: Path, *, progress: Pr
              .order_by(Unit.sort_order, Unit.id, PartyOrg.sort_order, PartyOrg.id, Member.id))
         members = [_member_row_values(m, org, unit, reveal) for m, org, unit in s.execute(q)]
     total = len(units) + len(orgs) + len(members)
-    _tick(progress, cancelled, 0, total, "正在导出……")
+    _tick(progress, cancelled, 0, total, "正在导出……", _CANCEL_EXPORT)
     written = _write_book(Path(path), {"unit": units, "org": orgs, "member": members}, not reveal, progress,
                           cancelled, total)
     _record_export(session_factory, Path(path), len(members), reveal)
