@@ -100,6 +100,7 @@ RECRUIT_APPROVAL_MONTHS = declare("recruit.approval_months", int, 3, "支部大�
 RECRUIT_PUBLICITY_DAYS = declare("recruit.publicity_days", int, 5, "发展对象公示最少天数", "发展党员", minimum=0, maximum=60)
 EXTENSION_MIN_MONTHS = declare("recruit.extension_min", int, 6, "延长预备期最短（月）", "发展党员", minimum=1, maximum=24)
 EXTENSION_MAX_MONTHS = declare("recruit.extension_max", int, 12, "延长预备期最长（月）", "发展党员", minimum=1, maximum=24)
+ALERT_GAP_MONTHS = declare("alerts.gap_months", int, 3, "上一周期未开的会议活动在提醒中保留几个月", "提醒", minimum=1, maximum=12)
 
 # --- monthly 考评: tiers and 约谈 candidates (DOMAIN.md "Ranking, tiers, grades") ----------------------------------
 ADVANCED_PERCENT = declare("ranking.advanced_percent", int, 20, "先进档次：排名前百分之几", "考评", minimum=0, maximum=100)

@@ -233,6 +233,12 @@ def test_small_county_builds_quickly_with_realistic_departments(db: Database, re
         org_count = s.scalar(select(func.count()).select_from(PartyOrg))
     assert {"县发展和改革局", "县财政局", "县委组织部", "县公安局", "县融媒体中心"} <= names
     assert 80 <= (org_count or 0) <= 200
+    reg = RegisterService(db.session_factory)
+    with db.session_factory() as s:  # a sample of the members through the register's checks
+        for m in s.scalars(select(Member).where(Member.id % 13 == 0)):
+            data = MemberInput(**{f.name: getattr(m, f.name) for f in fields(MemberInput)})
+            data.id_number = m.id_number or ""
+            assert reg.validate_member(s, data, m.id) == [], m.name
 
 
 def test_large_catalogue_has_300_unique_plausible_units() -> None:
