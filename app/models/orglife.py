@@ -28,7 +28,7 @@ class OrgLifeKind(LabelEnum):
 
 
 # Kinds held by a unit's 党组 (the unit is the subject; the organisation is optional).
-UNIT_KINDS = frozenset({OrgLifeKind.LEADERSHIP_HEARING, OrgLifeKind.CONTACT_POINT_VISIT})
+UNIT_KINDS = frozenset({OrgLifeKind.LEADERSHIP_HEARING, OrgLifeKind.CONTACT_POINT_VISIT, OrgLifeKind.THREE_STRONG})
 
 
 class AppraisalGrade(LabelEnum):

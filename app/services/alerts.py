@@ -12,6 +12,7 @@ Extension point: a feature that knows more alerts calls `register_source(kind, f
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -115,15 +116,27 @@ def counts(alerts: Iterable[Alert]) -> dict[str, int]:
 
 
 def compliance_alerts(s: Session, today: dt.date) -> list[Alert]:
-    """Last month's gaps (overdue) and this month's requirements not yet met (due at the window's end)."""
-    last = today.replace(day=1) - dt.timedelta(days=1)
-    out = [_from_finding(f, True) for f in C.evaluate(s, last.year, last.month, include_state=False)
-           if f.rule in C.RULES_BY_KEY]
-    for f in C.evaluate(s, today.year, today.month):
+    """For each rule, the gaps of its last completed window (overdue: the month, quarter, half-year or year just
+    ended, while it ended within the last few months), and this month's requirements not yet met (due at the
+    window's end)."""
+    read = S.reader(s)
+    # A gap stays on the dashboard for a few months after its window (a setting): older ones are history.
+    keep_from = today.replace(day=1) - relativedelta(months=int(read(S.ALERT_GAP_MONTHS)))
+    ended: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for rule in C.RULES:
+        start, _ = C.window_of(today.year, today.month, int(read(rule.every)))
+        last = start - dt.timedelta(days=1)
+        if last >= keep_from:
+            ended[(last.year, last.month)].add(rule.key)
+    requests: list[tuple[int, int, set[str] | None]] = [(y, m, keys) for (y, m), keys in sorted(ended.items())]
+    requests.append((today.year, today.month, None))
+    *past, current = C.evaluate_many(s, requests, include_state=True)
+    out = [_from_finding(f, True) for found in past for f in found]
+    for f in current:
         if f.rule == C.COMMUNITY_RULE[0]:
             out.append(Alert("community_unregistered", f.subject, f.message, None, MEMBER, f.member_id or 0,
                              f.unit_id))
-        elif f.rule in C.RULES_BY_KEY:
+        else:
             out.append(_from_finding(f, False))
     return out
 

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app import settings as S
 from app.errors import ValidationError
 from app.models import Member, OrgKind, OrgPost, PartyOrg, Unit
 from app.models.orglife import OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
-from app.services.orglife import DUAL_LIFE_KINDS, is_late
+from app.services.orglife import DUAL_LIFE_KINDS
 
 BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.JOINT_BRANCH)
 
@@ -182,25 +182,39 @@ class _Org:
 
 @dataclass
 class _County:
-    """Everything the rules need for one month, loaded in bulk."""
+    """Everything the rules need, loaded in bulk.  Dates of records are ISO strings ('2026-10-05'): they compare
+    like dates, and skipping the conversion of tens of thousands of rows is most of the time saved."""
 
     units: dict[int, str]
     orgs: list[_Org]
     member_counts: dict[int, int]
-    committee_posts: dict[int, int]  # org id → distinct post kinds in office during the month
-    org_records: dict[tuple[int, OrgLifeKind], list[tuple[dt.date, int, bool]]]  # (held, id, leader lecture)
-    unit_records: dict[tuple[int, OrgLifeKind], list[tuple[dt.date, int]]]
+    committee_posts: dict[int, int]  # org id → distinct post kinds in office during the months
+    org_records: dict[tuple[int, OrgLifeKind], list[tuple[str, int, bool]]]  # (held, id, leader lecture)
+    unit_records: dict[tuple[int, OrgLifeKind], list[tuple[str, int]]]
     leaders: list[tuple[int, str, int, int]]  # member id, name, org id, unit id
-    leader_attendance: dict[int, list[tuple[dt.date, int]]]  # member id → (held, record id) in own branch
+    leader_attendance: dict[int, list[tuple[str, int]]]  # member id → (held, record id) in the own branch
     unregistered: list[tuple[int, str, int, int]]  # member id, name, org id, unit id
     late: list[tuple[int, OrgLifeKind, dt.date, dt.date, int | None, int]]  # id, kind, held, recorded, org, unit
 
 
-def _load(s: Session, year: int, months: tuple[int, int], unit_ids: set[int] | None, as_of: dt.date | None,
-          read: Callable[[S.SettingDef], Any]) -> _County:
-    """Load for the months `months[0]..months[1]` of the year (one month for the scoring, a year for the chart)."""
-    m_start, m_end = dt.date(year, months[0], 1), month_end(year, months[1])
-    start = min(window_of(year, m, int(read(r.every)))[0] for r in RULES for m in range(months[0], months[1] + 1))
+_KIND_BY_LABEL = {k.value: k for k in OrgLifeKind}
+
+
+def _judged(year: int, months: tuple[int, int], read: Callable[[S.SettingDef], Any],
+            only: set[str] | None) -> list[tuple[Rule, int]]:
+    """(rule, month) pairs judged within the months: each rule in the months its window ends."""
+    return [(r, m) for r in RULES if only is None or r.key in only
+            for m in range(months[0], months[1] + 1) if ends_in(year, m, int(read(r.every)))]
+
+
+def _load(s: Session, requests: list[tuple[int, int, set[str] | None]], unit_ids: set[int] | None,
+          as_of: dt.date | None, read: Callable[[S.SettingDef], Any], with_state: bool = True,
+          with_late: bool = True) -> _County:
+    """One bulk load serving several (year, month, rules) requests (a month for the scoring, a year for the chart,
+    the last windows for the dashboard): only the records of the kinds and windows judged in them."""
+    m_start = min(dt.date(y, m, 1) for y, m, _ in requests)
+    m_end = max(month_end(y, m) for y, m, _ in requests)
+    judged = [(r, y, m) for y, m, only in requests for r, _ in _judged(y, (m, m), read, only)]
 
     def in_units(col: Any) -> Any:
         return col.in_(unit_ids) if unit_ids is not None else True
@@ -218,45 +232,94 @@ def _load(s: Session, year: int, months: tuple[int, int], unit_ids: set[int] | N
         select(OrgPost.org_id, func.count(func.distinct(OrgPost.kind)))
         .where(OrgPost.start_on <= m_end, or_(OrgPost.end_on.is_(None), OrgPost.end_on >= m_start))
         .group_by(OrgPost.org_id)).all())
-    rec_q = select(OrgLifeRecord.id, OrgLifeRecord.kind, OrgLifeRecord.held_on, OrgLifeRecord.recorded_on,
-                   OrgLifeRecord.org_id, OrgLifeRecord.unit_id, OrgLifeRecord.lecturer_is_leader).where(
-        OrgLifeRecord.held_on >= start, OrgLifeRecord.held_on <= m_end, in_units(OrgLifeRecord.unit_id))
-    if as_of is not None:
-        rec_q = rec_q.where(OrgLifeRecord.recorded_on <= as_of)
-    org_records: dict[tuple[int, OrgLifeKind], list[tuple[dt.date, int, bool]]] = defaultdict(list)
-    unit_records: dict[tuple[int, OrgLifeKind], list[tuple[dt.date, int]]] = defaultdict(list)
-    late_days = int(read(S.LATE_RECORD_DAYS))
-    late = []
-    for rid, kind, held, recorded, org_id, unit_id, leader in s.execute(rec_q):
-        if org_id is not None:
-            org_records[(org_id, kind)].append((held, rid, leader))
-        unit_records[(unit_id, kind)].append((held, rid))
-        if held >= m_start and is_late(held, recorded, late_days):
-            late.append((rid, kind, held, recorded, org_id, unit_id))
-    leader_rows = s.execute(
-        select(Member.id, Member.name, Member.org_id, PartyOrg.unit_id).join(PartyOrg, Member.org_id == PartyOrg.id)
-        .where(Member.is_leader.is_(True), Member.left_on.is_(None), in_units(PartyOrg.unit_id))
-        .order_by(Member.id)).all()
-    leaders = [(r[0], r[1], r[2], r[3]) for r in leader_rows]
-    leader_attendance: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
-    att_q = (
-        select(OrgLifeAttendance.member_id, OrgLifeRecord.held_on, OrgLifeRecord.id)
-        .join(OrgLifeRecord, OrgLifeAttendance.record_id == OrgLifeRecord.id)
-        .join(Member, and_(Member.id == OrgLifeAttendance.member_id, Member.org_id == OrgLifeRecord.org_id))
-        .where(Member.is_leader.is_(True), OrgLifeAttendance.present.is_(True),
-               OrgLifeRecord.kind.in_(DUAL_LIFE_KINDS), OrgLifeRecord.held_on >= start, OrgLifeRecord.held_on <= m_end)
-    )
-    if as_of is not None:
-        att_q = att_q.where(OrgLifeRecord.recorded_on <= as_of)
-    for member_id, held, rid in s.execute(att_q):
-        leader_attendance[member_id].append((held, rid))
-    unregistered_rows = s.execute(
+    county = _County(units, orgs, member_counts, committee_posts, defaultdict(list), defaultdict(list), [],
+                     defaultdict(list), [], [])
+    # Each kind from the earliest window that needs it (December's yearly 党课 rule must not pull in a whole
+    # year of 主题党日).
+    kind_start: dict[OrgLifeKind, dt.date] = {}
+    for r, y, m in judged:
+        if r.kind is not None:
+            w_start = window_of(y, m, int(read(r.every)))[0]
+            kind_start[r.kind] = min(w_start, kind_start.get(r.kind, w_start))
+    by_start: dict[dt.date, set[OrgLifeKind]] = defaultdict(set)
+    for kind, k_start in kind_start.items():
+        by_start[k_start].add(kind)
+    for k_start, kinds in sorted(by_start.items()):
+        _load_records(s, county, kinds, k_start, m_end, unit_ids, as_of)
+    if with_late:
+        _load_late(s, county, m_start, m_end, unit_ids, as_of, int(read(S.LATE_RECORD_DAYS)))
+    leader_windows = {window_of(y, m, int(read(r.every))) for r, y, m in judged if r.applies_to == LEADER}
+    if leader_windows:
+        _load_leaders(s, county, leader_windows, unit_ids, as_of)
+    if not with_state:
+        return county
+    county.unregistered = [(r[0], r[1], r[2], r[3]) for r in s.execute(
         select(Member.id, Member.name, Member.org_id, PartyOrg.unit_id).join(PartyOrg, Member.org_id == PartyOrg.id)
         .where(Member.community_registered.is_(False), Member.left_on.is_(None), in_units(PartyOrg.unit_id))
-        .order_by(Member.id)).all()
-    unregistered = [(r[0], r[1], r[2], r[3]) for r in unregistered_rows]
-    return _County(units, orgs, member_counts, committee_posts, org_records, unit_records, leaders,
-                   leader_attendance, unregistered, late)
+        .order_by(Member.id))]
+    return county
+
+
+def _load_records(s: Session, c: _County, kinds: set[OrgLifeKind], start: dt.date, end: dt.date,
+                  unit_ids: set[int] | None, as_of: dt.date | None) -> None:
+    """Fill the county's records of these kinds held from `start` to `end`."""
+    if not kinds:
+        return
+    as_text = String()
+    q = select(OrgLifeRecord.id, type_coerce(OrgLifeRecord.kind, as_text), type_coerce(OrgLifeRecord.held_on, as_text),
+               OrgLifeRecord.org_id, OrgLifeRecord.unit_id, OrgLifeRecord.lecturer_is_leader).where(
+        OrgLifeRecord.held_on >= start, OrgLifeRecord.held_on <= end, OrgLifeRecord.kind.in_(kinds))
+    if unit_ids is not None:
+        q = q.where(OrgLifeRecord.unit_id.in_(unit_ids))
+    if as_of is not None:
+        q = q.where(OrgLifeRecord.recorded_on <= as_of)
+    unit_kinds = {r.kind for r in RULES if r.applies_to == UNIT}
+    for rid, label, held, org_id, unit_id, leader in s.execute(q):
+        kind = _KIND_BY_LABEL[label]
+        if org_id is not None:
+            c.org_records[(org_id, kind)].append((held[:10], rid, bool(leader)))
+        if kind in unit_kinds:
+            c.unit_records[(unit_id, kind)].append((held[:10], rid))
+
+
+def _load_late(s: Session, c: _County, start: dt.date, end: dt.date, unit_ids: set[int] | None,
+               as_of: dt.date | None, late_days: int) -> None:
+    """Records held in the months but entered more than `late_days` after (SQLite compares ISO dates)."""
+    q = select(OrgLifeRecord.id, OrgLifeRecord.kind, OrgLifeRecord.held_on, OrgLifeRecord.recorded_on,
+               OrgLifeRecord.org_id, OrgLifeRecord.unit_id).where(
+        OrgLifeRecord.held_on >= start, OrgLifeRecord.held_on <= end,
+        OrgLifeRecord.recorded_on > func.date(OrgLifeRecord.held_on, f"+{int(late_days)} days"))
+    if unit_ids is not None:
+        q = q.where(OrgLifeRecord.unit_id.in_(unit_ids))
+    if as_of is not None:
+        q = q.where(OrgLifeRecord.recorded_on <= as_of)
+    c.late = [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in s.execute(q)]
+
+
+def _load_leaders(s: Session, c: _County, windows: set[tuple[dt.date, dt.date]], unit_ids: set[int] | None,
+                  as_of: dt.date | None) -> None:
+    """党员领导干部, and for each window the first meeting of their own branch they attended (one grouped query
+    per window: a few hundred rows back instead of every attendance line)."""
+    q = (select(Member.id, Member.name, Member.org_id, PartyOrg.unit_id).join(PartyOrg, Member.org_id == PartyOrg.id)
+         .where(Member.is_leader.is_(True), Member.left_on.is_(None)).order_by(Member.id))
+    if unit_ids is not None:
+        q = q.where(PartyOrg.unit_id.in_(unit_ids))
+    c.leaders = [(r[0], r[1], r[2], r[3]) for r in s.execute(q)]
+    if not c.leaders:
+        return
+    for start, end in sorted(windows):
+        att = (select(OrgLifeAttendance.member_id, func.min(type_coerce(OrgLifeRecord.held_on, String())),
+                      func.min(OrgLifeRecord.id))
+               .join(OrgLifeRecord, OrgLifeRecord.id == OrgLifeAttendance.record_id)
+               .join(Member, Member.id == OrgLifeAttendance.member_id)
+               .where(Member.is_leader.is_(True), Member.left_on.is_(None), OrgLifeAttendance.present.is_(True),
+                      OrgLifeRecord.org_id == Member.org_id, OrgLifeRecord.kind.in_(DUAL_LIFE_KINDS),
+                      OrgLifeRecord.held_on >= start, OrgLifeRecord.held_on <= end)
+               .group_by(OrgLifeAttendance.member_id))
+        if as_of is not None:
+            att = att.where(OrgLifeRecord.recorded_on <= as_of)
+        for member_id, held, rid in s.execute(att):
+            c.leader_attendance[member_id].append((str(held)[:10], rid))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -264,28 +327,44 @@ def _load(s: Session, year: int, months: tuple[int, int], unit_ids: set[int] | N
 
 
 def evaluate(s: Session, year: int, month: int, *, unit_ids: Iterable[int] | None = None,
-             as_of: dt.date | None = None, include_ok: bool = False, include_state: bool = True) -> list[Finding]:
+             as_of: dt.date | None = None, include_ok: bool = False, include_state: bool = True,
+             rules: Iterable[str] | None = None, include_late: bool = True) -> list[Finding]:
     """Every requirement judged in this month for the county (or some units).
 
     `as_of`: only records entered by that day count (what was known then).  `include_state`: also the standing
-    findings that are not tied to a window (在职党员 not registered at a community)."""
+    findings that are not tied to a window (在职党员 not registered at a community).  `rules`: judge only these
+    rule keys (the dashboard asks for one window per rule)."""
     if not 1 <= month <= 12:
         raise ValidationError("月份应为1至12", field="month")
     read = S.reader(s)
-    county = _load(s, year, (month, month), set(unit_ids) if unit_ids is not None else None, as_of, read)
-    return _evaluate_loaded(county, year, month, read, include_ok, include_state)
+    only = set(rules) if rules is not None else None
+    county = _load(s, [(year, month, only)], set(unit_ids) if unit_ids is not None else None, as_of, read,
+                   include_state, include_late)
+    return _evaluate_loaded(county, year, month, read, include_ok, include_state, only, include_late)
+
+
+def evaluate_many(s: Session, requests: list[tuple[int, int, set[str] | None]], *,
+                  include_state: bool = False) -> list[list[Finding]]:
+    """Gaps (not what was met, not late records) for several (year, month, rule keys or None for all) at once,
+    from one bulk load; standing findings (社区报到) with the last request when `include_state`."""
+    if not requests:
+        return []
+    read = S.reader(s)
+    county = _load(s, requests, None, None, read, include_state, False)
+    last = len(requests) - 1
+    return [_evaluate_loaded(county, y, m, read, False, include_state and i == last, only, False)
+            for i, (y, m, only) in enumerate(requests)]
 
 
 def _evaluate_loaded(county: _County, year: int, month: int, read: Callable[[S.SettingDef], Any],
-                     include_ok: bool, include_state: bool) -> list[Finding]:
+                     include_ok: bool, include_state: bool, only: set[str] | None = None,
+                     include_late: bool = True) -> list[Finding]:
     out: list[Finding] = []
-    for rule in RULES:
-        every = int(read(rule.every))
-        if not ends_in(year, month, every):
-            continue
-        w_start, w_end = window_of(year, month, every)
+    for rule, _ in _judged(year, (month, month), read, only):
+        w_start, w_end = window_of(year, month, int(read(rule.every)))
         out += _judge(rule, county, w_start, w_end, read)
-    out += _late_findings(county, year, month, read)
+    if include_late:
+        out += _late_findings(county, year, month, read)
     if include_state:
         out += _community_findings(county, year, month)
     return out if include_ok else [f for f in out if f.status != OK]
@@ -294,6 +373,7 @@ def _evaluate_loaded(county: _County, year: int, month: int, read: Callable[[S.S
 def _judge(rule: Rule, c: _County, w_start: dt.date, w_end: dt.date,
            read: Callable[[S.SettingDef], Any]) -> list[Finding]:
     label = window_label(w_start, w_end)
+    first, last = w_start.isoformat(), w_end.isoformat()
     out = []
 
     def finding(unit_id: int, org_id: int | None, member_id: int | None, subject: str,
@@ -307,12 +387,12 @@ def _judge(rule: Rule, c: _County, w_start: dt.date, w_end: dt.date,
         assert rule.kind is not None
         for unit_id, name in c.units.items():
             out.append(finding(unit_id, None, None, name, _first_in(c.unit_records.get((unit_id, rule.kind)),
-                                                                    w_start, w_end)))
+                                                                    first, last)))
         return out
     if rule.applies_to == LEADER:
         for member_id, name, org_id, unit_id in c.leaders:
             out.append(finding(unit_id, org_id, member_id, name,
-                               _first_in(c.leader_attendance.get(member_id), w_start, w_end)))
+                               _first_in(c.leader_attendance.get(member_id), first, last)))
         return out
     assert rule.kind is not None
     group_min = int(read(S.GROUP_MIN_MEMBERS))
@@ -322,7 +402,7 @@ def _judge(rule: Rule, c: _County, w_start: dt.date, w_end: dt.date,
         records = c.org_records.get((org.id, rule.kind))
         if rule.leader_only and records:
             records = [r for r in records if r[2]]
-        hit = _first_in([(r[0], r[1]) for r in records] if records else None, w_start, w_end)
+        hit = _first_in([(r[0], r[1]) for r in records] if records else None, first, last)
         out.append(finding(org.unit_id, org.id, None, org.name, hit))
     return out
 
@@ -337,9 +417,9 @@ def _applies(rule: Rule, org: _Org, c: _County, group_min: int) -> bool:
     return True
 
 
-def _first_in(records: list[tuple[dt.date, int]] | None, start: dt.date, end: dt.date) -> int | None:
-    """Id of the earliest record held within [start, end] (both days included)."""
-    best: tuple[dt.date, int] | None = None
+def _first_in(records: list[tuple[str, int]] | None, start: str, end: str) -> int | None:
+    """Id of the earliest record held within [start, end] (ISO dates, both days included)."""
+    best: tuple[str, int] | None = None
     for held, rid in records or ():
         if start <= held <= end and (best is None or held < best[0]):
             best = (held, rid)
@@ -395,9 +475,9 @@ def monthly_rates(s: Session, year: int, months: Iterable[int], unit_ids: Iterab
         raise ValidationError("月份应为1至12", field="month")
     read = S.reader(s)
     units = set(unit_ids) if unit_ids is not None else None
-    county = _load(s, year, (wanted[0], wanted[-1]), units, as_of, read)  # one load for all the months
+    county = _load(s, [(year, m, None) for m in wanted], units, as_of, read, with_state=False, with_late=False)
     out = []
     for m in wanted:
-        found = [f for f in _evaluate_loaded(county, year, m, read, True, False) if f.rule != LATE_RULE[0]]
+        found = _evaluate_loaded(county, year, m, read, True, False, include_late=False)
         out.append(MonthRate(year, m, len(found), sum(1 for f in found if f.status == OK)))
     return out

@@ -58,6 +58,7 @@ CancelledFn = Callable[[], bool]
 # Modules of later features that contribute steps (each defines DEMO_STEPS: list[DemoStep]); run in this order
 # after the register steps.  A module that is not (yet) part of the installation is skipped.
 EXTENSION_MODULES: tuple[str, ...] = (
+    "app.services.demo_orglife",
     "app.services.demo_scores",
 )
 
