@@ -1,10 +1,12 @@
 """The demo county's organisation life and 发展党员: valid by the services' own rules, with realistic gaps."""
 
 import datetime as dt
+import shutil
 from collections import Counter
 
 import pytest
 
+from app.db import open_database
 from app.models import RecruitStageKind
 from app.services import compliance as C
 from app.services.alerts import AlertService, counts
@@ -15,10 +17,15 @@ from app.services.recruit import RecruitService
 TODAY = dt.date(2026, 11, 25)
 
 
-@pytest.fixture
-def demo(db):
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, _template_db):
+    """Built once for the module (the tests only read it)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copyfile(_template_db, path)
+    db = open_database(path)
     build_demo(db, "tiny", seed=3, today=TODAY)
-    return db
+    yield db
+    db.close()
 
 
 def test_every_demo_record_passes_the_services_rules(demo):
