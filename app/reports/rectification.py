@@ -109,6 +109,6 @@ def _detail(doc: GongwenDocument, c: LedgerContent) -> None:
         problem = item.problem + (f"\n（来源：{item.source}）" if item.source else "")
         rows.append([str(i), item.unit, problem, item.measure, item.owner, cn_date(item.deadline), item.status,
                      progress])
-    doc.table([Column("序号", 10), Column("单位", 28, left=True), Column("存在问题", 50, left=True),
-               Column("整改措施", 50, left=True), Column("责任人", 16), Column("整改时限", 26), Column("状态", 13),
-               Column("进展及销号情况", 32, left=True)], rows, size=10.5)
+    doc.table([Column("序号", 10), Column("单位", 28, left=True), Column("存在问题", 46, left=True),
+               Column("整改措施", 46, left=True), Column("责任人", 16), Column("整改时限", 30), Column("状态", 16),
+               Column("进展及销号情况", 33, left=True)], rows, size=10.5)
