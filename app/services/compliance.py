@@ -318,6 +318,8 @@ def _load_leaders(s: Session, c: _County, windows: set[tuple[dt.date, dt.date]],
                .group_by(OrgLifeAttendance.member_id))
         if as_of is not None:
             att = att.where(OrgLifeRecord.recorded_on <= as_of)
+        if unit_ids is not None:
+            att = att.where(OrgLifeRecord.unit_id.in_(unit_ids))
         for member_id, held, rid in s.execute(att):
             c.leader_attendance[member_id].append((str(held)[:10], rid))
 
