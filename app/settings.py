@@ -126,6 +126,15 @@ FONT_HEITI = declare("gongwen.font.heiti", str, "黑体", "一级标题字体（
 FONT_XIAOBIAOSONG = declare("gongwen.font.xiaobiaosong", str, "方正小标宋简体", "标题和发文机关标志字体（小标宋）", "公文")
 FONT_SONGTI = declare("gongwen.font.songti", str, "宋体", "页码字体（宋体）", "公文")
 
+# --- 约谈 and 整改 (DOMAIN.md "Documents": 时限 default 15 working days) ------------------------------------------
+RECTIFY_WORKING_DAYS = declare("interview.deadline_working_days", int, 15, "约谈后整改时限（工作日）", "约谈整改", minimum=1, maximum=120)
+HOLIDAYS = declare("workdays.holidays", list, [], "法定节假日（不计工作日，逗号分隔，如2026-10-01）", "约谈整改")
+EXTRA_WORKDAYS = declare("workdays.extra", list, [], "调休上班日（周末计作工作日，逗号分隔）", "约谈整改")
+INTERVIEW_PLACE = declare("interview.default_place", str, "县直机关工委会议室", "约谈默认地点", "约谈整改")
+INTERVIEWERS = declare("interview.default_interviewers", str, "", "约谈人（默认，多人用顿号分隔）", "约谈整改")
+INTERVIEW_RECORDER = declare("interview.default_recorder", str, "", "记录人（默认）", "约谈整改")
+OUTPUT_DIR = declare("documents.output_dir", str, "", "生成文档的默认保存文件夹（留空为数据目录下的“文档”）", "公文")
+
 
 def get(session: Session, d: SettingDef) -> Any:
     row = session.scalar(select(Setting).where(Setting.key == d.key))

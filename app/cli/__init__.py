@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "app.cli.register_io",
     "app.cli.orglife",
     "app.cli.scoring",
+    "app.cli.report",
 ]
 
 

@@ -12,6 +12,7 @@ Extension point: a feature that knows more alerts calls `register_source(kind, f
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -67,6 +68,15 @@ class Alert:
 AlertSource = Callable[[Session, dt.date], list[Alert]]
 _SOURCES: dict[str, list[AlertSource]] = {}
 
+# Feature modules with alert sources, loaded on first use (not at start-up); each has `register_hooks()`, which
+# calls `register_source` (idempotent).  app.services.rectification: rectification_overdue.
+SOURCE_MODULES: tuple[str, ...] = ("app.services.rectification",)
+
+
+def _load_source_modules() -> None:
+    for name in SOURCE_MODULES:
+        importlib.import_module(name).register_hooks()
+
 
 def register_source(kind: str, source: AlertSource) -> None:
     """Add alerts of `kind` computed by `source(session, today)` (e.g. 整改 items past their deadline)."""
@@ -84,6 +94,7 @@ class AlertService:
     def alerts(self) -> list[Alert]:
         """Every alert for today: overdue first, then by due date, within the order of KINDS."""
         today = self._today()
+        _load_source_modules()
         out = self._register_alerts(today)
         with self._sf() as s:
             out += compliance_alerts(s, today)

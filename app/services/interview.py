@@ -1,0 +1,655 @@
+"""约谈: from the month's candidates (the ranking service decides who) to the notice, the record and the 整改.
+
+- `candidates(year, month)`: the units the ranking names for a 约谈, with the rules that picked them and the
+  month's problems (its deductions, grouped by indicator).
+- `create_for_candidates` / `create`: an `Interview` per unit and month, the person summoned chosen from the
+  register (Unit.party_secretary is the 党组书记; the 书记 posts of its 机关党委 and branches), time, place,
+  约谈人 and 记录人 defaulting to the settings.
+- `record`: what was said, the 表态 and the 整改要求 with a deadline (default: 15 working days after the
+  interview, weekends, the listed 法定节假日 skipped and 调休 working days counted).  Recording creates the
+  unit's `Rectification` with one item per problem.
+- Documents: the 约谈通知书 and the 约谈记录 (blank to fill by hand until the interview has been recorded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import settings as S
+from app.errors import FieldProblem, NotFoundError, OperationCancelled, ValidationError
+from app.models import (
+    Deduction,
+    Indicator,
+    IndicatorCategory,
+    Interview,
+    InterviewPost,
+    Member,
+    OrgKind,
+    OrgPost,
+    OrgPostKind,
+    PartyOrg,
+    Period,
+    PeriodState,
+    Rectification,
+    RectificationItem,
+    RectificationStatus,
+    ScoreItem,
+    ScoreSheet,
+    Unit,
+)
+from app.reports.config import issuer_from_settings, style_from_settings
+from app.reports.interview import (
+    InterviewNoticeContent,
+    InterviewRecordContent,
+    build_interview_notice,
+    build_interview_record,
+    notice_filename,
+    record_filename,
+)
+from app.reports.output import write_atomic
+from app.services.audit import AuditLog, unit_of_work
+from app.services.ranking import Ranking, RankingService
+
+SessionFactory = Callable[[], Session]
+Progress = Callable[[int, int, str], None]
+Cancelled = Callable[[], bool]
+Reader = Callable[[S.SettingDef], Any]
+
+MAX_TEXT = 5000
+MAX_LINES = 30
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# working days
+
+
+def parse_dates(values: Iterable[Any], label: str, fld: str) -> set[dt.date]:
+    """The dates of a list setting (2026-10-01 …); a value that is not a date is refused with its label."""
+    out = set()
+    for v in values:
+        text = str(v).strip()
+        if not text:
+            continue
+        try:
+            out.add(dt.date.fromisoformat(text))
+        except ValueError:
+            raise ValidationError(f"“{label}”中的“{text}”不是有效日期（应为2026-10-01这样的格式）", field=fld) from None
+    return out
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Which days are working days: Monday to Friday, minus 法定节假日, plus 调休 working days."""
+
+    holidays: frozenset[dt.date] = frozenset()
+    extra_workdays: frozenset[dt.date] = frozenset()
+
+    @classmethod
+    def from_settings(cls, read: Reader) -> WorkCalendar:
+        return cls(frozenset(parse_dates(read(S.HOLIDAYS), S.HOLIDAYS.label, S.HOLIDAYS.key)),
+                   frozenset(parse_dates(read(S.EXTRA_WORKDAYS), S.EXTRA_WORKDAYS.label, S.EXTRA_WORKDAYS.key)))
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.extra_workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def add(self, start: dt.date, days: int) -> dt.date:
+        """The `days`-th working day after `start` (the day of the interview itself does not count)."""
+        if days < 1:
+            raise ValidationError("工作日天数至少为1", field="working_days")
+        day, left = start, days
+        while left:
+            day += dt.timedelta(days=1)
+            if self.is_working_day(day):
+                left -= 1
+        return day
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after `start` up to and including `end` (0 when end ≤ start)."""
+        n, day = 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            n += self.is_working_day(day)
+        return n
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# inputs and views
+
+
+@dataclass(frozen=True)
+class IntervieweeOption:
+    """A person the unit's 约谈 can summon, from the register."""
+
+    post: InterviewPost
+    name: str
+    member_id: int | None
+    org: str  # the organisation whose 书记 they are ("" for the 党组书记)
+
+    @property
+    def label(self) -> str:
+        where = f"（{self.org}）" if self.org else ""
+        return f"{self.post.value}：{self.name or '未登记姓名'}{where}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    unit_id: int
+    unit: str
+    rank: int
+    unit_count: int
+    total: Decimal
+    tier: str
+    reasons: list[str]  # the rules that picked the unit
+    problems: list[str]  # the month's deductions grouped by indicator
+    interview_id: int | None  # already created
+
+
+@dataclass
+class InterviewInput:
+    """What the 约谈 form edits.  `interviewers` and `reasons`/`problems` are texts (顿号 / one per line)."""
+
+    interviewee_post: InterviewPost | str
+    interviewee_name: str = ""
+    interviewee_member_id: int | None = None
+    scheduled_at: dt.datetime | None = None
+    place: str = ""
+    interviewers: str = ""
+    recorder: str = ""
+    reasons: str = ""
+    problems: str = ""
+    notice_on: dt.date | None = None
+
+
+@dataclass
+class ConversationInput:
+    """What was said at the interview.  `deadline` None: the interview day plus the setting's working days."""
+
+    conversation: str
+    statement: str
+    requirements: str
+    deadline: dt.date | None = None
+    working_days: int | None = None
+
+
+@dataclass(frozen=True)
+class InterviewView:
+    id: int
+    period_id: int
+    period_key: str
+    period_title: str
+    year: int
+    month: int
+    unit_id: int
+    unit: str
+    interviewee_post: InterviewPost
+    interviewee_name: str
+    interviewee_member_id: int | None
+    scheduled_at: dt.datetime | None
+    place: str
+    interviewers: str
+    recorder: str
+    rank: int | None
+    unit_count: int | None
+    total: Decimal | None
+    tier: str
+    reasons: list[str]
+    problems: list[str]
+    notice_on: dt.date | None
+    held: bool
+    conversation: str
+    statement: str
+    requirements: list[str]
+    deadline: dt.date | None
+    deadline_working_days: int
+    rectification_id: int | None = None
+    items: int = 0
+    items_closed: int = 0
+
+    @property
+    def status(self) -> str:
+        if not self.held:
+            return "待约谈" if self.scheduled_at else "待安排"
+        if self.items and self.items_closed == self.items:
+            return "整改已销号"
+        return "已约谈"
+
+    def input(self) -> InterviewInput:
+        return InterviewInput(self.interviewee_post, self.interviewee_name, self.interviewee_member_id,
+                              self.scheduled_at, self.place, self.interviewers, self.recorder,
+                              "\n".join(self.reasons), "\n".join(self.problems), self.notice_on)
+
+
+@dataclass
+class WrittenDocuments:
+    paths: list[Path] = field(default_factory=list)
+    blank_units: list[str] = field(default_factory=list)  # candidates without an interview: blank forms
+
+
+def lines(text: str) -> list[str]:
+    """Non-empty lines of a text box, stripped."""
+    return [x.strip() for x in (text or "").replace("\r", "\n").split("\n") if x.strip()]
+
+
+def names(text: str) -> list[str]:
+    """Names typed as 张三、李四 (or with commas or spaces)."""
+    cleaned = (text or "").replace("，", "、").replace(",", "、").replace(" ", "、").replace("　", "、")
+    return [x.strip() for x in cleaned.split("、") if x.strip()]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the service
+
+
+class InterviewService:
+    def __init__(self, session_factory: SessionFactory, actor: str | None = None,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
+        self._sf = session_factory
+        self._actor = actor
+        self._today = today
+        self._ranking = RankingService(session_factory)
+
+    # --- candidates -----------------------------------------------------------------------------------------
+
+    def candidates(self, year: int, month: int) -> list[Candidate]:
+        ranking = self._ranking.month(year, month)
+        with self._sf() as s:
+            return _candidates(s, ranking)
+
+    def interviewee_options(self, unit_id: int) -> list[IntervieweeOption]:
+        """党组书记 (Unit.party_secretary), then the current 书记 of its 机关党委 and of its branches."""
+        with self._sf() as s:
+            return _options(s, unit_id, self._today())
+
+    # --- creating and editing -------------------------------------------------------------------------------
+
+    def create_for_candidates(self, year: int, month: int, unit_ids: Sequence[int] | None = None,
+                              scheduled_at: dt.datetime | None = None) -> list[InterviewView]:
+        """An interview for each candidate (or each of `unit_ids` among them) that has none yet, with the
+        person summoned, place, 约谈人 and 记录人 filled from the register and the settings."""
+        ranking = self._ranking.month(year, month)
+        _need_reviewed(ranking)
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            read = S.reader(s)
+            made = []
+            for c in _candidates(s, ranking):
+                if c.interview_id is not None or (unit_ids is not None and c.unit_id not in unit_ids):
+                    continue
+                options = _options(s, c.unit_id, self._today())
+                who = options[0] if options else IntervieweeOption(InterviewPost.PARTY_GROUP_SECRETARY, "", None, "")
+                data = InterviewInput(who.post, who.name, who.member_id, scheduled_at,
+                                      str(read(S.INTERVIEW_PLACE)), str(read(S.INTERVIEWERS)),
+                                      str(read(S.INTERVIEW_RECORDER)), "\n".join(c.reasons), "\n".join(c.problems),
+                                      self._today())
+                made.append(self._insert(s, log, ranking, c.unit_id, data))
+            s.flush()
+            return [_view(s, i) for i in made]
+
+    def create(self, year: int, month: int, unit_id: int, data: InterviewInput) -> InterviewView:
+        """An interview of any unit with a sheet in the month (e.g. one the committee decides to summon)."""
+        ranking = self._ranking.month(year, month)
+        _need_reviewed(ranking)
+        if unit_id not in {r.unit_id for r in ranking.rows}:
+            raise ValidationError(f"该单位在{ranking.title}没有考评表，不能据此约谈", field="unit")
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            if s.scalar(select(Interview.id).where(Interview.period_id == ranking.period_id,
+                                                   Interview.unit_id == unit_id)) is not None:
+                raise ValidationError(f"该单位{ranking.title}的约谈已经建立", field="unit")
+            interview = self._insert(s, log, ranking, unit_id, data)
+            s.flush()
+            return _view(s, interview)
+
+    def _insert(self, s: Session, log: AuditLog, ranking: Ranking, unit_id: int, data: InterviewInput) -> Interview:
+        period = s.get_one(Period, ranking.period_id)
+        clean = _validate(data, period)
+        row = next((r for r in ranking.rows if r.unit_id == unit_id), None)
+        interview = Interview(period_id=period.id, unit_id=unit_id, created_by=log.who,
+                              rank=row.rank if row else None, unit_count=len(ranking.rows),
+                              total=row.total if row else None, tier=row.tier.value if row else "",
+                              deadline_working_days=int(S.get(s, S.RECTIFY_WORKING_DAYS)), **clean)
+        s.add(interview)
+        return interview
+
+    def update(self, interview_id: int, data: InterviewInput) -> InterviewView:
+        with unit_of_work(self._sf, self._actor) as (s, _log):
+            interview = _get(s, interview_id)
+            clean = _validate(data, interview.period)
+            if interview.held and clean["scheduled_at"] is None:
+                raise ValidationError("已约谈的记录必须保留约谈时间", field="scheduled_at")
+            for k, v in clean.items():
+                setattr(interview, k, v)
+            s.flush()
+            return _view(s, interview)
+
+    def delete(self, interview_id: int) -> None:
+        """Only an interview that has not been held (nothing recorded, no 整改) can be deleted."""
+        with unit_of_work(self._sf, self._actor) as (s, _log):
+            interview = _get(s, interview_id)
+            if interview.held or _rectification_of(s, interview.id) is not None:
+                raise ValidationError("该约谈已记录谈话或已建立整改，不能删除", field="interview")
+            s.delete(interview)
+
+    # --- the conversation -----------------------------------------------------------------------------------
+
+    def record(self, interview_id: int, data: ConversationInput) -> InterviewView:
+        """Record what was said; the first time, also open the unit's 整改 with one item per problem."""
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            interview = _get(s, interview_id)
+            calendar = WorkCalendar.from_settings(S.reader(s))
+            clean = _validate_conversation(interview, data, calendar)
+            for k, v in clean.items():
+                setattr(interview, k, v)
+            interview.held = True
+            if _rectification_of(s, interview.id) is None:
+                _open_rectification(s, log, interview)
+            s.flush()
+            return _view(s, interview)
+
+    def default_deadline(self, start: dt.date, working_days: int | None = None) -> dt.date:
+        with self._sf() as s:
+            read = S.reader(s)
+            return WorkCalendar.from_settings(read).add(start, working_days or int(read(S.RECTIFY_WORKING_DAYS)))
+
+    # --- reading --------------------------------------------------------------------------------------------
+
+    def interviews(self, year: int | None = None, month: int | None = None) -> list[InterviewView]:
+        with self._sf() as s:
+            q = select(Interview).join(Period, Period.id == Interview.period_id).join(Unit, Unit.id == Interview.unit_id)
+            if year is not None:
+                q = q.where(Period.year == year)
+            if month is not None:
+                q = q.where(Period.month == month)
+            rows = list(s.scalars(q.order_by(Period.key.desc(), Interview.rank, Unit.sort_order, Unit.id)))
+            return [_view(s, i) for i in rows]
+
+    def interview(self, interview_id: int) -> InterviewView:
+        with self._sf() as s:
+            return _view(s, _get(s, interview_id))
+
+    # --- documents ------------------------------------------------------------------------------------------
+
+    def notice_content(self, interview_id: int) -> InterviewNoticeContent:
+        v = self.interview(interview_id)
+        return InterviewNoticeContent(
+            unit=v.unit, interviewee_post=v.interviewee_post.value, year=v.year, month=v.month,
+            issued_on=v.notice_on or self._today(), reasons=tuple(v.reasons + v.problems), rank=v.rank,
+            unit_count=v.unit_count, total=v.total, tier=v.tier, interviewee_name=v.interviewee_name or None,
+            time=v.scheduled_at, place=v.place or None, interviewers=tuple(names(v.interviewers)))
+
+    def record_content(self, interview_id: int, *, blank: bool = False) -> InterviewRecordContent:
+        """The 约谈记录: filled from what was recorded, or (before the interview, or `blank`) to fill by hand,
+        with only the arrangements printed."""
+        v = self.interview(interview_id)
+        filled = v.held and not blank
+        return InterviewRecordContent(
+            unit=v.unit, year=v.year, month=v.month, time=v.scheduled_at, place=v.place or None,
+            interviewers=tuple(names(v.interviewers)), interviewee_name=v.interviewee_name or None,
+            interviewee_post=v.interviewee_post.value, recorder=v.recorder or None,
+            reasons=tuple(v.reasons + v.problems),
+            conversation=v.conversation if filled else None, statement=v.statement if filled else None,
+            requirements=tuple(v.requirements) if filled else (), deadline=v.deadline if filled else None,
+            deadline_working_days=v.deadline_working_days)
+
+    def documents(self, interview_id: int) -> list[tuple[str, bytes]]:
+        """(file name, bytes) of the interview's notice and record."""
+        with self._sf() as s:
+            read = S.reader(s)
+            issuer, style = issuer_from_settings(read), style_from_settings(read)
+        notice = self.notice_content(interview_id)
+        record = self.record_content(interview_id)
+        return [(notice_filename(notice), build_interview_notice(notice, issuer, style)),
+                (record_filename(record), build_interview_record(record, issuer, style))]
+
+    def write_documents(self, year: int, month: int, folder: str | Path, *, progress: Progress | None = None,
+                        cancelled: Cancelled | None = None) -> WrittenDocuments:
+        """Notices and records of the month's interviews into `folder`; candidates without an interview get
+        blank forms (their reasons printed, the rest to fill in).  Built first, then written."""
+        report = progress or (lambda done, total, text: None)
+        stop = cancelled or (lambda: False)
+        ranking = self._ranking.month(year, month)
+        interviews = self.interviews(year, month)
+        with self._sf() as s:
+            read = S.reader(s)
+            issuer, style = issuer_from_settings(read), style_from_settings(read)
+            pending = [c for c in _candidates(s, ranking) if c.interview_id is None]
+            working_days = int(read(S.RECTIFY_WORKING_DAYS))
+        if not interviews and not pending:
+            raise ValidationError(f"{ranking.title}没有约谈对象，也没有建立约谈", field="period")
+        total = len(interviews) + len(pending) + 1
+        built: list[tuple[str, bytes]] = []
+        for i, v in enumerate(interviews):
+            if stop():
+                raise OperationCancelled("已取消，未保存任何文件")
+            report(i, total, f"正在生成{v.unit}的约谈通知书和约谈记录……")
+            built.extend(self.documents(v.id))
+        result = WrittenDocuments()
+        for j, c in enumerate(pending):
+            if stop():
+                raise OperationCancelled("已取消，未保存任何文件")
+            report(len(interviews) + j, total, f"正在生成{c.unit}的空白约谈通知书和记录……")
+            notice, record = _blank_forms(c, year, month, self._today(), working_days)
+            built.append((notice_filename(notice), build_interview_notice(notice, issuer, style)))
+            built.append((record_filename(record), build_interview_record(record, issuer, style)))
+            result.blank_units.append(c.unit)
+        report(total - 1, total, "正在保存文件……")
+        result.paths = [write_atomic(Path(folder) / name, data) for name, data in built]
+        report(total, total, "完成")
+        return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _need_reviewed(ranking: Ranking) -> None:
+    if ranking.state == PeriodState.DRAFT:
+        raise ValidationError(f"{ranking.title}的考评尚未全部复核，约谈对象还不能确定", field="period")
+
+
+def _get(s: Session, interview_id: int) -> Interview:
+    interview = s.get(Interview, interview_id)
+    if interview is None:
+        raise NotFoundError(f"约谈记录不存在（编号 {interview_id}）")
+    return interview
+
+
+def _rectification_of(s: Session, interview_id: int) -> Rectification | None:
+    return s.scalar(select(Rectification).where(Rectification.interview_id == interview_id))
+
+
+def _candidates(s: Session, ranking: Ranking) -> list[Candidate]:
+    made = dict(s.execute(select(Interview.unit_id, Interview.id).where(Interview.period_id == ranking.period_id)).all())
+    problems = unit_problems(s, ranking.period_id)
+    return [Candidate(r.unit_id, r.unit, r.rank, len(ranking.rows), r.total, r.tier.value, list(r.reasons),
+                      problems.get(r.unit_id, []), made.get(r.unit_id)) for r in ranking.interviews]
+
+
+def unit_problems(s: Session, period_id: int) -> dict[int, list[str]]:
+    """unit id → its deductions of the month grouped by indicator: "支委会（每月）：原因；原因（扣2.0分）"."""
+    q = (select(ScoreSheet.unit_id, Indicator.name, Deduction.reason, Deduction.points_each, Deduction.occurrences)
+         .join(ScoreItem, ScoreItem.id == Deduction.item_id)
+         .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
+         .join(Indicator, Indicator.id == ScoreItem.indicator_id)
+         .join(IndicatorCategory, IndicatorCategory.id == Indicator.category_id)
+         .where(ScoreSheet.period_id == period_id)
+         .order_by(ScoreSheet.unit_id, IndicatorCategory.sort_order, Indicator.sort_order, Deduction.id))
+    grouped: dict[int, dict[str, tuple[list[str], Decimal]]] = {}
+    for unit_id, indicator, reason, each, n in s.execute(q):
+        reasons, lost = grouped.setdefault(unit_id, {}).get(indicator, ([], Decimal(0)))
+        if reason.strip() and reason.strip() not in reasons:
+            reasons.append(reason.strip().rstrip("。；;"))
+        grouped[unit_id][indicator] = (reasons, lost + each * n)
+    return {u: [f"{ind}：{'；'.join(rs) or '扣分'}（扣{lost:.1f}分）" for ind, (rs, lost) in by.items()]
+            for u, by in grouped.items()}
+
+
+def _options(s: Session, unit_id: int, today: dt.date) -> list[IntervieweeOption]:
+    unit = s.get(Unit, unit_id)
+    if unit is None:
+        raise NotFoundError(f"单位不存在（编号 {unit_id}）")
+    out = [IntervieweeOption(InterviewPost.PARTY_GROUP_SECRETARY, unit.party_secretary.strip(), None, "")]
+    q = (select(PartyOrg.kind, PartyOrg.name, Member.id, Member.name)
+         .join(OrgPost, OrgPost.org_id == PartyOrg.id).join(Member, Member.id == OrgPost.member_id)
+         .where(PartyOrg.unit_id == unit_id, PartyOrg.active.is_(True), OrgPost.kind == OrgPostKind.SECRETARY,
+                OrgPost.start_on <= today, (OrgPost.end_on.is_(None)) | (OrgPost.end_on >= today))
+         .order_by(PartyOrg.sort_order, PartyOrg.id))
+    for kind, org, member_id, name in s.execute(q):
+        post = (InterviewPost.ORGAN_COMMITTEE_SECRETARY if kind == OrgKind.ORGAN_COMMITTEE
+                else InterviewPost.BRANCH_SECRETARY)
+        out.append(IntervieweeOption(post, name, member_id, org))
+    # Named people first, 党组书记 before 机关党委书记 before 支部书记; an unnamed 党组书记 stays as the last choice.
+    order = {InterviewPost.PARTY_GROUP_SECRETARY: 0, InterviewPost.ORGAN_COMMITTEE_SECRETARY: 1,
+             InterviewPost.BRANCH_SECRETARY: 2}
+    named = sorted((o for o in out if o.name), key=lambda o: order[o.post])
+    return named + [o for o in out if not o.name]
+
+
+def _text(value: str, fld: str, label: str, limit: int, problems: list[FieldProblem]) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        problems.append(FieldProblem(fld, f"{label}不能超过{limit}字"))
+    return text
+
+
+def _validate(data: InterviewInput, period: Period) -> dict[str, Any]:
+    problems: list[FieldProblem] = []
+    try:
+        post = data.interviewee_post if isinstance(data.interviewee_post, InterviewPost) else \
+            InterviewPost(str(data.interviewee_post).strip())
+    except ValueError:
+        post = InterviewPost.PARTY_GROUP_SECRETARY
+        problems.append(FieldProblem("interviewee_post", "被约谈人职务应为党组书记、机关党委书记或支部书记"))
+    month_start = dt.date(period.year, period.month or 1, 1)
+    when = data.scheduled_at
+    if when is not None:
+        if not isinstance(when, dt.datetime):
+            problems.append(FieldProblem("scheduled_at", "约谈时间应包括日期和时刻"))
+            when = None
+        elif when.tzinfo is not None:
+            when = when.replace(tzinfo=None)  # stored as the local wall-clock time printed on the notice
+        if when is not None and when.date() < month_start:
+            problems.append(FieldProblem("scheduled_at", f"约谈时间不能早于{period.title}"))
+        if when is not None and when.date() > month_start + dt.timedelta(days=400):
+            problems.append(FieldProblem("scheduled_at", f"约谈时间离{period.title}太远，请检查年份"))
+    reasons, found = lines(data.reasons), lines(data.problems)
+    if len("\n".join(reasons)) > MAX_TEXT:
+        problems.append(FieldProblem("reasons", f"约谈事由不能超过{MAX_TEXT}字"))
+    if not reasons and not found:
+        problems.append(FieldProblem("reasons", "请填写约谈事由（排名、得分或存在的问题）"))
+    if len(found) > MAX_LINES:
+        problems.append(FieldProblem("problems", f"存在问题最多{MAX_LINES}条"))
+    clean: dict[str, Any] = {
+        "interviewee_post": post,
+        "interviewee_name": _text(data.interviewee_name, "interviewee_name", "被约谈人姓名", 40, problems),
+        "interviewee_member_id": data.interviewee_member_id,
+        "scheduled_at": when,
+        "place": _text(data.place, "place", "约谈地点", 100, problems),
+        "interviewers": "、".join(names(_text(data.interviewers, "interviewers", "约谈人", 200, problems))),
+        "recorder": _text(data.recorder, "recorder", "记录人", 40, problems),
+        "reasons": "\n".join(reasons),
+        "problems": "\n".join(found),
+        "notice_on": data.notice_on,
+    }
+    if problems:
+        raise ValidationError(problems)
+    return clean
+
+
+def _validate_conversation(interview: Interview, data: ConversationInput, calendar: WorkCalendar) -> dict[str, Any]:
+    problems: list[FieldProblem] = []
+    if interview.scheduled_at is None:
+        problems.append(FieldProblem("scheduled_at", "请先填写约谈时间，再登记约谈记录"))
+    if not names(interview.interviewers):
+        problems.append(FieldProblem("interviewers", "请先填写约谈人，再登记约谈记录"))
+    conversation = _text(data.conversation, "conversation", "谈话内容", MAX_TEXT, problems)
+    statement = _text(data.statement, "statement", "被约谈人表态", MAX_TEXT, problems)
+    requirements = lines(_text(data.requirements, "requirements", "整改要求", MAX_TEXT, problems))
+    if not conversation:
+        problems.append(FieldProblem("conversation", "请填写谈话内容"))
+    if not statement:
+        problems.append(FieldProblem("statement", "请填写被约谈人表态"))
+    if not requirements:
+        problems.append(FieldProblem("requirements", "请填写至少一条整改要求"))
+    days = interview.deadline_working_days if data.working_days is None else data.working_days
+    if not isinstance(days, int) or not 1 <= days <= 120:
+        problems.append(FieldProblem("working_days", "整改时限应为1至120个工作日"))
+        days = interview.deadline_working_days
+    deadline = data.deadline
+    if interview.scheduled_at is not None:
+        held_on = interview.scheduled_at.date()
+        if deadline is None:
+            deadline = calendar.add(held_on, days)
+        elif deadline <= held_on:
+            problems.append(FieldProblem("deadline", "整改时限应晚于约谈日期"))
+        else:
+            days = calendar.between(held_on, deadline)
+    if problems:
+        raise ValidationError(problems)
+    return {"conversation": conversation, "statement": statement, "requirements": "\n".join(requirements),
+            "deadline": deadline, "deadline_working_days": days}
+
+
+def _open_rectification(s: Session, log: AuditLog, interview: Interview) -> Rectification:
+    """The 整改 an interview opens: one item per problem (or per requirement when no problem was listed),
+    the person summoned as 责任人, the interview's deadline."""
+    period = interview.period
+    rect = Rectification(unit_id=interview.unit_id, interview_id=interview.id, period_id=period.id,
+                         source=f"{period.title}约谈", created_by=log.who)
+    s.add(rect)
+    s.flush()
+    assert interview.deadline is not None
+    for i, problem in enumerate(lines(interview.problems) or lines(interview.requirements)):
+        item = RectificationItem(rectification_id=rect.id, problem=problem, owner=interview.interviewee_name,
+                                 deadline=interview.deadline, status=RectificationStatus.NOT_STARTED, sort_order=i)
+        s.add(item)
+        s.flush()
+        log.record("新建", "rectification_item", item.id, "status", None, item.status,
+                   reason=f"{rect.source}：{problem[:60]}")
+    return rect
+
+
+def _view(s: Session, i: Interview) -> InterviewView:
+    period, unit = i.period, i.unit
+    rect = _rectification_of(s, i.id)
+    statuses = [it.status for it in rect.items] if rect is not None else []
+    return InterviewView(
+        i.id, period.id, period.key, period.title, period.year, period.month or 0, unit.id, unit.name,
+        i.interviewee_post, i.interviewee_name, i.interviewee_member_id, i.scheduled_at, i.place, i.interviewers,
+        i.recorder, i.rank, i.unit_count, i.total, i.tier, lines(i.reasons), lines(i.problems), i.notice_on, i.held,
+        i.conversation, i.statement, lines(i.requirements), i.deadline, i.deadline_working_days,
+        rect.id if rect is not None else None, len(statuses),
+        sum(1 for x in statuses if x == RectificationStatus.CLOSED))
+
+
+def _blank_forms(c: Candidate, year: int, month: int, today: dt.date, working_days: int
+                 ) -> tuple[InterviewNoticeContent, InterviewRecordContent]:
+    reasons = tuple(c.reasons + c.problems)
+    notice = InterviewNoticeContent(unit=c.unit, interviewee_post=InterviewPost.PARTY_GROUP_SECRETARY.value,
+                                    year=year, month=month, issued_on=today, reasons=reasons, rank=c.rank,
+                                    unit_count=c.unit_count, total=c.total, tier=c.tier)
+    record = InterviewRecordContent(unit=c.unit, year=year, month=month, reasons=reasons,
+                                    deadline_working_days=working_days)
+    return notice, record
+
+
+__all__ = [
+    "Candidate",
+    "ConversationInput",
+    "InterviewInput",
+    "InterviewService",
+    "InterviewView",
+    "IntervieweeOption",
+    "WorkCalendar",
+    "WrittenDocuments",
+    "lines",
+    "names",
+]
