@@ -46,10 +46,13 @@ def test_tiers_top_and_bottom_fifth_and_below_80():
     low = [d(x) for x in ("99", "97", "79.9", "93", "91", "90", "89", "88", "86", "85")]
     ts = tiers(low, competition_ranks(low), [False] * 10, TierRules())
     assert ts[2] == Tier.BACKWARD  # below 80 whatever the rank
-    # ties share the tier their shared rank earns; a veto keeps a unit out of 先进
-    tied = [d(x) for x in ("99", "97", "97", "93", "91", "90", "89", "88", "86", "85")]
-    ts = tiers(tied, competition_ranks(tied), [False, False, True] + [False] * 7, TierRules())
-    assert ts[:3] == [Tier.ADVANCED, Tier.ADVANCED, Tier.MIDDLE]
+    # a tie straddling a boundary stays 中间, so that no tier exceeds its share
+    tied = [d(x) for x in ("99", "97", "97", "93", "91", "90", "89", "86", "86", "85")]
+    ts = tiers(tied, competition_ranks(tied), [False] * 10, TierRules())
+    assert ts == [Tier.ADVANCED] + [Tier.MIDDLE] * 8 + [Tier.BACKWARD]
+    # a veto keeps a unit out of 先进
+    ts = tiers(totals, ranks, [True] + [False] * 9, TierRules())
+    assert ts[:3] == [Tier.MIDDLE, Tier.ADVANCED, Tier.MIDDLE]
 
 
 @given(st.lists(st.integers(min_value=500, max_value=1050).map(lambda n: Decimal(n) / 10), min_size=1, max_size=60))
@@ -134,7 +137,7 @@ def test_low_scores_and_vetoes_make_interview_candidates(county, db):
     r = RankingService(db.session_factory).month(2026, 3)
     by_unit = {x.unit: x for x in r.rows}
     assert by_unit["县第5局"].reasons == ["存在一票否决事项：违纪违法案件（干部受到刑事处罚）"]
-    assert by_unit["县第5局"].tier == Tier.MIDDLE  # tied at the top, but a veto keeps it out of 先进
+    assert by_unit["县第5局"].tier == Tier.MIDDLE
     assert by_unit["县第9局"].reasons == ["处于后进档次且排名末位（第10名）", "总分69.0分，低于70分"]
     assert by_unit["县第8局"].tier == Tier.BACKWARD and not by_unit["县第8局"].interview
     # thresholds are settings

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import settings as S
-from app.models import AuditEntry, IndicatorMethod
+from app.models import AuditEntry
 
 SessionFactory = Callable[[], Session]
 
@@ -55,7 +55,7 @@ def _fast_encoder() -> Callable[[Any], str]:
         def fast(value: Any) -> str:
             return "".join(encoder(value, 0))
 
-        probe = [1, "2026-01-01T00:00:00Z", "机关\"工委\"\n", None, 3, "", "1.0"]
+        probe = (1, "2026-01-01T00:00:00Z", "机关\"工委\"\n", None, 3, "", "1.0")
         if fast(probe) == slow(probe):
             return fast
     except (ImportError, TypeError):
@@ -68,7 +68,7 @@ _canonical_json = _fast_encoder()
 
 def canonical(row: Row | tuple[Any, ...]) -> str:
     """The canonical JSON of an entry's first ten fields (everything but the hashes)."""
-    return _canonical_json(list(row[:10]))
+    return _canonical_json(tuple(row[:10]))
 
 
 def entry_hash(prev_hash: str, row: Row | tuple[Any, ...]) -> str:
@@ -252,14 +252,14 @@ def verify(session_factory: SessionFactory, check_state: bool = True) -> AuditRe
     with session_factory() as s:
         cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute("SELECT seq, at, who, action, entity, entity_id, field, old, new, reason, prev_hash, hash "
+            cursor.execute("SELECT seq, at, who, action, entity, entity_id, field, old, new, reason, hash "
                            "FROM audit_entry ORDER BY seq")
             broken = _walk_chain(cursor, report, last)
         finally:
             cursor.close()
         if broken is not None:
             # The values after a break cannot be trusted, so comparing the state with them would only add noise.
-            report.findings.append(broken)
+            report.findings.append(_explain(s, broken))
         elif check_state:
             for check in (check_scoring_state, *STATE_CHECKS):
                 report.findings.extend(check(s, last))
@@ -267,7 +267,9 @@ def verify(session_factory: SessionFactory, check_state: bool = True) -> AuditRe
 
 
 def _walk_chain(cursor: Any, report: AuditReport, last: LastValues) -> AuditFinding | None:
-    """One pass over the trail: recompute every hash, remember the last value of every (entity, id, field)."""
+    """One pass over the trail: recompute every hash from the previous one, remember the last value of every
+    (entity, id, field).  Only the hash is read, not the stored `prev_hash` (a third of the text to fetch): a
+    wrong link shows as a wrong hash, and `_explain` then looks at that one entry."""
     prev, expected = GENESIS_HASH, 1
     sha = hashlib.sha256
     encode = _canonical_json
@@ -278,14 +280,10 @@ def _walk_chain(cursor: Any, report: AuditReport, last: LastValues) -> AuditFind
                 if seq != expected:
                     what = f"第{expected}条" if seq == expected + 1 else f"第{expected}至{seq - 1}条"
                     return AuditFinding("chain", f"审计链断裂：{what}记录缺失（可能被删除）", expected)
-                if r[10] != prev:
-                    return AuditFinding(
-                        "chain", f"审计链断裂：第{seq}条记录的前序哈希与第{seq - 1}条不符（记录被删除、调换或篡改）", seq)
-                if sha((prev + encode(list(r[:10]))).encode("utf-8")).hexdigest() != r[11]:
-                    return AuditFinding("chain", f"审计链断裂：第{seq}条记录的内容与其哈希不符（记录被修改或调换）",
-                                        seq, r[4], r[5])
+                if sha((prev + encode(r[:10])).encode("utf-8")).hexdigest() != r[10]:
+                    return AuditFinding("chain", prev, seq, r[4], r[5])  # explained by _explain
                 last[(r[4], r[5], r[6])] = r[8]
-                prev = r[11]
+                prev = r[10]
                 expected = seq + 1
         return None
     finally:
@@ -293,12 +291,21 @@ def _walk_chain(cursor: Any, report: AuditReport, last: LastValues) -> AuditFind
         report.head = ChainHead(expected - 1, prev) if expected > 1 else None
 
 
+def _explain(s: Session, broken: AuditFinding) -> AuditFinding:
+    """Say what is wrong with the entry where the chain broke: its link to the previous entry, or its content."""
+    if broken.message.startswith("审计链断裂"):
+        return broken
+    seq = broken.seq
+    stored_prev = s.scalar(select(AuditEntry.prev_hash).where(AuditEntry.seq == seq))
+    if stored_prev != broken.message:
+        message = f"审计链断裂：第{seq}条记录的前序哈希与第{(seq or 1) - 1}条不符（记录被删除、调换或篡改）"
+    else:
+        message = f"审计链断裂：第{seq}条记录的内容与其哈希不符（记录被修改或调换）"
+    return AuditFinding("chain", message, seq, broken.entity, broken.entity_id)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # the scoring records against the trail
-
-
-def _tenths(v: int | None) -> Decimal | None:
-    return None if v is None else (Decimal(int(v)) / 10).quantize(Decimal("0.1"))
 
 
 def _yes(v: Any) -> str:
@@ -326,14 +333,108 @@ class _Checker:
         return self.findings
 
 
+def _rows(s: Session, sql: str) -> list[tuple[Any, ...]]:
+    """Raw rows through the DB-API cursor: the checks read hundreds of thousands of rows."""
+    cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return list(cursor.execute(sql).fetchall())
+    finally:
+        cursor.close()
+
+
+def _trail_tenths(last: LastValues, entity: str, fld: str) -> dict[int, int | None]:
+    """The trail's last values of one field, as integer tenths (how scores are stored)."""
+    out: dict[int, int | None] = {}
+    for (e, eid, f), v in last.items():
+        if e == entity and f == fld and eid is not None:
+            out[eid] = None if v is None else int((Decimal(v) * 10).to_integral_value())
+    return out
+
+
+def _t(v: int | None) -> str:
+    """Integer tenths as a score is shown: 35 → 3.5."""
+    return "空" if v is None else str((Decimal(v) / 10).quantize(Decimal("0.1")))
+
+
+# A 复核 score that its deductions (bonuses) do not give, computed in SQL in integer tenths: the same rule as
+# scheme.indicator_score, written a second time on purpose (an independent check of the stored numbers).
+_DERIVED_ITEMS = """
+SELECT id, score, expected FROM (
+  SELECT it.id AS id, it.review_score AS score, CASE
+      WHEN ind.method = '加分' THEN MIN(COALESCE(b.amount, 0), MIN(COALESCE(ind.cap, ind.points), ind.points))
+      ELSE MAX(ind.points - MIN(COALESCE(d.amount, 0), MIN(COALESCE(ind.cap, ind.points), ind.points)), 0)
+    END AS expected
+  FROM score_item it JOIN indicator ind ON ind.id = it.indicator_id
+  LEFT JOIN (SELECT item_id, SUM(occurrences * points_each) AS amount FROM deduction GROUP BY item_id) d
+         ON d.item_id = it.id
+  LEFT JOIN (SELECT item_id, SUM(occurrences * points_each) AS amount FROM bonus GROUP BY item_id) b
+         ON b.item_id = it.id)
+WHERE score != expected
+"""
+
+# Sheets whose stored totals are not the sum of their items (bonus capped at the scheme's ceiling).
+_DERIVED_SHEETS = """
+SELECT sh.id, sh.review_total, t.base + MIN(t.bonus, sc.bonus_ceiling) FROM score_sheet sh
+JOIN period p ON p.id = sh.period_id JOIN indicator_scheme sc ON sc.id = p.scheme_id
+JOIN (SELECT it.sheet_id,
+             SUM(CASE WHEN ind.method = '加分' THEN 0 ELSE it.review_score END) AS base,
+             SUM(CASE WHEN ind.method = '加分' THEN it.review_score ELSE 0 END) AS bonus,
+             SUM(CASE WHEN ind.method = '加分' THEN 0 ELSE it.self_score END) AS self_base,
+             SUM(CASE WHEN ind.method = '加分' THEN it.self_score ELSE 0 END) AS self_bonus,
+             COUNT(it.self_score) AS selfs,
+             MAX(CASE WHEN ind.method = '一票否决' AND it.veto THEN 1 ELSE 0 END) AS veto
+      FROM score_item it JOIN indicator ind ON ind.id = it.indicator_id GROUP BY it.sheet_id) t
+  ON t.sheet_id = sh.id
+WHERE sh.bonus_total != MIN(t.bonus, sc.bonus_ceiling)
+   OR sh.review_total != t.base + MIN(t.bonus, sc.bonus_ceiling)
+   OR sh.self_total IS NOT (CASE WHEN t.selfs > 0
+                                 THEN COALESCE(t.self_base, 0) + MIN(COALESCE(t.self_bonus, 0), sc.bonus_ceiling) END)
+   OR sh.veto != t.veto
+"""
+
+
+class _Names:
+    """Where a record is, in words (only looked up for the few records a finding names)."""
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+
+    def sheet(self, sheet_id: int) -> str:
+        row = self.s.connection().exec_driver_sql(
+            "SELECT p.key, u.name FROM score_sheet sh JOIN period p ON p.id = sh.period_id "
+            "JOIN unit u ON u.id = sh.unit_id WHERE sh.id = ?", (sheet_id,)).first()
+        return f"{row[0]} {row[1]}" if row else f"考评表（编号{sheet_id}）"
+
+    def item(self, item_id: int) -> str:
+        row = self.s.connection().exec_driver_sql(
+            "SELECT it.sheet_id, ind.name FROM score_item it JOIN indicator ind ON ind.id = it.indicator_id "
+            "WHERE it.id = ?", (item_id,)).first()
+        return f"{self.sheet(row[0])}“{row[1]}”" if row else f"考评项目（编号{item_id}）"
+
+
 def check_scoring_state(s: Session, last: LastValues) -> list[AuditFinding]:
     """Periods, sheets, items, deductions and bonuses as they are now, against the last values in the trail;
-    and the derived numbers (item scores from deductions, sheet totals from items) against their sources."""
-    from app.services.scheme import base_score, indicator_score, sheet_totals  # scheme imports this module
-
+    and the derived numbers (item scores from deductions, sheet totals from items) against their sources.
+    Scores are compared as the integer tenths they are stored as."""
     c = _Checker()
-    conn = s.connection()
-    periods = {pid: (key, state) for pid, key, state in conn.exec_driver_sql("SELECT id, key, state FROM period")}
+    names = _Names(s)
+    _check_periods(s, c, last)
+    for sid, reviewed in _rows(s, "SELECT id, reviewed FROM score_sheet"):
+        recorded = last.get(("score_sheet", sid, "reviewed"), "否")
+        if recorded != _yes(reviewed):
+            c.add("score_sheet", sid, f"{names.sheet(sid)}考评表复核标记为“{_yes(reviewed)}”，审计日志记录为“{recorded}”")
+    for entity in ("deduction", "bonus"):
+        _check_occurrences(s, c, last, entity)
+    _check_items(s, c, last, names)
+    for iid, score, expected in _rows(s, _DERIVED_ITEMS):
+        c.add("score_item", iid, f"{names.item(iid)}复核得分{_t(score)}与其扣分（加分）记录计算的{_t(expected)}不符")
+    for sid, total, expected in _rows(s, _DERIVED_SHEETS):
+        c.add("score_sheet", sid, f"{names.sheet(sid)}考评表合计（复核{_t(total)}分）与各项得分计算的{_t(expected)}分不符")
+    return c.done()
+
+
+def _check_periods(s: Session, c: _Checker, last: LastValues) -> None:
+    periods = {pid: (key, state) for pid, key, state in _rows(s, "SELECT id, key, state FROM period")}
     for pid, (key, state) in periods.items():
         recorded = last.get(("period", pid, "state"))
         if recorded != state:
@@ -342,67 +443,36 @@ def check_scoring_state(s: Session, last: LastValues) -> list[AuditFinding]:
         if entity == "period" and fld == "state" and value is not None and eid not in periods:
             c.add("period", eid, f"审计日志记录的考评期（编号{eid}）在数据库中已不存在（被删除）")
 
-    units: dict[int, str] = dict(conn.exec_driver_sql("SELECT id, name FROM unit").fetchall())
-    sheets: dict[int, tuple[Any, ...]] = {}
-    for sid, pid, uid, reviewed, total, bonus, self_total, veto, ceiling in conn.exec_driver_sql(
-            "SELECT sh.id, sh.period_id, sh.unit_id, sh.reviewed, sh.review_total, sh.bonus_total, sh.self_total, "
-            "sh.veto, sc.bonus_ceiling FROM score_sheet sh JOIN period p ON p.id = sh.period_id "
-            "JOIN indicator_scheme sc ON sc.id = p.scheme_id"):
-        where = f"{periods.get(pid, ('?', ''))[0]} {units.get(uid, uid)}"
-        sheets[sid] = (where, _tenths(total), _tenths(bonus), _tenths(self_total), bool(veto), _tenths(ceiling), [])
-        recorded = last.get(("score_sheet", sid, "reviewed"), "否")
-        if recorded != _yes(reviewed):
-            c.add("score_sheet", sid, f"{where}考评表复核标记为“{_yes(reviewed)}”，审计日志记录为“{recorded}”")
 
-    amounts: dict[int, list[Decimal]] = {}
-    for entity, table in (("deduction", "deduction"), ("bonus", "bonus")):
-        _check_occurrences(conn, c, last, entity, table, amounts)
-
-    for iid, sid, review, self_score, veto, name, method, points, cap in conn.exec_driver_sql(
-            "SELECT it.id, it.sheet_id, it.review_score, it.self_score, it.veto, ind.name, ind.method, ind.points, "
-            "ind.cap FROM score_item it JOIN indicator ind ON ind.id = it.indicator_id"):
-        sheet = sheets.get(sid)
-        where = f"{sheet[0] if sheet else ''}“{name}”"
-        m = IndicatorMethod(method)
-        pts, lim = _tenths(points), _tenths(cap)
-        assert pts is not None
-        limit = pts if lim is None else min(lim, pts)
-        score, own = _tenths(review), _tenths(self_score)
-        assert score is not None
-        recorded = last.get(("score_item", iid, "review_score"), fmt(base_score(m, pts)))
-        if recorded != fmt(score):
-            c.add("score_item", iid, f"{where}复核得分为{fmt(score)}，审计日志最后记录为{recorded}（数据库被绕过程序修改）")
-        derived = indicator_score(m, pts, limit, amounts.get(iid, []))
-        if derived != score:
-            c.add("score_item", iid, f"{where}复核得分{fmt(score)}与其扣分（加分）记录计算的{fmt(derived)}不符")
-        recorded = last.get(("score_item", iid, "self_score"))
-        if recorded != fmt(own):
-            c.add("score_item", iid, f"{where}自评得分为{fmt(own) or '空'}，审计日志最后记录为{recorded or '空'}")
-        recorded = last.get(("score_item", iid, "veto"), "否")
-        if recorded != _yes(veto):
-            c.add("score_item", iid, f"{where}一票否决标记为“{_yes(veto)}”，审计日志记录为“{recorded}”")
-        if sheet is not None:
-            sheet[6].append((m, score, own, bool(veto)))
-
-    for sid, (where, total, bonus, self_total, veto, ceiling, items) in sheets.items():
-        t = sheet_totals(items, ceiling or Decimal(0))
-        if (t.review_total, t.bonus_total, t.self_total, t.veto) != (total, bonus, self_total, veto):
-            c.add("score_sheet", sid, f"{where}考评表合计（复核{fmt(total)}分）与各项得分计算的{fmt(t.review_total)}分不符")
-    return c.done()
+def _check_items(s: Session, c: _Checker, last: LastValues, names: _Names) -> None:
+    """Each item's 复核 score, 自评 score and veto flag against the trail (an item never edited must still have
+    its indicator's base score: its points, or 0 for a bonus indicator)."""
+    review = _trail_tenths(last, "score_item", "review_score")
+    own = _trail_tenths(last, "score_item", "self_score")
+    vetoes = {eid: v for (e, eid, f), v in last.items() if e == "score_item" and f == "veto"}
+    rows = _rows(s, "SELECT it.id, it.review_score, it.self_score, it.veto, "
+                    "CASE WHEN ind.method = '加分' THEN 0 ELSE ind.points END "
+                    "FROM score_item it JOIN indicator ind ON ind.id = it.indicator_id")
+    for iid, score, self_score, veto, base in rows:
+        expected = review.get(iid, base)
+        if expected != score:
+            c.add("score_item", iid, f"{names.item(iid)}复核得分为{_t(score)}，审计日志最后记录为{_t(expected)}"
+                                     "（数据库被绕过程序修改）")
+        if own.get(iid) != self_score:
+            c.add("score_item", iid, f"{names.item(iid)}自评得分为{_t(self_score)}，审计日志最后记录为{_t(own.get(iid))}")
+        if vetoes.get(iid, "否") != _yes(veto):
+            c.add("score_item", iid, f"{names.item(iid)}一票否决标记为“{_yes(veto)}”，"
+                                     f"审计日志记录为“{vetoes.get(iid, '否')}”")
 
 
-def _check_occurrences(conn: Any, c: _Checker, last: LastValues, entity: str, table: str,
-                       amounts: dict[int, list[Decimal]]) -> None:
+def _check_occurrences(s: Session, c: _Checker, last: LastValues, entity: str) -> None:
     what = "扣分" if entity == "deduction" else "加分"
     present = set()
-    for rid, item_id, n, each, reason, note, file, source in conn.exec_driver_sql(
-            f"SELECT id, item_id, occurrences, points_each, reason, evidence_note, evidence_file, source FROM {table}"):
+    for rid, item_id, n, each, reason, note, file, source in _rows(
+            s, f"SELECT id, item_id, occurrences, points_each, reason, evidence_note, evidence_file, source FROM {entity}"):
         present.add(rid)
-        points_each = _tenths(each)
-        assert points_each is not None
-        amounts.setdefault(item_id, []).append(points_each * n)
-        snap = occurrence_snapshot(item_id, n, points_each, reason, note, file, source)
         recorded = last.get((entity, rid, ""))
+        snap = occurrence_snapshot(item_id, n, Decimal(each) / 10, reason, note, file, source)
         if recorded is None:
             c.add(entity, rid, f"{what}记录（编号{rid}，“{reason}”）没有审计记录（绕过程序写入或被修改）")
         elif recorded != snap:

@@ -3,7 +3,8 @@
 - Rank by 复核 total; ties share a rank (1, 2, 2, 4).
 - Tiers: the top `ranking.advanced_percent` % are 先进, the bottom `ranking.backward_percent` % or any unit below
   `ranking.backward_below` points are 后进, the rest 中间.  The counts are n × percent rounded half up; tied units
-  share the tier their shared rank earns.  With `ranking.veto_blocks_advanced` a unit with a 一票否决 is not 先进.
+  share a tier, and a tie that straddles a boundary stays 中间, so that no tier exceeds its share.  With
+  `ranking.veto_blocks_advanced` a unit with a 一票否决 is not 先进.
 - 约谈 candidates, each with the rule that picked it: 后进 and last in rank; below `interview.below`; any 一票否决;
   后进 `interview.backward_months` months running.
 
@@ -12,6 +13,7 @@ Everything is computed from the stored sheet totals in a few queries: a month of
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -83,13 +85,17 @@ class TierRules:
 
 
 def tiers(totals: Sequence[Decimal], ranks: Sequence[int], vetoes: Sequence[bool], rules: TierRules) -> list[Tier]:
+    """先进 / 中间 / 后进 for each unit.  Tied units share a tier and a tier never takes more than its share: a
+    tie that straddles a boundary stays 中间 (a unit below the 后进 threshold is 后进 whatever its rank)."""
     n = len(totals)
     top, bottom = share(n, rules.advanced_percent), share(n, rules.backward_percent)
+    tied = Counter(totals)
     out = []
     for total, rank, veto in zip(totals, ranks, vetoes, strict=True):
+        last_position = rank + tied[total] - 1
         if (bottom and rank > n - bottom) or total < rules.backward_below:
             out.append(Tier.BACKWARD)
-        elif top and rank <= top and not (veto and rules.veto_blocks_advanced):
+        elif top and last_position <= top and not (veto and rules.veto_blocks_advanced):
             out.append(Tier.ADVANCED)
         else:
             out.append(Tier.MIDDLE)

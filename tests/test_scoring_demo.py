@@ -1,0 +1,58 @@
+"""The demo county's year of scored months (app/services/demo_scores.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import AuditEntry, Deduction, IndicatorScheme, PeriodState
+from app.services.audit import verify
+from app.services.demo import build_demo
+from app.services.ranking import RankingService
+from app.services.scoring import ScoringService
+
+TODAY = dt.date(2026, 10, 20)
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory):
+    from app.db import open_database
+
+    db = open_database(tmp_path_factory.mktemp("demo") / "dangjian.sqlite3")
+    build_demo(db, "small", seed=7, today=TODAY)
+    yield db
+    db.close()
+
+
+def test_a_year_of_months_the_last_still_a_draft(county):
+    periods = ScoringService(county.session_factory).periods()
+    assert [p.key for p in periods] == [f"2026-{m:02d}" for m in range(10, 0, -1)] + ["2025-12", "2025-11"]
+    assert periods[0].state == PeriodState.DRAFT and periods[0].reviewed == 0
+    assert all(p.state == PeriodState.LOCKED and p.reviewed == p.sheets == 40 for p in periods[1:])
+    with county.session_factory() as s:
+        frozen = {sc.year: sc.frozen for sc in s.scalars(select(IndicatorScheme))}
+    assert frozen == {2025: True, 2026: True}
+
+
+def test_the_trail_verifies_and_every_deduction_has_a_reason(county):
+    report = verify(county.session_factory)
+    assert report.ok, report.findings[:3]
+    with county.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == report.entries > 1000
+        reasons = list(s.scalars(select(Deduction.reason)))
+    assert len(reasons) > 300 and all(r.strip() for r in reasons)
+    assert all("{" not in r for r in reasons)  # every template filled in
+    assert any("月未召开支委会" in r for r in reasons)
+
+
+def test_the_ranking_shows_tiers_and_interview_candidates(county):
+    ranking = RankingService(county.session_factory).month(2026, 9)
+    totals = [r.total for r in ranking.rows]
+    assert 70 < min(totals) < 90 and max(totals) >= 98
+    assert ranking.interviews
+    assert any("连续2个月处于后进档次" in reason for r in ranking.rows for reason in r.reasons)
+    assert all(r.change is not None for r in ranking.rows)
+    form = ScoringService(county.session_factory).form(ranking.rows[-1].sheet_id)
+    assert any(i.deductions for i in form.items)
