@@ -15,8 +15,8 @@ applies nothing when anything is wrong, reporting each problem with its sheet, r
 from __future__ import annotations
 
 import logging
-import re
 import os
+import re
 import tempfile
 import zipfile
 from collections import Counter
