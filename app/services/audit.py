@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -240,9 +241,20 @@ class AuditReport:
 LastValues = dict[tuple[str, int | None, str], str | None]
 StateCheck = Callable[[Session, LastValues], list[AuditFinding]]
 
-# Checks of the current state against the trail's last values; each feature that writes audited records adds
-# its check here (the scoring service adds scores, deductions, bonuses, sheets and periods).
+# Checks of the current state against the trail's last values, besides the scoring records' (built in): each
+# feature that writes audited records appends its check to STATE_CHECKS when its module is imported, and names
+# that module in STATE_CHECK_MODULES so that `verify` imports it (a module not installed is skipped).
 STATE_CHECKS: list[StateCheck] = []
+STATE_CHECK_MODULES: tuple[str, ...] = ("app.services.rectification",)
+
+
+def _load_state_checks() -> None:
+    for name in STATE_CHECK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
 
 
 def verify(session_factory: SessionFactory, check_state: bool = True) -> AuditReport:
@@ -261,6 +273,7 @@ def verify(session_factory: SessionFactory, check_state: bool = True) -> AuditRe
             # The values after a break cannot be trusted, so comparing the state with them would only add noise.
             report.findings.append(_explain(s, broken))
         elif check_state:
+            _load_state_checks()
             for check in (check_scoring_state, *STATE_CHECKS):
                 report.findings.extend(check(s, last))
     return report
