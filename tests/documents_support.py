@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import shutil
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from app.db import Database
+from app.db import Database, open_database
 from app.models import MemberStatus, OrgKind, OrgPostKind
+from app.paths import AppPaths
 from app.services.register import MemberInput, OrgInput, PostInput, RegisterService, UnitInput
 from app.services.scoring import OccurrenceInput, ScoringService
 
@@ -92,3 +95,25 @@ def score_month(county: DocCounty, year: int, month: int, deductions: list[tuple
     if lock:
         sc.lock_period(period)
     return period
+
+
+# -- a county built once per test module, copied for each test -----------------------------------------------------
+
+
+def build_template(path: Path, template: Path) -> DocCounty:
+    """Build the county into a copy of the migrated empty database `template` at `path` (checkpointed, closed)."""
+    shutil.copyfile(template, path)
+    db = open_database(path)
+    county = build_county(db)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return county
+
+
+def open_copy(built: DocCounty, source: Path, paths: AppPaths) -> DocCounty:
+    """A fresh copy of the built county in this test's data directory."""
+    shutil.copyfile(source, paths.db_path)
+    db = open_database(paths.db_path, backup_dir=paths.backup_dir)
+    return replace(built, db=db, scoring=ScoringService(db.session_factory, actor="测试员"),
+                   periods=dict(built.periods), branch_secretaries=dict(built.branch_secretaries))

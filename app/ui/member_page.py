@@ -336,6 +336,8 @@ class MemberPage(QWidget):
     def show_target(self, target: object) -> None:
         if isinstance(target, tuple) and len(target) == 2 and target[0] in ("org", "unit"):
             self.set_scope((str(target[0]), int(target[1])))
+        elif isinstance(target, tuple) and len(target) == 2 and target[0] == "member":
+            self.show_member(int(target[1]))
         elif target is None:
             self.set_scope(None)
 
@@ -364,6 +366,16 @@ class MemberPage(QWidget):
     def current_member(self) -> int | None:
         idx = self.view.currentIndex()
         return self.model.member_id(idx.row()) if idx.isValid() else None
+
+    def show_member(self, member_id: int) -> None:
+        """Navigation from the 提醒 page: the member's organisation, with the member selected."""
+        try:
+            org_id = self.ctx.register.member_input(member_id).org_id
+        except DangjianError as exc:
+            show_error(self, exc)
+            return
+        self.set_scope(("org", org_id))
+        self.select_member(member_id)
 
     def select_member(self, member_id: int) -> bool:
         row = self.model.row_of(member_id)
