@@ -1,5 +1,22 @@
 """The data model (SQLAlchemy 2, typed).  Import every model module here so `Base.metadata` is complete."""
 
+from app.models.annual import (
+    AnnualResult,
+    Commitment,
+    CommitmentItem,
+    DutyItem,
+    DutyList,
+    DutyReview,
+    DutyRole,
+    Fulfilment,
+    Grade,
+    QuarterResult,
+    ReviewBallot,
+    ReviewReport,
+    ReviewVote,
+    VoteChoice,
+    VoteMode,
+)
 from app.models.audit import AuditEntry
 from app.models.base import Base, Score, UTCDateTime, utcnow
 from app.models.documents import (
@@ -31,6 +48,21 @@ from app.models.scoring import (
 )
 
 __all__ = [
+    "AnnualResult",
+    "Commitment",
+    "CommitmentItem",
+    "DutyItem",
+    "DutyList",
+    "DutyReview",
+    "DutyRole",
+    "Fulfilment",
+    "Grade",
+    "QuarterResult",
+    "ReviewBallot",
+    "ReviewReport",
+    "ReviewVote",
+    "VoteChoice",
+    "VoteMode",
     "Bulletin",
     "Interview",
     "InterviewPost",
