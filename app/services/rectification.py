@@ -168,11 +168,11 @@ class RectificationService:
                 q = q.where(Rectification.unit_id == unit_id)
             rects = list(s.scalars(q.order_by(Rectification.created_at.desc(), Rectification.id.desc())))
             items = _item_views(s, today, rectification_ids=[r.id for r in rects])
-        by: dict[int, list[ItemView]] = {}
-        for it in items:
-            by.setdefault(it.rectification_id, []).append(it)
-        return [RectificationView(r.id, r.unit_id, r.unit.name, r.source, r.interview_id, by.get(r.id, []))
-                for r in rects]
+            by: dict[int, list[ItemView]] = {}
+            for it in items:
+                by.setdefault(it.rectification_id, []).append(it)
+            return [RectificationView(r.id, r.unit_id, r.unit.name, r.source, r.interview_id, by.get(r.id, []))
+                    for r in rects]
 
     def counts(self, unit_id: int | None = None) -> dict[Status, int]:
         """Items per today's status (every status present)."""
