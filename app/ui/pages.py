@@ -60,7 +60,7 @@ PAGES: list[PageDef] = [
     PageDef("home", "提醒", "app.ui.home_page:HomePage"),
     PageDef("orgs", "组织机构", "app.ui.org_page:OrgPage"),
     PageDef("members", "党员", "app.ui.member_page:MemberPage"),
-    _future("scoring", "月度考评"),
+    PageDef("scoring", "月度考评", "app.ui.scoring.page:ScoringPage"),
     _future("bulletins", "通报"),
     _future("interviews", "约谈与整改"),
     _future("periodic", "季度与年度"),

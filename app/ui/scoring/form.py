@@ -1,0 +1,518 @@
+"""The scoring form: one unit of the month after another, every indicator, deductions, bonuses, 自评 beside
+复核, the running total, and the suggested deductions to accept or reject.
+
+Every change is saved at once through the scoring service (a few milliseconds), so there is never unsaved work:
+closing the app in the middle of a form loses nothing.  Keys: PageDown / PageUp next and previous unit,
+Ctrl+Enter 复核 done and on to the next unit, Enter on an indicator goes to its entry line, Enter there records
+the deduction, Esc goes back to the indicators, Delete removes the selected deduction."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TypeVar
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import DangjianError, ValidationError
+from app.models import IndicatorMethod
+from app.services.scoring import ItemView, OccurrenceInput, ScoringService, SheetForm, Suggestion
+from app.ui import tasks
+from app.ui.errors import show_error
+from app.ui.scoring.models import (
+    ItemCol,
+    ItemTableModel,
+    OccurrenceCol,
+    OccurrenceTableModel,
+    SheetCol,
+    SheetListModel,
+    SuggestionCol,
+    SuggestionTableModel,
+    score_text,
+)
+
+W = TypeVar("W", bound=QWidget)
+
+
+def named(widget: W, name: str) -> W:
+    """Give a widget the object name tests and style sheets find it by."""
+    widget.setObjectName(name)
+    return widget
+
+
+def _table(name: str, model: object) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)  # type: ignore[arg-type]
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setAlternatingRowColors(True)
+    return view
+
+
+class EntryLine(QLineEdit):
+    """A line of the entry form: Esc takes the user back to the indicator list."""
+
+    escaped = Signal()
+
+    def keyPressEvent(self, event):  # type: ignore[no-untyped-def]
+        if event.key() == Qt.Key.Key_Escape:
+            self.escaped.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ScoringForm(QWidget):
+    changed = Signal()  # something was saved (the page tells the other pages)
+    state_changed = Signal()  # the period's state may have changed (review flags)
+
+    def __init__(self, service: ScoringService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.period_id: int | None = None
+        self.form: SheetForm | None = None
+        self.suggested: dict[int, list[Suggestion]] = {}
+        self._suggestions_task: tasks.Task | None = None
+        self._evidence_file = ""
+        self._empty_text = "（请选择考评月份）"
+
+        self.units_model = SheetListModel(self)
+        self.units = _table("units", self.units_model)
+        self.units.setMinimumWidth(320)
+        self.units.horizontalHeader().setStretchLastSection(False)
+        for col in SheetCol:
+            self.units.horizontalHeader().setSectionResizeMode(
+                col, QHeaderView.ResizeMode.Stretch if col == SheetCol.UNIT else QHeaderView.ResizeMode.ResizeToContents)
+        self.units.selectionModel().currentRowChanged.connect(self._unit_chosen)
+
+        self.items_model = ItemTableModel(self._save_self, self)
+        self.items = _table("items", self.items_model)
+        self.items.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed
+                                   | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        self.items.horizontalHeader().setSectionResizeMode(ItemCol.INDICATOR, QHeaderView.ResizeMode.Stretch)
+        self.items.horizontalHeader().setStretchLastSection(False)
+        self.items.selectionModel().currentRowChanged.connect(lambda *_: self._show_item())
+        self.items.activated.connect(lambda _i: self.reason.setFocus())
+
+        self.unit_title = named(QLabel(), "unit_title")
+        self.unit_title.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.totals = named(QLabel(), "totals")
+        self.prev_button = named(QPushButton("上一个单位（PgUp）"), "prev_button")
+        self.next_button = named(QPushButton("下一个单位（PgDn）"), "next_button")
+        self.review_button = named(QPushButton("复核完成，下一个（Ctrl+Enter）"), "review_button")
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(+1))
+        self.review_button.clicked.connect(self.toggle_review)
+
+        right = QVBoxLayout()
+        head = QHBoxLayout()
+        head.addWidget(self.unit_title, 1)
+        for b in (self.prev_button, self.next_button, self.review_button):
+            head.addWidget(b)
+        right.addLayout(head)
+        right.addWidget(self.totals)
+        right.addWidget(self.items, 3)
+        right.addWidget(self._detail_box(), 2)
+        right.addWidget(self._suggestion_box(), 1)
+        panel = QWidget()
+        panel.setLayout(right)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.units)
+        split.addWidget(panel)
+        split.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+        self._shortcuts()
+        self._show_item()
+
+    # --- building ---------------------------------------------------------------------------------------------
+
+    def _detail_box(self) -> QGroupBox:
+        box = named(QGroupBox("扣分记录"), "detail")
+        self.detail = box
+        self.description = named(QLabel(), "description")
+        self.description.setWordWrap(True)
+        self.records_model = OccurrenceTableModel(self)
+        self.records = _table("records", self.records_model)
+        self.records.horizontalHeader().setStretchLastSection(False)
+        self.records.horizontalHeader().setSectionResizeMode(OccurrenceCol.REASON, QHeaderView.ResizeMode.Stretch)
+        self.remove_button = named(QPushButton("删除所选（Del）"), "remove_button")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.occurrences = named(QSpinBox(), "occurrences")
+        self.occurrences.setRange(1, 999)
+        self.points_each = named(EntryLine(), "points_each")
+        self.points_each.setMaximumWidth(80)
+        self.reason = named(EntryLine(), "reason")
+        self.reason.setPlaceholderText("原因（必填）")
+        self.evidence_note = named(EntryLine(), "evidence_note")
+        self.evidence_note.setPlaceholderText("佐证说明")
+        self.attach_button = named(QPushButton("附件…"), "attach_button")
+        self.attach_button.clicked.connect(self._choose_file)
+        self.add_button = named(QPushButton("登记扣分"), "add_button")
+        self.add_button.clicked.connect(self.add_record)
+        for line in (self.points_each, self.reason, self.evidence_note):
+            line.returnPressed.connect(self.add_record)
+            line.escaped.connect(self.items.setFocus)
+        self.entry_error = named(QLabel(), "entry_error")
+        self.entry_error.setStyleSheet("color: #b00020;")
+        self.entry_error.setWordWrap(True)
+        self.veto_box = named(QCheckBox("一票否决"), "veto_box")
+        self.veto_reason = named(EntryLine(), "veto_reason")
+        self.veto_reason.setPlaceholderText("一票否决（或撤销）的理由")
+        self.veto_button = named(QPushButton("保存一票否决"), "veto_button")
+        self.veto_button.clicked.connect(self.save_veto)
+        self.veto_reason.returnPressed.connect(self.save_veto)
+
+        entry = QHBoxLayout()
+        entry.addWidget(QLabel("次数"))
+        entry.addWidget(self.occurrences)
+        entry.addWidget(QLabel("每次"))
+        entry.addWidget(self.points_each)
+        entry.addWidget(self.reason, 3)
+        entry.addWidget(self.evidence_note, 2)
+        entry.addWidget(self.attach_button)
+        entry.addWidget(self.add_button)
+        veto = QHBoxLayout()
+        veto.addWidget(self.veto_box)
+        veto.addWidget(self.veto_reason, 1)
+        veto.addWidget(self.veto_button)
+        self.veto_row = named(QWidget(), "veto_row")
+        self.veto_row.setLayout(veto)
+        records_row = QHBoxLayout()
+        records_row.addWidget(self.records, 1)
+        records_row.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.description)
+        layout.addLayout(records_row)
+        layout.addLayout(entry)
+        layout.addWidget(self.veto_row)
+        layout.addWidget(self.entry_error)
+        return box
+
+    def _suggestion_box(self) -> QGroupBox:
+        box = named(QGroupBox("建议扣分（依据登记信息，逐条采纳或不采纳）"), "suggestions_box")
+        self.suggestions_model = SuggestionTableModel(self)
+        self.suggestions = _table("suggestions", self.suggestions_model)
+        self.suggestions.horizontalHeader().setStretchLastSection(False)
+        self.suggestions.horizontalHeader().setSectionResizeMode(SuggestionCol.REASON, QHeaderView.ResizeMode.Stretch)
+        self.accept_button = named(QPushButton("采纳"), "accept_button")
+        self.reject_button = named(QPushButton("不采纳…"), "reject_button")
+        self.accept_button.clicked.connect(self.accept_suggestion)
+        self.reject_button.clicked.connect(self.reject_suggestion)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.accept_button)
+        buttons.addWidget(self.reject_button)
+        buttons.addStretch(1)
+        layout = QHBoxLayout(box)
+        layout.addWidget(self.suggestions, 1)
+        layout.addLayout(buttons)
+        return box
+
+    def _shortcuts(self) -> None:
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for keys, slot in ((QKeySequence(Qt.Key.Key_PageDown), lambda: self.step(+1)),
+                           (QKeySequence(Qt.Key.Key_PageUp), lambda: self.step(-1)),
+                           (QKeySequence("Ctrl+Return"), self.toggle_review),
+                           (QKeySequence("Ctrl+Enter"), self.toggle_review)):
+            shortcut = QShortcut(keys, self)
+            shortcut.setContext(context)
+            shortcut.activated.connect(slot)
+        delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.records)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self.remove_selected)
+
+    # --- the month and its units ------------------------------------------------------------------------------
+
+    def load_period(self, period_id: int | None, empty_text: str = "（请选择考评月份）") -> None:
+        """Show a month: its units (the current one kept when it is the same month) and, in the background,
+        the suggestions for all of them.  `empty_text` stands in the title when there is no sheet to show."""
+        self._empty_text = empty_text
+        keep = self.form.sheet_id if self.form is not None and period_id == self.period_id else None
+        if period_id != self.period_id:
+            self.suggested = {}
+        self.period_id = period_id
+        self.units_model.set_rows(self.service.sheets(period_id) if period_id is not None else [])
+        row = self.units_model.row_of_sheet(keep) if keep is not None else 0
+        self.select_row(max(row, 0))
+        if period_id is not None:
+            self._load_suggestions(period_id)
+
+    def select_sheet(self, sheet_id: int) -> None:
+        self.select_row(self.units_model.row_of_sheet(sheet_id))
+
+    def select_row(self, row: int) -> None:
+        if not 0 <= row < self.units_model.rowCount():
+            self._show_sheet(None)
+            return
+        index = self.units_model.index(row, 0)
+        if self.units.currentIndex().row() == row:
+            self._show_sheet(self.units_model.row_at(row).id)
+        self.units.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    def step(self, delta: int) -> None:
+        row = self.units.currentIndex().row() + delta
+        if 0 <= row < self.units_model.rowCount():
+            self.select_row(row)
+            self.items.setFocus()
+
+    def _unit_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.units_model.row_at(current.row())
+        self._show_sheet(row.id if row is not None else None)
+
+    def _show_sheet(self, sheet_id: int | None) -> None:
+        keep = self._current_item()
+        self.form = self.service.form(sheet_id) if sheet_id is not None else None
+        self._refresh(keep.indicator.id if keep else None)
+
+    def _reload_form(self) -> None:
+        """After a save: read the sheet again (a few ms) and update its row in the unit list."""
+        if self.form is None:
+            return
+        keep = self._current_item()
+        self.form = self.service.form(self.form.sheet_id)
+        row = self.units_model.row_of_sheet(self.form.sheet_id)
+        if row >= 0:
+            old = self.units_model.row_at(row)
+            count = sum(len(i.deductions) for i in self.form.items)
+            rows = self.units_model.rows()
+            rows[row] = dataclasses.replace(old, review_total=self.form.review_total, self_total=self.form.self_total,
+                                            bonus_total=self.form.bonus_total, veto=self.form.veto,
+                                            reviewed=self.form.reviewed, deductions=count)
+            self.units_model.set_rows(rows)
+            self.units.selectionModel().setCurrentIndex(
+                self.units_model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self._refresh(keep.indicator.id if keep else None)
+        self.changed.emit()
+
+    def _refresh(self, indicator_id: int | None) -> None:
+        form = self.form
+        self.items_model.load(form)
+        if form is None:
+            self.unit_title.setText("（本月还没有考评表）" if self.period_id is not None else self._empty_text)
+            self.totals.setText("")
+        else:
+            self.unit_title.setText(f"{form.unit_name}　{form.period_title}")
+            self.totals.setText(self._totals_text(form))
+            self.review_button.setText("取消复核" if form.reviewed else "复核完成，下一个（Ctrl+Enter）")
+        rows = self.items_model.rows()
+        row = next((i for i, it in enumerate(rows) if it.indicator.id == indicator_id), 0)
+        if rows:
+            self.items.selectionModel().setCurrentIndex(
+                self.items_model.index(row, ItemCol.SELF),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self._show_item()
+        self._show_suggestions()
+
+    @staticmethod
+    def _totals_text(form: SheetForm) -> str:
+        own = score_text(form.self_total) or "未填"
+        state = "已复核" if form.reviewed else "未复核"
+        if form.locked:
+            state = "本月已锁定"
+        veto = "　一票否决" if form.veto else ""
+        return (f"复核总分 {form.review_total:.1f}（满分{form.total_points:.0f}，加分 {form.bonus_total:.1f}）"
+                f"　自评 {own}　{state}{veto}")
+
+    # --- one item ---------------------------------------------------------------------------------------------
+
+    def _current_item(self) -> ItemView | None:
+        row = self.items_model.row_at(self.items.currentIndex().row())
+        return row if isinstance(row, ItemView) else None
+
+    def _show_item(self) -> None:
+        item = self._current_item()
+        editable = self.form is not None and not self.form.locked and not self.form.reviewed
+        self.entry_error.setText("")
+        self._evidence_file = ""
+        self.attach_button.setText("附件…")
+        if item is None:
+            self.detail.setTitle("扣分记录")
+            self.description.setText("")
+            self.records_model.set_rows([])
+            self.veto_row.setVisible(False)
+            for w in self._entry_widgets():
+                w.setEnabled(False)
+            return
+        ind = item.indicator
+        bonus = ind.method == IndicatorMethod.BONUS
+        what = "加分" if bonus else "扣分"
+        self.detail.setTitle(f"{ind.name}（{ind.points:.1f}分，{ind.method.value}）")
+        self.description.setText(ind.description + ("　须提供佐证。" if ind.evidence_required else ""))
+        self.records_model.set_rows(item.bonuses if bonus else item.deductions)
+        self.add_button.setText(f"登记{what}")
+        self.reason.setPlaceholderText(f"{what}原因（必填）")
+        self.points_each.setPlaceholderText(f"{ind.per_occurrence:.1f}")
+        self.points_each.clear()
+        self.occurrences.setValue(1)
+        self.veto_row.setVisible(ind.method == IndicatorMethod.VETO)
+        self.veto_box.setChecked(item.veto)
+        self.veto_reason.setText(item.veto_reason)
+        for w in self._entry_widgets():
+            w.setEnabled(editable)
+
+    def _entry_widgets(self) -> list[QWidget]:
+        return [self.occurrences, self.points_each, self.reason, self.evidence_note, self.add_button,
+                self.attach_button, self.remove_button, self.veto_box, self.veto_reason, self.veto_button]
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择佐证文件", "", "所有文件 (*)")
+        if path:
+            self._evidence_file = path
+            self.attach_button.setText(f"附件：{Path(path).name}")
+
+    def add_record(self) -> None:
+        item = self._current_item()
+        if item is None or self.form is None:
+            return
+        data = OccurrenceInput(self.reason.text(), self.occurrences.value(), self.points_each.text().strip() or None,
+                               self.evidence_note.text(), self._evidence_file)
+        bonus = item.indicator.method == IndicatorMethod.BONUS
+        save = self.service.add_bonus if bonus else self.service.add_deduction
+        if not self._run(lambda: save(item.id, data)):
+            return
+        for line in (self.reason, self.evidence_note, self.points_each):
+            line.clear()
+        self._reload_form()
+        self.reason.setFocus()
+
+    def remove_selected(self) -> None:
+        item = self._current_item()
+        record = self.records_model.row_at(self.records.currentIndex().row())
+        if item is None or record is None:
+            return
+        reason, ok = QInputDialog.getText(self, "删除记录", f"删除“{record.reason}”。删除的理由（记入审计日志）：")
+        if not ok:
+            return
+        bonus = item.indicator.method == IndicatorMethod.BONUS
+        remove = self.service.remove_bonus if bonus else self.service.remove_deduction
+        if self._run(lambda: remove(record.id, reason)):
+            self._reload_form()
+
+    def save_veto(self) -> None:
+        item = self._current_item()
+        if item is None:
+            return
+        if self._run(lambda: self.service.set_veto(item.id, self.veto_box.isChecked(), self.veto_reason.text())):
+            self._reload_form()
+
+    def _save_self(self, item: ItemView, text: str) -> bool:
+        """Called by the table while its editor commits: the table is read again once the editor has closed."""
+        if self._run(lambda: self.service.set_self_score(item.id, text or None)):
+            QTimer.singleShot(0, self._reload_form)
+            return True
+        return False
+
+    def _run(self, action) -> bool:  # type: ignore[no-untyped-def]
+        """Save through the service; a refused input is shown under the entry line, other errors in a dialog."""
+        self.entry_error.setText("")
+        try:
+            action()
+        except ValidationError as exc:
+            self.entry_error.setText("；".join(p.message for p in exc.problems))
+            return False
+        except DangjianError as exc:
+            show_error(self, exc)
+            return False
+        return True
+
+    # --- review -----------------------------------------------------------------------------------------------
+
+    def toggle_review(self) -> None:
+        """Ctrl+Enter: this unit's 复核 is done, on to the next unit (or undo the review of a reviewed one)."""
+        if self.form is None:
+            return
+        reviewed = not self.form.reviewed
+        if not self._run(lambda: self.service.set_reviewed(self.form.sheet_id, reviewed)):  # type: ignore[union-attr]
+            return
+        self._reload_form()
+        self.state_changed.emit()
+        if reviewed:
+            self._next_unreviewed()
+
+    def _next_unreviewed(self) -> None:
+        rows = self.units_model.rows()
+        start = self.units.currentIndex().row()
+        for offset in range(1, len(rows) + 1):
+            row = (start + offset) % len(rows)
+            if not rows[row].reviewed:
+                self.select_row(row)
+                self.items.setFocus()
+                return
+
+    # --- suggestions ------------------------------------------------------------------------------------------
+
+    def _load_suggestions(self, period_id: int) -> None:
+        """All the month's suggestions at once, off the GUI thread (the register is read county-wide)."""
+        if self._suggestions_task is not None and not self._suggestions_task.done:
+            self._suggestions_task.cancel()
+        service = self.service
+
+        def work(_progress: tasks.Progress, _cancelled: tasks.Cancelled) -> dict[int, list[Suggestion]]:
+            return service.period_suggestions(period_id)
+
+        def done(result: dict[int, list[Suggestion]]) -> None:
+            if self.period_id == period_id:
+                self.suggested = result
+                self._show_suggestions()
+
+        self._suggestions_task = tasks.run_task(work, on_success=done, on_failure=lambda _exc: None)
+
+    def _show_suggestions(self) -> None:
+        rows = self.suggested.get(self.form.sheet_id, []) if self.form is not None else []
+        self.suggestions_model.set_rows(rows)
+        editable = self.form is not None and not self.form.locked and not self.form.reviewed
+        self.accept_button.setEnabled(editable and bool(rows))
+        self.reject_button.setEnabled(editable and bool(rows))
+        if rows:
+            self.suggestions.selectRow(0)
+
+    def _current_suggestion(self) -> Suggestion | None:
+        row = self.suggestions_model.row_at(self.suggestions.currentIndex().row())
+        return row if isinstance(row, Suggestion) else None
+
+    def _drop_suggestion(self, s: Suggestion) -> None:
+        self.suggested[s.sheet_id] = [x for x in self.suggested.get(s.sheet_id, []) if x.source != s.source]
+
+    def accept_suggestion(self) -> None:
+        s = self._current_suggestion()
+        if s is None:
+            return
+        if self._run(lambda: self.service.accept_suggestion(s.sheet_id, s.source)):
+            self._drop_suggestion(s)
+            self._reload_form()
+
+    def reject_suggestion(self) -> None:
+        s = self._current_suggestion()
+        if s is None:
+            return
+        reason, ok = QInputDialog.getText(self, "不采纳建议", f"不采纳“{s.reason}”的理由（记入审计日志）：")
+        if not ok:
+            return
+        if self._run(lambda: self.service.reject_suggestion(s.sheet_id, s.source, reason)):
+            self._drop_suggestion(s)
+            self._show_suggestions()
+            self.changed.emit()

@@ -1,0 +1,154 @@
+"""The review step: the month's ranking table, distribution, 环比, tiers, the 约谈 candidates with the rule that
+picked each, and locking (or, for an administrator, reopening with a reason)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import DangjianError
+from app.models import PeriodState
+from app.services.ranking import Ranking, RankingService
+from app.services.scoring import PeriodView, ScoringService
+from app.ui.errors import show_error
+from app.ui.itemmodels import RowsTableModel
+from app.ui.scoring.form import named
+from app.ui.scoring.models import KeyRole, RankingTableModel, score_text, signed
+
+
+class ReviewPanel(QWidget):
+    open_sheet = Signal(int)  # a ranking row was activated: show that unit's form
+    state_changed = Signal()
+
+    def __init__(self, scoring: ScoringService, ranking: RankingService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.scoring = scoring
+        self.ranking_service = ranking
+        self.period: PeriodView | None = None
+        self.ranking: Ranking | None = None
+
+        self.summary = named(QLabel(), "summary")
+        self.summary.setWordWrap(True)
+        self.model = RankingTableModel(self)
+        self.table = named(QTableView(), "ranking")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.activated.connect(self._activated)
+        self.distribution = named(QLabel(), "distribution")
+        self.distribution.setWordWrap(True)
+        self.interview_model = RowsTableModel(["单位", "名次", "总分", "档次", "约谈依据"], parent=self)
+        self.interviews = named(QTableView(), "interviews")
+        self.interviews.setModel(self.interview_model)
+        self.interviews.verticalHeader().setVisible(False)
+        self.interviews.horizontalHeader().setStretchLastSection(True)
+        self.lock_button = named(QPushButton("锁定本月考评"), "lock_button")
+        self.reopen_button = named(QPushButton("重新开放…（管理员）"), "reopen_button")
+        self.lock_button.clicked.connect(self.lock)
+        self.reopen_button.clicked.connect(self.reopen)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.lock_button)
+        buttons.addWidget(self.reopen_button)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.distribution)
+        lower_layout.addWidget(QLabel("约谈对象（及依据）"))
+        lower_layout.addWidget(self.interviews)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(split, 1)
+
+    def load(self, period: PeriodView | None) -> None:
+        self.period = period
+        self.ranking = self.ranking_service.period(period.id) if period is not None else None
+        self.model.load(self.ranking)
+        self.table.resizeColumnsToContents()
+        r = self.ranking
+        rows = [(x.unit, x.rank, x.total, x.tier.value, "；".join(x.reasons)) for x in (r.interviews if r else [])]
+        self.interview_model.set_rows(rows, [x.sheet_id for x in (r.interviews if r else [])])
+        self.summary.setText(self._summary())
+        self.distribution.setText(self._distribution())
+        state = period.state if period else None
+        self.lock_button.setEnabled(state == PeriodState.REVIEWED)
+        self.reopen_button.setEnabled(state == PeriodState.LOCKED)
+
+    def _summary(self) -> str:
+        p = self.period
+        if p is None:
+            return "请选择考评月份。"
+        text = f"{p.title}　状态：{p.state.value}　已复核 {p.reviewed}/{p.sheets} 个单位"
+        if p.state == PeriodState.DRAFT:
+            text += "（全部复核后方可锁定）"
+        elif p.state == PeriodState.REVIEWED:
+            text += "（可以锁定；锁定后成绩不再改动，通报据此印发）"
+        return text
+
+    def _distribution(self) -> str:
+        r = self.ranking
+        if r is None or not r.rows:
+            return ""
+        d = r.distribution
+        bands = "，".join(f"{label}{n}个" for label, n in d.bands if n)
+        tiers = "，".join(f"{t.value}{n}个" for t, n in d.tiers.items())
+        change = ""
+        if d.previous_mean is not None and d.mean is not None:
+            change = f"；较上月（{r.previous_key}）平均分{signed(d.mean - d.previous_mean)}"
+        return (f"平均 {score_text(d.mean)} 分，中位数 {score_text(d.median)}，最高 {score_text(d.highest)}，"
+                f"最低 {score_text(d.lowest)}，标准差 {d.stdev}{change}。\n分布：{bands}。档次：{tiers}；"
+                f"约谈对象 {len(r.interviews)} 个。")
+
+    def _activated(self, index) -> None:  # type: ignore[no-untyped-def]
+        sheet_id = self.model.data(index, KeyRole)
+        if sheet_id is not None:
+            self.open_sheet.emit(int(sheet_id))
+
+    def lock(self) -> None:
+        p = self.period
+        if p is None:
+            return
+        answer = QMessageBox.question(self, "锁定考评", f"锁定{p.title}的考评结果？锁定后不能再修改，"
+                                      "如需更正须由管理员重新开放并说明理由。")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self.scoring.lock_period(p.id)
+        except DangjianError as exc:
+            show_error(self, exc)
+            return
+        self.state_changed.emit()
+
+    def reopen(self) -> None:
+        """Accounts come later: the operator confirms acting as administrator; the reason goes to the trail."""
+        p = self.period
+        if p is None:
+            return
+        reason, ok = QInputDialog.getText(self, "重新开放（管理员）",
+                                          f"重新开放已锁定的{p.title}考评需要管理员权限，并记入审计日志。\n理由：")
+        if not ok:
+            return
+        try:
+            self.scoring.reopen_period(p.id, reason, is_admin=True)
+        except DangjianError as exc:
+            show_error(self, exc)
+            return
+        self.state_changed.emit()
