@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QPushButton
 from scoring_support import item_by_code, make_county
 
 from app.models import OrgKind, OrgPostKind, PeriodState
@@ -297,3 +297,58 @@ def test_veto_and_bonus_through_the_form(qtbot, page, county):
     page.reload()
     assert form.unit_title.text().startswith("县第1局") and form._current_item().indicator.code == "bonus.commendation"
     assert "复核总分 102.0" in form.totals.text()
+
+
+def test_scheme_editor_versions_a_frozen_scheme_and_shows_unbalanced_totals(qtbot, page, county, answers,
+                                                                            monkeypatch):
+    from ui_fixtures import on_next_dialog
+
+    from app.ui.scoring.page import SCHEME_TAB
+
+    informed: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text, *_a, **_k: informed.append(text))
+    march = county.month(2026, 3)
+    county.deduct(march, 0, "work.report_late", 2)
+    county.review_all(march)
+    county.scoring.lock_period(march)
+    before = [s.review_total for s in county.scoring.sheets(march)]
+    page.reload()
+    page.steps.setCurrentIndex(SCHEME_TAB)
+    editor = page.schemes
+    editor.reload()
+    assert editor.version_box.currentText().endswith("（第1版）　已冻结")
+    row = next(r for r in range(editor.categories_model.rowCount())
+               if editor.categories_model.data(editor.categories_model.index(r, 0)) == "工作落实")
+    editor.categories.selectRow(row)
+    assert editor.indicators_model.data(editor.indicators_model.index(0, 1)) == "材料报送及时"
+    editor.indicators.selectRow(0)
+    failures: list[BaseException] = []
+
+    def change_points(dialog) -> None:
+        form = dialog.forms[0]
+        form.field("points").setText("5")
+        form.field("per_occurrence").setText("1")
+        dialog.accept()
+
+    on_next_dialog(change_points, failures)
+    qtbot.mouseClick(editor.findChild(QPushButton, "edit_indicator"), Qt.MouseButton.LeftButton)
+    assert not failures
+    assert informed and "新版本" in informed[0]
+    assert editor.version_box.currentText().endswith("（第2版）")
+    assert "类别“工作落实”的指标分值合计11.0分，应等于类别分值10.0分" in editor.problems.text()
+    assert editor.indicators_model.data(editor.indicators_model.index(0, 2)) == "5.0"
+    # a bad input stays in the dialog with its message under the field
+    editor.indicators.selectRow(0)
+
+    def bad_then_fix(dialog) -> None:
+        form = dialog.forms[0]
+        form.field("points").setText("abc")
+        dialog.accept()
+        assert form.problem_text("points") == "指标分值应为数字"
+        form.field("points").setText("4")
+        dialog.accept()
+
+    on_next_dialog(bad_then_fix, failures)
+    qtbot.mouseClick(editor.findChild(QPushButton, "edit_indicator"), Qt.MouseButton.LeftButton)
+    assert not failures and editor.problems.text() == ""
+    assert [s.review_total for s in county.scoring.sheets(march)] == before  # the locked month is untouched

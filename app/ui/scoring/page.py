@@ -1,4 +1,4 @@
-"""月度考评: pick a month → score unit by unit → review the ranking → lock.
+"""月度考评: pick a month → score unit by unit → review the ranking → lock; and the indicator scheme.
 
 The month list holds every month already opened and, when they are not yet, this month and last month (offices
 score a month in the first days of the next).  A month that does not exist yet is opened with one click, which
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.errors import DangjianError, ImportReport
 from app.services import score_io
 from app.services.ranking import RankingService
+from app.services.scheme import SchemeService
 from app.services.scoring import PeriodView, ScoringService
 from app.ui import tasks
 from app.ui.context import AppContext
@@ -33,8 +34,9 @@ from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox
 from app.ui.scoring.form import ScoringForm, named
 from app.ui.scoring.review import ReviewPanel
+from app.ui.scoring.scheme_editor import SchemeEditor
 
-SCORE_TAB, REVIEW_TAB = 0, 1
+SCORE_TAB, REVIEW_TAB, SCHEME_TAB = 0, 1, 2
 
 
 class ScoringPage(QWidget):
@@ -62,6 +64,9 @@ class ScoringPage(QWidget):
         self.steps = named(QTabWidget(), "steps")
         self.steps.addTab(self.form, "第一步：逐单位评分")
         self.steps.addTab(self.review, "第二步：复核排名与锁定")
+        self.schemes = SchemeEditor(SchemeService(ctx.session_factory), self.today.year, self)
+        self.steps.addTab(self.schemes, "考评指标体系")
+        self.schemes.changed.connect(self._scheme_changed)
         self.steps.currentChanged.connect(lambda _i: self._refresh_review())
         self.form.changed.connect(lambda: ctx.changed.emit("scoring"))
         self.form.state_changed.connect(self._period_changed)
@@ -138,6 +143,11 @@ class ScoringPage(QWidget):
         self.ctx.changed.emit("scoring")
         self.reload()
 
+    def _scheme_changed(self) -> None:
+        """Scores of open months follow their scheme: show them again."""
+        self.ctx.changed.emit("scoring")
+        self.reload()
+
     def open_month(self) -> None:
         value = self.month_box.value()
         if not isinstance(value, tuple):
@@ -150,6 +160,7 @@ class ScoringPage(QWidget):
         self.ctx.changed.emit("scoring")
         self.reload()
         self.month_box.set_value(view.id)
+        self.schemes.reload()
 
     # --- navigation -------------------------------------------------------------------------------------------
 
