@@ -402,6 +402,9 @@ def test_registry_facts_become_suggestions_to_accept_or_reject(db):
     assert scoring.period_suggestions(pid).get(sheet.id, []) == scoring.suggestions(sheet.id)
     with pytest.raises(NotFoundError):
         scoring.accept_suggestion(sheet.id, overdue.source)
+    for stale in (vacancy, overdue):  # the form's copy of a suggestion already taken or rejected
+        with pytest.raises(NotFoundError, match="已处理"):
+            scoring.accept_suggestion(sheet.id, stale.source, stale)
     assert entries(db, "suggestion")[0].reason == "已于3月完成换届选举，待补录"
 
 

@@ -429,6 +429,8 @@ class ScoringService:
             period = _editable(s, item.sheet)
             ind = item.indicator
             clean = self._validate_occurrence(cls, ind, data, period)
+            if source and not source.startswith("import"):
+                _refuse_taken(s, item.sheet_id, source[:100])
             row = cls(item_id=item.id, source=source[:100], created_by=log.who, **clean)
             s.add(row)
             s.flush()
@@ -584,9 +586,13 @@ class ScoringService:
             period = _period(s, period_id)
             return self._suggestions(s, period, list(s.scalars(select(ScoreSheet).where(ScoreSheet.period_id == period.id))))
 
-    def accept_suggestion(self, sheet_id: int, source: str) -> Change:
-        """Turn an open suggestion into a deduction that remembers its source."""
-        found = next((x for x in self.suggestions(sheet_id) if x.source == source), None)
+    def accept_suggestion(self, sheet_id: int, source: str, shown: Suggestion | None = None) -> Change:
+        """Turn an open suggestion into a deduction that remembers its source.  `shown`, the suggestion as the
+        form got it from `period_suggestions`, spares reading the register again (the deduction is still
+        refused when the suggestion was taken or rejected in the meantime)."""
+        found = shown if shown is not None and (shown.sheet_id, shown.source) == (sheet_id, source) else None
+        if found is None:
+            found = next((x for x in self.suggestions(sheet_id) if x.source == source), None)
         if found is None:
             raise NotFoundError("该建议扣分已处理或已不存在")
         data = OccurrenceInput(found.reason, found.occurrences, found.points_each,
@@ -770,6 +776,16 @@ def _entity(cls: type[Deduction] | type[Bonus]) -> str:
 def snapshot_of(row: Deduction | Bonus) -> str:
     return occurrence_snapshot(row.item_id, row.occurrences, row.points_each, row.reason, row.evidence_note,
                                row.evidence_file, row.source)
+
+
+def _refuse_taken(s: Session, sheet_id: int, source: str) -> None:
+    """A suggestion is turned into a deduction once, and never after it was rejected."""
+    taken = s.scalar(select(Deduction.id).join(ScoreItem, ScoreItem.id == Deduction.item_id)
+                     .where(ScoreItem.sheet_id == sheet_id, Deduction.source == source).limit(1))
+    rejected = s.scalar(select(SuggestionRejection.id).where(SuggestionRejection.sheet_id == sheet_id,
+                                                              SuggestionRejection.source == source))
+    if taken is not None or rejected is not None:
+        raise NotFoundError("该建议扣分已处理或已不存在")
 
 
 def _locked_message(period: Period) -> str:

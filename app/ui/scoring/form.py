@@ -501,7 +501,7 @@ class ScoringForm(QWidget):
         s = self._current_suggestion()
         if s is None:
             return
-        if self._run(lambda: self.service.accept_suggestion(s.sheet_id, s.source)):
+        if self._run(lambda: self.service.accept_suggestion(s.sheet_id, s.source, s)):
             self._drop_suggestion(s)
             self._reload_form()
 
