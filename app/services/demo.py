@@ -60,6 +60,7 @@ CancelledFn = Callable[[], bool]
 EXTENSION_MODULES: tuple[str, ...] = (
     "app.services.demo_orglife",
     "app.services.demo_scores",
+    "app.services.demo_documents",
 )
 
 

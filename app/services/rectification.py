@@ -262,7 +262,7 @@ class RectificationService:
         day = on or self._today()
         with unit_of_work(self._sf, self._actor) as (s, log):
             item = _item(s, item_id)
-            _apply(log, item, target, note, day)
+            apply_move(log, item, target, note, day)
         return self.item(item_id)
 
     def start(self, item_id: int, note: str = "") -> ItemView:
@@ -323,7 +323,8 @@ def _status(value: Status | str) -> Status:
         raise ValidationError(f"整改状态无效：{value}", field="status") from None
 
 
-def _apply(log: AuditLog, item: RectificationItem, target: Status, note: str, day: dt.date) -> None:
+def apply_move(log: AuditLog, item: RectificationItem, target: Status, note: str, day: dt.date) -> None:
+    """Move `item` to `target` on `day` if the rules allow it (in the caller's transaction, audited through `log`)."""
     frm = item.status
     if target == Status.OVERDUE:
         raise ValidationError("“逾期”由整改时限自动判断，不能手工设置", field="status")
