@@ -24,6 +24,7 @@ from app.errors import NotFoundError, OperationCancelled, OutputLockedError, Rep
 from app.models import AuditEntry, Bulletin, PeriodState
 from app.services.audit import verify
 from app.services.bulletin import BulletinService, content_from_json, content_to_json
+from app.services.interview import unit_problems
 from app.services.ranking import RankingService
 from app.services.scoring import OccurrenceInput
 
@@ -328,3 +329,13 @@ def test_issuing_is_audited(county, service):
         assert stored is not None and stored.audit_seq == entry.seq - 1
     assert (entry.action, entry.new, entry.who) == ("印发", "示直工委〔2026〕1号", "张敏")
     assert verify(county.db.session_factory).ok
+
+
+def test_points_beyond_an_indicators_worth_are_not_counted(county, service):
+    pid = score_month(county, 2026, 11, [(0, "study.lecture", 3, "书记未讲党课")])  # worth 4, 2 each
+    content = service.content(2026, 11, issued_on=ISSUED)
+    assert [d.points for d in content.deductions] == [Decimal(2), Decimal(2), Decimal(0)]
+    finance = next(r for r in content.rows if r.unit == "县财政局")
+    assert finance.total == Decimal("96.0")
+    with county.db.session_factory() as s:
+        assert unit_problems(s, pid)[county.unit("县财政局")] == ["书记、班子成员讲党课：书记未讲党课（扣4.0分）"]

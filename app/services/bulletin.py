@@ -538,9 +538,11 @@ def _report_rows(ranking: Ranking) -> list[RankingRow]:
 
 
 def _deductions(s: Session, period_id: int) -> list[DeductionRecord]:
-    """Every deduction of the month, one record per occurrence (so that 存在问题 counts occurrences)."""
-    q = (select(Unit.name, IndicatorCategory.name, Indicator.name, Deduction.reason, Deduction.points_each,
-                Deduction.occurrences)
+    """Every deduction of the month, one record per occurrence (so that 存在问题 counts occurrences).  Points are
+    what the unit actually lost: an indicator never loses more than it is worth, so occurrences beyond its limit
+    are counted with the points that were left (0 once the indicator is at 0)."""
+    q = (select(ScoreItem.id, Unit.name, IndicatorCategory.name, Indicator.name, Indicator.points,
+                ScoreItem.review_score, Deduction.reason, Deduction.points_each, Deduction.occurrences)
          .join(ScoreItem, ScoreItem.id == Deduction.item_id)
          .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
          .join(Unit, Unit.id == ScoreSheet.unit_id)
@@ -549,8 +551,14 @@ def _deductions(s: Session, period_id: int) -> list[DeductionRecord]:
          .where(ScoreSheet.period_id == period_id)
          .order_by(Unit.sort_order, Unit.id, IndicatorCategory.sort_order, Indicator.sort_order, Deduction.id))
     out: list[DeductionRecord] = []
-    for unit, category, indicator, reason, each, n in s.execute(q):
-        out.extend(DeductionRecord(unit, category, indicator, reason, each) for _ in range(max(1, int(n))))
+    left: dict[int, Decimal] = {}
+    for item_id, unit, category, indicator, points, score, reason, each, n in s.execute(q):
+        remaining = left.setdefault(item_id, max(Decimal(0), points - score))
+        for _ in range(max(1, int(n))):
+            taken = min(each, remaining)
+            remaining -= taken
+            out.append(DeductionRecord(unit, category, indicator, reason, taken))
+        left[item_id] = remaining
     return out
 
 

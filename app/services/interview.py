@@ -474,21 +474,24 @@ def _candidates(s: Session, ranking: Ranking) -> list[Candidate]:
 
 
 def unit_problems(s: Session, period_id: int) -> dict[int, list[str]]:
-    """unit id → its deductions of the month grouped by indicator: "支委会（每月）：原因；原因（扣2.0分）"."""
-    q = (select(ScoreSheet.unit_id, Indicator.name, Deduction.reason, Deduction.points_each, Deduction.occurrences)
+    """unit id → its deductions of the month grouped by indicator, with the points actually lost there
+    (an indicator never loses more than it is worth): "支委会（每月）：原因；原因（扣2.0分）"."""
+    q = (select(ScoreSheet.unit_id, ScoreItem.id, Indicator.name, Indicator.points, ScoreItem.review_score,
+                Deduction.reason)
          .join(ScoreItem, ScoreItem.id == Deduction.item_id)
          .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
          .join(Indicator, Indicator.id == ScoreItem.indicator_id)
          .join(IndicatorCategory, IndicatorCategory.id == Indicator.category_id)
          .where(ScoreSheet.period_id == period_id)
          .order_by(ScoreSheet.unit_id, IndicatorCategory.sort_order, Indicator.sort_order, Deduction.id))
-    grouped: dict[int, dict[str, tuple[list[str], Decimal]]] = {}
-    for unit_id, indicator, reason, each, n in s.execute(q):
-        reasons, lost = grouped.setdefault(unit_id, {}).get(indicator, ([], Decimal(0)))
-        if reason.strip() and reason.strip() not in reasons:
-            reasons.append(reason.strip().rstrip("。；;"))
-        grouped[unit_id][indicator] = (reasons, lost + each * n)
-    return {u: [f"{ind}：{'；'.join(rs) or '扣分'}（扣{lost:.1f}分）" for ind, (rs, lost) in by.items()]
+    grouped: dict[int, dict[int, tuple[str, list[str], Decimal]]] = {}
+    for unit_id, item_id, indicator, points, score, reason in s.execute(q):
+        _name, reasons, lost = grouped.setdefault(unit_id, {}).setdefault(
+            item_id, (indicator, [], max(Decimal(0), points - score)))
+        text = reason.strip().rstrip("。；;")
+        if text and text not in reasons:
+            reasons.append(text)
+    return {u: [f"{name}：{'；'.join(rs) or '扣分'}（扣{lost:.1f}分）" for name, rs, lost in by.values()]
             for u, by in grouped.items()}
 
 
