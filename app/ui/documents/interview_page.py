@@ -218,6 +218,8 @@ class InterviewDialog(FormDialog):
         options = service.interviewee_options(view.unit_id)
         self.person = ChoiceBox([("（手工填写）", None)] + [(o.label, o) for o in options])
         self.person.setObjectName("person_choice")
+        current = next((o for o in options if o.post == view.interviewee_post and o.name == view.interviewee_name), None)
+        self.person.set_value(current)
         self.person.value_changed.connect(self._person_chosen)
         f.add("person", "从名册选择", self.person)
         self.post = ChoiceBox([(p, p) for p in ("党组书记", "机关党委书记", "支部书记")])
