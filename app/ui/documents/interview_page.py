@@ -67,6 +67,8 @@ def _table(name: str, model: QAbstractTableModel) -> QTableView:
     view.verticalHeader().hide()
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
+    # Fitting columns measures this many rows, not the first 1,000 (a county's 台账 has thousands of items).
+    view.horizontalHeader().setResizeContentsPrecision(60)
     return view
 
 
