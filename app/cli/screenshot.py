@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     width, height = _size(args.size)
     # Offscreen before any QApplication exists: no display needed, and nothing flashes on one that exists.
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import QSize
+    from PySide6.QtCore import QSize, qInstallMessageHandler
 
     from app.db import open_database
     from app.paths import app_paths
@@ -42,17 +43,26 @@ def run(args: argparse.Namespace) -> int:
     from app.ui.context import AppContext
     from app.ui.screenshot import render_pages
 
-    paths = app_paths(getattr(args, "data_dir", None)).ensure()
+    paths = app_paths(getattr(args, "data_dir", None))
     if not paths.db_path.exists():
         from app.errors import DatabaseError
 
         raise DatabaseError(f"数据目录中没有数据库：{paths.db_path}")
+    paths.ensure()
     make_application()
     db = open_database(paths.db_path, backup_dir=paths.backup_dir)
+    previous = qInstallMessageHandler(_quiet_offscreen)
     try:
         ctx = AppContext(paths, db)
         for path in render_pages(ctx, Path(args.outdir), QSize(width, height)):
             print(path)
     finally:
+        qInstallMessageHandler(previous)
         db.close()
     return 0
+
+
+def _quiet_offscreen(mode: object, context: object, message: str) -> None:
+    # The offscreen platform notes once per window that it cannot pass size limits on; that is expected here.
+    if "propagateSizeHints" not in message:
+        sys.stderr.write(message + "\n")

@@ -3,20 +3,24 @@ main window, the daily backup.  Nothing heavy (matplotlib, python-docx, openpyxl
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import logging.handlers
-import shutil
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import APP_NAME, APP_TITLE
-from app.db import Database, open_database
-from app.errors import DatabaseError, DatabaseTooNewError, IntegrityCheckError
+from app.db import Database, head_revision, integrity_problems, open_database, stored_schema
+from app.errors import DangjianError, DatabaseTooNewError, IntegrityCheckError
 from app.paths import AppPaths, app_paths
 from app.ui import errors, fonts
+
+if TYPE_CHECKING:
+    from app.services.backup import BackupInfo
+    from app.ui.context import AppContext
+    from app.ui.tasks import Task
 
 log = logging.getLogger(__name__)
 
@@ -56,53 +60,90 @@ def setup_logging(paths: AppPaths) -> None:
     errors.set_log_file(path)
 
 
+def needs_migration(paths: AppPaths) -> bool:
+    """True when an existing database is behind this version's schema (it will be migrated on opening)."""
+    if not paths.db_path.exists() or paths.db_path.stat().st_size == 0:
+        return False
+    return stored_schema(paths.db_path).revision != head_revision()
+
+
 def open_database_interactively(paths: AppPaths) -> Database | None:
     """Open the county database; on failure explain it in Chinese and, for a damaged file, offer the latest
-    good backup.  None when the app cannot go on."""
-    try:
-        return open_database(paths.db_path, backup_dir=paths.backup_dir)
-    except DatabaseTooNewError as exc:
-        QMessageBox.critical(None, "无法打开数据库", exc.message)
-        return None
-    except IntegrityCheckError as exc:
-        if not offer_restore(paths, exc.message):
+    good backup.  None when the app cannot go on.
+
+    `PRAGMA integrity_check` takes most of a second on a large county, so it runs synchronously only before a
+    migration; otherwise `check_integrity_in_background` runs it right after the window shows."""
+    from app.services import backup
+
+    for attempt in range(2):
+        try:
+            migrating = needs_migration(paths)
+            return open_database(paths.db_path, backup_dir=paths.backup_dir, check_integrity=migrating,
+                                 keep_backups=backup.configured_keep(paths.db_path))
+        except DatabaseTooNewError as exc:
+            QMessageBox.critical(None, "无法打开数据库", exc.message)
             return None
-    except DatabaseError as exc:
-        QMessageBox.critical(None, "无法打开数据库", exc.message)
-        return None
-    try:
-        return open_database(paths.db_path, backup_dir=paths.backup_dir)
-    except DatabaseError as exc:
-        QMessageBox.critical(None, "无法打开数据库", exc.message)
-        return None
+        except IntegrityCheckError as exc:
+            if attempt > 0 or not offer_restore(paths, exc.message):
+                return None
+        except DangjianError as exc:
+            QMessageBox.critical(None, "无法打开数据库", exc.message)
+            return None
+    return None
 
 
 def offer_restore(paths: AppPaths, problem: str) -> bool:
-    """A damaged database: offer the newest backup that passes its integrity check.  The damaged file is kept
-    beside the backups, never deleted.  True if the backup was restored."""
+    """A damaged database (not open): offer the newest backup that passes its integrity check.  The damaged
+    file is kept beside the backups, never deleted.  True if the backup was restored."""
     from app.services import backup
+    from app.ui.backup_actions import keep_damaged_copy
 
     good = backup.latest_good_backup(paths.backup_dir)
-    if good is None:
-        QMessageBox.critical(None, "数据库已损坏",
-                             f"{problem}\n\n没有找到可用的备份。请不要再写入该数据目录，并联系系统管理员处理：\n{paths.db_path}")
+    if not _ask_restore(None, paths, problem, good) or good is None:
         return False
-    answer = QMessageBox.question(
-        None, "数据库已损坏",
-        f"{problem}\n\n最近一份完好的备份是 {good.taken_at:%Y-%m-%d %H:%M}。是否用它恢复？\n"
-        "该备份之后录入的数据需要重新录入；损坏的文件会另存一份，不会删除。",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
-    if answer != QMessageBox.StandardButton.Yes:
-        return False
-    kept = paths.backup_dir / f"damaged-{dt.datetime.now():%Y%m%d-%H%M%S}-{paths.db_path.name}"
     try:
-        shutil.copy2(paths.db_path, kept)  # nothing has the damaged file open: a plain copy is safe here
+        kept = keep_damaged_copy(paths)
         backup.restore_backup(good.path, paths.db_path, paths.backup_dir)
     except Exception as exc:
         errors.show_error(None, exc, "恢复失败")
         return False
     QMessageBox.information(None, "已恢复", f"已用 {good.taken_at:%Y-%m-%d %H:%M} 的备份恢复。\n损坏的文件另存为：\n{kept}")
     return True
+
+
+def _ask_restore(parent: QWidget | None, paths: AppPaths, problem: str, good: BackupInfo | None) -> bool:
+    if good is None:
+        QMessageBox.critical(parent, "数据库已损坏",
+                             f"{problem}\n\n没有找到可用的备份。请不要再录入数据，并联系系统管理员处理：\n{paths.db_path}")
+        return False
+    answer = QMessageBox.question(
+        parent, "数据库已损坏",
+        f"{problem}\n\n最近一份完好的备份是 {good.taken_at:%Y-%m-%d %H:%M}。是否用它恢复？\n"
+        "该备份之后录入的数据需要重新录入；损坏的文件会另存一份，不会删除。",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def check_integrity_in_background(ctx: AppContext, window: QWidget) -> Task:
+    """The start-up integrity check, after the window shows; then the day's first backup.  A damaged file
+    offers the latest good backup (restored with the database closed, the damaged file kept)."""
+    from app.services import backup
+    from app.ui import tasks
+    from app.ui.backup_actions import daily_backup, restore
+
+    db_path = ctx.paths.db_path
+
+    def checked(problems: list[str]) -> None:
+        if not problems:
+            daily_backup(ctx)
+            return
+        log.error("integrity check failed at start-up: %s", problems[:5])
+        message = "数据库完整性检查未通过：" + "；".join(problems[:5])
+        good = backup.latest_good_backup(ctx.paths.backup_dir)
+        if _ask_restore(window, ctx.paths, message, good) and good is not None:
+            restore(ctx, window, good, confirm=False, keep_damaged=True)
+
+    return tasks.run_task(lambda _p, _c: integrity_problems(db_path), on_success=checked, parent=window)
 
 
 def run(data_dir: str | None) -> int:
@@ -125,7 +166,10 @@ def run(data_dir: str | None) -> int:
     window.show()
     for warning in db.warnings:
         QMessageBox.warning(window, "注意", warning)
-    daily_backup(ctx)
+    if db.migrated_from is not None:
+        daily_backup(ctx)  # checked before its migration (and usually backed up then already)
+    elif not db.created:
+        check_integrity_in_background(ctx, window)
     try:
         return app.exec()
     finally:

@@ -5,6 +5,8 @@ first), and reopens it; every page then reloads (`AppContext.reset`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import BackupError
+from app.paths import AppPaths
 from app.services import backup
 from app.ui import tasks
 from app.ui.context import AppContext
@@ -73,9 +77,19 @@ def daily_backup(ctx: AppContext) -> tasks.Task | None:
     )
 
 
+def keep_damaged_copy(paths: AppPaths) -> Path:
+    """Copy a damaged database (closed) beside the backups before a restore replaces it: never delete data."""
+    kept = paths.backup_dir / f"damaged-{dt.datetime.now():%Y%m%d-%H%M%S}-{paths.db_path.name}"
+    paths.backup_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(paths.db_path, kept)  # nothing has the file open at this point: a plain copy is safe
+    return kept
+
+
 def restore(ctx: AppContext, parent: QWidget | None, info: backup.BackupInfo, *, confirm: bool = True,
-            on_done: Callable[[], None] | None = None) -> tasks.Task | None:
-    """Replace the county database with the backup `info` (after asking, unless `confirm` is False)."""
+            keep_damaged: bool = False, on_done: Callable[[], None] | None = None) -> tasks.Task | None:
+    """Replace the county database with the backup `info` (after asking, unless `confirm` is False).
+    `keep_damaged`: the current file failed its integrity check; a copy is kept (backup.restore_backup only
+    saves a sound one)."""
     if confirm:
         answer = QMessageBox.question(
             parent, "从备份恢复",
@@ -90,6 +104,13 @@ def restore(ctx: AppContext, parent: QWidget | None, info: backup.BackupInfo, *,
     tasks.wait_for_all()
     ctx.close_database()
     db_path, backup_dir = ctx.paths.db_path, ctx.paths.backup_dir
+    if keep_damaged:
+        try:
+            keep_damaged_copy(ctx.paths)
+        except OSError as exc:
+            ctx.reopen_database()
+            show_error(parent, BackupError(f"无法另存损坏的数据库文件，未恢复：{exc}"))
+            return None
 
     def reopen() -> bool:
         try:

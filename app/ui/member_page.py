@@ -97,6 +97,7 @@ class MemberTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._ids = self._register.member_ids(self.text, self.org_id, self.unit_id, self.include_left,
                                               self.order, self.descending)
+        self._rows = []
         self._rows = self._fetch(self.PAGE_SIZE)
         self.endResetModel()
 
