@@ -589,7 +589,7 @@ class InterviewPage(QWidget):
             return
         try:
             made = self.interviews.create_for_candidates(*month)
-        except Exception as exc:  # noqa: BLE001 - shown as a known error or a bug
+        except Exception as exc:  # shown as a known error (its message) or as a bug (logged)
             show_error(self, exc)
             return
         self.ctx.status.emit(f"已建立约谈{len(made)}个，请在“约谈安排”中确定时间、地点和约谈人")
@@ -645,7 +645,7 @@ class InterviewPage(QWidget):
             return
         try:
             self.interviews.delete(v.id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # shown as a known error (its message) or as a bug (logged)
             show_error(self, exc)
             return
         self.ctx.changed.emit("documents")
@@ -743,7 +743,7 @@ class InterviewPage(QWidget):
             return False
         try:
             self.rectification.move(v.id, target, note)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # shown as a known error (its message) or as a bug (logged)
             show_error(self, exc)
             return False
         self.ctx.status.emit(f"{v.unit}：“{v.problem[:20]}”已{label}")
