@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 log = logging.getLogger(__name__)
@@ -94,14 +94,17 @@ def thread_pool() -> QThreadPool:
 def wait_for_all(timeout_ms: int = 30_000) -> bool:
     """Block until every background task has finished and delivered its outcome (used before closing the
     database and in tests); True if all finished in time."""
-    done = thread_pool().waitForDone(timeout_ms)
-    # The outcomes are queued to the GUI thread: deliver them now.
-    from PySide6.QtCore import QCoreApplication
-
     deadline = time.monotonic() + timeout_ms / 1000
-    while _active and time.monotonic() < deadline:
-        QCoreApplication.processEvents()
-    return done and not _active
+    thread_pool().waitForDone(timeout_ms)
+    if _active:
+        # The outcomes are queued to the GUI thread: run a local event loop until they are delivered.
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.timeout.connect(lambda: loop.quit() if not _active or time.monotonic() > deadline else None)
+        timer.start(5)
+        loop.exec()
+        timer.stop()
+    return not _active
 
 
 def cancel_all() -> None:
@@ -193,6 +196,8 @@ class Task(QObject):
     @Slot(str, object)
     def _deliver(self, kind: str, value: object) -> None:
         self.state = kind
+        # No longer running, even while its callbacks run (one of them may wait for the others).
+        _active.discard(self)
         try:
             if kind == "succeeded":
                 self.result = value
@@ -204,7 +209,6 @@ class Task(QObject):
             else:
                 self.was_cancelled.emit()
         finally:
-            _active.discard(self)
             self.finished.emit()
 
 
