@@ -35,8 +35,11 @@ def render_pages(ctx: AppContext, outdir: Path, size: QSize = QSize(1280, 800)) 
         window = MainWindow(ctx)
         window.resize(size)
         window.show()
+        # 组织机构 with an organisation that has findings selected: the details panel is the point of that page.
+        flagged = [org_id for org_id, _name, _f in ctx.register.all_findings()]
+        targets: dict[str, object] = {"orgs": ("org", flagged[0])} if flagged else {}
         for i, p in enumerate(window.page_defs, start=1):
-            window.show_page(p.key)
+            window.show_page(p.key, targets.get(p.key))
             written.append(_save(window, outdir / f"{i:02d}-{p.key}.png"))
         members = ctx.register.member_ids()
         dialog = MemberDialog(ctx, members[0] if members else None, parent=window)
