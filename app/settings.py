@@ -135,6 +135,28 @@ INTERVIEWERS = declare("interview.default_interviewers", str, "", "约谈人（�
 INTERVIEW_RECORDER = declare("interview.default_recorder", str, "", "记录人（默认）", "约谈整改")
 OUTPUT_DIR = declare("documents.output_dir", str, "", "生成文档的默认保存文件夹（留空为数据目录下的 output 文件夹）", "公文")
 
+# --- 季度分级量化考核 and 年度述职评议 (DOMAIN.md "Ranking, tiers, grades": quarterly and annual) ------------------------
+QUARTER_DEDUCT = declare("quarter.deduct_from_full", bool, False,
+                         "季度得分按“满分减去季度内各月扣分之和”计算（否则取各月得分的平均分）", "季度与年度")
+GRADE_GOOD = declare("grade.good", Decimal, Decimal("90"), "“好”等次：得分不低于（分）", "季度与年度", minimum=0, maximum=200)
+GRADE_FAIR = declare("grade.fair", Decimal, Decimal("80"), "“较好”等次：得分不低于（分）", "季度与年度", minimum=0, maximum=200)
+GRADE_AVERAGE = declare("grade.average", Decimal, Decimal("60"), "“一般”等次：得分不低于（分；更低为“差”）", "季度与年度",
+                        minimum=0, maximum=200)
+VETO_CAPS_GRADE = declare("grade.veto_cap", bool, True, "有一票否决事项的单位最高评为“较好”", "季度与年度")
+QUARTER_GOOD_QUOTA = declare("quarter.good_quota_percent", int, 30,
+                             "季度“好”等次名额：不超过参评单位的百分之几（0为不限）", "季度与年度", minimum=0, maximum=100)
+ANNUAL_OF_QUARTERS = declare("annual.mean_of_quarters", bool, False,
+                             "年度平时成绩取各季度得分的平均分（否则取各月得分的平均分）", "季度与年度")
+WEIGHT_MEAN = declare("annual.weight_mean", int, 60, "综合评价：平时成绩权重（%）", "季度与年度", minimum=0, maximum=100)
+WEIGHT_CHECK = declare("annual.weight_check", int, 30, "综合评价：年终检查权重（%）", "季度与年度", minimum=0, maximum=100)
+WEIGHT_VOTE = declare("annual.weight_vote", int, 10, "综合评价：述职评议（好票率）权重（%）", "季度与年度", minimum=0, maximum=100)
+GOOD_RATE_FOR_GOOD = declare("annual.good_rate_for_good", int, 85, "年度“好”等次须好票率不低于（%）", "季度与年度",
+                             minimum=0, maximum=100)
+GOOD_RATE_FLOOR = declare("annual.good_rate_floor", int, 60, "好票率低于（%）的单位最高评为“一般”", "季度与年度",
+                          minimum=0, maximum=100)
+EXCELLENT_QUOTA = declare("annual.excellent_quota_percent", int, 20,
+                          "“党建工作优秀单位”名额：不超过参评单位的百分之几", "季度与年度", minimum=0, maximum=100)
+
 
 def get(session: Session, d: SettingDef) -> Any:
     row = session.scalar(select(Setting).where(Setting.key == d.key))
