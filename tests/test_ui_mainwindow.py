@@ -448,3 +448,21 @@ def test_export_runs_with_progress(qtbot, window, monkeypatch, tmp_path, quiet_b
     export_action(window.ctx, window, tmp_path / "out.xlsx")
     assert written == [tmp_path / "out.xlsx"]
     assert any("已导出 5 条" in t for t in quiet_boxes)
+
+
+def test_settings_page_refuses_a_bad_value_and_saves_nothing(qtbot, window, ctx):
+    decimals = [d for d in S.SETTINGS.values() if d.type.__name__ == "Decimal"]
+    if not decimals:
+        pytest.skip("no decimal setting declared")
+    d = decimals[0]
+    page = window.show_page("settings")
+    county = page.editors[S.COUNTY_NAME.key]
+    _type(qtbot, county, "桃源县")
+    bad = page.editors[d.key]
+    assert isinstance(bad, QLineEdit)
+    _type(qtbot, bad, "abc")
+    page.save_button.click()
+    form = page.forms[d.group]
+    assert "无效" in form.problem_text(d.key)
+    assert page.tabs.tabText(page.tabs.currentIndex()) == d.group, "the page with the problem is shown"
+    assert ctx.setting(S.COUNTY_NAME) == "示范县", "nothing is saved while any value is wrong"

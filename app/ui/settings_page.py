@@ -11,13 +11,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -96,26 +96,27 @@ class SettingsPage(QWidget):
         self.ctx = ctx
         self.forms: dict[str, Form] = {}
         self.editors: dict[str, QWidget] = {}
-        inner = QWidget()
-        col = QVBoxLayout(inner)
         title = QLabel("设置")
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         title.setFont(font)
-        col.addWidget(title)
-        col.addWidget(QLabel("这些设置保存在本县数据库中，随数据一起备份和恢复。"))
+        # One tab per group (general first, the rest as declared), then the backups.
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settings_tabs")
         groups: dict[str, list[S.SettingDef]] = {}
         for d in S.SETTINGS.values():
             groups.setdefault(d.group, []).append(d)
         for group, defs in groups.items():
-            box = QGroupBox(group)
-            form = Form(box)
-            QVBoxLayout(box).addWidget(form)
+            form = Form()
             for d in defs:
                 self.editors[d.key] = form.add(d.key, d.label, editor_for(d), _limits(d))
             self.forms[group] = form
-            col.addWidget(box)
+            self.tabs.addTab(_scrolled(form), group)
+        self.backups = BackupPanel(ctx)
+        backup_tab = QWidget()
+        QVBoxLayout(backup_tab).addWidget(self.backups)
+        self.tabs.addTab(backup_tab, "数据备份")
         self.message = QLabel()
         self.message.setObjectName("settings_message")
         self.message.setWordWrap(True)
@@ -127,20 +128,11 @@ class SettingsPage(QWidget):
         row.addWidget(self.save_button)
         row.addWidget(self.revert_button)
         row.addWidget(self.message, 1)
+        col = QVBoxLayout(self)
+        col.addWidget(title)
+        col.addWidget(QLabel("这些设置保存在本县数据库中，随数据一起备份和恢复；“保存设置”保存所有分页上的修改。"))
+        col.addWidget(self.tabs, 1)
         col.addLayout(row)
-        backups = QGroupBox("数据备份")
-        self.backups = BackupPanel(ctx, backups)
-        self.backups.setMinimumHeight(260)
-        QVBoxLayout(backups).addWidget(self.backups)
-        col.addWidget(backups)
-        col.addStretch()
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
         ctx.follow(self, self.reload, "settings")
         self.reload()
 
@@ -175,8 +167,13 @@ class SettingsPage(QWidget):
         try:
             self.ctx.settings.save(changes)
         except ValidationError as exc:
-            for form in self.forms.values():
+            first: int | None = None
+            for i, form in enumerate(self.forms.values()):
                 form.show_problems(exc.problems)
+                if first is None and form.first_invalid() is not None:
+                    first = i
+            if first is not None:
+                self.tabs.setCurrentIndex(first)  # show the first page with a problem
             self._say("有设置的值不正确，请按红字提示修改；所有修改均未保存。", error=True)
             return
         self._values = self.ctx.settings.values()
@@ -198,3 +195,15 @@ def _limits(d: S.SettingDef) -> str:
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    holder = QWidget()
+    col = QVBoxLayout(holder)
+    col.addWidget(widget)
+    col.addStretch()
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setWidget(holder)
+    return scroll
