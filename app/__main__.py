@@ -1,3 +1,5 @@
 from app.cli import main
 
-raise SystemExit(main())
+# The guard matters: worker processes (year-end packets) are spawned and import this module again.
+if __name__ == "__main__":
+    raise SystemExit(main())
