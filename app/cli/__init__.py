@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "app.cli.orglife",
     "app.cli.scoring",
     "app.cli.report",
+    "app.cli.annual",
 ]
 
 
