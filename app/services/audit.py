@@ -245,7 +245,7 @@ StateCheck = Callable[[Session, LastValues], list[AuditFinding]]
 # feature that writes audited records appends its check to STATE_CHECKS when its module is imported, and names
 # that module in STATE_CHECK_MODULES so that `verify` imports it (a module not installed is skipped).
 STATE_CHECKS: list[StateCheck] = []
-STATE_CHECK_MODULES: tuple[str, ...] = ("app.services.rectification",)
+STATE_CHECK_MODULES: tuple[str, ...] = ("app.services.rectification", "app.services.quarter", "app.services.annual")
 
 
 def _load_state_checks() -> None:
