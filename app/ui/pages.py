@@ -57,14 +57,14 @@ def _future(key: str, title: str) -> PageDef:
 
 
 PAGES: list[PageDef] = [
-    PageDef("home", "提醒", "app.ui.home_page:HomePage"),
+    PageDef("home", "提醒", "app.ui.alerts.page:AlertsPage"),
     PageDef("orgs", "组织机构", "app.ui.org_page:OrgPage"),
     PageDef("members", "党员", "app.ui.member_page:MemberPage"),
     PageDef("scoring", "月度考评", "app.ui.scoring.page:ScoringPage"),
     PageDef("bulletins", "通报", "app.ui.documents.bulletin_page:BulletinPage"),
     PageDef("interviews", "约谈与整改", "app.ui.documents.interview_page:InterviewPage"),
     _future("periodic", "季度与年度"),
-    _future("orglife", "组织生活"),
+    PageDef("orglife", "组织生活", "app.ui.orglife.page:OrgLifePage"),
     PageDef("settings", "设置", "app.ui.settings_page:SettingsPage"),
 ]
 

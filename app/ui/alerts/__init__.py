@@ -1,0 +1,1 @@
+"""The 提醒 dashboard (the home page)."""

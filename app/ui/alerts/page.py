@@ -1,0 +1,278 @@
+"""提醒 (the home page): what needs attention today, counted and listed per kind, each line opening the record
+to fix; and a chart of monthly compliance.
+
+Everything is computed by `AlertService` on a worker thread (the window shows at once); the chart is rendered
+off the GUI thread too, and only when the page is first shown (or shown again after a change)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor, QPixmap, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services import alerts as A
+from app.services import compliance as C
+from app.ui import tasks
+from app.ui.context import AppContext
+from app.ui.forms import ERROR_COLOUR
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+KindRole = Qt.ItemDataRole.UserRole + 1
+SortRole = Qt.ItemDataRole.UserRole + 2
+
+# Kinds whose fix is a record of organisation life: their lines open the 组织生活 page.
+ORGLIFE_KINDS = {"meeting_missing", "hearing_missing", "dual_life_missing"}
+
+
+def destination(alert: A.Alert) -> tuple[str, tuple[str, int]]:
+    """The page and the record to show there, for one alert (what double-clicking its line does)."""
+    target = (alert.target, alert.target_id)
+    if alert.target == A.RECRUIT or alert.kind in ORGLIFE_KINDS:
+        return "orglife", target
+    if alert.target == A.MEMBER:
+        return "members", target
+    if alert.target == A.RECTIFICATION:
+        return "interviews", target
+    return "orgs", target
+
+
+class AlertTableModel(QAbstractTableModel):
+    """The alerts as rows: 类别, 对象, 内容, 期限; overdue lines in red."""
+
+    HEADERS = ("类别", "对象", "内容", "期限")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._alerts: list[A.Alert] = []
+
+    def set_alerts(self, alerts: Sequence[A.Alert]) -> None:
+        self.beginResetModel()
+        self._alerts = list(alerts)
+        self.endResetModel()
+
+    def alert(self, row: int) -> A.Alert | None:
+        return self._alerts[row] if 0 <= row < len(self._alerts) else None
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._alerts)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._alerts) or index.column() >= len(self.HEADERS):
+            return None
+        a = self._alerts[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            due = (f"{a.due:%Y-%m-%d}" + ("（已逾期）" if a.overdue else "")) if a.due else ("已逾期" if a.overdue else "")
+            return (A.KIND_LABELS[a.kind], a.subject, a.message, due)[col]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{a.message}\n双击或按回车打开需要处理的记录"
+        if role == Qt.ItemDataRole.ForegroundRole and a.overdue:
+            return QColor(ERROR_COLOUR)
+        if role == KindRole:
+            return a.kind
+        if role == SortRole:
+            return (A.KINDS.index(a.kind), a.subject, a.message, (a.due or dt.date.max).isoformat())[col]
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
+        return str(section + 1)
+
+
+class KindFilter(QSortFilterProxyModel):
+    """Shows the alerts of one kind (or all, when `kind` is None)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.kind: str | None = None
+        self.setSortRole(SortRole)
+
+    def set_kind(self, kind: str | None) -> None:
+        # Qt ≥ 6.9 brackets the change (invalidateFilter is deprecated there); 6.8 only has invalidateFilter.
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            self.kind = kind
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.kind = kind
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        if self.kind is None:
+            return True
+        return bool(self.sourceModel().index(source_row, 0, source_parent).data(KindRole) == self.kind)
+
+
+class AlertsPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None,
+                 today: Any = dt.date.today) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._today = today
+        self.title = QLabel()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.state = QLabel("正在计算提醒……")
+        self.state.setObjectName("alerts_state")
+        self.buttons: dict[str | None, QPushButton] = {}
+        grid = QGridLayout()
+        for i, kind in enumerate([None, *A.KINDS]):
+            b = QPushButton()
+            b.setObjectName(f"kind_{kind or 'all'}")
+            b.setCheckable(True)
+            b.setAutoExclusive(True)
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            b.clicked.connect(lambda _c=False, k=kind: self.filter_kind(k))
+            self.buttons[kind] = b
+            grid.addWidget(b, i // 6, i % 6)
+        self.buttons[None].setChecked(True)
+        self.model = AlertTableModel(self)
+        self.proxy = KindFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.view = QTableView()
+        self.view.setObjectName("alerts_view")
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((0, 110), (1, 220), (3, 150)):
+            self.view.setColumnWidth(col, width)
+        self.view.activated.connect(self.open)
+        self.view.doubleClicked.connect(self.open)
+        self.chart = QLabel("合规率图表将在此显示")
+        self.chart.setObjectName("compliance_chart")
+        self.chart.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.chart.setMinimumHeight(180)
+        page = QVBoxLayout(self)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        refresh = QPushButton("刷新(&R)")
+        refresh.clicked.connect(self.reload)
+        head.addWidget(refresh)
+        page.addLayout(head)
+        page.addLayout(grid)
+        page.addWidget(self.state)
+        page.addWidget(self.view, 3)
+        page.addWidget(self.chart, 2)
+        self._task: tasks.Task | None = None
+        self._chart_task: tasks.Task | None = None
+        self._chart_stale = True
+        self.alerts: list[A.Alert] = []
+        self._show_counts(A.counts([]))
+        ctx.follow(self, self.reload, "register", "settings", "orglife", "recruit", "scoring", "rectification")
+        self.reload()
+
+    # --- loading --------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.title.setText(f"{self.ctx.county_name()}今日提醒")
+        if self._task is not None and not self._task.done:
+            self._task.cancel()
+        self.state.setText("正在计算提醒……")
+        service = A.AlertService(self.ctx.session_factory, today=self._today)
+
+        def work(_progress: tasks.Progress, cancelled: tasks.Cancelled) -> list[A.Alert]:
+            found = service.alerts()
+            cancelled()  # superseded by a newer reload: end as cancelled
+            return found
+
+        self._task = tasks.run_task(work, on_success=self._show, parent=self)
+        self._chart_stale = True
+        if self.isVisible():
+            self.render_chart()
+
+    def _show(self, alerts: list[A.Alert]) -> None:
+        self.alerts = alerts
+        self.model.set_alerts(alerts)
+        c = A.counts(alerts)
+        self._show_counts(c)
+        overdue = sum(1 for a in alerts if a.overdue)
+        if alerts:
+            self.state.setText(f"共 {len(alerts)} 条提醒，其中已逾期 {overdue} 条（双击一行打开需要处理的记录）")
+            self.state.setStyleSheet(f"color: {ERROR_COLOUR};" if overdue else "")
+        else:
+            self.state.setText("今天没有需要处理的事项。")
+            self.state.setStyleSheet("")
+
+    def _show_counts(self, c: dict[str, int]) -> None:
+        self.buttons[None].setText(f"全部\n{sum(c.values())}")
+        for kind, n in c.items():
+            self.buttons[kind].setText(f"{A.KIND_LABELS[kind]}\n{n}")
+
+    def filter_kind(self, kind: str | None) -> None:
+        self.proxy.set_kind(kind)
+        self.buttons[kind].setChecked(True)
+
+    # --- the chart ------------------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._chart_stale:
+            self.render_chart()
+
+    def render_chart(self) -> None:
+        if self._chart_task is not None and not self._chart_task.done:
+            self._chart_task.cancel()
+        self._chart_stale = False
+        today = self._today()
+        sf = self.ctx.session_factory
+
+        def work(_progress: tasks.Progress, cancelled: tasks.Cancelled) -> bytes:
+            from app.ui.alerts.chart import compliance_chart_png
+
+            with sf() as s:
+                rates = C.monthly_rates(s, today.year, range(1, today.month + 1))
+            cancelled()
+            return compliance_chart_png(rates, f"{today.year}年各月应开会议活动完成率")
+
+        self.chart.setText("正在绘制合规率图表……")
+        self._chart_task = tasks.run_task(work, on_success=self._show_chart, parent=self)
+
+    def _show_chart(self, png: bytes) -> None:
+        pixmap = QPixmap()
+        pixmap.loadFromData(png, "PNG")
+        self.chart.setPixmap(pixmap)
+
+    # --- opening a line -------------------------------------------------------------------------------------
+
+    def current_alert(self) -> A.Alert | None:
+        index = self.view.currentIndex()
+        return self.model.alert(self.proxy.mapToSource(index).row()) if index.isValid() else None
+
+    def open(self, index: AnyIndex) -> None:
+        alert = self.model.alert(self.proxy.mapToSource(self.proxy.index(index.row(), 0)).row())
+        if alert is None:
+            return
+        page, target = destination(alert)
+        self.ctx.navigate.emit(page, target)
+
+    def focus_search(self) -> None:
+        self.view.setFocus()

@@ -1,0 +1,169 @@
+"""The 提醒 dashboard driven with qtbot: counts per kind, filtering, the chart, and each line opening the record
+to fix.  The county is built relative to the real today so the alerts hold whatever day the tests run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from orglife_fixtures import make_branch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app.models import MemberStatus, OrgPostKind
+from app.services import alerts as A
+from app.services.idcard import make_id
+from app.services.recruit import RecruitInput, RecruitService
+from app.services.register import MemberInput, PostInput
+from app.ui import tasks
+from app.ui.alerts.page import AlertsPage, AlertTableModel, KindFilter, destination
+from app.ui.context import AppContext
+from app.ui.mainwindow import MainWindow
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture(autouse=True)
+def _synchronous_tasks():
+    with tasks.synchronous():
+        yield
+
+
+@pytest.fixture
+def ctx(paths, db):
+    return AppContext(paths, db)
+
+
+@pytest.fixture
+def county(ctx, db):
+    """A branch with a long vacancy, a 预备党员 long past the 预备期, an applicant never talked to, and (being a
+    new database) no meetings at all."""
+    reg = ctx.register
+    b = make_branch(reg, "县财政局", size=4, committee=1, seq_base=100)
+    reg.save_post(PostInput(b.org_id, OrgPostKind.ORGANISATION, None, dt.date(2020, 5, 1)))
+    probationer = reg.save_member(MemberInput(b.org_id, "周预备", MemberStatus.PROBATIONARY,
+                                              id_number=make_id("430102", dt.date(1995, 1, 1), 901),
+                                              joined_on=dt.date(2019, 7, 1)))
+    recruit = RecruitService(db.session_factory).create(RecruitInput(b.org_id, "林小梅", dt.date(1998, 4, 12),
+                                                                     dt.date(2020, 3, 1)))
+    return b, probationer, recruit
+
+
+@pytest.fixture
+def window(qtbot, ctx, county):
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def dashboard(window) -> AlertsPage:
+    page = window.page("home")
+    assert isinstance(page, AlertsPage)
+    return page
+
+
+def row_of(page: AlertsPage, kind: str, subject: str | None = None) -> int:
+    for row in range(page.proxy.rowCount()):
+        a = page.model.alert(page.proxy.mapToSource(page.proxy.index(row, 0)).row())
+        if a is not None and a.kind == kind and (subject is None or a.subject == subject):
+            return row
+    raise AssertionError(f"no {kind} line")
+
+
+def open_line(qtbot, page: AlertsPage, row: int) -> None:
+    index = page.proxy.index(row, 2)
+    page.view.setCurrentIndex(index)
+    page.view.scrollTo(index)
+    pos = page.view.visualRect(index).center()
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseDClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_dashboard_is_the_home_page_with_counts(window):
+    page = dashboard(window)
+    assert window.current_key() == "home"
+    c = A.counts(page.alerts)
+    assert c["vacancy"] == 1 and c["probation_due"] == 1 and c["recruit_rule"] == 1 and c["meeting_missing"] >= 1
+    assert page.buttons["vacancy"].text() == "支委空缺\n1"
+    assert page.buttons[None].text() == f"全部\n{len(page.alerts)}"
+    assert "已逾期" in page.state.text()
+
+
+def test_kind_buttons_filter_the_list(qtbot, window):
+    page = dashboard(window)
+    qtbot.mouseClick(page.buttons["probation_due"], Qt.MouseButton.LeftButton)
+    assert page.proxy.rowCount() == 1
+    assert "周预备" in page.proxy.index(0, 2).data()
+    qtbot.mouseClick(page.buttons[None], Qt.MouseButton.LeftButton)
+    assert page.proxy.rowCount() == len(page.alerts)
+
+
+def test_vacancy_line_opens_the_organisation(qtbot, window, county):
+    b = county[0]
+    page = dashboard(window)
+    open_line(qtbot, page, row_of(page, "vacancy"))
+    assert window.current_key() == "orgs"
+    assert window.page("orgs").current_node() == ("org", b.org_id)
+
+
+def test_probation_line_opens_the_member(qtbot, window, county):
+    page = dashboard(window)
+    open_line(qtbot, page, row_of(page, "probation_due"))
+    assert window.current_key() == "members"
+    assert window.page("members").current_member() == county[1]
+
+
+def test_recruit_line_opens_the_pipeline(qtbot, window, county):
+    page = dashboard(window)
+    open_line(qtbot, page, row_of(page, "recruit_rule"))
+    assert window.current_key() == "orglife"
+    orglife = window.page("orglife")
+    assert orglife.tabs.currentWidget() is orglife.recruits
+    assert orglife.recruits.current().id == county[2]
+
+
+def test_meeting_line_opens_the_branchs_records(qtbot, window, county):
+    page = dashboard(window)
+    open_line(qtbot, page, row_of(page, "meeting_missing", "中共示范县县财政局机关支部委员会"))
+    assert window.current_key() == "orglife"
+    records = window.page("orglife").records
+    assert records.org.value() == county[0].org_id
+
+
+def test_enter_key_opens_too(qtbot, window, county):
+    page = dashboard(window)
+    page.view.setFocus()
+    page.view.setCurrentIndex(page.proxy.index(row_of(page, "vacancy"), 0))
+    qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    assert window.current_key() == "orgs"
+
+
+def test_chart_rendered_when_shown(window):
+    page = dashboard(window)
+    assert not page.chart.pixmap().isNull()
+    assert page.chart.pixmap().width() > 300
+
+
+def test_alert_models(qtmodeltester, qapp):
+    model = AlertTableModel()
+    alerts = [
+        A.Alert("vacancy", "一支部", "一支部：组织委员空缺", None, A.ORG, 3, 1, True),
+        A.Alert("probation_due", "周预备", "预备期将满", dt.date(2026, 12, 1), A.MEMBER, 7, 1, False),
+        A.Alert("recruit_rule", "林小梅", "未谈话", dt.date(2026, 1, 1), A.RECRUIT, 2, 1, True),
+    ]
+    model.set_alerts(alerts)
+    qtmodeltester.check(model)
+    proxy = KindFilter()
+    proxy.setSourceModel(model)
+    proxy.set_kind("probation_due")
+    qtmodeltester.check(proxy)
+    assert proxy.rowCount() == 1
+    assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is not None  # overdue in red
+    assert model.index(1, 3).data() == "2026-12-01"
+    assert [destination(a) for a in alerts] == [("orgs", ("org", 3)), ("members", ("member", 7)),
+                                               ("orglife", ("recruit", 2))]
+    assert destination(A.Alert("dual_life_missing", "刘洋", "", None, A.MEMBER, 9)) == ("orglife", ("member", 9))
+    assert destination(A.Alert("hearing_missing", "县财政局", "", None, A.UNIT, 1)) == ("orglife", ("unit", 1))
+    QApplication.processEvents()
