@@ -61,6 +61,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "app.services.demo_orglife",
     "app.services.demo_scores",
     "app.services.demo_documents",
+    "app.services.demo_annual",
 )
 
 
