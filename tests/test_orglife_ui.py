@@ -94,6 +94,15 @@ def test_save_and_next_keeps_org_and_date_and_moves_on(qtbot, ctx, svc, branch):
     assert sorted(k.label for k in kinds) == sorted([K.COMMITTEE_MEETING.label, K.GROUP_MEETING.label])
 
 
+def test_appraisal_starts_everyone_qualified(qtbot, ctx, svc, branch):
+    dlg = dialog(qtbot, ctx, svc, branch, K.DEMOCRATIC_APPRAISAL)
+    dlg.topic.setText("年度民主评议党员")
+    m = dlg.attendance_model
+    m.setData(m.index(0, AttendanceModel.GRADE), "优秀")
+    dlg.accept()
+    assert svc.grades_of(svc.record_ids()[0]) == {"优秀": 1, "合格": 5, "基本合格": 0, "不合格": 0}
+
+
 def test_quorum_refusal_shown_in_the_form(qtbot, ctx, svc, branch):
     dlg = dialog(qtbot, ctx, svc, branch, K.COMMITTEE_MEETING)
     dlg.topic.setText("研究发展党员")  # typing CJK needs an input method: set the text

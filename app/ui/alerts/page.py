@@ -259,6 +259,7 @@ class AlertsPage(QWidget):
     def _show_chart(self, png: bytes) -> None:
         pixmap = QPixmap()
         pixmap.loadFromData(png, "PNG")
+        self.chart.setMinimumHeight(pixmap.height())  # the whole chart, never clipped
         self.chart.setPixmap(pixmap)
 
     # --- opening a line -------------------------------------------------------------------------------------

@@ -70,6 +70,8 @@ class RecordsPanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 100), (1, 110), (2, 280), (4, 60), (5, 60), (6, 130)):
+            self.view.setColumnWidth(column, width)
         self.view.verticalHeader().hide()
         self.view.doubleClicked.connect(lambda _i: self.edit_record())
         self.count = QLabel()

@@ -175,6 +175,14 @@ class AttendanceModel(QAbstractTableModel):
                              a.absence_reason, a.grade) for a in attendance if a.member_id not in known]
         self.endResetModel()
 
+    def default_grades(self) -> None:
+        """民主评议: everyone 合格 to start with; the branch changes the few who are not."""
+        for ln in self.lines:
+            if ln.grade is None:
+                ln.grade = AppraisalGrade.QUALIFIED
+        if self.lines:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.lines) - 1, len(self.HEADERS) - 1))
+
     def set_all(self, present: bool) -> None:
         for ln in self.lines:
             ln.present = present
@@ -389,6 +397,8 @@ class RecordDialog(FormDialog):
     def _reload_roster(self, keep: bool = True) -> None:
         roster = self._roster()
         self.attendance_model.set_roster(roster, keep=keep)
+        if self.kind.value() == K.DEMOCRATIC_APPRAISAL:
+            self.attendance_model.default_grades()
         self._fill_lecturers(roster)
 
     def _fill_lecturers(self, roster: Sequence[RosterMember]) -> None:
