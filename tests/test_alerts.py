@@ -131,9 +131,15 @@ def test_rectification_source_extension_point(db, county):
         assert [x.target_id for x in found] == [7]
         assert A.counts(alerts(db))["rectification_overdue"] == 1
     finally:
-        A._SOURCES.pop("rectification_overdue")
+        A._SOURCES["rectification_overdue"].remove(overdue_items)  # the real 整改 source stays registered
     with pytest.raises(ValueError):
         A.register_source("no_such_kind", overdue_items)
+
+
+def test_rectification_module_is_a_registered_source(db, county):
+    alerts(db)
+    assert "app.services.rectification" in A.SOURCE_MODULES
+    assert [f.__name__ for f in A._SOURCES.get("rectification_overdue", [])] == ["overdue_alerts"]
 
 
 def test_counts_list_every_kind(db, county):
