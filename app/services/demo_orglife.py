@@ -15,10 +15,10 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 
 from app import settings as S
 from app.models import Gender, Member, MemberStatus, OrgLifeAttendance, OrgLifeRecord, OrgPost, OrgPostKind
@@ -215,10 +215,24 @@ def step_orglife(ctx: DemoContext) -> None:
             w.unit_month(unit_id, year, month, w.diligence[org.id])
     n = len(w.plan.records)
     ctx.allocate_ids(OrgLifeRecord, n)  # keep the context's id counter in step with what was written
-    ctx.insert_rows(OrgLifeRecord, w.plan.records)
-    ctx.insert_rows(OrgLifeAttendance, w.plan.attendance, chunk=20_000)
+    for i in range(0, n, 20_000):
+        ctx.session.execute(insert(cast(Table, OrgLifeRecord.__table__)), w.plan.records[i:i + 20_000])
+    _insert_attendance(ctx, w.plan.attendance)
     ctx.count("组织生活记录", n)
     ctx.count("组织生活出勤登记", len(w.plan.attendance))
+
+
+def _insert_attendance(ctx: DemoContext, rows: list[dict[str, Any]]) -> None:
+    """~650,000 lines for the large county: straight to the driver's executemany (the statement built from the
+    table's own columns; values already in their stored form: 0/1, grade labels), a third of the Core path."""
+    table = OrgLifeAttendance.__tablename__
+    columns = ("record_id", "member_id", "present", "absence_reason", "grade")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    values = [(r["record_id"], r["member_id"], int(r["present"]), r["absence_reason"],
+               r["grade"].value if r["grade"] is not None else None) for r in rows]
+    conn = ctx.session.connection()
+    for i in range(0, len(values), 50_000):
+        conn.exec_driver_sql(sql, values[i:i + 50_000])
 
 
 # ---------------------------------------------------------------------------------------------------------------
