@@ -171,3 +171,15 @@ def test_window_helpers():
     assert C.window_label(*C.window_of(2026, 8, 12)) == "2026年度"
     assert C.window_label(*C.window_of(2026, 5, 4)) == "2026年5—8月"
     assert C.window_of(2026, 12, 5) == (dt.date(2026, 11, 1), dt.date(2026, 12, 31))  # the last window is shorter
+
+
+def test_missed_recruit_time_limit_is_a_finding_in_its_month(db, branch):
+    from app.services.recruit import RecruitInput, RecruitService
+
+    rid = RecruitService(db.session_factory, today=lambda: TODAY).create(
+        RecruitInput(branch.org_id, "林小梅", dt.date(1998, 4, 12), dt.date(2026, 9, 10)))
+    found = [f for f in judge(db, 2026, 10) if f.rule == "recruit_rule"]
+    assert [(f.recruit_id, f.indicator, f.message) for f in found] == [
+        (rid, "org.recruit", "入党申请人林小梅未在1个月内谈话（期限2026-10-10）")]
+    assert f"r{rid}" in found[0].key
+    assert not [f for f in judge(db, 2026, 9) + judge(db, 2026, 11) if f.rule == "recruit_rule"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import String, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from app import settings as S
 from app.errors import ValidationError
 from app.models import Member, OrgKind, OrgPost, PartyOrg, Unit
 from app.models.orglife import OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
+from app.models.recruit import Recruit
 from app.services.orglife import DUAL_LIFE_KINDS
 
 BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.JOINT_BRANCH)
@@ -77,6 +79,7 @@ RULES: tuple[Rule, ...] = (
 RULES_BY_KEY = {r.key: r for r in RULES}
 LATE_RULE = ("late_record", "life.record_late", Decimal("0.5"))
 COMMUNITY_RULE = ("community", "org.community", Decimal("0.2"))
+RECRUIT_RULE = ("recruit_rule", "org.recruit", Decimal("1"))
 
 OK, MISSING, LATE = "ok", "missing", "late"
 
@@ -97,6 +100,7 @@ class Finding:
     message: str
     indicator: str
     points: Decimal
+    recruit_id: int | None = None  # a 发展党员 time limit missed
 
     @property
     def source(self) -> str:
@@ -106,7 +110,8 @@ class Finding:
     @property
     def key(self) -> str:
         """Stable identity within a month (used as the scoring suggestion's source)."""
-        who = f"m{self.member_id}" if self.member_id else (f"o{self.org_id}" if self.org_id else f"u{self.unit_id}")
+        who = (f"r{self.recruit_id}" if self.recruit_id else f"m{self.member_id}" if self.member_id
+               else f"o{self.org_id}" if self.org_id else f"u{self.unit_id}")
         return f"orglife:{self.rule}:{who}:{self.window_end:%Y%m}:{self.source}"
 
 
@@ -340,9 +345,12 @@ def evaluate(s: Session, year: int, month: int, *, unit_ids: Iterable[int] | Non
         raise ValidationError("月份应为1至12", field="month")
     read = S.reader(s)
     only = set(rules) if rules is not None else None
-    county = _load(s, [(year, month, only)], set(unit_ids) if unit_ids is not None else None, as_of, read,
-                   include_state, include_late)
-    return _evaluate_loaded(county, year, month, read, include_ok, include_state, only, include_late)
+    units = set(unit_ids) if unit_ids is not None else None
+    county = _load(s, [(year, month, only)], units, as_of, read, include_state, include_late)
+    found = _evaluate_loaded(county, year, month, read, include_ok, include_state, only, include_late)
+    if only is None or RECRUIT_RULE[0] in only:
+        found += _recruit_findings(s, year, month, units, read)
+    return found
 
 
 def evaluate_many(s: Session, requests: list[tuple[int, int, set[str] | None]], *,
@@ -449,6 +457,34 @@ def _community_findings(c: _County, year: int, month: int) -> list[Finding]:
                 f"在职党员{name}尚未到社区报到", COMMUNITY_RULE[1], COMMUNITY_RULE[2])
         for member_id, name, org_id, unit_id in c.unregistered
     ]
+
+
+def _recruit_findings(s: Session, year: int, month: int, unit_ids: set[int] | None,
+                      read: Callable[[S.SettingDef], Any]) -> list[Finding]:
+    """发展党员 time limits that fell in the month and were missed: the talk within a month of the application,
+    the 党委's approval within three months of the 支部大会 (the steps themselves refuse a late date)."""
+    start, end = dt.date(year, month, 1), month_end(year, month)
+    talk, approval = int(read(S.RECRUIT_TALK_MONTHS)), int(read(S.RECRUIT_APPROVAL_MONTHS))
+    q = (select(Recruit.id, Recruit.name, Recruit.org_id, PartyOrg.unit_id, PartyOrg.name, Recruit.applied_on,
+                Recruit.talked_on, Recruit.admitted_on, Recruit.approved_on)
+         .join(PartyOrg, Recruit.org_id == PartyOrg.id)
+         .where(or_(Recruit.applied_on.between(start - relativedelta(months=talk), end),
+                    Recruit.admitted_on.between(start - relativedelta(months=approval), end)))
+         .order_by(Recruit.id))
+    if unit_ids is not None:
+        q = q.where(PartyOrg.unit_id.in_(unit_ids))
+    out = []
+    for rid, name, org_id, unit_id, org_name, applied, talked, admitted, approved in s.execute(q):
+        due_talk = applied + relativedelta(months=talk)
+        if start <= due_talk <= end and (talked is None or talked > due_talk):
+            out.append((rid, name, org_id, unit_id, org_name, f"入党申请人{name}未在{talk}个月内谈话（期限{due_talk:%Y-%m-%d}）"))
+        if admitted is not None:
+            due = admitted + relativedelta(months=approval)
+            if start <= due <= end and (approved is None or approved > due):
+                out.append((rid, name, org_id, unit_id, org_name,
+                            f"{name}经支部大会接收为预备党员后，党委未在{approval}个月内审批（期限{due:%Y-%m-%d}）"))
+    return [Finding(RECRUIT_RULE[0], MISSING, unit_id, org_id, None, org_name, start, end, None, message,
+                    RECRUIT_RULE[1], RECRUIT_RULE[2], rid) for rid, _n, org_id, unit_id, org_name, message in out]
 
 
 # ---------------------------------------------------------------------------------------------------------------
