@@ -995,6 +995,25 @@ class AnnualService:
         report(3, 3, "完成")
         return issued
 
+    def summary_documents(self, year: int) -> list[tuple[str, bytes]]:
+        """The county's 评议结果汇总表 as .docx and .xlsx (the same rows), once the results are complete."""
+        from app.reports.annual import (
+            ReviewSummaryContent,
+            build_review_summary,
+            build_review_summary_xlsx,
+            summary_filename,
+        )
+
+        results = self.results(year)
+        if not (results.complete or results.stored):
+            raise ValidationError(f"{year}年度考核结果还不完整：" + "；".join(results.problems[:3]), field="results")
+        issuer, style, county = self._document_settings()
+        r = results.rules
+        content = ReviewSummaryContent(year, review_rows(results), results.held_on, results.voters,
+                                       (r.weight_mean, r.weight_check, r.weight_vote), self._today(), county)
+        return [(summary_filename(content, "docx"), build_review_summary(content, issuer, style)),
+                (summary_filename(content, "xlsx"), build_review_summary_xlsx(content))]
+
     def blank_ballot_document(self, year: int) -> tuple[str, bytes]:
         """The blank 述职评议测评表 for the meeting: every reporting secretary, boxes to tick."""
         from app.reports.annual import BallotFormContent, BallotLine, ballot_filename, build_ballot_form

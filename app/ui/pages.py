@@ -63,7 +63,7 @@ PAGES: list[PageDef] = [
     PageDef("scoring", "月度考评", "app.ui.scoring.page:ScoringPage"),
     PageDef("bulletins", "通报", "app.ui.documents.bulletin_page:BulletinPage"),
     PageDef("interviews", "约谈与整改", "app.ui.documents.interview_page:InterviewPage"),
-    _future("periodic", "季度与年度"),
+    PageDef("periodic", "季度与年度", "app.ui.annual.page:AnnualPage"),
     PageDef("orglife", "组织生活", "app.ui.orglife.page:OrgLifePage"),
     PageDef("settings", "设置", "app.ui.settings_page:SettingsPage"),
 ]
