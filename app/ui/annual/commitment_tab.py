@@ -36,6 +36,7 @@ from app.ui.annual.widgets import (
     EditRowsModel,
     date_cell,
     date_text,
+    item_problems,
     save_document,
     selected_row,
     table_view,
@@ -107,10 +108,14 @@ class CommitmentDialog(FormDialog):
         items = []
         for n, (key, (content, owner, due)) in enumerate(self.model.rows(), 1):
             items.append(CommitmentItemInput(content, owner, date_cell(due, n, "完成时限", problems), id=key))
+        return item_problems(lambda: self._check(problems) or self.service.save_commitment(
+            self.unit_id, self.year, CommitmentInput(self.form.text("secretary"), items, self.form.date("made_on"),
+                                                     self.form.text("post") or "党组书记")))
+
+    @staticmethod
+    def _check(problems: list[FieldProblem]) -> None:
         if problems:
             raise ValidationError(problems)
-        return self.service.save_commitment(self.unit_id, self.year, CommitmentInput(
-            self.form.text("secretary"), items, self.form.date("made_on"), self.form.text("post") or "党组书记"))
 
 
 class DutyDialog(FormDialog):
@@ -146,9 +151,8 @@ class DutyDialog(FormDialog):
         problems: list[FieldProblem] = []
         items = [DutyItemInput(role, content, person, date_cell(due, n, "完成时限", problems))
                  for n, (_key, (role, person, content, due)) in enumerate(self.model.rows(), 1)]
-        if problems:
-            raise ValidationError(problems)
-        return self.service.save_duty_list(self.unit_id, self.year, DutyListInput(items, self.form.date("made_on")))
+        return item_problems(lambda: CommitmentDialog._check(problems) or self.service.save_duty_list(
+            self.unit_id, self.year, DutyListInput(items, self.form.date("made_on"))))
 
 
 class AssessDialog(FormDialog):
@@ -191,7 +195,7 @@ class CommitmentTab(QWidget):
                                          parent=self)
         self.unit_view = table_view(self.unit_model, stretch=0)
         self.unit_view.setObjectName("commitment_units")
-        self.unit_view.selectionModel().currentRowChanged.connect(lambda *_: self.load_unit())
+        self.unit_view.selectionModel().selectionChanged.connect(lambda *_: self.load_unit())
         split.addWidget(self.unit_view)
         right = QWidget()
         rcol = QVBoxLayout(right)

@@ -153,6 +153,15 @@ def date_cell(text: str, row: int, label: str, problems: list[FieldProblem]) -> 
         return None
 
 
+def item_problems(call: Callable[[], Any]) -> Any:
+    """Run a service call; problems of a numbered item row are shown under the item table as "第N行：…"."""
+    try:
+        return call()
+    except ValidationError as exc:
+        raise ValidationError([FieldProblem("items", f"第{p.row}行：{p.message}") if p.row is not None else p
+                               for p in exc.problems]) from exc
+
+
 def date_text(day: dt.date | None) -> str:
     return format_date(day)
 
