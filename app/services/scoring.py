@@ -292,7 +292,9 @@ class ScoringService:
                 select(ScoreSheet.period_id, func.count(), func.sum(cast(ScoreSheet.reviewed, Integer)))
                 .group_by(ScoreSheet.period_id))}
             return [_period_view(p, *counts.get(p.id, (0, 0)))
-                    for p in s.scalars(select(Period).order_by(Period.year.desc(), Period.key.desc()))]
+                    # months only: quarters and years (季度考核, 述职评议) are periods too, with no score sheets
+                    for p in s.scalars(select(Period).where(Period.kind == PeriodKind.MONTH)
+                                       .order_by(Period.year.desc(), Period.key.desc()))]
 
     def period(self, period_id: int) -> PeriodView:
         with self._sf() as s:
