@@ -442,8 +442,9 @@ class ReviewTab(QWidget):
             return
         new = [f for f in made if f.created]
         lines = "、".join(f"{f.unit}（{f.grade.value}）" for f in made)
-        QMessageBox.information(self, "约谈和整改", f"{lines}：{'已建立' if new else '已有'}约谈和整改方案，请在“约谈与整改”"
-                                                "页安排约谈时间、登记谈话并跟踪整改。")
+        QMessageBox.information(self, "约谈和整改", f"{lines}：{'已建立' if new else '已有'}年度约谈（约谈对象为党组书记）和"
+                                                "整改方案；整改事项在“约谈与整改”页的整改台账中跟踪销号，并列入各单位的"
+                                                "年终考核材料。")
         self.ctx.changed.emit("interviews")
 
     def summary(self) -> None:
