@@ -70,3 +70,5 @@ def test_phone_formats():
 def test_pinyin_initials():
     assert pinyin_initials("张三") == "zs"
     assert pinyin_initials("欧阳明华") == "oymh"
+    assert pinyin_initials("曾伟") == "zw"  # surname reading, not 曾经's céng
+    assert pinyin_initials("单雄信") == "sxx"

@@ -30,10 +30,39 @@ COMMAND_MODULES = [
 ]
 
 
+# argparse's own words (it has no Chinese catalogue of its own).
+_ARGPARSE_WORDS = {
+    "usage: ": "用法：",
+    "options:": "选项：",
+    "positional arguments:": "位置参数：",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示程序版本并退出",
+    "unrecognized arguments:": "无法识别的参数：",
+    "the following arguments are required:": "缺少必需的参数：",
+    "invalid choice:": "无效的选项：",
+    "choose from": "可选",
+    "expected one argument": "需要一个值",
+    "invalid int value:": "不是有效的整数：",
+    "argument ": "参数 ",
+}
+
+
+def _chinese(text: str) -> str:
+    for en, zh in _ARGPARSE_WORDS.items():
+        text = text.replace(en, zh)
+    return text
+
+
 class ChineseArgumentParser(argparse.ArgumentParser):
+    def format_usage(self) -> str:
+        return _chinese(super().format_usage())
+
+    def format_help(self) -> str:
+        return _chinese(super().format_help())
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}：参数错误：{message}\n")
+        self.exit(2, f"{self.prog}：参数错误：{_chinese(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +99,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.  Point stdout at devnull so the
+        # interpreter's final flush does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def gui_main() -> int:

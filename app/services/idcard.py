@@ -82,10 +82,20 @@ def phone_problem(raw: str) -> str | None:
     return "电话号码格式不正确（手机11位，座机如0731-12345678）"
 
 
+# Family names read differently from the same character elsewhere (曾经 céng, 曾伟 Zēng Wěi).
+SURNAME_INITIALS = {
+    "曾": "z", "单": "s", "解": "x", "仇": "q", "查": "z", "区": "o", "覃": "q", "朴": "p", "盖": "g",
+    "乐": "y", "尉": "y", "缪": "m", "翟": "z", "召": "s", "句": "g", "繁": "p", "员": "y", "种": "c",
+}
+
+
 @lru_cache(maxsize=65536)
 def pinyin_initials(name: str) -> str:
-    """张三 → zs.  Non-Chinese characters are kept (lower-cased)."""
+    """张三 → zs, 曾伟 → zw.  Non-Chinese characters are kept (lower-cased)."""
     from pypinyin import Style, lazy_pinyin
 
     letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda text: text)
-    return "".join(p[0] for p in letters if p).lower()
+    initials = "".join(p[0] for p in letters if p).lower()
+    if name[:1] in SURNAME_INITIALS and initials:
+        initials = SURNAME_INITIALS[name[0]] + initials[1:]
+    return initials

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QDateTime,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTime,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -233,7 +241,7 @@ class InterviewDialog(FormDialog):
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
         start = view.scheduled_at or dt.datetime.combine(dt.date.today() + dt.timedelta(days=3), dt.time(9, 0))
-        self.when.setDateTime(QDateTime(start))
+        self.when.setDateTime(QDateTime(QDate(start.year, start.month, start.day), QTime(start.hour, start.minute)))
         self.undecided.setChecked(view.scheduled_at is None)
         self.undecided.toggled.connect(lambda on: self.when.setEnabled(not on))
         self.when.setEnabled(view.scheduled_at is not None)
