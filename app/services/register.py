@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from functools import lru_cache
+from typing import Any, Protocol
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -420,12 +421,17 @@ class RegisterService:
             ):
                 counts.setdefault(org_id, {})[status] = n
             posts: dict[int, list[PostView]] = {}
-            for p, name in s.execute(
-                select(OrgPost, Member.name).outerjoin(Member, OrgPost.member_id == Member.id).where(OrgPost.end_on.is_(None))
-            ):
-                posts.setdefault(p.org_id, []).append(PostView(p.id, p.kind, p.member_id, name or "", p.start_on, p.end_on))
+            current = (
+                select(OrgPost.id, OrgPost.org_id, OrgPost.kind, OrgPost.member_id, Member.name, OrgPost.start_on)
+                .outerjoin(Member, OrgPost.member_id == Member.id)
+                .where(OrgPost.end_on.is_(None))
+            )
+            for p in s.execute(current):
+                posts.setdefault(p.org_id, []).append(PostView(p.id, p.kind, p.member_id, p.name or "", p.start_on, None))
             out = []
-            for org in s.scalars(select(PartyOrg).where(PartyOrg.active.is_(True)).order_by(PartyOrg.id)):
+            # Plain rows, not ORM objects: this runs for every organisation each time the 提醒 page refreshes.
+            active = select(PartyOrg.id, PartyOrg.name, PartyOrg.kind, PartyOrg.term_end).where(PartyOrg.active.is_(True))
+            for org in s.execute(active.order_by(PartyOrg.id)):
                 c = counts.get(org.id, {})
                 for f in org_findings(org, c.get(MemberStatus.FULL, 0), c.get(MemberStatus.PROBATIONARY, 0),
                                       posts.get(org.id, []), today, read):
@@ -731,7 +737,17 @@ def term_status(term_end: dt.date | None, today: dt.date, ending_days: int) -> s
     return "任期内"
 
 
-def org_findings(org: PartyOrg, full: int, probationary: int, current_posts: list[PostView], today: dt.date,
+@lru_cache(maxsize=64)
+def _months_before(day: dt.date, months: int) -> dt.date:
+    return day - relativedelta(months=months)
+
+
+class _OrgFacts(Protocol):
+    kind: OrgKind
+    term_end: dt.date | None
+
+
+def org_findings(org: _OrgFacts, full: int, probationary: int, current_posts: list[PostView], today: dt.date,
                  read: Callable[[S.SettingDef], Any]) -> list[OrgFinding]:
     """What breaks the rules for this organisation today (DOMAIN.md: vacancies, terms, size, committee)."""
     out = []
@@ -740,7 +756,7 @@ def org_findings(org: PartyOrg, full: int, probationary: int, current_posts: lis
             out.append(OrgFinding("term_overdue", f"任期已于{org.term_end:%Y年%m月%d日}届满，尚未换届", org.term_end))
         elif org.term_end <= today + dt.timedelta(days=int(read(S.TERM_ENDING_DAYS))):
             out.append(OrgFinding("term_ending", f"任期将于{org.term_end:%Y年%m月%d日}届满，请准备换届", org.term_end))
-    limit = today - relativedelta(months=int(read(S.VACANCY_MONTHS)))
+    limit = _months_before(today, int(read(S.VACANCY_MONTHS)))
     for p in current_posts:
         if p.vacant and p.start_on <= limit:
             out.append(OrgFinding("vacancy", f"{p.kind.label}自{p.start_on:%Y年%m月%d日}起空缺，超过{read(S.VACANCY_MONTHS)}个月", p.start_on))
