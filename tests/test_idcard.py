@@ -23,6 +23,12 @@ def test_known_valid_number_with_x_check_character():
     assert normalise_id(" 11010519491231002x ") == "11010519491231002X"
 
 
+def test_full_width_digits_from_an_input_method_are_normalised():
+    typed = "１１０１０５１９４９１２３１００２ｘ"
+    assert normalise_id(typed) == "11010519491231002X"
+    assert id_problem(normalise_id(typed)) is None
+
+
 def test_wrong_check_character_names_the_right_one():
     assert id_problem("110105194912310021") == "身份证号校验位错误（应为X）"
 

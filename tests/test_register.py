@@ -208,6 +208,8 @@ def test_search_by_name_initials_org_and_id_fragment(reg, branch):
     assert reg.member_ids("19750203") == [b]
     assert reg.member_ids("zs 财政") == [a]
     assert reg.member_ids("不存在的人") == []
+    assert reg.member_ids("%") == []  # a literal percent sign, not a wildcard
+    assert reg.member_ids("_") == []
 
 
 def test_unknown_ids_raise_not_found(reg):
@@ -225,3 +227,14 @@ def test_unit_rules(reg):
     with pytest.raises(ValidationError) as exc:
         reg.save_unit(UnitInput("县信访局", contact_phone="abc"))
     assert "电话" in problems(exc)["contact_phone"]
+
+
+def test_full_width_id_is_stored_in_ascii_and_found_as_a_duplicate(reg, branch):
+    data = member(branch)
+    ascii_id = data.id_number
+    data.id_number = "".join(chr(ord(c) + 0xFEE0) for c in ascii_id)  # as a Chinese input method types it
+    mid = reg.save_member(data)
+    assert reg.member_input(mid).id_number == ascii_id
+    with pytest.raises(ValidationError) as exc:
+        reg.save_member(member(branch, "李四"))
+    assert "重复" in problems(exc)["id_number"]

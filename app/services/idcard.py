@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 
@@ -18,7 +20,8 @@ def check_char(first17: str) -> str:
 
 
 def normalise_id(raw: str) -> str:
-    return (raw or "").strip().replace(" ", "").upper()
+    """Full-width digits and Ｘ from Chinese input methods become ASCII (NFKC); spaces go; x becomes X."""
+    return unicodedata.normalize("NFKC", raw or "").strip().replace(" ", "").upper()
 
 
 def id_problem(raw: str) -> str | None:
@@ -33,6 +36,33 @@ def id_problem(raw: str) -> str | None:
     if check_char(s[:17]) != s[17]:
         return f"身份证号校验位错误（应为{check_char(s[:17])}）"
     return None
+
+
+@dataclass
+class IdCheck:
+    """A 身份证号 checked against the birth date and gender entered beside it; missing ones are filled in."""
+
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (field, Chinese message)
+    birth_date: dt.date | None = None
+    gender: str | None = None  # "男" / "女"
+
+
+def check_id_against(number: str, birth_date: dt.date | None, gender: str | None) -> IdCheck:
+    """The rules every form with a 身份证号 applies (member, recruit): valid, and agreeing with the person."""
+    result = IdCheck(birth_date=birth_date, gender=gender)
+    if (msg := id_problem(number)) is not None:
+        result.problems.append(("id_number", msg))
+        return result
+    born = id_birth_date(number)
+    if birth_date is None:
+        result.birth_date = born
+    elif birth_date != born:
+        result.problems.append(("birth_date", f"出生日期与身份证号不符（身份证为{born:%Y-%m-%d}）"))
+    if gender is None:
+        result.gender = id_gender(number)
+    elif gender != id_gender(number):
+        result.problems.append(("gender", "性别与身份证号不符"))
+    return result
 
 
 def id_birth_date(s: str) -> dt.date | None:

@@ -22,7 +22,7 @@ from app import settings as S
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
 from app.models.recruit import Recruit, RecruitStage, RecruitStageKind, ReviewResult
-from app.services.idcard import id_birth_date, id_gender, id_problem, normalise_id, phone_problem
+from app.services.idcard import check_id_against, normalise_id, phone_problem
 from app.services.register import MemberInput, RegisterService
 
 SessionFactory = Callable[[], Session]
@@ -162,16 +162,12 @@ class RecruitService:
         elif org.kind not in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH):
             bad("org_id", f"发展党员由党支部负责，{org.name}是{org.kind.label}")
         if data.id_number:
-            if (msg := id_problem(data.id_number)) is not None:
-                bad("id_number", msg)
-            else:
-                born = id_birth_date(data.id_number)
-                if data.birth_date is None:
-                    data.birth_date = born
-                elif data.birth_date != born:
-                    bad("birth_date", f"出生日期与身份证号不符（身份证为{born:%Y-%m-%d}）")
-                if data.gender is None:
-                    data.gender = Gender(id_gender(data.id_number))
+            check = check_id_against(data.id_number, data.birth_date, data.gender.label if data.gender else None)
+            for fld, problem in check.problems:
+                bad(fld, problem)
+            data.birth_date = check.birth_date
+            data.gender = Gender(check.gender) if check.gender else None
+            if not any(fld == "id_number" for fld, _ in check.problems):
                 self._check_duplicate(s, data.id_number, recruit_id, bad)
         if (msg := phone_problem(data.phone)) is not None:
             bad("phone", msg)

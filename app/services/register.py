@@ -29,15 +29,7 @@ from app.models import (
     TransferKind,
     Unit,
 )
-from app.services.idcard import (
-    id_birth_date,
-    id_gender,
-    id_problem,
-    mask_id,
-    mask_phone,
-    normalise_id,
-    phone_problem,
-)
+from app.services.idcard import check_id_against, mask_id, mask_phone, normalise_id, phone_problem
 from app.services.idcard import pinyin_initials as initials_of
 
 SessionFactory = Callable[[], Session]
@@ -506,18 +498,12 @@ class RegisterService:
             bad("org_id", "请选择所在党组织")
         data.id_number = normalise_id(data.id_number)
         if data.id_number:
-            if (msg := id_problem(data.id_number)) is not None:
-                bad("id_number", msg)
-            else:
-                born = id_birth_date(data.id_number)
-                if data.birth_date is None:
-                    data.birth_date = born
-                elif data.birth_date != born:
-                    bad("birth_date", f"出生日期与身份证号不符（身份证为{born:%Y-%m-%d}）")
-                if data.gender is None:
-                    data.gender = Gender(id_gender(data.id_number))
-                elif data.gender.label != id_gender(data.id_number):
-                    bad("gender", "性别与身份证号不符")
+            check = check_id_against(data.id_number, data.birth_date, data.gender.label if data.gender else None)
+            for fld, problem in check.problems:
+                bad(fld, problem)
+            data.birth_date = check.birth_date
+            data.gender = Gender(check.gender) if check.gender else None
+            if not any(fld == "id_number" for fld, _ in check.problems):
                 if id_owners is not None:
                     owner = id_owners.get(data.id_number)
                     dup = owner if owner is not None and owner[0] != member_id else None
@@ -702,12 +688,12 @@ def _member_query(text: str, org_id: int | None, unit_id: int | None, include_le
     if unit_id is not None:
         conds.append(PartyOrg.unit_id == unit_id)
     for word in text.split():
-        like = f"%{word}%"
-        alts = [Member.name.like(like), PartyOrg.name.like(like), Unit.name.like(like), Member.position.like(like)]
+        # autoescape: a user's % or _ is a character to find, not a wildcard.
+        alts = [col.contains(word, autoescape=True) for col in (Member.name, PartyOrg.name, Unit.name, Member.position)]
         if word.isascii() and word.isalpha():
-            alts.append(Member.name_initials.like(f"{word.lower()}%"))
+            alts.append(Member.name_initials.startswith(word.lower(), autoescape=True))
         if any(c.isdigit() for c in word) or word.upper().endswith("X"):
-            alts.append(Member.id_number.like(f"%{word.upper()}%"))
+            alts.append(Member.id_number.contains(normalise_id(word), autoescape=True))
         conds.append(or_(*alts))
     return q.where(and_(*conds)) if conds else q
 
