@@ -248,7 +248,8 @@ def test_results_followups_and_bulletin(qtbot, annual_page, ctx, boxes, opened, 
     assert tab.results.stored and tab.followup_button.isEnabled()
     qtbot.mouseClick(tab.followup_button, Qt.MouseButton.LeftButton)
     assert "县水利局（一般）、县林业局（差）：已建立年度约谈" in boxes[-1]
-    qtbot.mouseClick(tab.summary_button, Qt.MouseButton.LeftButton)
+    with tasks.synchronous():
+        qtbot.mouseClick(tab.summary_button, Qt.MouseButton.LeftButton)
     assert tab.last_written is not None and tab.last_written.name.endswith("汇总表.docx")
     assert tab.last_written.with_suffix(".xlsx").exists()
     qtbot.mouseClick(tab.lock_button, Qt.MouseButton.LeftButton)

@@ -449,18 +449,24 @@ class ReviewTab(QWidget):
 
     def summary(self) -> None:
         year = self.year.value()
-        try:
-            files = self.service.summary_documents(year)
+        folder = output_folder(self.ctx) / f"{year}年度述职评议"
+
+        def work(progress: tasks.Progress, cancelled: tasks.Cancelled) -> list[Path]:
+            # Built off the GUI thread: the 汇总表 covers every unit of the county.
             from app.reports.output import write_atomic
 
-            folder = output_folder(self.ctx) / f"{year}年度述职评议"
-            paths = [write_atomic(folder / name, data) for name, data in files]
-        except DangjianError as exc:
-            show_error(self, exc)
-            return
-        self.last_written = paths[0]
-        self.ctx.status.emit(f"已生成：{'、'.join(p.name for p in paths)}")
-        open_file(self.ctx, self, paths[0])
+            progress(0, 2, "正在汇总各单位评议结果……")
+            files = self.service.summary_documents(year)
+            progress(1, 2, "正在保存汇总表……")
+            return [write_atomic(folder / name, data) for name, data in files]
+
+        def done(paths: object) -> None:
+            assert isinstance(paths, list) and paths
+            self.last_written = paths[0]
+            self.ctx.status.emit(f"已生成：{'、'.join(p.name for p in paths)}")
+            open_file(self.ctx, self, paths[0])
+
+        tasks.run_with_progress(self, "正在生成评议结果汇总表……", work, on_success=done)
 
     def issue(self) -> None:
         res = self.results
