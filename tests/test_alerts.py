@@ -66,7 +66,7 @@ def test_alerts_for_the_branch_that_keeps_none(db, county):
     got = {(x.kind, x.target, x.message) for x in found}
     org = "中共示范县县教育局机关支部委员会"
     overdue = {
-        ("vacancy", A.ORG, f"{org}：组织委员自2026年05月01日起空缺，超过3个月"),
+        ("vacancy", A.ORG, f"{org}：组织委员自2026年5月1日起空缺，超过3个月"),
         ("meeting_missing", A.ORG, f"{org}：2026年10月未开展主题党日"),  # last month
         ("meeting_missing", A.ORG, f"{org}：2026年第三季度未召开支部党员大会"),  # the last quarter
         ("meeting_missing", A.ORG, f"{org}：2026年第三季度未上党课"),
@@ -103,7 +103,7 @@ def test_probation_due_within_thirty_days_or_past(db, reg):
     probationer("丙", dt.date(2025, 12, 26), 613)  # ends 2026-12-26: 31 days away
     found = {x.target_id: x for x in alerts(db) if x.kind == "probation_due"}
     assert set(found) == {past, soon}
-    assert found[past].overdue and "已于2026年10月01日期满，尚未转正" in found[past].message
+    assert found[past].overdue and "已于2026年10月1日期满，尚未转正" in found[past].message
     assert not found[soon].overdue and found[soon].due == dt.date(2026, 12, 20)
 
 
@@ -152,7 +152,7 @@ def test_cli_alerts_json(paths, county, capsys):
     out = json.loads(capsys.readouterr().out)
     assert rc == 0
     assert out == [{"kind": "vacancy", "subject": "中共示范县县教育局机关支部委员会",
-                    "message": "中共示范县县教育局机关支部委员会：组织委员自2026年05月01日起空缺，超过3个月", "due": None}]
+                    "message": "中共示范县县教育局机关支部委员会：组织委员自2026年5月1日起空缺，超过3个月", "due": None}]
 
 
 def test_cli_alerts_text_and_bad_date(paths, county, capsys):

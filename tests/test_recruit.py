@@ -73,7 +73,7 @@ def test_talk_within_a_month(svc, branch):
     rid = svc.create(applicant(branch))
     with pytest.raises(ValidationError) as exc:
         svc.record_talk(rid, dt.date(2023, 4, 2))
-    assert message(exc) == "应在收到入党申请书后1个月内谈话（最迟2023年04月01日）"
+    assert message(exc) == "应在收到入党申请书后1个月内谈话（最迟2023年4月1日）"
     svc.record_talk(rid, dt.date(2023, 4, 1))
 
 
@@ -94,7 +94,7 @@ def test_activist_at_least_a_year_before_candidate(svc, branch):
     svc.make_activist(rid, dt.date(2023, 5, 1), "王芳、李娜")
     with pytest.raises(ValidationError) as exc:
         svc.make_candidate(rid, dt.date(2024, 4, 30))
-    assert message(exc) == "入党积极分子培养教育不满1年（2023年05月01日确定），最早2024年05月01日方可列为发展对象"
+    assert message(exc) == "入党积极分子培养教育不满1年（2023年5月1日确定），最早2024年5月1日方可列为发展对象"
     svc.make_candidate(rid, dt.date(2024, 5, 1))
 
 
@@ -143,7 +143,7 @@ def test_approval_within_three_months_creates_the_member(svc, reg, branch):
     svc.admit(rid, dt.date(2024, 7, 1), 7, 1)
     with pytest.raises(ValidationError) as exc:
         svc.approve(rid, dt.date(2024, 10, 2))
-    assert message(exc) == "党委应在支部大会后3个月内审批（最迟2024年10月01日）"
+    assert message(exc) == "党委应在支部大会后3个月内审批（最迟2024年10月1日）"
     member_id = svc.approve(rid, dt.date(2024, 10, 1))
     m = reg.member_input(member_id)
     assert (m.name, m.status, m.joined_on, m.org_id) == ("林小梅", MemberStatus.PROBATIONARY, dt.date(2024, 7, 1), branch.org_id)
@@ -159,14 +159,14 @@ def test_probation_one_year_and_extension_six_to_twelve(svc, reg, branch):
     member_id = svc.approve(rid, dt.date(2024, 8, 1))
     with pytest.raises(ValidationError) as exc:
         svc.make_full(rid, dt.date(2025, 6, 30))
-    assert message(exc) == "预备期未满，2025年07月01日期满后方可转正"
+    assert message(exc) == "预备期未满，2025年7月1日期满后方可转正"
     with pytest.raises(ValidationError) as exc:
         svc.extend_probation(rid, 5)
     assert message(exc) == "延长预备期应为6至12个月"
     svc.extend_probation(rid, 6)
     with pytest.raises(ValidationError) as exc:
         svc.make_full(rid, dt.date(2025, 7, 1))
-    assert "2026年01月01日期满" in message(exc)
+    assert "2026年1月1日期满" in message(exc)
     svc.make_full(rid, dt.date(2026, 1, 1))
     m = reg.member_input(member_id)
     assert (m.status, m.full_member_on, m.probation_extension_months) == (MemberStatus.FULL, dt.date(2026, 1, 1), 6)

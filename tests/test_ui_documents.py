@@ -313,7 +313,7 @@ def test_interviews_from_candidates_to_rectification(qtbot, ctx, boxes, monkeypa
     assert p.record_button.isEnabled()
     monkeypatch.setattr(p, "run_dialog", fill_and_accept(dialogs, converse))
     assert p.record_interview()
-    assert "2026年12月01日" in dialogs[-1].computed.text()
+    assert "2026年12月1日" in dialogs[-1].computed.text()
     v = p.selected_interview()
     assert v.held and v.deadline == dt.date(2026, 12, 1)
     row = p.interview_model.rows().index(next(r for r in p.interview_model.rows() if r.interview))

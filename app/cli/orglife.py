@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.cli import add_data_dir
 from app.cli.common import open_db, print_json
+from app.dates import cn_date
 from app.errors import ValidationError
 
 EXIT_FINDINGS = 1
@@ -72,7 +73,7 @@ def run_alerts(args: argparse.Namespace) -> int:
     if args.json:
         print_json([a.as_json() for a in alerts])
         return 0
-    print(f"{today:%Y年%m月%d日}提醒，共{len(alerts)}条")
+    print(f"{cn_date(today)}提醒，共{len(alerts)}条")
     for kind, n in counts(alerts).items():
         if n:
             print(f"  {KIND_LABELS[kind]}：{n}")

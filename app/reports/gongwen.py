@@ -30,6 +30,7 @@ from docx.styles.style import BaseStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from app.dates import cn_date  # noqa: F401  (re-exported: builders import it from here)
 from app.errors import DangjianError, ReportError, ValidationError
 from app.reports import styles as S
 from app.reports.ooxml import (
@@ -107,9 +108,6 @@ class IssuingBody:
         return DocNumber(self.code, year, sequence)
 
 
-def cn_date(day: dt.date) -> str:
-    """成文日期 as GB/T wants it: Arabic numerals, full year, no leading zeros (7.3.5.4)."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def score(value: Decimal | int | float | None, places: int = 1) -> str:

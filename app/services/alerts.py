@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import settings as S
+from app.dates import cn_date
 from app.models import Member, MemberStatus, PartyOrg
 from app.services import compliance as C
 from app.services import recruit as R
@@ -182,7 +183,7 @@ def probation_alerts(s: Session, today: dt.date) -> list[Alert]:
         end = probation_end(joined, ext, months)
         if end is None or end > horizon:
             continue
-        when = f"已于{end:%Y年%m月%d日}期满，尚未转正" if end < today else f"将于{end:%Y年%m月%d日}期满，请及时讨论转正"
+        when = f"已于{cn_date(end)}期满，尚未转正" if end < today else f"将于{cn_date(end)}期满，请及时讨论转正"
         out.append(Alert("probation_due", name, f"{org}预备党员{name}预备期{when}", end, MEMBER, mid, unit_id,
                          end < today))
     return out

@@ -21,6 +21,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import Table, insert, select
 
 from app import settings as S
+from app.dates import cn_date
 from app.models import Gender, Member, MemberStatus, OrgLifeAttendance, OrgLifeRecord, OrgPost, OrgPostKind
 from app.models.orglife import AppraisalGrade, OrgLifeKind
 from app.models.recruit import Recruit, RecruitStage, RecruitStageKind, ReviewResult
@@ -332,7 +333,7 @@ class _Recruits:
             "votes_for": max(1, len(self.full_by_org[m.org_id]) - 1), "full_on": m.full_member_on if full else None,
         })
         history = [(Stage.APPLICANT, dates["applied_on"], "递交入党申请书"), (Stage.ACTIVIST, dates["activist_on"], ""),
-                   (Stage.CANDIDATE, cand, ""), (Stage.PROBATIONARY, admitted, f"党委{approved:%Y年%m月%d日}审批")]
+                   (Stage.CANDIDATE, cand, ""), (Stage.PROBATIONARY, admitted, f"党委{cn_date(approved)}审批")]
         if full and m.full_member_on is not None:
             history.append((Stage.FULL, m.full_member_on, ""))
         self.add(m.org_id, (m.name, m.gender, m.birth_date, number), Stage.FULL if full else Stage.PROBATIONARY,

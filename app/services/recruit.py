@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import settings as S
+from app.dates import cn_date
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
 from app.models.recruit import Recruit, RecruitStage, RecruitStageKind, ReviewResult
@@ -247,7 +248,7 @@ class RecruitService:
             months = int(S.get(s, S.RECRUIT_TALK_MONTHS))
             deadline = r.applied_on + relativedelta(months=months)
             if talked_on > deadline:
-                _fail("talked_on", f"应在收到入党申请书后{months}个月内谈话（最迟{deadline:%Y年%m月%d日}）")
+                _fail("talked_on", f"应在收到入党申请书后{months}个月内谈话（最迟{cn_date(deadline)}）")
             r.talked_on = talked_on
 
     def make_activist(self, recruit_id: int, on: dt.date, contacts: str) -> None:
@@ -275,8 +276,8 @@ class RecruitService:
             months = int(S.get(s, S.RECRUIT_ACTIVIST_MONTHS))
             earliest = r.activist_on + relativedelta(months=months)
             if on < earliest:
-                _fail("candidate_on", f"入党积极分子培养教育不满{_span(months)}（{r.activist_on:%Y年%m月%d日}确定），"
-                                      f"最早{earliest:%Y年%m月%d日}方可列为发展对象")
+                _fail("candidate_on", f"入党积极分子培养教育不满{_span(months)}（{cn_date(r.activist_on)}确定），"
+                                      f"最早{cn_date(earliest)}方可列为发展对象")
             r.candidate_on = on
             self._enter(r, Stage.CANDIDATE, on, "")
 
@@ -360,7 +361,7 @@ class RecruitService:
         if r.publicity_to is None:
             bad("publicity_to", "发展对象须经公示")
         elif on <= r.publicity_to:
-            bad("admitted_on", f"支部大会应在公示期满（{r.publicity_to:%Y年%m月%d日}）后召开")
+            bad("admitted_on", f"支部大会应在公示期满（{cn_date(r.publicity_to)}）后召开")
         if r.candidate_on is not None and on < r.candidate_on:
             bad("admitted_on", "支部大会日期不能早于列为发展对象的日期")
         if min(yes, no, abstain) < 0:
@@ -387,10 +388,10 @@ class RecruitService:
             months = int(S.get(s, S.RECRUIT_APPROVAL_MONTHS))
             deadline = r.admitted_on + relativedelta(months=months)
             if approved_on > deadline:
-                _fail("approved_on", f"党委应在支部大会后{months}个月内审批（最迟{deadline:%Y年%m月%d日}）")
+                _fail("approved_on", f"党委应在支部大会后{months}个月内审批（最迟{cn_date(deadline)}）")
             r.approved_on = approved_on
             r.member_id = self._create_member(s, r)
-            self._enter(r, Stage.PROBATIONARY, r.admitted_on, f"党委{approved_on:%Y年%m月%d日}审批，预备期自支部大会之日算起")
+            self._enter(r, Stage.PROBATIONARY, r.admitted_on, f"党委{cn_date(approved_on)}审批，预备期自支部大会之日算起")
             return r.member_id
 
     def _create_member(self, s: Session, r: Recruit) -> int:
@@ -429,7 +430,7 @@ class RecruitService:
             end = probation_ends(r, int(S.get(s, S.PROBATION_MONTHS)))
             assert end is not None
             if full_on < end:
-                _fail("full_on", f"预备期未满，{end:%Y年%m月%d日}期满后方可转正")
+                _fail("full_on", f"预备期未满，{cn_date(end)}期满后方可转正")
             r.full_on = full_on
             self._sync_member(s, r, full_on=full_on)
             self._enter(r, Stage.FULL, full_on, "")

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import settings as S
+from app.dates import cn_date
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import (
     Gender,
@@ -739,13 +740,13 @@ def org_findings(org: _OrgFacts, full: int, probationary: int, current_posts: li
     out = []
     if org.term_end is not None:
         if org.term_end < today:
-            out.append(OrgFinding("term_overdue", f"任期已于{org.term_end:%Y年%m月%d日}届满，尚未换届", org.term_end))
+            out.append(OrgFinding("term_overdue", f"任期已于{cn_date(org.term_end)}届满，尚未换届", org.term_end))
         elif org.term_end <= today + dt.timedelta(days=int(read(S.TERM_ENDING_DAYS))):
-            out.append(OrgFinding("term_ending", f"任期将于{org.term_end:%Y年%m月%d日}届满，请准备换届", org.term_end))
+            out.append(OrgFinding("term_ending", f"任期将于{cn_date(org.term_end)}届满，请准备换届", org.term_end))
     limit = _months_before(today, int(read(S.VACANCY_MONTHS)))
     for p in current_posts:
         if p.vacant and p.start_on <= limit:
-            out.append(OrgFinding("vacancy", f"{p.kind.label}自{p.start_on:%Y年%m月%d日}起空缺，超过{read(S.VACANCY_MONTHS)}个月", p.start_on))
+            out.append(OrgFinding("vacancy", f"{p.kind.label}自{cn_date(p.start_on)}起空缺，超过{read(S.VACANCY_MONTHS)}个月", p.start_on))
     if org.kind in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH):
         filled = sum(1 for p in current_posts if not p.vacant)
         if full >= int(read(S.COMMITTEE_MIN_FULL)) and filled < 3 and not any(p.vacant for p in current_posts):

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.dates import cn_date
 from app.models import PeriodState, RectificationStatus
 from app.reports.output import write_atomic
 from app.services.bulletin import BulletinService
@@ -324,7 +325,7 @@ class ConversationDialog(FormDialog):
         except ValueError:
             chosen = None
         day = chosen or self.service.default_deadline(self.view.scheduled_at.date(), self.days.value())
-        self.computed.setText(f"整改期限至：{day:%Y年%m月%d日}（周末和设置中的节假日不计）")
+        self.computed.setText(f"整改期限至：{cn_date(day)}（周末和设置中的节假日不计）")
 
     def _write(self) -> InterviewView:
         f = self.form

@@ -1,0 +1,10 @@
+"""Dates as Chinese text, the one way the app writes them (no Qt, no document library: light to import)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def cn_date(day: dt.date) -> str:
+    """2026年6月4日: Arabic numerals, full year, no leading zeros (GB/T 9704 7.3.5.4; also how users write it)."""
+    return f"{day.year}年{day.month}月{day.day}日"
