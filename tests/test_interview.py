@@ -257,7 +257,7 @@ def test_notice_and_record_documents(county, service, tmp_path):
     assert notice_name == "2026年10月约谈通知书（县林业局）.docx"
     assert blank_name == "2026年10月约谈记录（空白）（县林业局）.docx"
     text = paragraphs(notice)
-    for expected in ("县林业局党组（党委）", "党组书记", "周勇", "2026年11月10日（星期二）上午9:30",
+    for expected in ("县林业局党组（党委）", "党组书记", "周勇", "2026年11月10日（星期二）上午9时30分",
                      "县直机关工委会议室", "李书记、王副书记", "排名第8位", "两个支部未召开支委会"):
         assert expected in text
     check_gongwen(notice, tmp_path, name="notice.docx")

@@ -125,7 +125,7 @@ def test_filled_notice_prints_what_was_entered(tmp_path: Path) -> None:
     data = build_interview_notice(filled, ISSUER)
     check_gongwen(data, tmp_path)
     paras = texts(open_docx(data))
-    assert "二、约谈时间：2026年11月10日（星期二）下午2:30" in paras
+    assert "二、约谈时间：2026年11月10日（星期二）下午2时30分" in paras
     assert "三、约谈地点：县委大院3号楼302会议室" in paras
     assert "四、约谈人：县直机关工委书记王强" in paras
     assert "五、被约谈人：县统计局党组书记李明同志" in paras
@@ -139,8 +139,9 @@ def test_notice_refuses_an_unknown_post() -> None:
 
 
 def test_cn_datetime() -> None:
-    assert cn_datetime(dt.datetime(2026, 11, 3, 9, 5)) == "2026年11月3日（星期二）上午9:05"
-    assert cn_datetime(MEETING) == "2026年11月10日（星期二）下午2:30"
+    assert cn_datetime(dt.datetime(2026, 11, 3, 9, 5)) == "2026年11月3日（星期二）上午9时5分"
+    assert cn_datetime(MEETING) == "2026年11月10日（星期二）下午2时30分"
+    assert cn_datetime(dt.datetime(2026, 11, 10, 15, 0)) == "2026年11月10日（星期二）下午3时"
 
 
 # -- 约谈记录 ------------------------------------------------------------------------------------------------------
@@ -164,7 +165,7 @@ def test_filled_record_carries_every_field(tmp_path: Path) -> None:
     data = build_interview_record(RECORD, ISSUER)
     check_gongwen(data, tmp_path)
     values = form_values(data)
-    assert values["约谈时间"] == "2026年11月10日（星期二）下午2:30"
+    assert values["约谈时间"] == "2026年11月10日（星期二）下午2时30分"
     assert values["被约谈人及职务"] == "李明，县统计局党组书记"
     assert values["记录人"] == "张敏"
     assert values["谈话内容"] == RECORD.conversation and values["被约谈人表态"] == RECORD.statement

@@ -467,7 +467,10 @@ class GongwenDocument:
     def _keep_tail_together(self) -> None:
         """Keep the last body paragraph, the 附件说明 and the blank lines with the 署名 (7.3.5.5: the 署名 never
         stands alone on a page)."""
-        stop = {S.STYLE_IDS[S.BODY], S.STYLE_IDS[S.H2]}
+        # Blank lines and the 附件说明 belong to the block; the first paragraph with other text is the last body
+        # paragraph and ends it, whatever its style (a numbered item of a notice too): otherwise a form made of
+        # short items becomes one unbreakable block that leaves pages nearly empty.
+        attach_note = S.STYLE_IDS[S.ATTACH_NOTE]
         blocks = [el for el in self.doc.element.body if el.tag != qn("w:sectPr")]
         for el in reversed(blocks[-8:]):
             if el.tag != qn("w:p"):  # a table or a section break: nothing further back belongs to the block
@@ -475,7 +478,9 @@ class GongwenDocument:
             ppr = el.get_or_add_pPr()
             child(ppr, "keepNext", PPR_ORDER).attrib.pop(qn("w:val"), None)  # a run-in heading has val="0"
             style = ppr.find(qn("w:pStyle"))
-            if style is not None and style.get(qn("w:val")) in stop:
+            is_note = style is not None and style.get(qn("w:val")) == attach_note
+            has_text = any((t.text or "").strip() for t in el.iter(qn("w:t")))
+            if has_text and not is_note:
                 break
 
     # -- 附件 ---------------------------------------------------------------------------------------------------

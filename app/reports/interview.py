@@ -19,10 +19,11 @@ WEEKDAYS = "一二三四五六日"
 
 
 def cn_datetime(moment: dt.datetime) -> str:
-    """2026年11月3日（星期二）上午9:30."""
+    """2026年11月3日（星期二）上午9时30分, 下午3时: the way official notices write a time."""
     half = "上午" if moment.hour < 12 else "下午"
     hour = moment.hour if moment.hour <= 12 else moment.hour - 12
-    return f"{cn_date(moment.date())}（星期{WEEKDAYS[moment.weekday()]}）{half}{hour}:{moment.minute:02d}"
+    minutes = f"{moment.minute}分" if moment.minute else ""
+    return f"{cn_date(moment.date())}（星期{WEEKDAYS[moment.weekday()]}）{half}{hour}时{minutes}"
 
 
 @dataclass(frozen=True)
