@@ -339,3 +339,14 @@ def test_points_beyond_an_indicators_worth_are_not_counted(county, service):
     assert finance.total == Decimal("96.0")
     with county.db.session_factory() as s:
         assert unit_problems(s, pid)[county.unit("县财政局")] == ["书记、班子成员讲党课：书记未讲党课（扣4.0分）"]
+
+
+def test_feedback_says_when_deductions_exceed_what_an_indicator_can_lose(county, service):
+    # 谈心谈话 is worth 2 points; three missed talks at 1 point each lose 2, not 3: the sheet must say why.
+    score_month(county, 2026, 11, [(4, "life.heart_talk", 3, "三名委员未开展谈心谈话")], lock=False)
+    sheet = service.feedback_contents(2026, 11, unit_ids=[county.unit_ids[4]])[0]
+    line = next(x for x in sheet.lines if x.indicator == "谈心谈话")
+    assert line.points == Decimal("-3.0")
+    assert "本项合计扣3.0分，以2.0分为限，实扣2.0分" in line.reason
+    others = [x for x in sheet.lines if x.indicator != "谈心谈话"]
+    assert all("为限" not in x.reason for x in others)

@@ -594,22 +594,42 @@ def _self_scores(s: Session, period_id: int) -> dict[int, dict[str, Decimal | No
 
 
 def _feedback_lines(s: Session, period_id: int) -> dict[int, list[FeedbackLine]]:
-    """sheet id → its deductions (negative) and bonuses (positive), in the scheme's order."""
+    """sheet id → its deductions (negative) and bonuses (positive), in the scheme's order.
+
+    Where an indicator's deductions add up to more than it can lose, its last line says so: the sheet answers
+    "why did we lose points", and −8 listed on a 2-point indicator would not add up to the score otherwise."""
     out: dict[int, list[tuple[tuple[int, int, int], FeedbackLine]]] = {}
+    limits: dict[tuple[int, int, int], tuple[Decimal, Decimal]] = {}  # (sheet, cat, ind) → (sum, limit)
     for model, sign in ((Deduction, -1), (Bonus, 1)):
         q = (select(ScoreItem.sheet_id, IndicatorCategory.sort_order, Indicator.sort_order, model.id,
                     IndicatorCategory.name, Indicator.name, model.points_each, model.occurrences, model.reason,
-                    model.evidence_note)
+                    model.evidence_note, Indicator.points, Indicator.cap)
              .join(ScoreItem, ScoreItem.id == model.item_id)
              .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
              .join(Indicator, Indicator.id == ScoreItem.indicator_id)
              .join(IndicatorCategory, IndicatorCategory.id == Indicator.category_id)
              .where(ScoreSheet.period_id == period_id))
-        for sheet_id, cat_order, ind_order, row_id, cat, ind, each, n, reason, evidence in s.execute(q):
+        for sheet_id, cat_order, ind_order, row_id, cat, ind, each, n, reason, evidence, points, cap in s.execute(q):
             amount = each * n
             if amount == 0:
                 continue
             reason_text = reason if n == 1 else f"{reason}（{n}次，每次{each}分）"
             out.setdefault(sheet_id, []).append(
                 ((cat_order, ind_order, row_id), FeedbackLine(cat, ind, amount * sign, reason_text, evidence)))
+            if sign < 0:
+                key = (sheet_id, cat_order, ind_order)
+                total, _ = limits.get(key, (Decimal("0.0"), Decimal("0.0")))
+                limits[key] = (total + amount, cap if cap is not None else points)
+    for (sheet_id, cat_order, ind_order), (total, limit) in limits.items():
+        if total > limit:
+            _note_cap(out[sheet_id], cat_order, ind_order, total, limit)
     return {sid: [line for _, line in sorted(lines, key=lambda x: x[0])] for sid, lines in out.items()}
+
+
+def _note_cap(lines: list[tuple[tuple[int, int, int], FeedbackLine]], cat_order: int, ind_order: int,
+              total: Decimal, limit: Decimal) -> None:
+    last = max((i for i, (k, line) in enumerate(lines) if k[:2] == (cat_order, ind_order) and line.points < 0),
+               key=lambda i: lines[i][0])
+    key, line = lines[last]
+    note = f"（本项合计扣{total}分，以{limit}分为限，实扣{limit}分）"
+    lines[last] = (key, FeedbackLine(line.category, line.indicator, line.points, line.reason + note, line.evidence))
