@@ -156,7 +156,9 @@ def test_edit_member_bad_id_shows_message_under_field_then_fix_and_save(qtbot, w
     def fill(dialog: QWidget) -> None:
         assert isinstance(dialog, MemberDialog)
         id_box = dialog.basic.field("id_number")
-        assert isinstance(id_box, QLineEdit) and id_box.text() == ZHANG_ID  # the form edits the full number
+        assert isinstance(id_box, QLineEdit) and id_box.text() != ZHANG_ID and id_box.isReadOnly()  # masked
+        dialog.personal.reveal()  # allowed (no accounts: the operator), audited; then the full number is edited
+        assert id_box.text() == ZHANG_ID and not id_box.isReadOnly()
         id_box.setFocus()
         id_box.selectAll()
         qtbot.keyClicks(id_box, bad)
@@ -437,7 +439,7 @@ def test_clean_import_asks_then_imports(qtbot, window, monkeypatch, tmp_path, qu
 def test_export_runs_with_progress(qtbot, window, monkeypatch, tmp_path, quiet_boxes):
     written: list[Path] = []
 
-    def export_register(_sf, path, *, progress=None, cancelled=None):
+    def export_register(_sf, path, *, progress=None, cancelled=None, reveal=False):
         progress(5, 5, "导出")
         written.append(path)
         return 5

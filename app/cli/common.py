@@ -22,6 +22,13 @@ def open_db(args: argparse.Namespace) -> Database:
     db = open_app_database(paths_of(args))
     for w in db.warnings:
         print(f"警告：{w}", file=sys.stderr)
+    from app.cli.accounts import log_in  # it builds on this module
+
+    try:
+        log_in(args, db)  # who the command acts as: --user, or the operator while there are no accounts
+    except BaseException:
+        db.close()
+        raise
     return db
 
 

@@ -46,6 +46,7 @@ def _seed(text: str) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     paths = app_paths(getattr(args, "data_dir", None)).ensure()
     db = open_database(paths.db_path, backup_dir=paths.backup_dir)
+    _require_admin(args, db)
     if database_is_empty(db):
         summary = _build(db, args)  # a failed build rolls back and leaves the database empty
     else:
@@ -59,6 +60,21 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"数据目录：{paths.data_dir}")
     print(f"打开主窗口：dangjian --data-dir \"{paths.data_dir}\"")
     return 0
+
+
+def _require_admin(args: argparse.Namespace, db: Database) -> None:
+    """Filling or replacing a database that has accounts needs an administrator's --user (app.cli.accounts)."""
+    from app.cli.accounts import log_in
+    from app.services import accounts
+
+    try:
+        if log_in(args, db) is not None:
+            accounts.require(accounts.Permission.RESTORE)
+    except BaseException:
+        db.close()
+        raise
+    finally:
+        accounts.set_current(None)
 
 
 def _build(db: Database, args: argparse.Namespace) -> DemoSummary:

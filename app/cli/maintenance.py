@@ -102,6 +102,10 @@ def run_restore(args: argparse.Namespace) -> int:
         print("错误：请指定一个备份文件（或 --list 中的序号），或使用 --latest；用 --list 查看备份",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    from app.cli.accounts import require_for_file
+    from app.services.accounts import Permission
+
+    require_for_file(args, paths.db_path, Permission.RESTORE)  # once accounts exist: administrators only
     keep = backup.configured_keep(paths.db_path) if paths.db_path.is_file() else backup.DEFAULT_KEEP
     if args.latest:
         result = backup.restore_latest_good(paths.db_path, paths.backup_dir, keep=keep)

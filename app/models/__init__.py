@@ -1,5 +1,6 @@
 """The data model (SQLAlchemy 2, typed).  Import every model module here so `Base.metadata` is complete."""
 
+from app.models.accounts import Role, User
 from app.models.annual import (
     AnnualResult,
     Commitment,
@@ -48,6 +49,8 @@ from app.models.scoring import (
 )
 
 __all__ = [
+    "Role",
+    "User",
     "AnnualResult",
     "Commitment",
     "CommitmentItem",

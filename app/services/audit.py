@@ -154,7 +154,10 @@ def read_head(session: Session) -> ChainHead | None:
 
 
 def operator(session: Session) -> str:
-    return str(S.get(session, S.OPERATOR)) or "未署名"
+    """The trail's "who": the logged-in user, or the operator setting while the database has no accounts."""
+    from app.services.accounts import who  # accounts builds on this module
+
+    return who() or str(S.get(session, S.OPERATOR)) or "未署名"
 
 
 @contextmanager

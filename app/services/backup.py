@@ -260,6 +260,9 @@ def restore_backup(backup_file: Path, db_path: Path, backup_dir: Path, *, keep: 
 
     The caller must have closed its engine on `db_path` (a restore refuses while the database is in use).
     A damaged backup is refused and the current database is left as it was."""
+    from app.services.accounts import Permission, require  # accounts pulls in the models; backup stays light
+
+    require(Permission.RESTORE)
     problems = backup_problems(backup_file)
     if problems:
         raise BackupError("无法恢复：" + "；".join(problems))

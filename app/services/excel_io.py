@@ -54,6 +54,7 @@ from app.errors import (
 )
 from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
 from app.services import audit
+from app.services.accounts import Permission, require
 from app.services.idcard import mask_id, mask_phone, normalise_id
 from app.services.idcard import pinyin_initials as initials_of
 from app.services.register import (
@@ -1198,7 +1199,10 @@ def export_register(session_factory: SessionFactory, path: Path, *, progress: Pr
                     cancelled: Cancelled | None = None, reveal: bool = False) -> int:
     """Write all units, organisations and members in the register (members still in it) to `path`.
 
-    身份证号 and phone are masked unless `reveal`; returns the number of data rows written (all sheets)."""
+    身份证号 and phone are masked unless `reveal` (administrators only); returns the number of data rows written
+    (all sheets)."""
+    if reveal:
+        require(Permission.EXPORT_REVEAL)
     with session_factory() as s:
         # Lists, not generators: the loaded objects must stay alive for o.unit / o.parent to need no query.
         unit_objs = list(s.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))

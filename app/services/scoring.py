@@ -37,6 +37,7 @@ from app.models import (
     SuggestionRejection,
     Unit,
 )
+from app.services.accounts import Permission, require
 from app.services.audit import AuditLog, occurrence_snapshot, unit_of_work
 from app.services.scheme import (
     IndicatorView,
@@ -374,6 +375,7 @@ class ScoringService:
         corrected is un-reviewed first, which returns the period to 草稿."""
         if not is_admin:
             raise PermissionDenied("只有管理员才能重新开放已锁定的考评期")
+        require(Permission.REOPEN)  # the logged-in user's role, whatever the caller claims
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError("请填写重新开放的理由", field="reason")

@@ -162,7 +162,15 @@ def run(data_dir: str | None) -> int:
     from app.ui.mainwindow import MainWindow
 
     ctx = AppContext(paths, db)
+    from app.services.accounts import AccountService
+    from app.ui.accounts.login import log_in_at_start
+    from app.ui.accounts.session import AccountSession
+
+    if log_in_at_start(AccountService(ctx.session_factory)) is None:  # the first administrator, then the login
+        ctx.close_database()
+        return 0
     window = MainWindow(ctx)
+    window.account_session = AccountSession(ctx, window)  # type: ignore[attr-defined]
     window.show()
     for warning in db.warnings:
         QMessageBox.warning(window, "注意", warning)

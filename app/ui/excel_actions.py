@@ -65,6 +65,9 @@ def export_register(ctx: AppContext, parent: QWidget | None, path: Path | None =
     path = path or _ask_save(parent, "导出到 Excel", f"{ctx.county_name()}县直机关党组织和党员名册_{dt.date.today():%Y%m%d}.xlsx")
     if path is None:
         return None
+    from app.ui.accounts.privacy import ask_full_export
+
+    reveal = ask_full_export(parent)  # administrators only, and only when they choose it for this export
     target, sf = path, ctx.session_factory
 
     def done(count: object) -> None:
@@ -73,7 +76,7 @@ def export_register(ctx: AppContext, parent: QWidget | None, path: Path | None =
 
     return tasks.run_with_progress(
         parent, "正在导出……",
-        lambda p, c: _excel_io().export_register(sf, target, progress=p, cancelled=c),
+        lambda p, c: _excel_io().export_register(sf, target, progress=p, cancelled=c, reveal=reveal),
         on_success=done, on_cancel=lambda: ctx.status.emit("已取消导出，没有写入文件"),
     )
 

@@ -26,6 +26,7 @@ from app import settings as S
 from app.errors import FieldProblem, ValidationError
 from app.models import Gender, MemberStatus, OrgKind, OrgPostKind
 from app.services.register import PARENT_KINDS, MemberInput, OrgInput, PostInput, UnitInput, probation_end
+from app.ui.accounts.privacy import PersonalFields
 from app.ui.context import AppContext
 from app.ui.forms import ChoiceBox, DateEdit, FormDialog
 from app.ui.itemmodels import RowsTableModel
@@ -295,6 +296,9 @@ class MemberDialog(FormDialog):
         for signal in (joined.textChanged, self.status_box.value_changed, self.extension.valueChanged):
             signal.connect(self._update_probation_hint)
         self._update_probation_hint()
+        # An existing member's 身份证号 and phone stay masked until revealed (accounts; audited).
+        self.personal = (PersonalFields(a, ctx.session_factory, member_id, data.id_number or "", data.phone)
+                         if member_id else None)
 
     def _update_probation_hint(self, *_: object) -> None:
         joined = self.party.date("joined_on")
@@ -309,6 +313,10 @@ class MemberDialog(FormDialog):
         assert isinstance(w, QCheckBox)
         return w.isChecked()
 
+    def _personal(self, name: str) -> str:
+        shown = self.basic.text(name)
+        return self.personal.value(name, shown) if self.personal is not None else shown
+
     def _write(self) -> int:
         a, b = self.basic, self.party
         org_id = self.org_box.value()
@@ -316,8 +324,8 @@ class MemberDialog(FormDialog):
             raise ValidationError(FieldProblem("org_id", "请选择所在党组织"))
         data = MemberInput(
             org_id=org_id, name=a.text("name"), status=self.status_box.value(), gender=self.gender_box.value(),
-            ethnicity=a.text("ethnicity"), birth_date=a.date("birth_date"), id_number=a.text("id_number"),
-            phone=a.text("phone"), education=a.text("education"), position=a.text("position"),
+            ethnicity=a.text("ethnicity"), birth_date=a.date("birth_date"), id_number=self._personal("id_number"),
+            phone=self._personal("phone"), education=a.text("education"), position=a.text("position"),
             joined_on=b.date("joined_on"), full_member_on=b.date("full_member_on"),
             probation_extension_months=self.extension.value(), is_leader=self._check("is_leader"),
             community_registered=self._check("community_registered"), community_name=b.text("community_name"),

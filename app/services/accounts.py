@@ -1,0 +1,457 @@
+"""Local accounts, the current user and what each role may do.
+
+Who is acting is held here for the whole process (`set_current`): the UI sets it after the login dialog, the CLI
+after checking `--user`.  Services ask `require(permission)` at their entry points; on top of that every ORM
+session refuses to write data (`before_flush`, bulk statements) when the current user's role may not change it,
+so a forgotten check in some service still cannot let a 查阅 account change anything.  With no current user (a
+database without accounts yet, tests, the start-up restore offer) the process acts as the operator with full
+rights, as before accounts existed.
+
+Logins, failed logins, reveals of personal data and account changes are written to the audit trail; the
+trail's "who" becomes the logged-in user (`app.services.audit.operator`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from app import settings as S
+from app.errors import FieldProblem, NotFoundError, PermissionDenied, ValidationError
+from app.models import AuditEntry, Member, Role, Setting, User
+from app.services.audit import unit_of_work
+
+SessionFactory = Callable[[], Session]
+
+
+class Permission(enum.Enum):
+    WRITE = "修改数据"
+    REOPEN = "重新开放已锁定的考评期"
+    REVEAL = "查看完整的身份证号和电话"
+    EXPORT_REVEAL = "导出完整的身份证号和电话"
+    ACCOUNTS = "管理用户账户"
+    SETTINGS = "修改设置"
+    AUDIT_VIEW = "查看审计日志"
+    RESTORE = "从备份恢复数据库"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.ASSESSOR: frozenset({Permission.WRITE}),
+    Role.VIEWER: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user as the services see it."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+
+    @property
+    def who(self) -> str:
+        """The audit trail's "who": the display name, and the login name when it differs."""
+        if self.display_name == self.username:
+            return self.username[:60]
+        return f"{self.display_name}（{self.username}）"[:60]
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+
+# --- the current user --------------------------------------------------------------------------------------------
+
+# One process-wide value, not a context variable: the UI's background threads act for the same logged-in user.
+_current: Actor | None = None
+_current_lock = threading.Lock()
+
+
+def current() -> Actor | None:
+    return _current
+
+
+def set_current(actor: Actor | None) -> None:
+    global _current
+    with _current_lock:
+        _current = actor
+
+
+@contextmanager
+def acting_as(actor: Actor | None) -> Iterator[Actor | None]:
+    """Act as `actor` for a block (a CLI command, a test), then restore whoever acted before."""
+    before = current()
+    set_current(actor)
+    try:
+        yield actor
+    finally:
+        set_current(before)
+
+
+def allowed(permission: Permission) -> bool:
+    actor = current()
+    return actor is None or actor.can(permission)
+
+
+def require(permission: Permission) -> None:
+    """Raise PermissionDenied unless the current user's role allows `permission`."""
+    actor = current()
+    if actor is not None and not actor.can(permission):
+        if actor.user_id == 0:  # the CLI without --user on a database that has accounts
+            raise PermissionDenied(f"数据库已建立用户账户，请用 --user 用户名 登录后再{permission.value}")
+        raise PermissionDenied(f"当前用户“{actor.who}”（{actor.role.value}）无权{permission.value}")
+
+
+def who() -> str | None:
+    actor = current()
+    return actor.who if actor is not None else None
+
+
+# --- the write guard on every ORM session -------------------------------------------------------------------------
+
+# Rows any logged-in user may cause to be written: their own login bookkeeping and the audit trail of it.
+_ALWAYS_WRITABLE: tuple[type, ...] = (User, AuditEntry)
+
+
+def _needed_for(obj: object) -> Permission | None:
+    if isinstance(obj, _ALWAYS_WRITABLE):
+        return None
+    if isinstance(obj, Setting):
+        return Permission.SETTINGS
+    return Permission.WRITE
+
+
+def _guard_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if current() is None:
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        needed = _needed_for(obj)
+        if needed is not None:
+            require(needed)
+
+
+def _guard_bulk(state: ORMExecuteState) -> None:
+    if current() is None or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    mapper = state.bind_mapper
+    target = mapper.class_ if mapper is not None else None
+    if target is not None and issubclass(target, _ALWAYS_WRITABLE):
+        return
+    require(Permission.SETTINGS if target is Setting else Permission.WRITE)
+
+
+if not event.contains(Session, "before_flush", _guard_flush):
+    event.listen(Session, "before_flush", _guard_flush)
+    event.listen(Session, "do_orm_execute", _guard_bulk)
+
+
+# --- accounts ---------------------------------------------------------------------------------------------------
+
+# argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile); tests swap in a cheaper hasher.
+hasher = PasswordHasher()
+
+_DUMMY_HASH: list[str] = []  # verified against for unknown names, so that they take as long as known ones
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    locked_until: dt.datetime | None
+    last_login_at: dt.datetime | None
+
+
+def _view(u: User) -> UserView:
+    return UserView(u.id, u.username, u.display_name, u.role, u.active, u.locked_until, u.last_login_at)
+
+
+def _actor(u: User) -> Actor:
+    return Actor(u.id, u.username, u.display_name, u.role)
+
+
+class LoginFailed(PermissionDenied):
+    """Wrong name or password, or the account is locked or disabled (the message says which, in Chinese)."""
+
+
+class AccountService:
+    def __init__(self, session_factory: SessionFactory, now: Callable[[], dt.datetime] | None = None) -> None:
+        self._sf = session_factory
+        self._now = now or (lambda: dt.datetime.now(dt.timezone.utc))
+
+    # --- reading --------------------------------------------------------------------------------------------
+
+    def has_users(self) -> bool:
+        with self._sf() as s:
+            return bool(s.scalar(select(func.count()).select_from(User)))
+
+    def users(self) -> list[UserView]:
+        with self._sf() as s:
+            return [_view(u) for u in s.scalars(select(User).order_by(User.username))]
+
+    # --- first start and logging in -------------------------------------------------------------------------
+
+    def create_first_admin(self, username: str, display_name: str, password: str) -> Actor:
+        """The administrator made on first start; refused once any account exists."""
+        with unit_of_work(self._sf, "首次启动") as (s, log):
+            if s.scalar(select(func.count()).select_from(User)):
+                raise PermissionDenied("已经有用户账户，不能再创建首个管理员；请用管理员账户登录后添加用户")
+            user = self._new_user(s, username, display_name, Role.ADMIN, password)
+            log.who = _actor(user).who
+            log.record("新建", "app_user", user.id, "role", None, user.role, reason="首次启动创建管理员")
+            return _actor(user)
+
+    def authenticate(self, username: str, password: str) -> Actor:
+        """Check a login.  Every attempt is audited; too many wrong passwords lock the account for a while.
+        Raises LoginFailed (after committing the failure) when the login is refused."""
+        name = _clean_username(username)
+        with unit_of_work(self._sf, name or "（空用户名）") as (s, log):
+            read = S.reader(s)
+            user = s.scalar(select(User).where(User.username == name))
+            refusal = self._check_login(user, password, int(read(S.LOGIN_ATTEMPTS)), int(read(S.LOCKOUT_MINUTES)))
+            if refusal is None and user is not None:
+                log.who = _actor(user).who
+                log.record("登录", "app_user", user.id)
+                return _actor(user)
+            log.record("登录失败", "app_user", user.id if user else None, "username", None, name, reason=refusal or "")
+        raise LoginFailed(refusal or "用户名或密码错误")
+
+    def _check_login(self, user: User | None, password: str, attempts: int, minutes: int) -> str | None:
+        """None when the login succeeds (and the user row updated), else the Chinese reason for refusing."""
+        now = self._now()
+        if user is None:
+            _verify_dummy(password)
+            return "用户名或密码错误"
+        if not user.active:
+            return "该账户已停用，请联系管理员"
+        if user.locked_until is not None and user.locked_until > now:
+            left = max(1, int((user.locked_until - now).total_seconds() + 59) // 60)
+            return f"密码连续输错{attempts}次，账户已锁定，请{left}分钟后再试"
+        if not _verify(user, password):
+            user.failed_count += 1
+            if user.failed_count >= attempts:
+                user.failed_count = 0
+                user.locked_until = now + dt.timedelta(minutes=minutes)
+                return f"密码连续输错{attempts}次，账户已锁定{minutes}分钟"
+            return f"用户名或密码错误（再错{attempts - user.failed_count}次将锁定账户）"
+        user.failed_count = 0
+        user.locked_until = None
+        user.last_login_at = now
+        return None
+
+    # --- own password ------------------------------------------------------------------------------------------
+
+    def change_password(self, username: str, old_password: str, new_password: str) -> None:
+        """Any user changes their own password, knowing the old one."""
+        name = _clean_username(username)
+        with unit_of_work(self._sf) as (s, log):
+            user = _user(s, name)
+            if not _verify(user, old_password):
+                raise ValidationError("原密码不正确", field="old_password")
+            _check_password(s, new_password, "new_password")
+            user.password_hash = hasher.hash(new_password)
+            log.record("修改密码", "app_user", user.id)
+
+    # --- administration --------------------------------------------------------------------------------------
+
+    def add_user(self, username: str, display_name: str, role: Role | str, password: str) -> UserView:
+        require(Permission.ACCOUNTS)
+        with unit_of_work(self._sf) as (s, log):
+            user = self._new_user(s, username, display_name, _role(role), password)
+            log.record("新建", "app_user", user.id, "role", None, user.role, reason=f"用户名 {user.username}")
+            return _view(user)
+
+    def reset_password(self, username: str, new_password: str) -> None:
+        """An administrator sets another user's password (and lifts a lockout)."""
+        require(Permission.ACCOUNTS)
+        with unit_of_work(self._sf) as (s, log):
+            user = _user(s, _clean_username(username))
+            _check_password(s, new_password, "password")
+            user.password_hash = hasher.hash(new_password)
+            user.failed_count, user.locked_until = 0, None
+            log.record("重置密码", "app_user", user.id)
+
+    def set_role(self, username: str, role: Role | str) -> UserView:
+        require(Permission.ACCOUNTS)
+        new_role = _role(role)
+        with unit_of_work(self._sf) as (s, log):
+            user = _user(s, _clean_username(username))
+            if user.role == Role.ADMIN and new_role != Role.ADMIN:
+                _keep_an_admin(s, user)
+            if user.role != new_role:
+                log.record("修改", "app_user", user.id, "role", user.role, new_role)
+                user.role = new_role
+            return _view(user)
+
+    def set_active(self, username: str, active: bool) -> UserView:
+        require(Permission.ACCOUNTS)
+        with unit_of_work(self._sf) as (s, log):
+            user = _user(s, _clean_username(username))
+            if not active and user.role == Role.ADMIN:
+                _keep_an_admin(s, user)
+            if user.active != active:
+                log.record("修改", "app_user", user.id, "active", user.active, active)
+                user.active = active
+            return _view(user)
+
+    def delete_user(self, username: str) -> None:
+        require(Permission.ACCOUNTS)
+        with unit_of_work(self._sf) as (s, log):
+            user = _user(s, _clean_username(username))
+            if user.role == Role.ADMIN:
+                _keep_an_admin(s, user)
+            log.record("删除", "app_user", user.id, "username", user.username, None)
+            s.delete(user)
+
+    def _new_user(self, s: Session, username: str, display_name: str, role: Role, password: str) -> User:
+        name = _clean_username(username)
+        display = (display_name or "").strip() or name
+        problems = []
+        if not name:
+            problems.append(("username", "请填写用户名"))
+        elif len(name) > 40 or any(c.isspace() for c in name):
+            problems.append(("username", "用户名不能超过40个字符，也不能含空格"))
+        elif s.scalar(select(User.id).where(User.username == name)) is not None:
+            problems.append(("username", f"用户名“{name}”已存在"))
+        if len(display) > 40:
+            problems.append(("display_name", "姓名不能超过40个字符"))
+        if problems:
+            raise ValidationError([_problem(f, m) for f, m in problems])
+        _check_password(s, password, "password")
+        user = User(username=name, display_name=display, role=role, password_hash=hasher.hash(password),
+                    failed_count=0, active=True, created_at=self._now())
+        s.add(user)
+        s.flush()
+        return user
+
+
+def _problem(field: str, message: str) -> FieldProblem:
+    return FieldProblem(field, message)
+
+
+def _clean_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def _role(role: Role | str) -> Role:
+    if isinstance(role, Role):
+        return role
+    try:
+        return Role(str(role).strip())
+    except ValueError:
+        raise ValidationError(f"角色只能是{'、'.join(r.value for r in Role)}", field="role") from None
+
+
+def _user(s: Session, name: str) -> User:
+    user = s.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise NotFoundError(f"没有用户“{name}”")
+    return user
+
+
+def _keep_an_admin(s: Session, leaving: User) -> None:
+    """Refuse to take away the last active administrator (nobody could then manage accounts or reopen)."""
+    others = s.scalar(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN, User.active.is_(True), User.id != leaving.id))
+    if not others:
+        raise PermissionDenied("这是最后一个管理员账户，不能删除、停用或改为其他角色；请先添加另一个管理员")
+
+
+def _check_password(s: Session, password: str, field: str) -> None:
+    minimum = int(S.get(s, S.PASSWORD_MIN_LENGTH))
+    if len(password or "") < minimum:
+        raise ValidationError(f"密码至少需要{minimum}个字符", field=field)
+
+
+def _verify(user: User, password: str) -> bool:
+    try:
+        hasher.verify(user.password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)  # parameters were raised since this hash was made
+    return True
+
+
+def _verify_dummy(password: str) -> None:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hasher.hash("dummy-password-for-timing"))
+    with suppress(VerifyMismatchError, VerificationError, InvalidHashError):
+        hasher.verify(_DUMMY_HASH[0], password or "")
+
+
+# --- personal data and the audit viewer ---------------------------------------------------------------------------
+
+def reveal_member(session_factory: SessionFactory, member_id: int, purpose: str = "") -> tuple[str, str]:
+    """The full 身份证号 and phone of one member, for a role allowed to see them; the reveal is audited."""
+    require(Permission.REVEAL)
+    with unit_of_work(session_factory) as (s, log):
+        member = s.get(Member, member_id)
+        if member is None:
+            raise NotFoundError("该党员不存在（可能已被删除）")
+        log.record("查看个人信息", "member", member.id, "身份证号和电话", reason=purpose.strip())
+        return member.id_number or "", member.phone or ""
+
+
+def record_restore(session_factory: SessionFactory) -> None:
+    """A restore replaced the database: the restored trail records who did it."""
+    with unit_of_work(session_factory) as (_s, log):
+        log.record("恢复", "database", None, reason="从备份恢复数据库")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    who: str = ""  # part of the name
+    action: str = ""  # exact action, "" for all
+    since: dt.date | None = None
+    until: dt.date | None = None  # inclusive
+    limit: int = 2000
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    seq: int
+    at: str
+    who: str
+    action: str
+    entity: str
+    entity_id: int | None
+    field: str
+    old: str | None
+    new: str | None
+    reason: str
+
+
+def audit_lines(session_factory: SessionFactory, f: AuditFilter) -> list[AuditLine]:
+    """The newest audit entries matching the filter (administrators only)."""
+    require(Permission.AUDIT_VIEW)
+    q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(max(1, f.limit))
+    if f.who.strip():
+        q = q.where(AuditEntry.who.contains(f.who.strip()))
+    if f.action.strip():
+        q = q.where(AuditEntry.action == f.action.strip())
+    if f.since is not None:
+        q = q.where(AuditEntry.at >= f.since.isoformat())
+    if f.until is not None:
+        q = q.where(AuditEntry.at < (f.until + dt.timedelta(days=1)).isoformat())
+    with session_factory() as s:
+        return [AuditLine(e.seq, e.at, e.who, e.action, e.entity, e.entity_id, e.field, e.old, e.new, e.reason)
+                for e in s.scalars(q)]
+
+
+def audit_actions(session_factory: SessionFactory) -> list[str]:
+    with session_factory() as s:
+        return sorted(a for a in s.scalars(select(AuditEntry.action).distinct()) if a)

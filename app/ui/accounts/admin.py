@@ -1,0 +1,198 @@
+"""For administrators: the users dialog (add, role, reset password, disable/enable, delete) and the audit
+viewer with filters (who, what, when).  The services refuse other roles whatever the UI shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.db import SessionFactory
+from app.errors import DangjianError
+from app.models import Role
+from app.services.accounts import AccountService, AuditFilter, audit_actions, audit_lines
+from app.ui.accounts.login import _FormDialog
+from app.ui.errors import show_error
+from app.ui.itemmodels import RowsTableModel
+
+USER_HEADERS = ["用户名", "姓名", "角色", "状态", "最近登录"]
+AUDIT_HEADERS = ["序号", "时间（UTC）", "谁", "操作", "对象", "编号", "字段", "原值", "新值", "理由"]
+
+
+def _table(model: RowsTableModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.verticalHeader().hide()
+    return view
+
+
+class AddUserDialog(_FormDialog):
+    def __init__(self, service: AccountService, parent: QWidget | None = None) -> None:
+        super().__init__("添加用户", "考评员可以录入和修改名册、组织生活、评分和文档；查阅只能查看。", parent)
+        self.service = service
+        self.username = self.field("username", "用户名(&U)：")
+        self.display_name = self.field("display_name", "姓名(&N)：")
+        self.role = QComboBox()
+        self.role.setObjectName("role")
+        self.role.addItems([r.value for r in (Role.ASSESSOR, Role.VIEWER, Role.ADMIN)])
+        self.form.addRow("角色(&R)：", self.role)
+        self.password = self.field("password", "初始密码(&P)：", secret=True)
+
+    def attempt(self) -> None:
+        self.service.add_user(self.username.text(), self.display_name.text(), self.role.currentText(),
+                              self.password.text())
+
+
+class UsersDialog(QDialog):
+    def __init__(self, session_factory: SessionFactory, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("用户管理")
+        self.resize(640, 380)
+        self.service = AccountService(session_factory)
+        self.model = RowsTableModel(USER_HEADERS, parent=self)
+        self.view = _table(self.model)
+        self.view.setObjectName("users")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view)
+        row = QHBoxLayout()
+        for text, slot in (("添加(&A)…", self.add), ("改角色(&R)…", self.change_role),
+                           ("重设密码(&P)…", self.reset_password), ("停用/启用(&D)", self.toggle_active),
+                           ("删除(&X)", self.delete)):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _c=False, s=slot: s())
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.reload()
+
+    def reload(self) -> None:
+        now = dt.datetime.now(dt.timezone.utc)
+        users = self.service.users()
+        rows = [[u.username, u.display_name, u.role.value,
+                 "停用" if not u.active else ("锁定中" if u.locked_until and u.locked_until > now else "正常"),
+                 f"{u.last_login_at.astimezone():%Y-%m-%d %H:%M}" if u.last_login_at else "从未登录"] for u in users]
+        self.model.set_rows(rows, [u.username for u in users])
+
+    def selected(self) -> str | None:
+        index = self.view.currentIndex()
+        name = self.model.key(index.row()) if index.isValid() else None
+        if name is None:
+            QMessageBox.information(self, "用户管理", "请先选择一个用户")
+        return name
+
+    def _do(self, action: str, work: object) -> None:
+        try:
+            work()  # type: ignore[operator]
+        except DangjianError as exc:
+            show_error(self, exc, f"{action}未完成")
+        self.reload()
+
+    def add(self) -> None:
+        if AddUserDialog(self.service, self).exec() == QDialog.DialogCode.Accepted:
+            self.reload()
+
+    def change_role(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        roles = [r.value for r in Role]
+        role, ok = QInputDialog.getItem(self, "改角色", f"“{name}”的新角色：", roles, 0, False)
+        if ok:
+            self._do("改角色", lambda: self.service.set_role(name, role))
+
+    def reset_password(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        password, ok = QInputDialog.getText(self, "重设密码", f"“{name}”的新密码：", QLineEdit.EchoMode.Password)
+        if ok:
+            self._do("重设密码", lambda: self.service.reset_password(name, password))
+
+    def toggle_active(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        active = next(u.active for u in self.service.users() if u.username == name)
+        self._do("停用" if active else "启用", lambda: self.service.set_active(name, not active))
+
+    def delete(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        answer = QMessageBox.question(self, "删除用户", f"删除用户“{name}”？审计日志中的记录会保留。")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._do("删除", lambda: self.service.delete_user(name))
+
+
+class AuditDialog(QDialog):
+    """The newest entries of the audit trail, filtered by who, what and when."""
+
+    def __init__(self, session_factory: SessionFactory, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("审计日志")
+        self.resize(1000, 560)
+        self._sf = session_factory
+        self.who = QLineEdit()
+        self.who.setObjectName("who")
+        self.who.setPlaceholderText("姓名或用户名的一部分")
+        self.action = QComboBox()
+        self.action.setObjectName("action")
+        self.action.addItems(["（全部）", *audit_actions(session_factory)])
+        today = QDate.currentDate()
+        self.use_dates = QCheckBox("日期从")
+        self.since = QDateEdit(today.addMonths(-1))
+        self.until = QDateEdit(today)
+        for edit in (self.since, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        search = QPushButton("查询(&Q)")
+        search.clicked.connect(self.reload)
+        top = QHBoxLayout()
+        for w in (QLabel("谁："), self.who, QLabel("操作："), self.action, self.use_dates, self.since, QLabel("至"),
+                  self.until, search):
+            top.addWidget(w)
+        self.model = RowsTableModel(AUDIT_HEADERS, parent=self)
+        self.view = _table(self.model)
+        self.view.setObjectName("audit")
+        self.count = QLabel("")
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.view)
+        layout.addWidget(self.count)
+        self.reload()
+
+    def current_filter(self) -> AuditFilter:
+        action = self.action.currentText() if self.action.currentIndex() > 0 else ""
+        since = self.since.date().toPython() if self.use_dates.isChecked() else None
+        until = self.until.date().toPython() if self.use_dates.isChecked() else None
+        return AuditFilter(self.who.text(), action, since, until)  # type: ignore[arg-type]
+
+    def reload(self) -> None:
+        try:
+            lines = audit_lines(self._sf, self.current_filter())
+        except DangjianError as exc:
+            show_error(self, exc, "无法查看审计日志")
+            return
+        self.model.set_rows([[e.seq, e.at.replace("T", " ").rstrip("Z"), e.who, e.action, e.entity,
+                              e.entity_id, e.field, e.old, e.new, e.reason] for e in lines])
+        self.count.setText(f"共{len(lines)}条（最多显示最近{AuditFilter().limit}条）")
