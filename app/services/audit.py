@@ -24,7 +24,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app import settings as S
@@ -275,11 +275,31 @@ def verify(session_factory: SessionFactory, check_state: bool = True) -> AuditRe
         if broken is not None:
             # The values after a break cannot be trusted, so comparing the state with them would only add noise.
             report.findings.append(_explain(s, broken))
-        elif check_state:
+            return report
+        report.findings.extend(_check_printed_heads(s, report))
+        if check_state:
             _load_state_checks()
             for check in (check_scoring_state, *STATE_CHECKS):
                 report.findings.extend(check(s, last))
     return report
+
+
+def _check_printed_heads(s: Session, report: AuditReport) -> list[AuditFinding]:
+    """Each issued 通报 printed the chain head of its day on paper.  A chain that is now shorter, or whose entry
+    at that number has another hash, was cut or rewritten after the paper went out: the one tampering the chain
+    alone cannot show (entries deleted from the end leave a chain that still links)."""
+    found = []
+    rows = s.execute(text("SELECT doc_code, doc_year, doc_seq, audit_seq, audit_hash, "
+                          "(SELECT hash FROM audit_entry WHERE audit_entry.seq = bulletin.audit_seq) "
+                          "FROM bulletin WHERE audit_seq > 0 ORDER BY audit_seq")).all()
+    for code, year, seq, head_seq, head_hash, now_hash in rows:
+        number = f"{code}〔{year}〕{seq}号"
+        if head_seq > report.entries:
+            found.append(AuditFinding("chain", f"审计链现只有{report.entries}条，短于通报{number}上印的链头第{head_seq}条："
+                                               "末尾的记录可能被删除", head_seq))
+        elif not now_hash or not now_hash.startswith(head_hash):
+            found.append(AuditFinding("chain", f"审计链第{head_seq}条与通报{number}上印的链头不符：审计记录可能被改写", head_seq))
+    return found
 
 
 def _walk_chain(cursor: Any, report: AuditReport, last: LastValues) -> AuditFinding | None:
