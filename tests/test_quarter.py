@@ -281,6 +281,8 @@ def test_quarterly_bulletin(county, tmp_path: Path) -> None:
     assert "关于2026年第二季度全县机关党建工作" in body and "分级量化考核情况的通报" in body
     assert "好等次1个，较好等次3个，一般等次1个，差等次1个" in body
     assert "县水利局、县林业局2个考核等次为一般、差的单位" in body
+    note = next(p for p in body.splitlines() if p.startswith("需要说明的是"))
+    assert note.count("超出“好”等次名额") == 1  # units sharing the reason are named together, once
     table = next(t for t in doc.tables if "季度得分" in [c.text for c in t.rows[0].cells])
     forestry = next(r for r in table.rows if r.cells[1].text == "县林业局")
     assert [c.text for c in forestry.cells[2:8]] == ["55.0", "55.0", "55.0", "55.0", "6", "差"]

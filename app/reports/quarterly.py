@@ -190,10 +190,15 @@ class _Builder:
                 d.heading2(lead, "名单详见附件。")
             else:
                 d.heading2(lead, f"{join_names([r.unit for r in rows])}（按名次排列）。")
-        noted = [r for r in c.ranked if r.note]
-        if noted:
-            d.para("需要说明的是：" + "；".join(f"{r.unit}{r.note}" for r in noted[:10])
-                   + ("等" if len(noted) > 10 else "") + "。")
+        # Units sharing a reason are named together: "县甲、县乙等12个单位超出……" rather than one clause each.
+        by_note: dict[str, list[str]] = {}
+        for r in c.ranked:
+            if r.note:
+                by_note.setdefault(r.note, []).append(r.unit)
+        if by_note:
+            clauses = [f"{join_names(units, 10)}{'' if len(units) == 1 else f'{len(units)}个单位'}{note}"
+                       for note, units in by_note.items()]
+            d.para("需要说明的是：" + "；".join(clauses) + "。")
         weak = [r.unit for r in c.ranked if r.grade in ("一般", "差")]
         if weak:
             d.para(f"对{join_names(weak, 10)}{len(weak)}个考核等次为一般、差的单位，县直机关工委将督促其深入剖析原因，"
