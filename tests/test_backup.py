@@ -390,3 +390,21 @@ def test_cli_unknown_option_is_a_chinese_error(capsys: pytest.CaptureFixture[str
         main(["backup", "--bogus"])
     assert exit_info.value.code == 2
     assert "参数错误" in capsys.readouterr().err
+
+
+def test_backup_and_restore_commands_are_in_the_audit_trail(paths, db):
+    from sqlalchemy import select
+
+    from app.cli import main
+    from app.models import AuditEntry
+
+    db.close()
+    assert main(["--data-dir", str(paths.data_dir), "backup"]) == 0
+    assert main(["--data-dir", str(paths.data_dir), "restore", "--latest"]) == 0
+    reopened = open_database(paths.db_path)
+    try:
+        with reopened.session() as s:
+            actions = [(e.action, e.new, e.reason) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
+    finally:
+        reopened.close()
+    assert any(action == "恢复" and "dangjian-" in reason for action, _new, reason in actions)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from app.cli import add_data_dir
 from app.errors import BackupError
@@ -80,8 +82,26 @@ def run_backup(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     keep = backup.configured_keep(paths.db_path)
     target = backup.make_backup(paths.db_path, paths.backup_dir, reason="manual", keep=keep)
+    _record(args, lambda sf: _accounts().record_backup(sf, target.name, "manual"))
     print(f"已备份：{target}（{_size(target.stat().st_size)}，保留最近 {keep} 份）")
     return 0
+
+
+def _accounts() -> Any:
+    from app.services import accounts
+
+    return accounts
+
+
+def _record(args: argparse.Namespace, write: Callable[[Any], None]) -> None:
+    """Put a backup or restore in the audit trail, as the user the command runs as."""
+    from app.cli.common import open_db
+
+    db = open_db(args)
+    try:
+        write(db.session_factory)
+    finally:
+        db.close()
 
 
 # --- restore ---------------------------------------------------------------------------------------------------
@@ -112,6 +132,7 @@ def run_restore(args: argparse.Namespace) -> int:
     else:
         chosen = _resolve_backup(args.file, paths.backup_dir)
         result = backup.restore_backup(chosen, paths.db_path, paths.backup_dir, keep=keep)
+    _record(args, lambda sf: _accounts().record_restore(sf, Path(result.restored_from).name))
     print(f"已从备份恢复：{result.restored_from}")
     if result.safety_backup:
         print(f"恢复前的数据库已备份为：{result.safety_backup}")

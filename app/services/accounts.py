@@ -406,10 +406,16 @@ def reveal_member(session_factory: SessionFactory, member_id: int, purpose: str 
         return member.id_number or "", member.phone or ""
 
 
-def record_restore(session_factory: SessionFactory) -> None:
-    """A restore replaced the database: the restored trail records who did it."""
+def record_restore(session_factory: SessionFactory, source: str = "") -> None:
+    """A restore replaced the database: the restored trail records who did it (and from which backup)."""
     with unit_of_work(session_factory) as (_s, log):
-        log.record("恢复", "database", None, reason="从备份恢复数据库")
+        log.record("恢复", "database", None, reason=f"从备份恢复数据库{f'：{source}' if source else ''}")
+
+
+def record_backup(session_factory: SessionFactory, file_name: str, kind: str) -> None:
+    """A backup was written (PIPL: copies of personal data are accounted for); `kind` says why (manual, daily…)."""
+    with unit_of_work(session_factory) as (_s, log):
+        log.record("备份", "database", None, new=file_name, reason=kind)
 
 
 @dataclass(frozen=True)

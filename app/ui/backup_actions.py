@@ -9,6 +9,7 @@ import datetime as dt
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -55,9 +56,18 @@ def backup_now(ctx: AppContext, parent: QWidget | None, on_done: Callable[[Path]
 
     return tasks.run_with_progress(
         parent, "正在备份数据库……",
-        lambda _p, _c: backup.make_backup(engine, backup_dir, reason="manual", keep=keep),
+        lambda _p, _c: _backup_and_record(ctx, engine, backup_dir, "manual", keep),
         on_success=done, cancellable=False,
     )
+
+
+def _backup_and_record(ctx: AppContext, engine: Any, backup_dir: Path, reason: str, keep: int) -> Path:
+    """Worker side: write the backup, then put it in the audit trail (who, which file)."""
+    from app.services.accounts import record_backup
+
+    path = backup.make_backup(engine, backup_dir, reason=reason, keep=keep)
+    record_backup(ctx.session_factory, path.name, reason)
+    return path
 
 
 def daily_backup(ctx: AppContext) -> tasks.Task | None:
@@ -71,7 +81,7 @@ def daily_backup(ctx: AppContext) -> tasks.Task | None:
         ctx.status.emit(f"今日自动备份失败：{exc}")
 
     return tasks.run_task(
-        lambda _p, _c: backup.make_backup(engine, backup_dir, reason="daily", keep=keep),
+        lambda _p, _c: _backup_and_record(ctx, engine, backup_dir, "daily", keep),
         on_success=lambda path: ctx.status.emit(f"已完成今日自动备份：{path.name}"),
         on_failure=failed,
     )
