@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from app.errors import OutputLockedError, ReportError
 
@@ -48,3 +50,10 @@ def write_atomic(target: str | Path, data: bytes) -> Path:
 def _discard(tmp: Path) -> None:
     with contextlib.suppress(OSError):
         tmp.unlink()
+
+
+def save_workbook(workbook: Any, target: str | Path) -> Path:
+    """An openpyxl workbook saved the same way as documents: whole or not at all (see `write_atomic`)."""
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return write_atomic(target, buffer.getvalue())

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -50,9 +48,9 @@ from app.errors import (
     ImportFileError,
     ImportReport,
     OperationCancelled,
-    OutputLockedError,
 )
 from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
+from app.reports.output import save_workbook
 from app.services import audit
 from app.services.accounts import Permission, require
 from app.services.idcard import mask_id, mask_phone, normalise_id
@@ -1156,7 +1154,7 @@ def _write_book(path: Path, data: dict[str, Iterable[Sequence[Any]]], masked: bo
     except BaseException:
         _discard(wb)
         raise
-    _save_atomic(wb, path)
+    save_workbook(wb, path)
     return written
 
 
@@ -1171,23 +1169,6 @@ def _discard(wb: Workbook) -> None:
                 writer.cleanup()
         except (OSError, ValueError):
             log.debug("cannot discard the temporary file of sheet %s", ws.title, exc_info=True)
-
-
-def _save_atomic(wb: Workbook, path: Path) -> None:
-    """Write beside the target, then rename: an interrupted export never leaves a half-written file."""
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.part", dir=path.parent)
-    except OSError as exc:
-        raise DangjianError(f"无法在文件夹“{path.parent}”中写入文件（{exc.strerror}），请换一个文件夹") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise OutputLockedError(f"无法写入“{path.name}”：文件可能正在Excel或WPS中打开，请关闭后重试") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_template(path: Path) -> None:

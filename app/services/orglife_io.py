@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.errors import FieldProblem, ImportFileError, ImportReport
 from app.models import PartyOrg, Unit
 from app.models.orglife import UNIT_KINDS, AppraisalGrade, OrgLifeKind, OrgLifeRecord
+from app.reports.output import save_workbook
 from app.services.excel_io import (
     Cancelled,
     Column,
@@ -38,7 +39,6 @@ from app.services.excel_io import (
     _is_blank,
     _norm_header,
     _open_workbook,
-    _save_atomic,
     _text,
     _tick,
     _without_brackets,
@@ -329,4 +329,4 @@ def write_template(path: Path) -> None:
         choices = f"可选：{'、'.join(col.choices)}。" if col.choices else ""
         notes.append([col.header + ("（必填）" if col.required else ""), choices + col.hint])
     notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 16, 90
-    _save_atomic(wb, Path(path))
+    save_workbook(wb, Path(path))

@@ -15,9 +15,7 @@ applies nothing when anything is wrong, reporting each problem with its sheet, r
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Callable
@@ -38,11 +36,11 @@ from app.errors import (
     FieldProblem,
     ImportFileError,
     ImportReport,
-    OutputLockedError,
     PeriodLockedError,
     ValidationError,
 )
 from app.models import Bonus, Deduction, IndicatorMethod, Period, PeriodState, ScoreItem, ScoreSheet, Unit
+from app.reports.output import save_workbook
 from app.services.audit import unit_of_work
 from app.services.scheme import IndicatorView, SchemeView, parse_score, scheme_view
 from app.services.scoring import (
@@ -120,7 +118,7 @@ def write_template(session_factory: SessionFactory, year: int, month: int, path:
     lists.sheet_state = "hidden"
     _rows_sheet(wb.create_sheet(ROWS_SHEET, 1), rows, len(units), len(numbered))
     _self_sheet(wb.create_sheet(SELF_SHEET, 2), units, numbered, selfs)
-    _save(wb, path)
+    save_workbook(wb, path)
     return TemplateInfo(path, p.key, len(units), len(rows))
 
 
@@ -229,21 +227,6 @@ def _self_sheet(ws: Any, units: list[tuple[int, str]], numbered: list[tuple[str,
             v = selfs.get((unit_id, ind.id))
             if v is not None:
                 ws.cell(r, c, float(v))
-
-
-def _save(wb: Workbook, path: Path) -> None:
-    """Write next to the target and rename, so that a failure never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.part", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise OutputLockedError(f"无法写入“{path.name}”：文件可能正在Excel或WPS中打开，请关闭后重试") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
