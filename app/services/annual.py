@@ -81,12 +81,11 @@ from app.models import (
     VoteMode,
 )
 from app.services.audit import AuditFinding, AuditLog, LastValues, fmt, read_head, unit_of_work
+from app.services.bulletin import choose_number, current_bulletin
 from app.services.quarter import (
     GradeRules,
     IssuedBulletin,
     at_most,
-    choose_number,
-    current_bulletin,
     grade_of,
     one_place,
     quota,

@@ -293,7 +293,7 @@ class BulletinService:
             issuer, style = issuer_from_settings(read), style_from_settings(read)
             number = number or DocNumber(issuer.code, issued_on.year, _next_sequence(s, issuer.code, issued_on.year))
             head = read_head(s)
-            previous = _current_bulletin(s, period.id)
+            previous = current_bulletin(s, period.id)
             content = BulletinContent(
                 year=year, month=month, number=number, issued_on=issued_on,
                 categories=_categories(s, period), rows=tuple(_report_rows(ranking)),
@@ -325,8 +325,8 @@ class BulletinService:
         report(0, 4, "正在读取考评数据……")
         with self._sf() as s:
             code = str(S.get(s, S.ISSUER_CODE)).strip()
-            number = self._choose_number(s, code, issued_on.year, sequence)
-            previous = _current_bulletin(s, self._period_id(year, month))
+            number = choose_number(s, code, issued_on.year, sequence)
+            previous = current_bulletin(s, self._period_id(year, month))
             supersedes = DocNumber(previous.doc_code, previous.doc_year, previous.doc_seq) if previous else None
         if supersedes is not None and not reason:
             raise ValidationError(f"{year}年{month}月已印发通报（{supersedes}），重新印发须说明理由；"
@@ -341,19 +341,6 @@ class BulletinService:
         report(4, 4, "完成")
         return view
 
-    def _choose_number(self, s: Session, code: str, year: int, sequence: int | None) -> DocNumber:
-        if sequence is None:
-            return DocNumber(code, year, _next_sequence(s, code, year))
-        try:
-            seq = int(sequence)
-        except (TypeError, ValueError):
-            raise ValidationError(f"发文序号应为正整数，不能是“{sequence}”", field="sequence") from None
-        if seq < 1 or seq > 9999:
-            raise ValidationError("发文序号应为1至9999之间的整数", field="sequence")
-        if _number_taken(s, code, year, seq):
-            raise ValidationError(f"文号{DocNumber(code, year, seq)}已被使用，请换一个序号", field="sequence")
-        return DocNumber(code, year, seq)
-
     def _store(self, g: Gathered, data: bytes, reason: str) -> BulletinView:
         c = g.content
         try:
@@ -364,7 +351,7 @@ class BulletinService:
                                           field="period")
                 if _current_id(s, period.id) != g.previous:
                     raise ValidationError(f"{period.title}的通报在生成期间已由他人印发，请刷新后重试", field="period")
-                if _number_taken(s, c.number.code, c.number.year, c.number.sequence):
+                if number_taken(s, c.number.code, c.number.year, c.number.sequence):
                     raise ValidationError(f"文号{c.number}在生成期间已被使用，请重新生成", field="sequence")
                 b = Bulletin(period_id=period.id, doc_code=c.number.code, doc_year=c.number.year,
                              doc_seq=c.number.sequence, title=f"关于{c.year}年{c.month}月全县机关党建工作考评情况的通报",
@@ -466,24 +453,43 @@ def _get(s: Session, bulletin_id: int) -> Bulletin:
     return b
 
 
+# --- 文号 and the 通报 in force: one place for the month's, the quarter's and the year's 通报 -------------------
+
+
+def choose_number(s: Session, code: str, year: int, sequence: int | None) -> DocNumber:
+    """The 文号 to use: the next of the year over every 通报 the app issued, or `sequence` if it is free
+    (offices also number documents outside the app)."""
+    if sequence is None:
+        return DocNumber(code, year, _next_sequence(s, code, year))
+    try:
+        seq = int(sequence)
+    except (TypeError, ValueError):
+        raise ValidationError(f"发文序号应为正整数，不能是“{sequence}”", field="sequence") from None
+    if not 1 <= seq <= 9999:
+        raise ValidationError("发文序号应为1至9999之间的整数", field="sequence")
+    if number_taken(s, code, year, seq):
+        raise ValidationError(f"文号{DocNumber(code, year, seq)}已被使用，请换一个序号", field="sequence")
+    return DocNumber(code, year, seq)
+
+
 def _next_sequence(s: Session, code: str, year: int) -> int:
     top = s.scalar(select(func.max(Bulletin.doc_seq)).where(Bulletin.doc_code == code, Bulletin.doc_year == year))
     return int(top or 0) + 1
 
 
-def _number_taken(s: Session, code: str, year: int, seq: int) -> bool:
+def number_taken(s: Session, code: str, year: int, seq: int) -> bool:
     return s.scalar(select(Bulletin.id).where(Bulletin.doc_code == code, Bulletin.doc_year == year,
                                               Bulletin.doc_seq == seq)) is not None
 
 
-def _current_bulletin(s: Session, period_id: int) -> Bulletin | None:
-    """The month's newest 通报 (the one in force)."""
+def current_bulletin(s: Session, period_id: int) -> Bulletin | None:
+    """The period's newest 通报 (the one in force)."""
     return s.scalar(select(Bulletin).where(Bulletin.period_id == period_id)
                     .order_by(Bulletin.issued_at.desc(), Bulletin.id.desc()).limit(1))
 
 
 def _current_id(s: Session, period_id: int) -> int | None:
-    b = _current_bulletin(s, period_id)
+    b = current_bulletin(s, period_id)
     return b.id if b is not None else None
 
 

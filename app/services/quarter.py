@@ -47,6 +47,7 @@ from app.models import (
     Unit,
 )
 from app.services.audit import AuditFinding, AuditLog, LastValues, fmt, read_head, unit_of_work
+from app.services.bulletin import choose_number, current_bulletin, number_taken
 from app.services.ranking import competition_ranks
 from app.services.scheme import ensure_scheme
 from app.services.scoring import ScoringService
@@ -492,34 +493,6 @@ class QuarterService:
 # helpers shared with the annual service
 
 
-def choose_number(s: Session, code: str, year: int, sequence: int | None) -> Any:
-    """The 文号 to use: the next of the year over every 通报 the app issued, or `sequence` if it is free."""
-    from app.reports.gongwen import DocNumber
-
-    if sequence is None:
-        top = s.scalar(select(func.max(Bulletin.doc_seq)).where(Bulletin.doc_code == code, Bulletin.doc_year == year))
-        return DocNumber(code, year, int(top or 0) + 1)
-    try:
-        seq = int(sequence)
-    except (TypeError, ValueError):
-        raise ValidationError(f"发文序号应为正整数，不能是“{sequence}”", field="sequence") from None
-    if not 1 <= seq <= 9999:
-        raise ValidationError("发文序号应为1至9999之间的整数", field="sequence")
-    if _number_taken(s, code, year, seq):
-        raise ValidationError(f"文号{DocNumber(code, year, seq)}已被使用，请换一个序号", field="sequence")
-    return DocNumber(code, year, seq)
-
-
-def _number_taken(s: Session, code: str, year: int, seq: int) -> bool:
-    return s.scalar(select(Bulletin.id).where(Bulletin.doc_code == code, Bulletin.doc_year == year,
-                                              Bulletin.doc_seq == seq)) is not None
-
-
-def current_bulletin(s: Session, period_id: int) -> Bulletin | None:
-    return s.scalar(select(Bulletin).where(Bulletin.period_id == period_id)
-                    .order_by(Bulletin.issued_at.desc(), Bulletin.id.desc()).limit(1))
-
-
 def store_bulletin(sf: SessionFactory, actor: str | None, period_id: int, number: Any, title: str,
                    issued_on: dt.date, snapshot: str, data: bytes, file_name: str, reason: str,
                    supersedes_id: int | None, audit_seq: int, audit_hash: str) -> IssuedBulletin:
@@ -535,7 +508,7 @@ def store_bulletin(sf: SessionFactory, actor: str | None, period_id: int, number
             now = current_bulletin(s, period_id)
             if (now.id if now else None) != supersedes_id:
                 raise ValidationError(f"{period.title}的通报在生成期间已由他人印发，请刷新后重试", field="period")
-            if _number_taken(s, number.code, number.year, number.sequence):
+            if number_taken(s, number.code, number.year, number.sequence):
                 raise ValidationError(f"文号{number}在生成期间已被使用，请重新生成", field="sequence")
             b = Bulletin(period_id=period_id, doc_code=number.code, doc_year=number.year, doc_seq=number.sequence,
                          title=title, issued_on=issued_on, issued_by=log.who, reason=reason,
