@@ -194,43 +194,43 @@ _MEMBER_FIELDS = [f.name for f in fields(MemberInput)]
 # header matching
 
 
-def _norm_header(text: Any) -> str:
+def norm_header(text: Any) -> str:
     """Compare headers as offices type them: NFKC (full-width brackets → ASCII), no spaces, no “*” marks."""
     s = unicodedata.normalize("NFKC", str(text or ""))
     return re.sub(r"[\s*]+", "", s).lower()
 
 
-def _without_brackets(s: str) -> str:
+def without_brackets(s: str) -> str:
     return re.sub(r"\([^)]*\)", "", s)
 
 
-def _header_index(spec: SheetSpec) -> dict[str, str]:
+def header_lookup(spec: SheetSpec) -> dict[str, str]:
     """Normalised header → column key, for the header, its synonyms, and both without bracketed remarks."""
     index: dict[str, str] = {}
     for col in spec.columns:
         for name in (col.header, *col.synonyms):
-            n = _norm_header(name)
+            n = norm_header(name)
             index.setdefault(n, col.key)
-            index.setdefault(_without_brackets(n), col.key)
+            index.setdefault(without_brackets(n), col.key)
     return index
 
 
-_HEADER_INDEX = {spec.key: _header_index(spec) for spec in SHEETS}
+_HEADER_INDEX = {spec.key: header_lookup(spec) for spec in SHEETS}
 
 
 def _match_header(spec: SheetSpec, text: Any) -> str | None:
-    n = _norm_header(text)
+    n = norm_header(text)
     if not n:
         return None
     index = _HEADER_INDEX[spec.key]
-    return index.get(n) or index.get(_without_brackets(n))
+    return index.get(n) or index.get(without_brackets(n))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # reading cells
 
 
-class _CellError(Exception):
+class CellError(Exception):
     """A cell that cannot be read as its column requires (the message is Chinese)."""
 
 
@@ -254,7 +254,7 @@ _FALSE = {"否", "n", "no", "false", "0", "×", "无", "不是"}
 _SERIAL_RANGE = (1, 73415)
 
 
-def _text(v: Any) -> str:
+def cell_text(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -272,19 +272,19 @@ def _to_date(v: Any) -> dt.date | None:
     if isinstance(v, dt.date):
         return v
     if isinstance(v, bool):
-        raise _CellError("应为日期")
+        raise CellError("应为日期")
     if isinstance(v, (int, float)):
         return _number_to_date(v)
     s = unicodedata.normalize("NFKC", str(v)).strip()
     m = _DATE_RE.match(s) or _COMPACT_DATE_RE.match(s)
     if m is None:
         if _MONTH_ONLY_RE.match(s):
-            raise _CellError(f"日期须写到日（如2020-07-01），现为“{s}”")
-        raise _CellError(f"不是有效的日期“{s}”（可写作2020-07-01、2020/7/1、2020.07.01或2020年7月1日）")
+            raise CellError(f"日期须写到日（如2020-07-01），现为“{s}”")
+        raise CellError(f"不是有效的日期“{s}”（可写作2020-07-01、2020/7/1、2020.07.01或2020年7月1日）")
     try:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        raise _CellError(f"日期不存在：“{s}”") from None
+        raise CellError(f"日期不存在：“{s}”") from None
 
 
 def _number_to_date(v: float) -> dt.date:
@@ -293,27 +293,27 @@ def _number_to_date(v: float) -> dt.date:
         try:
             return dt.date(n // 10000, n // 100 % 100, n % 100)
         except ValueError:
-            raise _CellError(f"日期不存在：“{n}”") from None
+            raise CellError(f"日期不存在：“{n}”") from None
     if _SERIAL_RANGE[0] <= v <= _SERIAL_RANGE[1]:  # a date cell that lost its date format
         d = from_excel(v)
         if isinstance(d, dt.datetime):
             return d.date()
-    raise _CellError(f"不是有效的日期“{_text(v)}”")
+    raise CellError(f"不是有效的日期“{cell_text(v)}”")
 
 
 def _to_int(v: Any) -> int:
     if v is None or v == "":
         return 0
     if isinstance(v, bool):
-        raise _CellError("应为整数")
+        raise CellError("应为整数")
     if isinstance(v, (int, float)):
         if float(v).is_integer():
             return int(v)
-        raise _CellError(f"应为整数，现为“{_text(v)}”")
+        raise CellError(f"应为整数，现为“{cell_text(v)}”")
     s = unicodedata.normalize("NFKC", str(v)).strip()
     m = re.match(r"^(-?\d+)\s*(?:个月|月)?$", s)
     if m is None:
-        raise _CellError(f"应为整数，现为“{s}”")
+        raise CellError(f"应为整数，现为“{s}”")
     return int(m.group(1))
 
 
@@ -322,26 +322,26 @@ def _to_bool(v: Any) -> bool:
         return False
     if isinstance(v, bool):
         return v
-    s = unicodedata.normalize("NFKC", _text(v)).strip().lower()
+    s = unicodedata.normalize("NFKC", cell_text(v)).strip().lower()
     if s in _TRUE:
         return True
     if s in _FALSE:
         return False
-    raise _CellError(f"应填“是”或“否”，现为“{_text(v)}”")
+    raise CellError(f"应填“是”或“否”，现为“{cell_text(v)}”")
 
 
 def _to_choice(col: Column, v: Any) -> str:
-    s = unicodedata.normalize("NFKC", _text(v)).replace(" ", "")
+    s = unicodedata.normalize("NFKC", cell_text(v)).replace(" ", "")
     if not s:
         if col.required:
-            raise _CellError(f"请填写{col.header}（{'、'.join(col.choices)}）")
+            raise CellError(f"请填写{col.header}（{'、'.join(col.choices)}）")
         return ""
     if s in col.choices:
         return s
     s = dict(col.choice_synonyms).get(s, s)
     if s in col.choices:
         return s
-    raise _CellError(f"应为{'、'.join(col.choices)}之一，现为“{_text(v)}”")
+    raise CellError(f"应为{'、'.join(col.choices)}之一，现为“{cell_text(v)}”")
 
 
 def _to_idno(v: Any) -> str | Masked:
@@ -349,9 +349,9 @@ def _to_idno(v: Any) -> str | Masked:
         return ""
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         # Excel keeps 15 significant digits: an 18-digit number has already lost its last digits.
-        digits = str(int(v)) if float(v).is_integer() else _text(v)
+        digits = str(int(v)) if float(v).is_integer() else cell_text(v)
         if len(digits) >= 16 or not float(v).is_integer():
-            raise _CellError("身份证号被存成了数字，后几位已丢失；请把该列设为“文本”格式后重新填写")
+            raise CellError("身份证号被存成了数字，后几位已丢失；请把该列设为“文本”格式后重新填写")
         return digits
     s = unicodedata.normalize("NFKC", str(v)).strip().lstrip("'")
     if "*" in s:
@@ -361,12 +361,12 @@ def _to_idno(v: Any) -> str | Masked:
 
 def _to_phone(v: Any) -> str | Masked:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return _text(v)
-    s = unicodedata.normalize("NFKC", _text(v)).replace(" ", "")
+        return cell_text(v)
+    s = unicodedata.normalize("NFKC", cell_text(v)).replace(" ", "")
     return Masked(s) if "*" in s else s
 
 
-def _convert(col: Column, v: Any) -> Any:
+def convert_cell(col: Column, v: Any) -> Any:
     if col.kind == "date":
         return _to_date(v)
     if col.kind == "int":
@@ -379,7 +379,7 @@ def _convert(col: Column, v: Any) -> Any:
         return _to_idno(v)
     if col.kind == "phone":
         return _to_phone(v)
-    return _text(v)
+    return cell_text(v)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -433,7 +433,7 @@ def _check_file(path: Path) -> None:
         raise ImportFileError(f"文件“{path.name}”不是Excel工作簿（.xlsx）；如果是文本或CSV文件，请在Excel中打开后另存为.xlsx")
 
 
-def _open_workbook(path: Path) -> Any:
+def open_workbook(path: Path) -> Any:
     _check_file(path)
     try:
         return load_workbook(path, read_only=True, data_only=True)
@@ -449,9 +449,9 @@ def _open_workbook(path: Path) -> Any:
 
 
 def _sheet_spec_by_title(title: str) -> SheetSpec | None:
-    n = _norm_header(title)
+    n = norm_header(title)
     for spec in SHEETS:
-        if n in {_norm_header(spec.title), *(_norm_header(s) for s in spec.synonyms)}:
+        if n in {norm_header(spec.title), *(norm_header(s) for s in spec.synonyms)}:
             return spec
     return None
 
@@ -476,7 +476,7 @@ def _find_header(title: str, top: list[tuple[Any, ...]]) -> tuple[SheetSpec, int
             if (required or named) and len(found) >= 1 and (best is None or len(found) > best[0]):
                 best = (len(found), spec, i)
     if best is None:
-        first = next((i for i, cells in enumerate(top) if not _is_blank(cells)), None)
+        first = next((i for i, cells in enumerate(top) if not is_blank(cells)), None)
         return (named, first) if named and first is not None else None
     return best[1], best[2]
 
@@ -490,8 +490,8 @@ def _check_columns(title: str, spec: SheetSpec, cells: tuple[Any, ...]) -> dict[
         if key is None:
             continue
         if key in found:
-            canonical = _norm_header(spec.column(key).header)
-            earlier, this = _norm_header(cells[found[key]]), _norm_header(cell)
+            canonical = norm_header(spec.column(key).header)
+            earlier, this = norm_header(cells[found[key]]), norm_header(cell)
             if earlier == canonical and this != canonical:
                 continue
             if this == canonical and earlier != canonical:
@@ -504,20 +504,20 @@ def _check_columns(title: str, spec: SheetSpec, cells: tuple[Any, ...]) -> dict[
         found[key] = pos
     missing = [c.header for c in spec.columns if c.required and c.key not in found]
     if missing:
-        present = "、".join(_text(c) for c in cells if _text(c)) or "无"
+        present = "、".join(cell_text(c) for c in cells if cell_text(c)) or "无"
         raise ImportFileError(
             f"“{title}”表缺少必需的列：{'、'.join(missing)}（表头为：{present}）；请使用导入模板的列名"
         )
     return found
 
 
-def _is_blank(cells: Iterable[Any]) -> bool:
+def is_blank(cells: Iterable[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
 def _read_sheet(ws: Any, progress: Progress | None, cancelled: Cancelled | None) -> _Sheet | None:
     estimate = ws.max_row or 0
-    _tick(progress, cancelled, 0, estimate, f"正在读取“{ws.title}”表……")
+    report_progress(progress, cancelled, 0, estimate, f"正在读取“{ws.title}”表……")
     ws.reset_dimensions()  # some programs write a wrong <dimension>; read what is really there
     rows = ws.iter_rows(values_only=True)
     top: list[tuple[Any, ...]] = []
@@ -530,14 +530,14 @@ def _read_sheet(ws: Any, progress: Progress | None, cancelled: Cancelled | None)
         return None
     spec, header_index = found
     positions = _check_columns(ws.title, spec, top[header_index])
-    headers = {key: _text(top[header_index][pos]) for key, pos in positions.items()}
+    headers = {key: cell_text(top[header_index][pos]) for key, pos in positions.items()}
     sheet = _Sheet(spec, ws.title, headers, positions)
     row_no = header_index + 1
 
     def take(cells: tuple[Any, ...]) -> None:
         nonlocal row_no
         row_no += 1
-        if not _is_blank(cells):
+        if not is_blank(cells):
             sheet.rows.append((row_no, cells))
 
     for cells in top[header_index + 1:]:
@@ -545,16 +545,16 @@ def _read_sheet(ws: Any, progress: Progress | None, cancelled: Cancelled | None)
     for cells in rows:
         take(cells)
         if row_no % _STEP == 0:
-            _tick(progress, cancelled, row_no, max(estimate, row_no), f"正在读取“{ws.title}”表……")
+            report_progress(progress, cancelled, row_no, max(estimate, row_no), f"正在读取“{ws.title}”表……")
     return sheet
 
 
 def _read_book(path: Path, progress: Progress | None, cancelled: Cancelled | None) -> list[_Sheet]:
-    wb = _open_workbook(path)
+    wb = open_workbook(path)
     try:
         sheets: list[_Sheet] = []
         for ws in wb.worksheets:
-            if _norm_header(ws.title) == _norm_header(NOTES_TITLE):
+            if norm_header(ws.title) == norm_header(NOTES_TITLE):
                 continue
             try:
                 sheet = _read_sheet(ws, progress, cancelled)
@@ -581,7 +581,7 @@ _CANCEL_IMPORT = "已取消导入，数据库未作任何改动"
 _CANCEL_EXPORT = "已取消导出，没有写入文件"
 
 
-def _tick(progress: Progress | None, cancelled: Cancelled | None, done: int, total: int, text: str,
+def report_progress(progress: Progress | None, cancelled: Cancelled | None, done: int, total: int, text: str,
           cancel_message: str = _CANCEL_IMPORT) -> None:
     if cancelled is not None and cancelled():
         raise OperationCancelled(cancel_message)
@@ -640,8 +640,8 @@ class _Importer:
         for key, pos in sheet.positions.items():
             raw = cells[pos] if pos < len(cells) else None
             try:
-                row.values[key] = _convert(sheet.spec.column(key), raw)
-            except _CellError as exc:
+                row.values[key] = convert_cell(sheet.spec.column(key), raw)
+            except CellError as exc:
                 row.bad.add(key)
                 self.problem(row, key, str(exc))
         return row
@@ -657,7 +657,7 @@ class _Importer:
 
     def tick(self, done: int, total: int, text: str) -> None:
         if done % _STEP == 0 or done == total:
-            _tick(self.progress, self.cancelled, done, total, text)
+            report_progress(self.progress, self.cancelled, done, total, text)
 
     def once_in_file(self, seen: dict[Any, int], key: Any, row: _Row, column: str, what: str) -> bool:
         if key in seen:
@@ -669,7 +669,7 @@ class _Importer:
     # --- units ------------------------------------------------------------------------------------------------
 
     def import_units(self, sheets: list[_Sheet]) -> None:
-        _tick(self.progress, self.cancelled, 0, 0, "正在检查单位……")
+        report_progress(self.progress, self.cancelled, 0, 0, "正在检查单位……")
         seen: dict[str, int] = {}
         for row in self.rows_of("unit", sheets):
             name = row.values.get("name", "")
@@ -698,7 +698,7 @@ class _Importer:
     # --- organisations ----------------------------------------------------------------------------------------
 
     def import_orgs(self, sheets: list[_Sheet]) -> None:
-        _tick(self.progress, self.cancelled, 0, 0, "正在检查党组织……")
+        report_progress(self.progress, self.cancelled, 0, 0, "正在检查党组织……")
         seen: dict[str, int] = {}
         pending: list[_Row] = []
         for row in self.rows_of("org", sheets):
@@ -919,7 +919,7 @@ class _Importer:
             batch = self.new_members[start:start + 2000]
             self.s.execute(insert(Member), batch)
             done += len(batch)
-            _tick(self.progress, self.cancelled, done, total, "正在写入党员……")
+            report_progress(self.progress, self.cancelled, done, total, "正在写入党员……")
 
 
 def _present(row: _Row, names: list[str]) -> dict[str, Any]:
@@ -981,7 +981,7 @@ def import_register(session_factory: SessionFactory, path: Path, *, dry_run: boo
                 report.problems.sort(key=lambda p: (order.get(p.sheet or "", len(order)), p.row or 0))
                 return report
             imp.apply()
-            _tick(progress, cancelled, 1, 1, "正在提交……")
+            report_progress(progress, cancelled, 1, 1, "正在提交……")
             tx.commit()
             report.applied = True
             return report
@@ -1149,7 +1149,7 @@ def _write_book(path: Path, data: dict[str, Iterable[Sequence[Any]]], masked: bo
                 ws.append(_data_cells(ws, spec, values))
                 written += 1
                 if written % _STEP == 0:
-                    _tick(progress, cancelled, written, total, f"正在写入“{spec.title}”表……", _CANCEL_EXPORT)
+                    report_progress(progress, cancelled, written, total, f"正在写入“{spec.title}”表……", _CANCEL_EXPORT)
         _write_notes(wb, masked)
     except BaseException:
         _discard(wb)
@@ -1195,7 +1195,7 @@ def export_register(session_factory: SessionFactory, path: Path, *, progress: Pr
              .order_by(Unit.sort_order, Unit.id, PartyOrg.sort_order, PartyOrg.id, Member.id))
         members = [_member_row_values(m, org, unit, reveal) for m, org, unit in s.execute(q)]
     total = len(units) + len(orgs) + len(members)
-    _tick(progress, cancelled, 0, total, "正在导出……", _CANCEL_EXPORT)
+    report_progress(progress, cancelled, 0, total, "正在导出……", _CANCEL_EXPORT)
     written = _write_book(Path(path), {"unit": units, "org": orgs, "member": members}, not reveal, progress,
                           cancelled, total)
     _record_export(session_factory, Path(path), len(members), reveal)

@@ -30,18 +30,18 @@ from app.models.orglife import UNIT_KINDS, AppraisalGrade, OrgLifeKind, OrgLifeR
 from app.reports.output import save_workbook
 from app.services.excel_io import (
     Cancelled,
+    CellError,
     Column,
     Progress,
     SheetSpec,
-    _CellError,
-    _convert,
-    _header_index,
-    _is_blank,
-    _norm_header,
-    _open_workbook,
-    _text,
-    _tick,
-    _without_brackets,
+    cell_text,
+    convert_cell,
+    header_lookup,
+    is_blank,
+    norm_header,
+    open_workbook,
+    report_progress,
+    without_brackets,
 )
 from app.services.orglife import AttendanceInput, OrgLifeService, RecordInput, members_on
 
@@ -90,16 +90,16 @@ class _Layout:
 
 
 def _match(index: dict[str, str], text: Any) -> str | None:
-    n = _norm_header(text)
-    return (index.get(n) or index.get(_without_brackets(n))) if n else None
+    n = norm_header(text)
+    return (index.get(n) or index.get(without_brackets(n))) if n else None
 
 
 def _read(path: Path) -> _Layout:
-    wb = _open_workbook(Path(path))
-    index = _header_index(SHEET)
-    names = {_norm_header(SHEET.title), *(_norm_header(x) for x in SHEET.synonyms)}
+    wb = open_workbook(Path(path))
+    index = header_lookup(SHEET)
+    names = {norm_header(SHEET.title), *(norm_header(x) for x in SHEET.synonyms)}
     try:
-        sheets = sorted(wb.worksheets, key=lambda ws: _norm_header(ws.title) not in names)
+        sheets = sorted(wb.worksheets, key=lambda ws: norm_header(ws.title) not in names)
         for ws in sheets:
             rows = list(ws.iter_rows(values_only=True))
             for i, cells in enumerate(rows[:_HEADER_ROWS]):
@@ -112,8 +112,8 @@ def _read(path: Path) -> _Layout:
                     missing = [c.header for c in SHEET.columns if c.required and c.key not in found]
                     if missing:
                         raise ImportFileError(f"“{ws.title}”表缺少必需的列：{'、'.join(missing)}；请使用导入模板的列名")
-                    data = [(i + 2 + n, r) for n, r in enumerate(rows[i + 1:]) if not _is_blank(r)]
-                    headers = {k: _text(cells[p]) for k, p in found.items()}
+                    data = [(i + 2 + n, r) for n, r in enumerate(rows[i + 1:]) if not is_blank(r)]
+                    headers = {k: cell_text(cells[p]) for k, p in found.items()}
                     return _Layout(ws.title, found, headers, data)
     finally:
         wb.close()
@@ -139,8 +139,8 @@ class _Importer:
         for key, pos in self.layout.positions.items():
             col = SHEET.column(key)
             try:
-                values[key] = _convert(col, raw[pos] if pos < len(raw) else None)
-            except _CellError as exc:
+                values[key] = convert_cell(col, raw[pos] if pos < len(raw) else None)
+            except CellError as exc:
                 self.problem(row, key, str(exc))
                 ok = False
         if ok and values.get("held_on") is None:
@@ -291,7 +291,7 @@ def import_orglife(session_factory: SessionFactory, path: Path, *, dry_run: bool
             imp = _Importer(s, svc, layout)
             for i, (row, raw) in enumerate(layout.rows, start=1):
                 if i % 100 == 0:
-                    _tick(progress, cancelled, i, len(layout.rows), "正在检查组织生活记录……")
+                    report_progress(progress, cancelled, i, len(layout.rows), "正在检查组织生活记录……")
                 imp.row(row, raw)
             report = imp.report
             report.created = 0 if report.problems else len(imp.staged)
@@ -299,7 +299,7 @@ def import_orglife(session_factory: SessionFactory, path: Path, *, dry_run: bool
                 tx.rollback()
                 report.problems.sort(key=lambda p: p.row or 0)
                 return report
-            _tick(progress, cancelled, len(layout.rows), len(layout.rows), "正在写入……")
+            report_progress(progress, cancelled, len(layout.rows), len(layout.rows), "正在写入……")
             for data in imp.staged:
                 svc.store(s, data, None)
             tx.commit()
