@@ -80,7 +80,15 @@ from app.models import (
     VoteChoice,
     VoteMode,
 )
-from app.services.audit import AuditFinding, AuditLog, LastValues, fmt, read_head, unit_of_work
+from app.services.audit import (
+    AuditFinding,
+    AuditLog,
+    LastValues,
+    compare_results,
+    fmt,
+    read_head,
+    unit_of_work,
+)
 from app.services.bulletin import choose_number, current_bulletin
 from app.services.quarter import (
     GradeRules,
@@ -1509,22 +1517,10 @@ def _ensure_interview(s: Session, log: AuditLog, read: Callable[[S.SettingDef], 
 
 def check_annual_state(s: Session, last: LastValues) -> list[AuditFinding]:
     """Each stored annual result (综合, 等次, 优秀单位) against the last value the trail records for it."""
-    findings = []
-    present = set()
-    for a, unit, key in s.execute(select(AnnualResult, Unit.name, Period.key)
-                                  .join(Unit, Unit.id == AnnualResult.unit_id)
-                                  .join(Period, Period.id == AnnualResult.period_id)):
-        present.add(a.id)
-        recorded = last.get((RESULT_ENTITY, a.id, "result"))
-        if recorded != _result_text(a):
-            findings.append(AuditFinding("state", f"{key}年度{unit}的考核结果为“{_result_text(a)}”，审计日志记录为"
-                                                  f"“{recorded or '无记录'}”（数据库被绕过程序修改）",
-                                         None, RESULT_ENTITY, a.id))
-    for (entity, eid, fld), value in last.items():
-        if entity == RESULT_ENTITY and fld == "result" and value is not None and eid not in present:
-            findings.append(AuditFinding("state", f"审计日志记录的年度考核结果（编号{eid}）在数据库中已不存在（被绕过程序删除）",
-                                         None, RESULT_ENTITY, eid))
-    return findings
+    q = (select(AnnualResult, Unit.name, Period.key).join(Unit, Unit.id == AnnualResult.unit_id)
+         .join(Period, Period.id == AnnualResult.period_id))
+    rows = ((a.id, f"{key}年度{unit}", _result_text(a)) for a, unit, key in s.execute(q))
+    return compare_results(last, RESULT_ENTITY, "考核结果", rows, gone_what="年度考核结果")
 
 
 def register_hooks() -> None:

@@ -260,6 +260,24 @@ def _load_state_checks() -> None:
                 raise
 
 
+def compare_results(last: LastValues, entity: str, what: str, current: Iterable[tuple[int, str, str]],
+                    gone_what: str = "") -> list[AuditFinding]:
+    """Stored results (`current`: id, whose, their text) against the last value the trail records for each
+    (field "result"), and results the trail knows that are gone: a change made outside the app either way."""
+    findings, present = [], set()
+    for rid, whose, text_now in current:
+        present.add(rid)
+        recorded = last.get((entity, rid, "result"))
+        if recorded != text_now:
+            findings.append(AuditFinding("state", f"{whose}的{what}为“{text_now}”，审计日志记录为"
+                                                  f"“{recorded or '无记录'}”（数据库被绕过程序修改）", None, entity, rid))
+    for (ent, eid, fld), value in last.items():
+        if ent == entity and fld == "result" and value is not None and eid not in present:
+            findings.append(AuditFinding("state", f"审计日志记录的{gone_what or what}（编号{eid}）在数据库中已不存在（被绕过程序删除）",
+                                         None, entity, eid))
+    return findings
+
+
 def verify(session_factory: SessionFactory, check_state: bool = True) -> AuditReport:
     """Check the hash chain (stopping at the first broken entry) and, when asked, the current state."""
     report = AuditReport()

@@ -46,7 +46,15 @@ from app.models import (
     ScoreSheet,
     Unit,
 )
-from app.services.audit import AuditFinding, AuditLog, LastValues, fmt, read_head, unit_of_work
+from app.services.audit import (
+    AuditFinding,
+    AuditLog,
+    LastValues,
+    compare_results,
+    fmt,
+    read_head,
+    unit_of_work,
+)
 from app.services.bulletin import choose_number, current_bulletin, number_taken
 from app.services.ranking import competition_ranks
 from app.services.scheme import ensure_scheme
@@ -672,22 +680,10 @@ def _counts_text(counts: dict[Grade, int]) -> str:
 
 def check_quarter_state(s: Session, last: LastValues) -> list[AuditFinding]:
     """Each stored quarter result (score and grade) against the last value the trail records for it."""
-    findings = []
-    present = set()
     q = (select(QuarterResult.id, QuarterResult.score, QuarterResult.grade, Unit.name, Period.key)
          .join(Unit, Unit.id == QuarterResult.unit_id).join(Period, Period.id == QuarterResult.period_id))
-    for rid, score, grade, unit, key in s.execute(q):
-        present.add(rid)
-        recorded = last.get((RESULT_ENTITY, rid, "result"))
-        if recorded != _result_text(score, grade):
-            findings.append(AuditFinding("state", f"{key} {unit}的季度考核结果为“{_result_text(score, grade)}”，审计日志"
-                                                  f"记录为“{recorded or '无记录'}”（数据库被绕过程序修改）",
-                                         None, RESULT_ENTITY, rid))
-    for (entity, eid, fld), value in last.items():
-        if entity == RESULT_ENTITY and fld == "result" and value is not None and eid not in present:
-            findings.append(AuditFinding("state", f"审计日志记录的季度考核结果（编号{eid}）在数据库中已不存在（被绕过程序删除）",
-                                         None, RESULT_ENTITY, eid))
-    return findings
+    rows = ((rid, f"{key} {unit}", _result_text(score, grade)) for rid, score, grade, unit, key in s.execute(q))
+    return compare_results(last, RESULT_ENTITY, "季度考核结果", rows)
 
 
 def register_hooks() -> None:
