@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.reports import charts
-from app.reports.content import AuditAnchor, cn_number, join_names, problems_of
+from app.reports.content import AuditAnchor, cn_number, join_names, problems_of, unit_name_problems
 from app.reports.gongwen import (
     Column,
     DocNumber,
@@ -408,10 +408,7 @@ class ReviewBulletinContent:
             bad.append(("rows", "没有评议结果，不能生成通报"))
         if any(r.grade not in GRADES for r in self.rows):
             bad.append(("rows", "等次无效"))
-        names = [r.unit for r in self.rows]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            bad.append(("rows", f"单位重复：{'、'.join(dupes)}"))
+        bad.extend(unit_name_problems([r.unit for r in self.rows]))
         problems_of(bad)
 
     @property

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.reports import charts
-from app.reports.content import TIERS, AuditAnchor, Category, cn_number, join_names, problems_of
+from app.reports.content import (
+    TIERS,
+    AuditAnchor,
+    Category,
+    cn_number,
+    join_names,
+    problems_of,
+    unit_name_problems,
+)
 from app.reports.gongwen import (
     Column,
     DocNumber,
@@ -115,12 +123,7 @@ class BulletinContent:
             bad.append(("rows", "没有任何单位的考评结果，不能生成通报"))
         if not self.categories:
             bad.append(("categories", "没有考评类别"))
-        names = [r.unit.strip() for r in self.rows]
-        if any(not n for n in names):
-            bad.append(("rows", "单位名称不能为空"))
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            bad.append(("rows", f"单位重复：{'、'.join(dupes)}"))
+        bad.extend(unit_name_problems([r.unit for r in self.rows]))
         for r in self.rows:
             if len(r.category_scores) != len(self.categories):
                 bad.append(("rows", f"{r.unit}的类别得分有{len(r.category_scores)}项，考评类别有{len(self.categories)}项"))
@@ -128,7 +131,7 @@ class BulletinContent:
                 bad.append(("rows", f"{r.unit}的名次无效：{r.rank}"))
             if r.tier not in TIERS:
                 bad.append(("rows", f"{r.unit}的档次无效：{r.tier}"))
-        unknown = sorted(set(self.interviewees) - set(names))
+        unknown = sorted(set(self.interviewees) - {r.unit.strip() for r in self.rows})
         if unknown:
             bad.append(("interviewees", f"约谈单位不在考评结果中：{'、'.join(unknown)}"))
         if len(self.trend) > 12:

@@ -65,6 +65,18 @@ def join_names(names: Sequence[str], limit: int | None = None) -> str:
     return text + "等" if limit is not None and len(names) > limit else text
 
 
+def unit_name_problems(names: Sequence[str]) -> list[tuple[str, str]]:
+    """Every table of units in a 通报 needs each unit named, once."""
+    names = [n.strip() for n in names]
+    bad = []
+    if any(not n for n in names):
+        bad.append(("rows", "单位名称不能为空"))
+    dupes = sorted({n for n in names if n and names.count(n) > 1})
+    if dupes:
+        bad.append(("rows", f"单位重复：{'、'.join(dupes)}"))
+    return bad
+
+
 def problems_of(items: Sequence[tuple[str, str]]) -> None:
     """Raise one ValidationError for (field, message) pairs, if any."""
     if items:

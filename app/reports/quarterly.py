@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.reports import charts
-from app.reports.content import AuditAnchor, cn_number, join_names, problems_of
+from app.reports.content import AuditAnchor, cn_number, join_names, problems_of, unit_name_problems
 from app.reports.gongwen import (
     Column,
     DocNumber,
@@ -68,12 +68,7 @@ class QuarterBulletinContent:
             bad.append(("quarter", f"季度无效：{self.quarter}"))
         if not self.rows:
             bad.append(("rows", "没有任何单位的季度考核结果，不能生成通报"))
-        names = [r.unit.strip() for r in self.rows]
-        if any(not n for n in names):
-            bad.append(("rows", "单位名称不能为空"))
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            bad.append(("rows", f"单位重复：{'、'.join(dupes)}"))
+        bad.extend(unit_name_problems([r.unit for r in self.rows]))
         for r in self.rows:
             if r.grade not in GRADES:
                 bad.append(("rows", f"{r.unit}的等次无效：{r.grade}"))
