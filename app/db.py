@@ -1,10 +1,13 @@
 """The database: engine, sessions, schema migrations and read-only inspection of a database file.
 
-Nothing here runs at import.  `open_database()` is the one way the app (GUI, CLI, tests) gets a database: it looks
-at the file read-only first (a database from a newer app is refused untouched; a damaged one raises
+Nothing here runs at import.  `open_database()` is the one way the app (GUI, CLI, tests) gets a database.  Its
+target is either a SQLite file (the default: one workstation) or a PostgreSQL server URL (several officers on the
+intranet, issue 8); `database_target()` tells them apart.  For a file, it looks at the file read-only first (a database from a newer app is refused untouched; a damaged one raises
 `IntegrityCheckError`), backs it up before a migration, migrates it to head with foreign keys off inside one
 transaction that commits only when `PRAGMA foreign_key_check` is empty, and returns a `Database` holding the
-engine and the session factory.  `open_app_database()` adds the first-start-of-the-day backup.
+engine and the session factory.  A server database is read the same way over one connection, and migrated in one
+transaction under an advisory lock (two clients starting at once do not both migrate).  `open_app_database()`
+adds the first-start-of-the-day backup.
 """
 
 from __future__ import annotations
@@ -19,10 +22,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.errors import BackupError, DatabaseError, DatabaseTooNewError, IntegrityCheckError
+from app.errors import (
+    BackupError,
+    DatabaseConnectionError,
+    DatabaseError,
+    DatabaseTooNewError,
+    IntegrityCheckError,
+)
 from app.paths import migrations_dir
 
 if TYPE_CHECKING:
@@ -38,6 +48,11 @@ SCHEMA_HEAD = "0006"
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+SERVER_CONNECT_TIMEOUT_S = 10
+# pg_advisory_xact_lock key held while migrating a server database ("dangjian" in ASCII, folded to 63 bits).
+MIGRATION_LOCK_KEY = 0x64616E676A69616E
+
+DatabaseTarget = Path | URL
 
 SessionFactory = Callable[[], Session]
 
@@ -77,8 +92,71 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(db_path: str | Path) -> Engine:
-    """An engine for the SQLite file at `db_path`: the pragmas every connection needs, real transactions."""
+def database_target(value: str | Path | URL) -> DatabaseTarget:
+    """A SQLite file path, or a PostgreSQL URL (anything with '://' in it).
+
+    `postgresql://` means the psycopg 3 driver, the one the app ships with."""
+    if isinstance(value, URL):
+        url = value
+    elif isinstance(value, Path) or "://" not in value:
+        return Path(value)
+    else:
+        try:
+            url = make_url(value)
+        except sa_exc.ArgumentError as exc:
+            raise DatabaseError(f"数据库地址格式不正确：{_hide_password(value)}"
+                                "（应为 postgresql://用户名@服务器:端口/数据库名）") from exc
+    if url.get_backend_name() == "sqlite":
+        if not url.database:
+            raise DatabaseError("SQLite 数据库地址中缺少文件路径")
+        return Path(url.database)
+    if url.get_backend_name() != "postgresql":
+        raise DatabaseError(f"不支持的数据库类型“{url.get_backend_name()}”：只能使用本机 SQLite 文件或 PostgreSQL 服务器")
+    if url.drivername != "postgresql+psycopg":
+        url = url.set(drivername="postgresql+psycopg")
+    if not url.host or not url.database:
+        raise DatabaseError(f"数据库地址中缺少服务器或数据库名：{url.render_as_string(hide_password=True)}")
+    return url
+
+
+def is_server(target: str | Path | URL) -> bool:
+    return isinstance(database_target(target), URL)
+
+
+def describe_target(target: str | Path | URL) -> str:
+    """The target as the user may see it (and logs may keep): never the password."""
+    t = database_target(target)
+    return t.render_as_string(hide_password=True) if isinstance(t, URL) else str(t)
+
+
+def _hide_password(text: str) -> str:
+    # For a string that did not even parse as a URL: drop anything between "://user:" and "@".
+    head, sep, rest = text.partition("://")
+    if not sep or "@" not in rest:
+        return text
+    cred, _, host = rest.rpartition("@")
+    return f"{head}://{cred.split(':', 1)[0]}:***@{host}" if ":" in cred else text
+
+
+def make_engine(target: str | Path | URL) -> Engine:
+    """An engine for a SQLite file (the pragmas every connection needs, real transactions) or a PostgreSQL URL."""
+    t = database_target(target)
+    return _make_server_engine(t) if isinstance(t, URL) else _make_sqlite_engine(t)
+
+
+def _make_server_engine(url: URL) -> Engine:
+    # READ COMMITTED (the server's default); what must not interleave takes a lock (audit chain, score sheets).
+    # pre-ping: a connection that died while idle in the pool (server restart, network) is replaced silently.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"connect_timeout": SERVER_CONNECT_TIMEOUT_S, "application_name": "dangjian"},
+    )
+
+
+def _make_sqlite_engine(db_path: Path) -> Engine:
     engine = create_engine(
         URL.create("sqlite", database=str(Path(db_path))),  # not a URL string: '?', '#', '%' are legal in paths
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -86,6 +164,37 @@ def make_engine(db_path: str | Path) -> Engine:
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
+
+
+def connection_problem(exc: BaseException, target: str | Path | URL | None = None) -> DatabaseConnectionError | None:
+    """The Chinese explanation of a failure to reach or keep a database server, or None for anything else."""
+    if isinstance(exc, DatabaseConnectionError):
+        return exc
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    where = f"（{describe_target(target)}）" if target is not None else ""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    lowered = text.lower()
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return DatabaseConnectionError(f"数据库服务器拒绝登录：用户名或密码不正确{where}")
+    if "does not exist" in lowered and "database" in lowered:
+        return DatabaseConnectionError(f"数据库服务器上没有这个数据库{where}，请核对数据库名或请管理员先创建它")
+    if "role" in lowered and "does not exist" in lowered:
+        return DatabaseConnectionError(f"数据库服务器上没有这个用户{where}")
+    if exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError) and _is_connection_loss(lowered):
+        return DatabaseConnectionError(
+            f"无法连接数据库服务器，或连接已中断{where}。刚才的操作没有保存；此前已保存的数据不受影响。"
+            "请检查网络和服务器后重试。")
+    return None
+
+
+def _is_connection_loss(lowered: str) -> bool:
+    return any(k in lowered for k in (
+        "connection refused", "could not connect", "could not translate host name", "timeout expired",
+        "server closed the connection", "connection is closed", "terminating connection", "connection timed out",
+        "no route to host", "network is unreachable", "consuming input failed", "the connection is lost",
+        "name or service not known", "connection to server",
+    ))
 
 
 # --- migrations ----------------------------------------------------------------------------------------------------
@@ -127,7 +236,11 @@ def foreign_keys_off(connection: Connection) -> Iterator[None]:
 
     Batch migrations rebuild a table by copying it and dropping the original; with foreign keys on, dropping a
     parent table fails (RESTRICT) or silently empties its children (CASCADE).  The pragma is a no-op inside a
-    transaction, so it is set on the driver connection before anything begins, and checked."""
+    transaction, so it is set on the driver connection before anything begins, and checked.  A server database
+    needs none of this: it alters tables in place, and checks every reference as it goes."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
     if connection.in_transaction():
         raise DatabaseError("迁移必须在事务之外开始，否则无法关闭外键约束")
     raw = connection.connection.driver_connection
@@ -145,6 +258,8 @@ def foreign_keys_off(connection: Connection) -> Iterator[None]:
 
 def require_no_fk_violations(connection: Connection) -> None:
     """Raise (so the enclosing migration transaction rolls back) when any reference is broken."""
+    if connection.dialect.name != "sqlite":
+        return  # the server refused any broken reference at the statement that made it
     rows = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if rows:
         detail = "；".join(_describe_fk_row(tuple(r)) for r in rows[:5])
@@ -242,15 +357,26 @@ def foreign_key_problems(db_path: str | Path) -> list[str]:
     return [_describe_fk_row(tuple(r)) for r in rows]
 
 
-def _refuse_foreign_or_newer(schema: StoredSchema, known: set[str], db_path: Path) -> None:
+def server_schema(engine: Engine) -> StoredSchema:
+    """The schema revision recorded in a server database, read in a transaction that is rolled back."""
+    with engine.connect() as conn:
+        names = set(inspect(conn).get_table_names())
+        revs: tuple[str, ...] = ()
+        if "alembic_version" in names:
+            revs = tuple(r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version"))
+        conn.rollback()
+    return StoredSchema(revs, bool(names))
+
+
+def _refuse_foreign_or_newer(schema: StoredSchema, known: set[str], name: str) -> None:
     unknown = [r for r in schema.revisions if r not in known]
     if unknown:
         raise DatabaseTooNewError(
-            f"数据库 {db_path.name} 由更新版本的程序创建（数据库版本 {'、'.join(unknown)}），本程序无法打开。"
+            f"数据库 {name} 由更新版本的程序创建（数据库版本 {'、'.join(unknown)}），本程序无法打开。"
             "数据库未作任何改动，请安装新版本的程序后再打开。"
         )
     if not schema.revisions and schema.has_tables:
-        raise DatabaseError(f"文件 {db_path} 不是本程序的数据库（缺少版本信息），未作任何改动")
+        raise DatabaseError(f"{name} 不是本程序的数据库（已有数据表但缺少版本信息），未作任何改动")
 
 
 # --- network shares --------------------------------------------------------------------------------------------
@@ -334,13 +460,29 @@ def mount_fs_type(path: str, mounts: str) -> str:
 class Database:
     """An open database: the engine, its session factory and what happened while opening it."""
 
-    path: Path
+    target: DatabaseTarget
     engine: Engine
     session_factory: sessionmaker[Session]
     warnings: list[str] = field(default_factory=list)
     backups_made: list[Path] = field(default_factory=list)
     created: bool = False  # the file was new (or empty) and got the schema just now
     migrated_from: str | None = None  # the revision it had before an upgrade
+
+    @property
+    def is_server(self) -> bool:
+        return isinstance(self.target, URL)
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file; a server database has none (file-only features check `is_server` first)."""
+        if isinstance(self.target, URL):
+            raise DatabaseError("服务器上的数据库没有本机文件，此操作只适用于本机 SQLite 数据库")
+        return self.target
+
+    @property
+    def location(self) -> str:
+        """Where the data is, for the title bar, the log and messages: a file path or a URL without password."""
+        return describe_target(self.target)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -358,7 +500,7 @@ def _has_content(db_path: Path) -> bool:
 
 
 def open_database(
-    db_path: str | Path,
+    target: str | Path | URL,
     *,
     backup_dir: Path | None = None,
     migrate_to_head: bool = True,
@@ -371,15 +513,20 @@ def open_database(
     Raises `DatabaseTooNewError` for a database from a newer app and `DatabaseError` for a file that is not ours
     (both left byte-for-byte untouched), and `IntegrityCheckError` when the file is damaged (the caller offers
     `app.services.backup.latest_good_backup`).  A migration of an existing database is preceded by a backup
-    into `backup_dir` (default: `backups` beside the database); no backup, no migration."""
-    db_path = Path(db_path)
+    into `backup_dir` (default: `backups` beside the database); no backup, no migration.  A server URL is opened
+    by `_open_server_database`."""
+    t = database_target(target)
+    if isinstance(t, URL):
+        return _open_server_database(t, backup_dir=backup_dir, migrate_to_head=migrate_to_head,
+                                     keep_backups=keep_backups, migrations=migrations)
+    db_path = t
     warnings = [NETWORK_WARNING] if is_network_path(db_path) else []
     existing = _has_content(db_path)
     current: str | None = None
     if existing:
         schema = stored_schema(db_path)
         if not (migrations is None and schema.revisions == (SCHEMA_HEAD,)):
-            _refuse_foreign_or_newer(schema, known_revisions(migrations), db_path)
+            _refuse_foreign_or_newer(schema, known_revisions(migrations), db_path.name)
         if check_integrity:
             problems = integrity_problems(db_path)
             if problems:
@@ -404,6 +551,49 @@ def open_database(
     return db
 
 
+def _open_server_database(url: URL, *, backup_dir: Path | None, migrate_to_head: bool, keep_backups: int | None,
+                          migrations: Path | None) -> Database:
+    """Open a PostgreSQL database: refuse a newer or foreign one untouched, migrate an older one (a pg_dump
+    backup first when `backup_dir` is given and pg_dump is installed: the migration itself is one transaction
+    the server rolls back whole on failure, so a missing pg_dump is a warning, not a refusal)."""
+    engine = make_engine(url)
+    try:
+        try:
+            schema = server_schema(engine)
+        except sa_exc.DBAPIError as exc:
+            raise connection_problem(exc, url) or DatabaseError(f"无法读取数据库：{exc.orig}") from exc
+        name = describe_target(url)
+        if not (migrations is None and schema.revisions == (SCHEMA_HEAD,)):
+            _refuse_foreign_or_newer(schema, known_revisions(migrations), name)
+        current = schema.revision
+        db = Database(url, engine, sessionmaker(engine, expire_on_commit=False), [], created=current is None)
+        up_to_date = migrations is None and current == SCHEMA_HEAD
+        if migrate_to_head and not up_to_date and current != head_revision(migrations):
+            if current is not None and backup_dir is not None:
+                _server_backup_before_migration(db, backup_dir, keep_backups)
+            migrate(engine, migrations=migrations)
+            db.migrated_from = current
+    except sa_exc.DBAPIError as exc:
+        engine.dispose()
+        problem = connection_problem(exc, url)
+        if problem is None:
+            raise
+        raise problem from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    return db
+
+
+def _server_backup_before_migration(db: Database, backup_dir: Path, keep: int | None) -> None:
+    from app.services import backup
+
+    if not backup.can_dump_server():
+        db.warnings.append("本机没有安装 pg_dump，升级服务器数据库前未能备份；升级在一个事务中完成，失败时会全部回滚")
+        return
+    db.backups_made.append(_backup_before_migration(db.engine, backup_dir, keep))
+
+
 def _backup_before_migration(engine: Engine, backup_dir: Path, keep: int | None) -> Path:
     from app.services import backup
 
@@ -420,8 +610,8 @@ def open_app_database(paths: AppPaths) -> Database:
     from app.services import backup
 
     paths.ensure()
-    keep = backup.configured_keep(paths.db_path)
-    db = open_database(paths.db_path, backup_dir=paths.backup_dir, keep_backups=keep)
+    keep = backup.configured_keep(paths.database)
+    db = open_database(paths.database, backup_dir=paths.backup_dir, keep_backups=keep)
     if not db.created and backup.needs_daily_backup(paths.backup_dir):
         try:
             db.backups_made.append(backup.make_backup(db.engine, paths.backup_dir, reason="daily", keep=keep))

@@ -78,6 +78,12 @@ class DatabaseTooNewError(DatabaseError):
     """The database was written by a newer version of the app; it is left untouched."""
 
 
+class DatabaseConnectionError(DatabaseError):
+    """The database server cannot be reached, refused the login, or went away mid-session.
+
+    Whatever was committed before stays committed; the unit of work in progress was rolled back by the server."""
+
+
 class IntegrityCheckError(DatabaseError):
     """`PRAGMA integrity_check` failed."""
 

@@ -6,6 +6,7 @@ Everything is derived from one data directory: platformdirs' per-user data dir, 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -15,15 +16,29 @@ import platformdirs
 from app import APP_NAME
 
 DB_FILENAME = "dangjian.sqlite3"
+# A PostgreSQL URL in this variable puts the county's data on that server instead of the SQLite file.
+DATABASE_URL_ENV = "DANGJIAN_DATABASE_URL"
 
 
 @dataclass(frozen=True)
 class AppPaths:
     data_dir: Path
+    # The county database on a server (issue 8); None: the SQLite file in the data directory.  The data directory
+    # still holds backups, logs and documents of this workstation.
+    database_url: str | None = None
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / DB_FILENAME
+
+    @property
+    def database(self) -> str | Path:
+        """What `app.db.open_database` opens: the server URL when one is configured, else the SQLite file."""
+        return self.database_url or self.db_path
+
+    @property
+    def uses_server(self) -> bool:
+        return bool(self.database_url)
 
     @property
     def backup_dir(self) -> Path:
@@ -51,8 +66,11 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
-def app_paths(data_dir: str | Path | None = None) -> AppPaths:
-    return AppPaths(Path(data_dir).expanduser().resolve() if data_dir else default_data_dir())
+def app_paths(data_dir: str | Path | None = None, database_url: str | None = None) -> AppPaths:
+    """The data directory (given, or the per-user default) and the database: `database_url` when given, else the
+    DANGJIAN_DATABASE_URL environment variable, else the SQLite file in the data directory."""
+    url = database_url or os.environ.get(DATABASE_URL_ENV) or None
+    return AppPaths(Path(data_dir).expanduser().resolve() if data_dir else default_data_dir(), url)
 
 
 def _data_package(name: str) -> Path:

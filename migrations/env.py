@@ -5,7 +5,8 @@ Alembic cookbook) or an Engine (pytest-alembic); without one, the URL of alembic
 
 Every online run does the same thing: foreign keys off (batch migrations rebuild tables), all revisions in ONE
 transaction (`transactional_ddl=True`: Alembic's SQLite default commits each revision on its own), and
-`PRAGMA foreign_key_check` must be empty before that transaction commits, else everything is rolled back.
+`PRAGMA foreign_key_check` must be empty before that transaction commits, else everything is rolled back.  On
+PostgreSQL the foreign-key steps are not needed (tables are altered in place); an advisory lock serialises clients.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 
 import app.models  # noqa: F401  (registers every table on Base.metadata)
-from app.db import foreign_keys_off, make_engine, require_no_fk_violations
+from app.db import MIGRATION_LOCK_KEY, foreign_keys_off, make_engine, require_no_fk_violations
 from app.models.base import Base
 
 config = context.config
@@ -32,15 +33,18 @@ def _configure_and_run(connection: Connection) -> None:
             transactional_ddl=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Two clients starting a new version at once: the second waits here, then finds nothing to do.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
             context.run_migrations()
             require_no_fk_violations(connection)
 
 
 def _engine_from_ini() -> Engine:
     url = make_url(config.get_main_option("sqlalchemy.url") or "")
-    if url.get_backend_name() != "sqlite" or not url.database:
-        raise SystemExit("alembic.ini 中的 sqlalchemy.url 必须指向一个 SQLite 文件")
-    return make_engine(url.database)
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise SystemExit("alembic.ini 中的 sqlalchemy.url 必须指向 SQLite 文件或 PostgreSQL 数据库")
+    return make_engine(url)
 
 
 def run_migrations_online() -> None:

@@ -1,4 +1,8 @@
-"""Shared fixtures: offscreen Qt, and a fresh migrated database for every test."""
+"""Shared fixtures: offscreen Qt, and a fresh migrated database for every test.
+
+`--db=postgresql --db-url=URL` runs the suite on a PostgreSQL server instead of SQLite files (tests/dbkit.py).
+Tests about SQLite files themselves are marked `sqlite_only`, tests that need a server `server_only`; the run that
+does not apply deselects them (they are not skipped: they do not belong to that run)."""
 
 from __future__ import annotations
 
@@ -9,37 +13,75 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import: no display on CI
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.pop("DANGJIAN_DATABASE_URL", None)  # a developer's own server must never receive test data
 
 import alembic.config
 import pytest
 from sqlalchemy import Engine
 
+import dbkit
 from app.db import Database, make_engine, open_database
 from app.db import alembic_config as app_alembic_config
-from app.paths import AppPaths
+from app.paths import DATABASE_URL_ENV, AppPaths
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=["sqlite", "postgresql"], default="sqlite",
+                     help="the database every test runs on (default: SQLite files)")
+    parser.addoption("--db-url", default=os.environ.get("DANGJIAN_TEST_PG_URL"),
+                     help="superuser URL of a throw-away PostgreSQL server, for --db=postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: about SQLite files themselves; not run on a server")
+    config.addinivalue_line("markers", "server_only: needs a PostgreSQL server; run with --db=postgresql")
+    if not hasattr(config, "workerinput"):
+        dbkit.KIT = dbkit.DatabaseKit(config.getoption("--db"), config.getoption("--db-url"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    dbkit.KIT.drop_all()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unwanted = "sqlite_only" if dbkit.KIT.on_server else "server_only"
+    deselected = [i for i in items if i.get_closest_marker(unwanted)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [i for i in items if not i.get_closest_marker(unwanted)]
 
 
 @pytest.fixture(scope="session")
-def _template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def database_kit() -> dbkit.DatabaseKit:
+    return dbkit.KIT
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory: pytest.TempPathFactory) -> dbkit.Target:
     """One migrated empty database per test session; each test gets a copy (migrating takes ~0.3 s)."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    db = open_database(path)
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    target = dbkit.KIT.new(tmp_path_factory.mktemp("template"), "template")
+    db = open_database(target)
+    dbkit.KIT.settle(db)
     db.close()
-    return path
+    return target
 
 
 @pytest.fixture
-def paths(tmp_path: Path, _template_db: Path) -> AppPaths:
-    p = AppPaths(tmp_path / "data").ensure()
-    shutil.copyfile(_template_db, p.db_path)
-    return p
+def paths(tmp_path: Path, _template_db: dbkit.Target, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
+    """This test's data directory and database (a copy of the migrated template).  On a server the URL is also
+    in DANGJIAN_DATABASE_URL, so the CLI and anything else that calls `app_paths()` finds the same database."""
+    if not dbkit.KIT.on_server:
+        p = AppPaths(tmp_path / "data").ensure()
+        shutil.copyfile(_template_db, p.db_path)
+        return p
+    url = str(dbkit.KIT.copy(_template_db, tmp_path))
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    return AppPaths(tmp_path / "data", url).ensure()
 
 
 @pytest.fixture
 def db(paths: AppPaths) -> Iterator[Database]:
-    database = open_database(paths.db_path, backup_dir=paths.backup_dir)
+    database = open_database(paths.database, backup_dir=paths.backup_dir)
     yield database
     database.close()
 

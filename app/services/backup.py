@@ -13,19 +13,29 @@ then `restore_backup(info.path, db_path, backup_dir)` (or `restore_latest_good`)
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import logging
 import os
 import re
 import shutil
 import sqlite3
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine, create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import settings as S
-from app.db import integrity_problems, known_revisions, read_only_connection, sqlite_uri, stored_schema
+from app.db import (
+    database_target,
+    integrity_problems,
+    known_revisions,
+    read_only_connection,
+    sqlite_uri,
+    stored_schema,
+)
 from app.errors import BackupError, DatabaseError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -33,9 +43,10 @@ log = logging.getLogger(__name__)
 DEFAULT_KEEP: int = S.BACKUP_KEEP.default
 PREFIX = "dangjian-"
 SUFFIX = ".sqlite3"
+SERVER_SUFFIX = ".dump"  # pg_dump's custom format, for a database on a PostgreSQL server
 DAMAGED_PREFIX = "damaged-"
 _STAMP = "%Y%m%d-%H%M%S-%f"
-_NAME = re.compile(r"^dangjian-(\d{8}-\d{6}-\d{6})-([a-z][a-z-]*)\.sqlite3$")
+_NAME = re.compile(r"^dangjian-(\d{8}-\d{6}-\d{6})-([a-z][a-z-]*)\.(?:sqlite3|dump)$")
 
 REASON_LABELS = {
     "manual": "手动备份",
@@ -75,6 +86,8 @@ def make_backup(source: Engine | str | Path, backup_dir: Path, *, reason: str = 
     if not re.fullmatch(r"[a-z][a-z-]*", reason):
         raise BackupError(f"备份原因只能由小写字母和连字符组成：{reason}")
     backup_dir.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, Engine) and source.dialect.name == "postgresql":
+        return _server_backup(source.url, backup_dir, reason, keep, now or dt.datetime.now())
     target = _free_name(backup_dir, reason, now or dt.datetime.now())
     partial = target.with_name(target.name + ".partial")
     try:
@@ -92,9 +105,9 @@ def make_backup(source: Engine | str | Path, backup_dir: Path, *, reason: str = 
     return target
 
 
-def _free_name(backup_dir: Path, reason: str, now: dt.datetime) -> Path:
+def _free_name(backup_dir: Path, reason: str, now: dt.datetime, suffix: str = SUFFIX) -> Path:
     while True:
-        target = backup_dir / f"{PREFIX}{now.strftime(_STAMP)}-{reason}{SUFFIX}"
+        target = backup_dir / f"{PREFIX}{now.strftime(_STAMP)}-{reason}{suffix}"
         if not target.exists():
             return target
         now += dt.timedelta(microseconds=1)
@@ -124,6 +137,74 @@ def _copy_database(source: Engine | str | Path, dest: Path) -> None:
         dst.execute("PRAGMA journal_mode=DELETE")
     finally:
         dst.close()
+
+
+# --- a database on a PostgreSQL server: pg_dump ---------------------------------------------------------------
+
+def server_tool(name: str) -> str | None:
+    """A PostgreSQL client program (pg_dump, pg_restore): on PATH, else in the usual install folders."""
+    found = shutil.which(name)
+    if found:
+        return found
+    patterns = [f"/usr/lib/postgresql/*/bin/{name}", f"C:/Program Files/PostgreSQL/*/bin/{name}.exe"]
+    candidates = sorted(c for pattern in patterns for c in glob.glob(pattern))
+    return candidates[-1] if candidates else None
+
+
+def can_dump_server() -> bool:
+    return server_tool("pg_dump") is not None
+
+
+def server_tool_env(url: URL) -> dict[str, str]:
+    """The environment for a PostgreSQL client program: the password travels in PGPASSWORD, never on the
+    command line (where any user of the machine could read it)."""
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return env
+
+
+def server_connection_args(url: URL) -> list[str]:
+    args = ["--host", url.host or "localhost", "--dbname", url.database or ""]
+    if url.port:
+        args += ["--port", str(url.port)]
+    if url.username:
+        args += ["--username", url.username]
+    return args
+
+
+def _server_backup(url: URL, backup_dir: Path, reason: str, keep: int, now: dt.datetime) -> Path:
+    pg_dump = server_tool("pg_dump")
+    if pg_dump is None:
+        raise BackupError("本机没有安装 PostgreSQL 的 pg_dump 程序，无法备份服务器上的数据库。"
+                          "请安装 PostgreSQL 客户端工具，或请服务器管理员在服务器上备份")
+    target = _free_name(backup_dir, reason, now, SERVER_SUFFIX)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        done = subprocess.run([pg_dump, "--format=custom", "--no-owner", "--no-password", "--file", str(partial),
+                               *server_connection_args(url)],
+                              env=server_tool_env(url), capture_output=True, text=True, timeout=3600)
+        if done.returncode != 0:
+            raise BackupError(f"pg_dump 备份失败：{done.stderr.strip()[:500]}")
+        _check_dump(partial)
+        os.replace(partial, target)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise BackupError(f"备份失败：{exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    log.info("server backup written with pg_dump: %s", target.name)
+    rotate(backup_dir, keep)
+    return target
+
+
+def _check_dump(path: Path) -> None:
+    """A dump is sound when pg_restore can read its table of contents and it holds the audit trail."""
+    pg_restore = server_tool("pg_restore")
+    if pg_restore is None:
+        return
+    listed = subprocess.run([pg_restore, "--list", str(path)], capture_output=True, text=True, timeout=600)
+    if listed.returncode != 0 or "audit_entry" not in listed.stdout:
+        raise BackupError("pg_dump 写出的备份文件无法读回，未保存：" + listed.stderr.strip()[:300])
 
 
 # --- listing and rotation ----------------------------------------------------------------------------------------
@@ -180,13 +261,17 @@ def needs_daily_backup(backup_dir: Path, today: dt.date | None = None) -> bool:
     return not any(b.taken_at.date() == today for b in list_backups(backup_dir))
 
 
-def configured_keep(db_path: Path) -> int:
+def configured_keep(database: str | Path) -> int:
     """The number of backups to keep (setting `backup.keep`), read without opening the database for writing:
     it is needed before a migration, and a missing or unreadable value means the default."""
     try:
-        with read_only_connection(db_path) as con:
-            row = con.execute("SELECT value FROM setting WHERE key = ?", (S.BACKUP_KEEP.key,)).fetchone()
-    except (sqlite3.Error, DatabaseError):
+        target = database_target(database)
+        if isinstance(target, URL):
+            row = _server_setting(target, S.BACKUP_KEEP.key)
+        else:
+            with read_only_connection(target) as con:
+                row = con.execute("SELECT value FROM setting WHERE key = ?", (S.BACKUP_KEEP.key,)).fetchone()
+    except (sqlite3.Error, DatabaseError, SQLAlchemyError):
         return DEFAULT_KEEP
     if row is None:
         return DEFAULT_KEEP
@@ -194,6 +279,16 @@ def configured_keep(db_path: Path) -> int:
         return int(S.BACKUP_KEEP.coerce(json.loads(row[0])))
     except (ValueError, TypeError, ValidationError):  # a bad stored value must not stop a backup
         return DEFAULT_KEEP
+
+
+def _server_setting(url: URL, key: str) -> tuple[str] | None:
+    engine = create_engine(url, connect_args={"connect_timeout": 10})
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": key}).first()
+        return (row[0],) if row is not None else None
+    finally:
+        engine.dispose()
 
 
 # --- restoring ---------------------------------------------------------------------------------------------------

@@ -185,6 +185,18 @@ def upgrade() -> None:
     )
     op.create_index('ix_deduction_item_id', 'deduction', ['item_id'])
 
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION '审计日志只能追加，不能修改或删除'; END $$"
+        )
+        for name, event in AUDIT_TRIGGERS.items():
+            op.execute(f"CREATE TRIGGER {name} BEFORE {event} ON audit_entry "
+                       "FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()")
+        # TRUNCATE bypasses row triggers: refuse it too.
+        op.execute("CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_entry "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_append_only()")
+        return
     for name, event in AUDIT_TRIGGERS.items():
         op.execute(
             f"CREATE TRIGGER {name} BEFORE {event} ON audit_entry "
@@ -194,8 +206,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in AUDIT_TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    if op.get_bind().dialect.name == "postgresql":
+        for name in [*AUDIT_TRIGGERS, "audit_entry_no_truncate"]:
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON audit_entry")
+        op.execute("DROP FUNCTION IF EXISTS audit_entry_append_only()")
+    else:
+        for name in AUDIT_TRIGGERS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_index('ix_deduction_item_id', table_name='deduction')
     op.drop_table('deduction')
     op.drop_index('ix_bonus_item_id', table_name='bonus')
