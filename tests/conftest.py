@@ -16,10 +16,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("DANGJIAN_DATABASE_URL", None)  # a developer's own server must never receive test data
 
 import alembic.config
+import dbkit
 import pytest
 from sqlalchemy import Engine
 
-import dbkit
 from app.db import Database, make_engine, open_database
 from app.db import alembic_config as app_alembic_config
 from app.paths import DATABASE_URL_ENV, AppPaths
