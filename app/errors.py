@@ -66,6 +66,15 @@ class PeriodLockedError(DangjianError):
     """The period is locked; its scores cannot change until an administrator reopens it."""
 
 
+class ConcurrentChangeError(DangjianError):
+    """Another user (client) changed the record since this form loaded it: the save is refused, and the message
+    says who changed what and when (`changes`, one line each)."""
+
+    def __init__(self, message: str, changes: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.changes = list(changes or [])
+
+
 class PermissionDenied(DangjianError):
     """The current user's role does not allow this operation."""
 

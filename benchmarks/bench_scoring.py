@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 
 from app.db import Database, open_database
 from app.models import AuditEntry, IndicatorMethod, Period, PeriodKind, ScoreItem
-from app.services.audit import chained_rows, read_head, verify
+from app.services.audit import chained_rows, locked_head, read_head, verify
 from app.services.ranking import RankingService
 from app.services.scoring import OccurrenceInput, ScoringService
 from benchmarks.common import BenchEnv, Benchmark
@@ -118,7 +118,7 @@ def _trail_db(env: BenchEnv) -> Database:
     if key in env.cache:
         return db
     with db.session_factory() as s, s.begin():
-        head = read_head(s)
+        head = locked_head(s)
         have = head.seq if head else 0
         items = list(s.scalars(select(ScoreItem.id).where(ScoreItem.self_score.is_(None)).limit(5_000)))
         rows = _history_rows(TRAIL_ENTRIES - have, items)

@@ -20,6 +20,7 @@ from app.models.annual import (
 )
 from app.models.audit import AuditEntry
 from app.models.base import Base, Score, UTCDateTime, utcnow
+from app.models.changes import ChangeStamp
 from app.models.documents import (
     Bulletin,
     Interview,
@@ -81,6 +82,7 @@ __all__ = [
     "RecruitStageKind",
     "ReviewResult",
     "AuditEntry",
+    "ChangeStamp",
     "Bonus",
     "Deduction",
     "Indicator",

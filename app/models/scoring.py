@@ -156,6 +156,9 @@ class ScoreSheet(Base):
     self_total: Mapped[Decimal | None] = mapped_column(Score)  # 自评 total; None until the unit entered any
     veto: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Optimistic concurrency: every change to the sheet (its items, deductions, bonuses, review flag) adds one, and a
+    # form that saves with the version it loaded is refused when another client changed the sheet in between.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     period: Mapped[Period] = relationship(back_populates="sheets")
     unit: Mapped[Unit] = relationship()

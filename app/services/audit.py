@@ -2,9 +2,10 @@
 
 Each entry's hash is SHA-256 over `prev_hash` followed by the canonical JSON of the entry: the array
 `[seq, at, who, action, entity, entity_id, field, old, new, reason]`, UTF-8, no spaces, non-ASCII kept.  The first
-entry's `prev_hash` is 64 zeros.  Entries are written only through `AuditLog` inside `unit_of_work`, which holds a
-process-wide lock from reading the chain head to the commit, so two threads can never chain onto the same head
-(and `seq` is the primary key, so a second process that tried would fail rather than fork the chain).
+entry's `prev_hash` is 64 zeros.  Entries are written only through `AuditLog` (inside `unit_of_work`) or, in bulk,
+from `locked_head`.  Both take the chain's writer lock in the database (`lock_chain`) before the head is read and
+hold it until the transaction ends, so two clients, on one machine or on several, can never chain onto the same
+head: appends are serialised by a lock, not by luck (and `seq` is the primary key besides).
 
 `verify` checks the chain (naming the first broken entry) and that every current score, deduction, bonus, sheet
 review flag and period state equals the last value the trail records for it, so a change made to the database
@@ -30,13 +31,21 @@ from sqlalchemy.orm import Session
 from app import settings as S
 from app.models import AuditEntry
 
+# Importing app.services.changes also makes every committed write move the change stamp.
+from app.services.changes import lock_database_for_write
+
 SessionFactory = Callable[[], Session]
 
 GENESIS_HASH = "0" * 64
 SHORT_HASH = 8
 
-# The process-wide writer lock: held from reading the chain head until the transaction commits.
+# Threads of one process queue here before they queue for the database's lock (`lock_chain`): SQLite would
+# otherwise make them poll for its write lock.  The database lock is what keeps the chain linear across clients.
 _WRITE_LOCK = threading.RLock()
+
+# pg_advisory_xact_lock key of the audit chain's writer lock ("auditlog" in ASCII).
+CHAIN_LOCK_KEY = 0x61756469746C6F67
+_CHAIN_LOCKED = "audit.chain_locked"  # session.info: the root transaction that holds the lock
 
 Row = tuple[int, str, str, str, str, int | None, str, str | None, str | None, str]
 
@@ -129,10 +138,12 @@ class AuditLog:
         self.who = who
         self._now = now or (lambda: dt.datetime.now(dt.timezone.utc))
         self._head: ChainHead | None = None
+        self.count = 0  # entries recorded so far (a caller can tell whether a step changed anything)
+        lock_chain(session)
 
     def head(self) -> ChainHead:
         if self._head is None:
-            self._head = read_head(self.session) or ChainHead(0, GENESIS_HASH)
+            self._head = locked_head(self.session) or ChainHead(0, GENESIS_HASH)
         return self._head
 
     def record(self, action: str, entity: str, entity_id: int | None, field: str = "", old: Any = None,
@@ -145,12 +156,38 @@ class AuditLog:
                            field=field, old=row[7], new=row[8], reason=reason, prev_hash=head.hash, hash=h)
         self.session.add(entry)
         self._head = ChainHead(row[0], h)
+        self.count += 1
         return entry
 
 
+def lock_chain(session: Session) -> None:
+    """Take the chain's writer lock for the rest of the session's transaction (once per transaction).
+
+    PostgreSQL: a transaction-scoped advisory lock.  SQLite: a write that changes nothing, so the transaction
+    holds SQLite's one write lock (waiting for it up to the busy timeout) before it reads the head.  Taken at
+    the start of a unit of work, before any row lock, so that no two writers can wait for each other."""
+    txn = session.get_transaction()
+    if txn is not None and session.info.get(_CHAIN_LOCKED) is txn:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    else:
+        lock_database_for_write(conn)
+    session.info[_CHAIN_LOCKED] = session.get_transaction()
+
+
 def read_head(session: Session) -> ChainHead | None:
+    """The newest entry, without the writer lock: for showing and printing, never for appending."""
     row = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     return ChainHead(row.seq, row.hash) if row is not None else None
+
+
+def locked_head(session: Session) -> ChainHead | None:
+    """The head to append to: read under the writer lock, which the transaction then keeps (bulk writers pass
+    it to `chained_rows`)."""
+    lock_chain(session)
+    return read_head(session)
 
 
 def operator(session: Session) -> str:
@@ -162,15 +199,19 @@ def operator(session: Session) -> str:
 
 @contextmanager
 def unit_of_work(session_factory: SessionFactory, who: str | None = None) -> Iterator[tuple[Session, AuditLog]]:
-    """One transaction with an audit log, holding the writer lock until it commits (or rolls back)."""
+    """One transaction with an audit log, holding the writer lock until it commits (or rolls back).  The lock
+    is the transaction's first statement: SQLite then never sees a write after a stale read, and PostgreSQL
+    never sees two writers each holding a row the other waits for."""
     with _WRITE_LOCK, session_factory() as s, s.begin():
+        lock_chain(s)
         yield s, AuditLog(s, who or operator(s))
 
 
 def chained_rows(head: ChainHead | None, rows: Iterable[tuple[str, str, str, str, int | None, str, Any, Any, str]]
                  ) -> Iterator[dict[str, Any]]:
     """Bulk writing (the demo, large imports): (at, who, action, entity, entity_id, field, old, new, reason)
-    tuples become chained insert parameters, continuing from `head`."""
+    tuples become chained insert parameters, continuing from `head` (from `locked_head`, in the same
+    transaction as the insert)."""
     seq, prev = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
     for at, who, action, entity, entity_id, fld, old, new, reason in rows:
         seq += 1
@@ -454,15 +495,15 @@ class _Names:
         self.s = s
 
     def sheet(self, sheet_id: int) -> str:
-        row = self.s.connection().exec_driver_sql(
+        row = self.s.execute(text(
             "SELECT p.key, u.name FROM score_sheet sh JOIN period p ON p.id = sh.period_id "
-            "JOIN unit u ON u.id = sh.unit_id WHERE sh.id = ?", (sheet_id,)).first()
+            "JOIN unit u ON u.id = sh.unit_id WHERE sh.id = :id"), {"id": sheet_id}).first()
         return f"{row[0]} {row[1]}" if row else f"考评表（编号{sheet_id}）"
 
     def item(self, item_id: int) -> str:
-        row = self.s.connection().exec_driver_sql(
+        row = self.s.execute(text(
             "SELECT it.sheet_id, ind.name FROM score_item it JOIN indicator ind ON ind.id = it.indicator_id "
-            "WHERE it.id = ?", (item_id,)).first()
+            "WHERE it.id = :id"), {"id": item_id}).first()
         return f"{self.sheet(row[0])}“{row[1]}”" if row else f"考评项目（编号{item_id}）"
 
 

@@ -45,7 +45,7 @@ from app.services.annual import (
     _org_secretaries,
     default_duties,
 )
-from app.services.audit import chained_rows, read_head, timestamp
+from app.services.audit import chained_rows, locked_head, timestamp
 from app.services.demo import DemoContext, DemoStep
 from app.services.demo_documents import joined_session_factory
 from app.services.quarter import QuarterService
@@ -92,7 +92,7 @@ def step_annual(ctx: DemoContext) -> None:
                    dt.datetime.combine(ctx.today, dt.time(0, 30), dt.timezone.utc))
     _commitments(ctx, year, means, audit, clock)
     _duty_lists(ctx, year, audit, clock)
-    ctx.insert_rows(AuditEntry, list(chained_rows(read_head(ctx.session), audit)))
+    ctx.insert_rows(AuditEntry, list(chained_rows(locked_head(ctx.session), audit)))
     ctx.session.flush()
     _review(ctx, factory, year, means)
 
@@ -252,7 +252,7 @@ def _review(ctx: DemoContext, factory: Any, year: int, means: dict[int, float]) 
         audit.append((clock.tick(), WHO, "评议票数", "review_report", r.id, "votes", VoteTally().text(), tally.text(),
                       r.unit))
     ctx.insert_rows(ReviewVote, votes)
-    ctx.insert_rows(AuditEntry, list(chained_rows(read_head(ctx.session), audit)))
+    ctx.insert_rows(AuditEntry, list(chained_rows(locked_head(ctx.session), audit)))
     ctx.session.flush()
     ctx.count("述职评议述职人", len(view.reports))
 

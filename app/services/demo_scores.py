@@ -32,7 +32,7 @@ from app.models import (
     ScoreItem,
     ScoreSheet,
 )
-from app.services.audit import AuditLog, chained_rows, occurrence_snapshot, read_head, timestamp
+from app.services.audit import AuditLog, chained_rows, locked_head, occurrence_snapshot, timestamp
 from app.services.demo import DemoContext, DemoStep, DemoUnit
 from app.services.scheme import (
     IndicatorView,
@@ -141,7 +141,7 @@ def step_scores(ctx: DemoContext) -> None:
     if frozen:
         s.execute(update(IndicatorScheme).where(IndicatorScheme.id.in_(frozen)).values(frozen=True))
     s.flush()
-    ctx.insert_rows(AuditEntry, list(chained_rows(read_head(s), batch.audit)))
+    ctx.insert_rows(AuditEntry, list(chained_rows(locked_head(s), batch.audit)))
     ctx.count("考评月份", len(months))
     ctx.count("考评表", len(batch.sheets))
     ctx.count("扣分记录", len(batch.deductions))

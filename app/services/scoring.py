@@ -2,6 +2,12 @@
 
 Every public method is one unit of work: it validates its input, refuses anything on a locked period
 (`PeriodLockedError`, here and not only in the UI), saves at once and writes one audit entry per change.
+
+Several clients may work on one database at once.  A write to a sheet reads its period with a share lock (a save
+racing `lock_period` lands before the lock or is refused after it) and locks the sheet row; a form passes the
+`SheetStamp` it loaded as `expected_version`, and when the sheet's `version` moved since, the save is refused with
+`ConcurrentChangeError` naming who changed what (from the audit trail).  Callers that are not forms (CLI, import,
+demo) pass nothing and are not checked.
 Scores follow DOMAIN.md: per indicator, points − Σ deductions, the loss capped and never below 0; bonuses capped
 per indicator and by the scheme's ceiling; a 一票否决 flag on the sheet."""
 
@@ -9,9 +15,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 import shutil
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -20,8 +28,17 @@ from typing import Any, Protocol
 from sqlalchemy import Integer, cast, func, insert, select
 from sqlalchemy.orm import Session
 
-from app.errors import FieldProblem, NotFoundError, PeriodLockedError, PermissionDenied, ValidationError
+from app.dates import cn_date
+from app.errors import (
+    ConcurrentChangeError,
+    FieldProblem,
+    NotFoundError,
+    PeriodLockedError,
+    PermissionDenied,
+    ValidationError,
+)
 from app.models import (
+    AuditEntry,
     Bonus,
     Deduction,
     Indicator,
@@ -38,7 +55,7 @@ from app.models import (
     Unit,
 )
 from app.services.accounts import Permission, require
-from app.services.audit import AuditLog, occurrence_snapshot, unit_of_work
+from app.services.audit import AuditLog, occurrence_snapshot, read_head, unit_of_work
 from app.services.scheme import (
     IndicatorView,
     SchemeView,
@@ -127,6 +144,19 @@ class CategoryScore:
 
 
 @dataclass(frozen=True)
+class SheetStamp:
+    """What a form knows of the sheet it shows: the sheet's version and the audit chain's head when it was read
+    (the entries after it tell who changed the sheet since)."""
+
+    version: int
+    seq: int | None = None
+
+
+# What a write expects of the sheet: the form's stamp, a bare version, or None (not checked).
+Expected = SheetStamp | int | None
+
+
+@dataclass(frozen=True)
 class SheetForm:
     """Everything the scoring form shows for one unit in one period."""
 
@@ -145,6 +175,12 @@ class SheetForm:
     total_points: Decimal
     bonus_ceiling: Decimal
     categories: list[CategoryScore]
+    version: int = 1
+    audit_seq: int = 0
+
+    @property
+    def stamp(self) -> SheetStamp:
+        return SheetStamp(self.version, self.audit_seq)
 
     @property
     def locked(self) -> bool:
@@ -352,7 +388,7 @@ class ScoringService:
     def lock_period(self, period_id: int) -> PeriodView:
         """已复核 → 已锁定 (every sheet reviewed).  Freezes the scheme it used."""
         with unit_of_work(self._sf, self._actor) as (s, log):
-            period = _period(s, period_id)
+            period = _period(s, period_id, lock="update")
             if period.state == PeriodState.LOCKED:
                 raise PeriodLockedError(f"{period.title}已锁定")
             pending = _unreviewed(s, period.id)
@@ -380,7 +416,7 @@ class ScoringService:
         if not reason:
             raise ValidationError("请填写重新开放的理由", field="reason")
         with unit_of_work(self._sf, self._actor) as (s, log):
-            period = _period(s, period_id)
+            period = _period(s, period_id, lock="update")
             if period.state != PeriodState.LOCKED:
                 raise ValidationError(f"{period.title}未锁定，无需重新开放", field="state")
             log.record("重新开放", "period", period.id, "state", period.state, PeriodState.REVIEWED, reason=reason)
@@ -393,14 +429,40 @@ class ScoringService:
 
     def form(self, sheet_id: int) -> SheetForm:
         with self._sf() as s:
-            return _form(s, _sheet(s, sheet_id))
+            seq = _head_seq(s)  # before the sheet: a change in between shows in the form, never the reverse
+            return _form(s, _sheet(s, sheet_id), seq)
 
     def form_for(self, period_id: int, unit_id: int) -> SheetForm:
         with self._sf() as s:
+            seq = _head_seq(s)
             sheet = s.scalar(select(ScoreSheet).where(ScoreSheet.period_id == period_id, ScoreSheet.unit_id == unit_id))
             if sheet is None:
                 raise NotFoundError("该单位在本考评期没有考评表")
-            return _form(s, sheet)
+            return _form(s, sheet, seq)
+
+    @contextmanager
+    def _sheet_change(self, locate: Callable[[Session], int], expected: Expected, *, editable: bool = True,
+                      period_lock: str = "share") -> Iterator[tuple[Session, AuditLog, ScoreSheet, Period]]:
+        """One unit of work that changes one sheet (`locate` finds its id): the period read under a share lock
+        and the sheet row locked; refused when the period is locked, when the sheet changed since the form read
+        it (`expected`), or (`editable`) when the sheet is reviewed.  The version moves when anything changed."""
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            sheet_id = locate(s)
+            period_id = s.scalar(select(ScoreSheet.period_id).where(ScoreSheet.id == sheet_id))
+            if period_id is None:
+                raise NotFoundError(f"考评表不存在（编号 {sheet_id}）")
+            period = _period(s, period_id, lock=period_lock)
+            sheet = _sheet(s, sheet_id, lock=True)
+            if period.state == PeriodState.LOCKED:
+                raise PeriodLockedError(_locked_message(period))
+            _check_version(s, sheet, expected)
+            if editable and sheet.reviewed:
+                raise ValidationError(f"{sheet.unit.name}的考评表已复核，如需修改请先取消复核", field="reviewed")
+            before = log.count
+            yield s, log, sheet, period
+            if log.count > before:
+                sheet.version += 1
+                s.flush()
 
     def scheme_of(self, period_id: int) -> SchemeView:
         with self._sf() as s:
@@ -409,28 +471,30 @@ class ScoringService:
 
     # --- deductions and bonuses -----------------------------------------------------------------------------
 
-    def add_deduction(self, item_id: int, data: OccurrenceInput, source: str = "") -> Change:
-        return self._add(Deduction, item_id, data, source)
+    def add_deduction(self, item_id: int, data: OccurrenceInput, source: str = "", *,
+                      expected_version: Expected = None) -> Change:
+        return self._add(Deduction, item_id, data, source, expected_version)
 
-    def add_bonus(self, item_id: int, data: OccurrenceInput, source: str = "") -> Change:
-        return self._add(Bonus, item_id, data, source)
+    def add_bonus(self, item_id: int, data: OccurrenceInput, source: str = "", *,
+                  expected_version: Expected = None) -> Change:
+        return self._add(Bonus, item_id, data, source, expected_version)
 
-    def edit_deduction(self, deduction_id: int, data: OccurrenceInput) -> Change:
-        return self._edit(Deduction, deduction_id, data)
+    def edit_deduction(self, deduction_id: int, data: OccurrenceInput, *, expected_version: Expected = None) -> Change:
+        return self._edit(Deduction, deduction_id, data, expected_version)
 
-    def edit_bonus(self, bonus_id: int, data: OccurrenceInput) -> Change:
-        return self._edit(Bonus, bonus_id, data)
+    def edit_bonus(self, bonus_id: int, data: OccurrenceInput, *, expected_version: Expected = None) -> Change:
+        return self._edit(Bonus, bonus_id, data, expected_version)
 
-    def remove_deduction(self, deduction_id: int, reason: str = "") -> Change:
-        return self._remove(Deduction, deduction_id, reason)
+    def remove_deduction(self, deduction_id: int, reason: str = "", *, expected_version: Expected = None) -> Change:
+        return self._remove(Deduction, deduction_id, reason, expected_version)
 
-    def remove_bonus(self, bonus_id: int, reason: str = "") -> Change:
-        return self._remove(Bonus, bonus_id, reason)
+    def remove_bonus(self, bonus_id: int, reason: str = "", *, expected_version: Expected = None) -> Change:
+        return self._remove(Bonus, bonus_id, reason, expected_version)
 
-    def _add(self, cls: type[Deduction] | type[Bonus], item_id: int, data: OccurrenceInput, source: str) -> Change:
-        with unit_of_work(self._sf, self._actor) as (s, log):
+    def _add(self, cls: type[Deduction] | type[Bonus], item_id: int, data: OccurrenceInput, source: str,
+             expected: Expected) -> Change:
+        with self._sheet_change(lambda s: _item(s, item_id).sheet_id, expected) as (s, log, _sh, period):
             item = _item(s, item_id)
-            period = _editable(s, item.sheet)
             ind = item.indicator
             clean = self._validate_occurrence(cls, ind, data, period)
             if source and not source.startswith("import"):
@@ -441,11 +505,12 @@ class ScoringService:
             log.record("新增", _entity(cls), row.id, "", None, snapshot_of(row))
             return self._after(s, log, item, row.id, f"{'扣分' if cls is Deduction else '加分'}：{row.reason}")
 
-    def _edit(self, cls: type[Deduction] | type[Bonus], row_id: int, data: OccurrenceInput) -> Change:
-        with unit_of_work(self._sf, self._actor) as (s, log):
+    def _edit(self, cls: type[Deduction] | type[Bonus], row_id: int, data: OccurrenceInput,
+              expected: Expected) -> Change:
+        locate = _occurrence_sheet(cls, row_id)
+        with self._sheet_change(locate, expected) as (s, log, _sh, period):
             row = _occurrence(s, cls, row_id)
             item = row.item
-            period = _editable(s, item.sheet)
             clean = self._validate_occurrence(cls, item.indicator, data, period, current_file=row.evidence_file)
             old = snapshot_of(row)
             for k, v in clean.items():
@@ -457,11 +522,10 @@ class ScoringService:
             log.record("修改", _entity(cls), row.id, "", old, new)
             return self._after(s, log, item, row.id, f"修改{'扣分' if cls is Deduction else '加分'}：{row.reason}")
 
-    def _remove(self, cls: type[Deduction] | type[Bonus], row_id: int, reason: str) -> Change:
-        with unit_of_work(self._sf, self._actor) as (s, log):
+    def _remove(self, cls: type[Deduction] | type[Bonus], row_id: int, reason: str, expected: Expected) -> Change:
+        with self._sheet_change(_occurrence_sheet(cls, row_id), expected) as (s, log, _sheet, _period):
             row = _occurrence(s, cls, row_id)
             item = row.item
-            _editable(s, item.sheet)
             log.record("删除", _entity(cls), row.id, "", snapshot_of(row), None, reason=(reason or "").strip())
             s.delete(row)
             s.flush()
@@ -470,7 +534,7 @@ class ScoringService:
 
     def _after(self, s: Session, log: AuditLog, item: ScoreItem, row_id: int | None, why: str) -> Change:
         recompute_item(s, log, item, why)
-        totals = update_totals(s, item.sheet)
+        totals = update_totals(s, item.sheet, touch=False)  # _sheet_change moves the version
         return Change(row_id, item.id, item.review_score, totals.review_total, totals.bonus_total, totals.self_total,
                       totals.veto)
 
@@ -519,11 +583,10 @@ class ScoringService:
 
     # --- 自评 and veto --------------------------------------------------------------------------------------
 
-    def set_self_score(self, item_id: int, value: Any) -> Change:
+    def set_self_score(self, item_id: int, value: Any, *, expected_version: Expected = None) -> Change:
         """The unit's own score for an item (None clears it)."""
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with self._sheet_change(lambda s: _item(s, item_id).sheet_id, expected_version) as (s, log, _sh, _p):
             item = _item(s, item_id)
-            _editable(s, item.sheet)
             ind = item.indicator
             score = None
             if value not in (None, ""):
@@ -537,12 +600,11 @@ class ScoringService:
                 s.flush()
             return self._after(s, log, item, item.id, "")
 
-    def set_veto(self, item_id: int, veto: bool, reason: str) -> Change:
+    def set_veto(self, item_id: int, veto: bool, reason: str, *, expected_version: Expected = None) -> Change:
         """Flag (or clear) a 一票否决 on an item of a 一票否决 indicator; the reason is required."""
         reason = (reason or "").strip()
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with self._sheet_change(lambda s: _item(s, item_id).sheet_id, expected_version) as (s, log, _sh, _p):
             item = _item(s, item_id)
-            _editable(s, item.sheet)
             if item.indicator.method != IndicatorMethod.VETO:
                 raise ValidationError(f"“{item.indicator.name}”不是一票否决指标", field="veto")
             if not reason:
@@ -559,14 +621,11 @@ class ScoringService:
 
     # --- review ---------------------------------------------------------------------------------------------
 
-    def set_reviewed(self, sheet_id: int, reviewed: bool = True) -> PeriodView:
+    def set_reviewed(self, sheet_id: int, reviewed: bool = True, *, expected_version: Expected = None) -> PeriodView:
         """Mark a unit's sheet 复核 done (or undo it).  When every sheet is reviewed the period becomes 已复核;
         undoing one returns it to 草稿."""
-        with unit_of_work(self._sf, self._actor) as (s, log):
-            sheet = _sheet(s, sheet_id)
-            period = _period(s, sheet.period_id)
-            if period.state == PeriodState.LOCKED:
-                raise PeriodLockedError(_locked_message(period))
+        with self._sheet_change(lambda s: _sheet(s, sheet_id).id, expected_version, editable=False,
+                                period_lock="update") as (s, log, sheet, period):
             if sheet.reviewed != bool(reviewed):
                 log.record("复核" if reviewed else "取消复核", "score_sheet", sheet.id, "reviewed", sheet.reviewed,
                            bool(reviewed), reason=f"{period.key} {sheet.unit.name}")
@@ -590,7 +649,8 @@ class ScoringService:
             period = _period(s, period_id)
             return self._suggestions(s, period, list(s.scalars(select(ScoreSheet).where(ScoreSheet.period_id == period.id))))
 
-    def accept_suggestion(self, sheet_id: int, source: str, shown: Suggestion | None = None) -> Change:
+    def accept_suggestion(self, sheet_id: int, source: str, shown: Suggestion | None = None, *,
+                          expected_version: Expected = None) -> Change:
         """Turn an open suggestion into a deduction that remembers its source.  `shown`, the suggestion as the
         form got it from `period_suggestions`, spares reading the register again (the deduction is still
         refused when the suggestion was taken or rejected in the meantime)."""
@@ -601,12 +661,11 @@ class ScoringService:
             raise NotFoundError("该建议扣分已处理或已不存在")
         data = OccurrenceInput(found.reason, found.occurrences, found.points_each,
                                evidence_note=f"系统依据登记信息提出（{found.source}）")
-        return self.add_deduction(found.item_id, data, source=found.source)
+        return self.add_deduction(found.item_id, data, source=found.source, expected_version=expected_version)
 
-    def reject_suggestion(self, sheet_id: int, source: str, reason: str = "") -> None:
-        with unit_of_work(self._sf, self._actor) as (s, log):
-            sheet = _sheet(s, sheet_id)
-            _editable(s, sheet)
+    def reject_suggestion(self, sheet_id: int, source: str, reason: str = "", *,
+                          expected_version: Expected = None) -> None:
+        with self._sheet_change(lambda s: _sheet(s, sheet_id).id, expected_version) as (s, log, sheet, _period):
             if s.scalar(select(SuggestionRejection.id).where(SuggestionRejection.sheet_id == sheet.id,
                                                               SuggestionRejection.source == source)) is not None:
                 return
@@ -718,7 +777,10 @@ def recompute_item(s: Session, log: AuditLog, item: ScoreItem, why: str) -> bool
     return True
 
 
-def update_totals(s: Session, sheet: ScoreSheet) -> Any:
+def update_totals(s: Session, sheet: ScoreSheet, touch: bool = True) -> Any:
+    """Store the sheet's totals from its items; `touch` moves its version (forms showing it are stale)."""
+    if touch:
+        sheet.version += 1
     rows = s.execute(select(Indicator.method, ScoreItem.review_score, ScoreItem.self_score, ScoreItem.veto)
                      .join(Indicator, Indicator.id == ScoreItem.indicator_id).where(ScoreItem.sheet_id == sheet.id))
     ceiling = s.scalar(select(IndicatorScheme.bonus_ceiling).join(Period, Period.scheme_id == IndicatorScheme.id)
@@ -745,18 +807,113 @@ def recompute_sheets(s: Session, log: AuditLog, sheet_ids: Iterable[int], reason
 # helpers
 
 
-def _period(s: Session, period_id: int) -> Period:
-    p = s.get(Period, period_id)
+def _period(s: Session, period_id: int, lock: str = "") -> Period:
+    """The period; `lock` "share" or "update" reads it with that row lock, as committed now (no-op on SQLite,
+    whose writer holds the whole database)."""
+    if lock:
+        q = (select(Period).where(Period.id == period_id).with_for_update(read=lock == "share")
+             .execution_options(populate_existing=True))
+        p = s.scalar(q)
+    else:
+        p = s.get(Period, period_id)
     if p is None:
         raise NotFoundError(f"考评期不存在（编号 {period_id}）")
     return p
 
 
-def _sheet(s: Session, sheet_id: int) -> ScoreSheet:
-    sh = s.get(ScoreSheet, sheet_id)
+def _sheet(s: Session, sheet_id: int, lock: bool = False) -> ScoreSheet:
+    if lock:
+        sh = s.scalar(select(ScoreSheet).where(ScoreSheet.id == sheet_id).with_for_update()
+                      .execution_options(populate_existing=True))
+    else:
+        sh = s.get(ScoreSheet, sheet_id)
     if sh is None:
         raise NotFoundError(f"考评表不存在（编号 {sheet_id}）")
     return sh
+
+
+def _head_seq(s: Session) -> int:
+    head = read_head(s)
+    return head.seq if head is not None else 0
+
+
+def _occurrence_sheet(cls: type[Deduction] | type[Bonus], row_id: int) -> Callable[[Session], int]:
+    return lambda s: int(_occurrence(s, cls, row_id).item.sheet_id)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# concurrent changes: who changed the sheet since the form read it
+
+
+_SHEET_ENTITIES = ("score_sheet", "score_item", "deduction", "bonus", "suggestion")
+_MAX_CHANGES_SHOWN = 5
+
+
+def _check_version(s: Session, sheet: ScoreSheet, expected: Expected) -> None:
+    if expected is None:
+        return
+    stamp = expected if isinstance(expected, SheetStamp) else SheetStamp(int(expected))
+    if sheet.version == stamp.version:
+        return
+    changes = sheet_changes_since(s, sheet, stamp.seq)
+    unit = sheet.unit.name
+    lines = changes[:_MAX_CHANGES_SHOWN]
+    if len(changes) > len(lines):
+        lines.append(f"……共{len(changes)}处修改")
+    said = "\n".join(lines) if lines else "（审计日志中没有可列出的记录）"
+    raise ConcurrentChangeError(f"{unit}的考评表在您打开后已被他人修改，您这次的保存未执行：\n{said}", changes)
+
+
+def sheet_changes_since(s: Session, sheet: ScoreSheet, seq: int | None) -> list[str]:
+    """What the trail says happened to the sheet after entry `seq`, oldest first, one line each ("李四 于
+    10时32分 新增了“三会一课”的扣分（……）"); without `seq`, the last three changes."""
+    items = dict(s.execute(select(ScoreItem.id, Indicator.name).join(Indicator, Indicator.id == ScoreItem.indicator_id)
+                           .where(ScoreItem.sheet_id == sheet.id)).all())
+    q = select(AuditEntry).where(AuditEntry.entity.in_(_SHEET_ENTITIES))
+    q = q.where(AuditEntry.seq > seq).order_by(AuditEntry.seq).limit(5000) if seq is not None else \
+        q.order_by(AuditEntry.seq.desc()).limit(500)
+    lines = [line for e in s.scalars(q) if (line := _describe_change(e, sheet.id, items))]
+    return lines if seq is not None else lines[:3][::-1]
+
+
+def _describe_change(e: AuditEntry, sheet_id: int, items: dict[int, str]) -> str | None:
+    what: str | None = None
+    if e.entity == "score_sheet" and e.entity_id == sheet_id and e.field == "reviewed":
+        what = "复核了本表" if e.new == "是" else "取消了本表的复核"
+    elif e.entity == "score_item" and e.entity_id in items:
+        name = items[e.entity_id]
+        if e.field == "self_score":
+            what = f"将“{name}”的自评得分由{e.old or '空'}改为{e.new or '空'}"
+        elif e.field == "veto":
+            what = f"{e.action}“{name}”（{e.reason}）"
+        # review_score follows from a deduction or bonus, which is named by its own entry
+    elif e.entity in ("deduction", "bonus"):
+        snap = _snapshot(e.new or e.old)
+        item = snap.get("item")
+        if item in items:
+            kind = "扣分" if e.entity == "deduction" else "加分"
+            what = f"{e.action}了“{items[item]}”的{kind}（{snap.get('reason', '')}）"
+    elif e.entity == "suggestion" and _snapshot(e.new).get("sheet") == sheet_id:
+        what = "不采纳了一条建议扣分"
+    return f"{e.who} 于 {_when(e.at)} {what}" if what else None
+
+
+def _snapshot(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _when(at: str) -> str:
+    """An entry's time as the user reads it: 10时32分 today, else with the date (local time)."""
+    try:
+        t = dt.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).astimezone()
+    except ValueError:
+        return at
+    clock = f"{t.hour}时{t.minute}分"
+    return clock if t.date() == dt.date.today() else f"{cn_date(t.date())}{clock}"
 
 
 def _item(s: Session, item_id: int) -> ScoreItem:
@@ -794,16 +951,6 @@ def _refuse_taken(s: Session, sheet_id: int, source: str) -> None:
 
 def _locked_message(period: Period) -> str:
     return f"{period.title}的考评已锁定，不能修改；如需更正，请由管理员重新开放"
-
-
-def _editable(s: Session, sheet: ScoreSheet) -> Period:
-    """The sheet's period, when the sheet may be changed: refused on a locked period or a reviewed sheet."""
-    period = _period(s, sheet.period_id)
-    if period.state == PeriodState.LOCKED:
-        raise PeriodLockedError(_locked_message(period))
-    if sheet.reviewed:
-        raise ValidationError(f"{sheet.unit.name}的考评表已复核，如需修改请先取消复核", field="reviewed")
-    return period
 
 
 def _unreviewed(s: Session, period_id: int) -> list[str]:
@@ -850,7 +997,7 @@ def _occurrence_views(s: Session, cls: type[Deduction] | type[Bonus], item_ids: 
     return out
 
 
-def _form(s: Session, sheet: ScoreSheet) -> SheetForm:
+def _form(s: Session, sheet: ScoreSheet, seq: int) -> SheetForm:
     period = _period(s, sheet.period_id)
     scheme = s.get_one(IndicatorScheme, period.scheme_id)
     view = scheme_view(s, scheme)
@@ -874,7 +1021,7 @@ def _form(s: Session, sheet: ScoreSheet) -> SheetForm:
     unit_name = s.scalar(select(Unit.name).where(Unit.id == sheet.unit_id)) or ""
     return SheetForm(sheet.id, period.id, period.key, period.title, period.state, sheet.unit_id, unit_name,
                      sheet.reviewed, sheet.review_total, sheet.bonus_total, sheet.self_total, sheet.veto,
-                     scheme.total_points, scheme.bonus_ceiling, cats)
+                     scheme.total_points, scheme.bonus_ceiling, cats, sheet.version, seq)
 
 
 # ---------------------------------------------------------------------------------------------------------------
