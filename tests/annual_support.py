@@ -8,9 +8,10 @@ and annual means are known in advance: 县财政局 loses nothing (100), 县教�
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import dbkit
 
 from app.db import Database, open_database
 from app.paths import AppPaths
@@ -83,18 +84,16 @@ def _take(sc: ScoringService, sheet_id: int, loss: int, month: int) -> None:
 
 
 def build_template(path: Path, template: Path, months: range = range(1, 13)) -> YearCounty:
-    shutil.copyfile(template, path)
-    db = open_database(path)
+    db = open_database(dbkit.KIT.place(template, path))
     county = build_year(db, months)
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    dbkit.KIT.settle(db)
     db.close()
     return county
 
 
 def open_copy(built: YearCounty, source: Path, paths: AppPaths) -> YearCounty:
-    shutil.copyfile(source, paths.db_path)
-    db = open_database(paths.db_path, backup_dir=paths.backup_dir)
+    dbkit.KIT.replace(paths.database, dbkit.KIT.resolve(source))
+    db = open_database(paths.database, backup_dir=paths.backup_dir)
     return replace(built, db=db, scoring=ScoringService(db.session_factory, actor="测试员"),
                    periods=dict(built.periods))
 

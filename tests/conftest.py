@@ -86,6 +86,14 @@ def db(paths: AppPaths) -> Iterator[Database]:
     database.close()
 
 
+@pytest.fixture
+def second_db(paths: AppPaths, db: Database) -> Iterator[Database]:
+    """A second client of the same database as `db`: its own engine and connections, as another machine has."""
+    other = open_database(paths.database, backup_dir=paths.backup_dir)
+    yield other
+    other.close()
+
+
 # --- pytest-alembic: our env.py and migrations on a temporary SQLite file with the app's engine -----------------
 
 @pytest.fixture

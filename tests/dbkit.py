@@ -28,6 +28,7 @@ class DatabaseKit:
         self._admin_url: URL | None = None
         self._admin: Engine | None = None
         self._made: list[str] = []
+        self._placed: dict[Path, str] = {}  # a file path a test chose -> the server database standing for it
         self._numbers = itertools.count(1)
         if kind == "postgresql":
             if not admin_url:
@@ -85,6 +86,20 @@ class DatabaseKit:
         self._made.append(name)
         return self.url_of(name)
 
+    def place(self, source: Target, path: Path) -> Target:
+        """A copy of `source` "at" `path`: the file itself, or a server database that `resolve(path)` finds again
+        (so module fixtures written for files keep passing paths around)."""
+        if not self.on_server:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, path)
+            return path
+        target = self.copy(source, path.parent)
+        self._placed[path] = str(target)
+        return target
+
+    def resolve(self, path: Target) -> Target:
+        return self._placed.get(Path(path), path) if self.on_server and isinstance(path, Path) else path
+
     def replace(self, dest: Target, source: Target) -> None:
         """Make the (closed) database `dest` a copy of the (closed) database `source`."""
         if not self.on_server:
@@ -121,3 +136,26 @@ KIT = DatabaseKit("sqlite")  # replaced by conftest.py's pytest_configure
 
 def kit() -> DatabaseKit:
     return KIT
+
+
+def tamper(db: Database, *statements: str) -> None:
+    """What someone with full rights on the database could do behind the app's back (a SQLite shell on the file,
+    or psql as the owner on the server): drop the append-only triggers, then change rows with plain SQL."""
+    if not db.is_server:
+        import sqlite3
+
+        con = sqlite3.connect(db.path)
+        try:
+            for trigger in ("audit_entry_no_update", "audit_entry_no_delete"):
+                con.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+            for statement in statements:
+                con.execute(statement)
+            con.commit()
+        finally:
+            con.close()
+        return
+    with db.engine.begin() as conn:
+        for trigger in ("audit_entry_no_update", "audit_entry_no_delete", "audit_entry_no_truncate"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON audit_entry")
+        for statement in statements:
+            conn.exec_driver_sql(statement.replace("%", "%%"))

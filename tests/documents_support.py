@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import dbkit
 
 from app.db import Database, open_database
 from app.models import MemberStatus, OrgKind, OrgPostKind
@@ -102,18 +103,16 @@ def score_month(county: DocCounty, year: int, month: int, deductions: list[tuple
 
 def build_template(path: Path, template: Path) -> DocCounty:
     """Build the county into a copy of the migrated empty database `template` at `path` (checkpointed, closed)."""
-    shutil.copyfile(template, path)
-    db = open_database(path)
+    db = open_database(dbkit.KIT.place(template, path))
     county = build_county(db)
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    dbkit.KIT.settle(db)
     db.close()
     return county
 
 
 def open_copy(built: DocCounty, source: Path, paths: AppPaths) -> DocCounty:
     """A fresh copy of the built county in this test's data directory."""
-    shutil.copyfile(source, paths.db_path)
-    db = open_database(paths.db_path, backup_dir=paths.backup_dir)
+    dbkit.KIT.replace(paths.database, dbkit.KIT.resolve(source))
+    db = open_database(paths.database, backup_dir=paths.backup_dir)
     return replace(built, db=db, scoring=ScoringService(db.session_factory, actor="测试员"),
                    periods=dict(built.periods), branch_secretaries=dict(built.branch_secretaries))

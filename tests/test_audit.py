@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-
+import dbkit
 import pytest
 from scoring_support import County, item_by_code, make_county
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError
 
 from app.cli import main
 from app.models import AuditEntry
@@ -37,16 +37,8 @@ def county(db) -> County:
 
 
 def tamper(db, *sql: str) -> None:
-    """What someone with the database file and a SQLite shell could do: drop the triggers and change rows."""
-    con = sqlite3.connect(db.path)
-    try:
-        con.execute("DROP TRIGGER IF EXISTS audit_entry_no_update")
-        con.execute("DROP TRIGGER IF EXISTS audit_entry_no_delete")
-        for statement in sql:
-            con.execute(statement)
-        con.commit()
-    finally:
-        con.close()
+    """What someone with full rights on the database could do: drop the triggers and change rows."""
+    dbkit.tamper(db, *sql)
 
 
 def test_a_clean_trail_verifies(county, db):
@@ -69,14 +61,11 @@ def test_entries_are_chained_by_sha256_over_canonical_json(county, db):
 
 
 def test_triggers_refuse_update_and_delete(county, db):
-    con = sqlite3.connect(db.path)
-    try:
-        with pytest.raises(sqlite3.DatabaseError, match="只能追加"):
-            con.execute("UPDATE audit_entry SET who = '某人' WHERE seq = 2")
-        with pytest.raises(sqlite3.DatabaseError, match="只能追加"):
-            con.execute("DELETE FROM audit_entry WHERE seq = 2")
-    finally:
-        con.close()
+    for statement in ("UPDATE audit_entry SET who = '某人' WHERE seq = 2", "DELETE FROM audit_entry WHERE seq = 2"):
+        with pytest.raises(DBAPIError, match="只能追加"), db.engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    with db.session_factory() as s:
+        assert s.scalar(select(AuditEntry.who).where(AuditEntry.seq == 2)) == "测试员"
 
 
 def test_an_edited_entry_is_named(county, db):
@@ -144,7 +133,7 @@ def test_a_changed_deduction_period_state_or_review_flag_is_found(county, db):
     sheet = county.scoring.sheets(1)[2]
     tamper(db, f"UPDATE deduction SET reason = '改过的原因' WHERE id = {ded.id}",
            "UPDATE period SET state = '已锁定' WHERE id = 1",
-           f"UPDATE score_sheet SET reviewed = 0 WHERE id = {sheet.id}")
+           f"UPDATE score_sheet SET reviewed = false WHERE id = {sheet.id}")
     messages = [f.message for f in verify(db.session_factory).findings]
     assert any("“改过的原因”）与审计日志最后记录的内容不符" in m for m in messages)
     assert any("考评期2026-03的状态为“已锁定”，审计日志记录为“草稿”" in m for m in messages)

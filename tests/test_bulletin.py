@@ -12,6 +12,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import dbkit
 import docx
 import pytest
 from documents_support import UNITS, DocCounty, build_template, open_copy, score_month
@@ -353,17 +354,9 @@ def test_feedback_says_when_deductions_exceed_what_an_indicator_can_lose(county,
 
 
 def test_entries_deleted_from_the_end_of_the_chain_are_caught_by_the_printed_head(county, service):
-    import sqlite3
-
     issued = service.issue(2026, 10)
     head = county.db.session_factory().execute(text("SELECT audit_seq FROM bulletin")).scalar_one()
     assert verify(county.db.session_factory).findings == []
-    con = sqlite3.connect(county.db.path)  # what someone with the file and a SQLite shell could do
-    try:
-        con.execute("DROP TRIGGER IF EXISTS audit_entry_no_delete")
-        con.execute(f"DELETE FROM audit_entry WHERE seq >= {head - 1}")  # the rest still links
-        con.commit()
-    finally:
-        con.close()
+    dbkit.tamper(county.db, f"DELETE FROM audit_entry WHERE seq >= {head - 1}")  # the rest still links
     messages = [f.message for f in verify(county.db.session_factory).findings]
     assert any(f"短于通报{issued.doc_number}上印的链头第{head}条" in m for m in messages)

@@ -1,9 +1,9 @@
 """The demo county's organisation life and 发展党员: valid by the services' own rules, with realistic gaps."""
 
 import datetime as dt
-import shutil
 from collections import Counter
 
+import dbkit
 import pytest
 
 from app.db import open_database
@@ -21,8 +21,7 @@ TODAY = dt.date(2026, 11, 25)
 def demo(tmp_path_factory, _template_db):
     """Built once for the module (the tests only read it)."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    shutil.copyfile(_template_db, path)
-    db = open_database(path)
+    db = open_database(dbkit.KIT.place(_template_db, path))
     build_demo(db, "tiny", seed=3, today=TODAY)
     yield db
     db.close()

@@ -9,6 +9,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import dbkit
 import openpyxl
 import pytest
 from annual_support import UNITS, build_template, open_copy
@@ -69,10 +70,9 @@ def _prepare(db) -> None:
 def built(tmp_path_factory: pytest.TempPathFactory, _template_db: Path):
     path = tmp_path_factory.mktemp("packets") / "county.sqlite3"
     county = build_template(path, _template_db)
-    db = open_database(path)
+    db = open_database(dbkit.KIT.resolve(path))
     _prepare(db)
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    dbkit.KIT.settle(db)
     db.close()
     return county, path
 

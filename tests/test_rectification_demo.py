@@ -4,8 +4,8 @@ items in every status (some overdue, raising 提醒), and an audit trail that st
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
+import dbkit
 import pytest
 
 from app.db import open_database
@@ -23,8 +23,7 @@ TODAY = dt.date(2026, 11, 25)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, _template_db):
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    shutil.copyfile(_template_db, path)
-    db = open_database(path)
+    db = open_database(dbkit.KIT.place(_template_db, path))
     summary = build_demo(db, "tiny", seed=3, today=TODAY)
     yield db, summary
     db.close()

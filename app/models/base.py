@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import Date, DateTime, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 ONE_PLACE = Decimal("0.1")
 
@@ -69,3 +73,43 @@ def utcnow() -> dt.datetime:
 
 
 Name = String(100)
+
+
+class days_after(FunctionElement[dt.date]):  # noqa: N801  (used like a SQL function)
+    """`days_after(date_column, n)`: the date n days later, in SQL on either database (SQLite has date(x, '+n
+    days'), PostgreSQL adds an integer to a date)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(days_after, "sqlite")
+def _days_after_sqlite(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    column, days = list(element.clauses)
+    return f"date({compiler.process(column, **kw)}, '+' || {compiler.process(days, **kw)} || ' days')"
+
+
+@compiles(days_after, "postgresql")
+def _days_after_postgresql(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    column, days = list(element.clauses)
+    return f"({compiler.process(column, **kw)} + CAST({compiler.process(days, **kw)} AS INTEGER))"
+
+
+class iso_text(FunctionElement[str]):  # noqa: N801  (used like a SQL function)
+    """A date column as its ISO text 'YYYY-MM-DD' without building date objects (hot loops over many rows):
+    SQLite already stores dates that way; PostgreSQL casts (DateStyle ISO, the server's default)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(iso_text, "sqlite")
+def _iso_text_sqlite(element: iso_text, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return str(compiler.process(column, **kw))
+
+
+@compiles(iso_text, "postgresql")
+def _iso_text_postgresql(element: iso_text, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"to_char({compiler.process(column, **kw)}, 'YYYY-MM-DD')"

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app import settings as S
 from app.errors import ValidationError
 from app.models import Member, OrgKind, OrgPost, PartyOrg, Unit
+from app.models.base import days_after, iso_text
 from app.models.orglife import OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
 from app.models.recruit import Recruit
 from app.services.orglife import DUAL_LIFE_KINDS
@@ -271,7 +272,7 @@ def _load_records(s: Session, c: _County, kinds: set[OrgLifeKind], start: dt.dat
     if not kinds:
         return
     as_text = String()
-    q = select(OrgLifeRecord.id, type_coerce(OrgLifeRecord.kind, as_text), type_coerce(OrgLifeRecord.held_on, as_text),
+    q = select(OrgLifeRecord.id, type_coerce(OrgLifeRecord.kind, as_text), iso_text(OrgLifeRecord.held_on),
                OrgLifeRecord.org_id, OrgLifeRecord.unit_id, OrgLifeRecord.lecturer_is_leader).where(
         OrgLifeRecord.held_on >= start, OrgLifeRecord.held_on <= end, OrgLifeRecord.kind.in_(kinds))
     if unit_ids is not None:
@@ -289,11 +290,11 @@ def _load_records(s: Session, c: _County, kinds: set[OrgLifeKind], start: dt.dat
 
 def _load_late(s: Session, c: _County, start: dt.date, end: dt.date, unit_ids: set[int] | None,
                as_of: dt.date | None, late_days: int) -> None:
-    """Records held in the months but entered more than `late_days` after (SQLite compares ISO dates)."""
+    """Records held in the months but entered more than `late_days` after."""
     q = select(OrgLifeRecord.id, OrgLifeRecord.kind, OrgLifeRecord.held_on, OrgLifeRecord.recorded_on,
                OrgLifeRecord.org_id, OrgLifeRecord.unit_id).where(
         OrgLifeRecord.held_on >= start, OrgLifeRecord.held_on <= end,
-        OrgLifeRecord.recorded_on > func.date(OrgLifeRecord.held_on, f"+{int(late_days)} days"))
+        OrgLifeRecord.recorded_on > days_after(OrgLifeRecord.held_on, int(late_days)))
     if unit_ids is not None:
         q = q.where(OrgLifeRecord.unit_id.in_(unit_ids))
     if as_of is not None:
@@ -313,7 +314,7 @@ def _load_leaders(s: Session, c: _County, windows: set[tuple[dt.date, dt.date]],
     if not c.leaders:
         return
     for start, end in sorted(windows):
-        att = (select(OrgLifeAttendance.member_id, func.min(type_coerce(OrgLifeRecord.held_on, String())),
+        att = (select(OrgLifeAttendance.member_id, func.min(iso_text(OrgLifeRecord.held_on)),
                       func.min(OrgLifeRecord.id))
                .join(OrgLifeRecord, OrgLifeRecord.id == OrgLifeAttendance.record_id)
                .join(Member, Member.id == OrgLifeAttendance.member_id)

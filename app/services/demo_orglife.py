@@ -225,13 +225,14 @@ def step_orglife(ctx: DemoContext) -> None:
 
 def _insert_attendance(ctx: DemoContext, rows: list[dict[str, Any]]) -> None:
     """~650,000 lines for the large county: straight to the driver's executemany (the statement built from the
-    table's own columns; values already in their stored form: 0/1, grade labels), a third of the Core path."""
+    table's own columns; values already in their stored form: booleans, grade labels), a third of the Core path."""
     table = OrgLifeAttendance.__tablename__
     columns = ("record_id", "member_id", "present", "absence_reason", "grade")
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    values = [(r["record_id"], r["member_id"], int(r["present"]), r["absence_reason"],
-               r["grade"].value if r["grade"] is not None else None) for r in rows]
     conn = ctx.session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    values = [(r["record_id"], r["member_id"], bool(r["present"]), r["absence_reason"],
+               r["grade"].value if r["grade"] is not None else None) for r in rows]
     for i in range(0, len(values), 50_000):
         conn.exec_driver_sql(sql, values[i:i + 50_000])
 
