@@ -2,10 +2,14 @@
 """Set up a fresh machine and run the app or the tests: the two commands of the README.
 
     python3 .ci/dev.py demo [--size small|large]   set up, build the demo county (once), open the app on it
-    python3 .ci/dev.py test [pytest args]          set up, lint, type-check and run the whole test suite
+    python3 .ci/dev.py test [--sqlite-only] [pytest args]
+                                                   set up, lint, type-check and run the whole test suite: on
+                                                   SQLite, then on a throw-away PostgreSQL server
 
 Works on Linux and Windows (`py -3 .ci\\dev.py ...`).  On a bare Debian/Ubuntu machine it installs the system
-libraries Qt needs (as root, or through sudo).  Everything else goes into a virtual environment `.venv`."""
+libraries Qt needs and the PostgreSQL server (as root, or through sudo).  Everything else goes into a virtual
+environment `.venv`.  The PostgreSQL half runs on a cluster made for the run in a temporary folder, listening on
+127.0.0.1 only, and stopped at the end even when tests fail (.ci/pgserver.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -77,12 +82,47 @@ def cmd_demo(args: list[str]) -> int:
 
 
 def cmd_test(args: list[str]) -> int:
-    install_debian_packages(QT_OFFSCREEN_DEBS)
+    sqlite_only = "--sqlite-only" in args
+    args = [a for a in args if a != "--sqlite-only"]
+    install_debian_packages(QT_OFFSCREEN_DEBS + ([] if sqlite_only else ["postgresql"]))
     ensure_venv("test")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MPLBACKEND="Agg")
     run([venv_bin("ruff"), "check", "."], cwd=ROOT)
     run([venv_bin("mypy"), "app"], cwd=ROOT)
-    return subprocess.call([venv_bin("python"), "-m", "pytest", "-q", *args], cwd=ROOT, env=env)
+    pytest = [venv_bin("python"), "-m", "pytest", "-q", *args]
+    print("+ 测试（SQLite）", flush=True)
+    sqlite_rc = subprocess.call(pytest, cwd=ROOT, env=env)
+    if sqlite_only:
+        return sqlite_rc
+    if not _postgresql_available():
+        print("未找到 PostgreSQL 服务器程序（initdb），PostgreSQL 部分未运行；安装 postgresql 后重试，"
+              "或用 --sqlite-only 只测 SQLite", file=sys.stderr)
+        return sqlite_rc or 1
+    return _test_on_postgresql(pytest, env) or sqlite_rc
+
+
+def _postgresql_available() -> bool:
+    return subprocess.call([sys.executable, str(ROOT / ".ci" / "pgserver.py"), "bin"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL) == 0
+
+
+def _test_on_postgresql(pytest: list[str], env: dict[str, str]) -> int:
+    """The whole suite again on a throw-away server; the server is stopped whatever happens."""
+    server = ROOT / ".ci" / "pgserver.py"
+    root = Path(tempfile.mkdtemp(prefix="dangjian-pg-"))
+    if os.name != "nt" and os.geteuid() == 0:
+        shutil.chown(root, "postgres")  # the server refuses to run as root: it runs as Debian's postgres user
+    try:
+        url = subprocess.run([sys.executable, str(server), "start", str(root)], check=True, capture_output=True,
+                             text=True).stdout.strip()
+        print("+ 测试（PostgreSQL，临时服务器 127.0.0.1）", flush=True)
+        return subprocess.call([*pytest, "--db=postgresql", f"--db-url={url}"], cwd=ROOT, env=env)
+    except subprocess.CalledProcessError as exc:
+        print(f"临时 PostgreSQL 服务器未能启动：{exc.stderr or exc}", file=sys.stderr)
+        return exc.returncode or 1
+    finally:
+        subprocess.call([sys.executable, str(server), "stop", str(root)])
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def main() -> int:

@@ -4,6 +4,7 @@
     python3 .ci/pgserver.py start DIR [--port N]   initdb a cluster in DIR (once) and start it; prints the URL
     python3 .ci/pgserver.py stop DIR               stop it (fast shutdown); a stopped server is not an error
     python3 .ci/pgserver.py url DIR                the URL of a cluster started in DIR
+    python3 .ci/pgserver.py bin                    where the server programs are (exit 1: not installed)
 
 The cluster trades durability for speed (fsync off): it holds nothing worth keeping.  It listens on 127.0.0.1
 only, with scram-sha-256 passwords (so a wrong password is refused as on a real server), and its socket lives in
@@ -33,7 +34,7 @@ def bin_dir() -> Path:
     initdb = shutil.which("initdb")
     if initdb:
         return Path(initdb).parent
-    raise SystemExit("找不到 PostgreSQL 服务器程序（initdb）：请安装 postgresql 软件包")
+    raise SystemExit("找不到 PostgreSQL 服务器程序（initdb）：请安装 postgresql 软件包")  # exit status 1
 
 
 def _as_owner(cmd: list[str]) -> list[str]:
@@ -102,6 +103,9 @@ def stop(root: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["bin"]:
+        print(bin_dir())
+        return 0
     if len(argv) < 2 or argv[0] not in {"start", "stop", "url"}:
         print(__doc__)
         return 2
