@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "app.cli.scoring",
     "app.cli.report",
     "app.cli.annual",
+    "app.cli.dbcopy",
     "app.cli.accounts",
 ]
 
