@@ -38,6 +38,7 @@ from app.paths import migrations_dir
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import ExceptionContext
 
     from app.paths import AppPaths
 
@@ -103,7 +104,7 @@ def database_target(value: str | Path | URL) -> DatabaseTarget:
     else:
         try:
             url = make_url(value)
-        except sa_exc.ArgumentError as exc:
+        except (sa_exc.ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
             raise DatabaseError(f"数据库地址格式不正确：{_hide_password(value)}"
                                 "（应为 postgresql://用户名@服务器:端口/数据库名）") from exc
     if url.get_backend_name() == "sqlite":
@@ -147,13 +148,23 @@ def make_engine(target: str | Path | URL) -> Engine:
 def _make_server_engine(url: URL) -> Engine:
     # READ COMMITTED (the server's default); what must not interleave takes a lock (audit chain, score sheets).
     # pre-ping: a connection that died while idle in the pool (server restart, network) is replaced silently.
-    return create_engine(
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
         connect_args={"connect_timeout": SERVER_CONNECT_TIMEOUT_S, "application_name": "dangjian"},
     )
+    event.listen(engine, "handle_error", _as_connection_problem)
+    return engine
+
+
+def _as_connection_problem(context: ExceptionContext) -> BaseException | None:
+    # Every caller (services, workers, the CLI) sees the Chinese DatabaseConnectionError, not a driver error.
+    # A failed pre-ping is left alone: the pool replaces that connection silently.
+    if context.is_pre_ping or context.sqlalchemy_exception is None:
+        return None
+    return connection_problem(context.sqlalchemy_exception, context.engine.url if context.engine else None)
 
 
 def _make_sqlite_engine(db_path: Path) -> Engine:
@@ -181,11 +192,20 @@ def connection_problem(exc: BaseException, target: str | Path | URL | None = Non
         return DatabaseConnectionError(f"数据库服务器上没有这个数据库{where}，请核对数据库名或请管理员先创建它")
     if "role" in lowered and "does not exist" in lowered:
         return DatabaseConnectionError(f"数据库服务器上没有这个用户{where}")
+    if any(k in lowered for k in _UNKNOWN_HOST):
+        return DatabaseConnectionError(f"找不到数据库服务器{where}：请核对服务器地址（主机名或 IP）和网络连接")
+    if "connection refused" in lowered:
+        return DatabaseConnectionError(f"数据库服务器没有在这个端口上接受连接{where}：请核对端口号，或确认数据库服务已经启动。"
+                                       "此前已保存的数据不受影响。")
     if exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError) and _is_connection_loss(lowered):
         return DatabaseConnectionError(
             f"无法连接数据库服务器，或连接已中断{where}。刚才的操作没有保存；此前已保存的数据不受影响。"
             "请检查网络和服务器后重试。")
     return None
+
+
+_UNKNOWN_HOST = ("could not translate host name", "name or service not known", "nodename nor servname",
+                 "temporary failure in name resolution", "no such host is known")
 
 
 def _is_connection_loss(lowered: str) -> bool:

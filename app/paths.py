@@ -7,13 +7,14 @@ Everything is derived from one data directory: platformdirs' per-user data dir, 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 import platformdirs
 
 from app import APP_NAME
+from app import connection as c
 
 DB_FILENAME = "dangjian.sqlite3"
 # A PostgreSQL URL in this variable puts the county's data on that server instead of the SQLite file.
@@ -24,8 +25,10 @@ DATABASE_URL_ENV = "DANGJIAN_DATABASE_URL"
 class AppPaths:
     data_dir: Path
     # The county database on a server (issue 8); None: the SQLite file in the data directory.  The data directory
-    # still holds backups, logs and documents of this workstation.
-    database_url: str | None = None
+    # still holds backups, logs and documents of this workstation.  It may hold a password: kept out of repr.
+    database_url: str | None = field(default=None, repr=False)
+    # Where `database_url` came from: app.connection.SOURCE_OPTION / _ENV / _FILE, or "" for the SQLite file.
+    database_source: str = ""
 
     @property
     def db_path(self) -> Path:
@@ -39,6 +42,10 @@ class AppPaths:
     @property
     def uses_server(self) -> bool:
         return bool(self.database_url)
+
+    def with_database_url(self, url: str) -> AppPaths:
+        """The same paths with another URL for the same database (e.g. with the password the user typed)."""
+        return replace(self, database_url=url)
 
     @property
     def backup_dir(self) -> Path:
@@ -67,10 +74,16 @@ def default_data_dir() -> Path:
 
 
 def app_paths(data_dir: str | Path | None = None, database_url: str | None = None) -> AppPaths:
-    """The data directory (given, or the per-user default) and the database: `database_url` when given, else the
-    DANGJIAN_DATABASE_URL environment variable, else the SQLite file in the data directory."""
-    url = database_url or os.environ.get(DATABASE_URL_ENV) or None
-    return AppPaths(Path(data_dir).expanduser().resolve() if data_dir else default_data_dir(), url)
+    """The data directory (given, or the per-user default) and the database: `database_url` (the --database-url
+    option) when given, else the DANGJIAN_DATABASE_URL environment variable, else the server saved in the data
+    directory's connection file (app.connection), else the SQLite file in the data directory."""
+    directory = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
+    if database_url:
+        return AppPaths(directory, database_url, c.SOURCE_OPTION)
+    if os.environ.get(DATABASE_URL_ENV):
+        return AppPaths(directory, os.environ[DATABASE_URL_ENV], c.SOURCE_ENV)
+    saved = c.read_connection_url(directory)
+    return AppPaths(directory, saved, c.SOURCE_FILE if saved else c.SOURCE_LOCAL)
 
 
 def _data_package(name: str) -> Path:

@@ -78,8 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    """--data-dir and --database-url, accepted before the command and after it."""
     parser.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
                         help="数据目录（默认为本用户的应用数据目录）")
+    parser.add_argument("--database-url", metavar="URL", default=argparse.SUPPRESS,
+                        help="使用数据库服务器，如 postgresql://用户名@服务器:5432/数据库名（优先于环境变量 "
+                        "DANGJIAN_DATABASE_URL 和设置页保存的连接；地址中的密码只用于本次运行，不会保存）")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "data_dir", None):
         args.data_dir = None
+    if not getattr(args, "database_url", None):
+        args.database_url = None
     func = getattr(args, "func", None)
     if func is None:
         from app.cli.gui import run_gui
@@ -97,6 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args) or 0)
     except DangjianError as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        known = _connection_problem(exc)
+        if known is None:
+            raise
+        print(f"错误：{known}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
@@ -108,6 +120,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _connection_problem(exc: BaseException) -> DangjianError | None:
+    """A database server that could not be reached or went away is the user's message, not a traceback."""
+    from app.db import connection_problem
+
+    return connection_problem(exc)
 
 
 def gui_main() -> int:

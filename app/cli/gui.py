@@ -13,4 +13,4 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_gui(args: argparse.Namespace) -> int:
     from app.ui.application import run
 
-    return run(getattr(args, "data_dir", None))
+    return run(getattr(args, "data_dir", None), getattr(args, "database_url", None))

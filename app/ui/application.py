@@ -12,7 +12,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import APP_NAME, APP_TITLE
-from app.db import Database, head_revision, integrity_problems, open_database, stored_schema
+from app.db import Database, describe_target, head_revision, integrity_problems, open_database, stored_schema
 from app.errors import DangjianError, DatabaseTooNewError, IntegrityCheckError
 from app.paths import AppPaths, app_paths
 from app.ui import errors, fonts
@@ -61,8 +61,8 @@ def setup_logging(paths: AppPaths) -> None:
 
 
 def needs_migration(paths: AppPaths) -> bool:
-    """True when an existing database is behind this version's schema (it will be migrated on opening)."""
-    if not paths.db_path.exists() or paths.db_path.stat().st_size == 0:
+    """True when an existing database file is behind this version's schema (it will be migrated on opening)."""
+    if paths.uses_server or not paths.db_path.exists() or paths.db_path.stat().st_size == 0:
         return False
     return stored_schema(paths.db_path).revision != head_revision()
 
@@ -75,6 +75,8 @@ def open_database_interactively(paths: AppPaths) -> Database | None:
     migration; otherwise `check_integrity_in_background` runs it right after the window shows."""
     from app.services import backup
 
+    if paths.uses_server:
+        return open_server_interactively(paths)
     for attempt in range(2):
         try:
             migrating = needs_migration(paths)
@@ -90,6 +92,28 @@ def open_database_interactively(paths: AppPaths) -> Database | None:
             QMessageBox.critical(None, "无法打开数据库", exc.message)
             return None
     return None
+
+
+def open_server_interactively(paths: AppPaths) -> Database | None:
+    """Open the county database on a server; a refused login asks for the password (again after a wrong one),
+    and cancelling it ends the start-up quietly.  None when the app cannot go on."""
+    from app.connection import PasswordCancelled, open_with_password
+    from app.ui.connection import StartupPasswordPrompt
+
+    prompt = StartupPasswordPrompt()
+    try:
+        log.info("opening the database on a server: %s", describe_target(paths.database))
+        db = open_with_password(paths, lambda p: open_database(p.database, backup_dir=p.backup_dir), prompt,
+                                attempts=5)
+    except PasswordCancelled:
+        log.info("start-up cancelled at the server's password prompt")
+        return None
+    except DangjianError as exc:
+        log.warning("database not opened: %s", exc.message)
+        QMessageBox.critical(None, "无法打开数据库", exc.message)
+        return None
+    prompt.keep_if_asked(db.target)
+    return db
 
 
 def offer_restore(paths: AppPaths, problem: str) -> bool:
@@ -146,15 +170,22 @@ def check_integrity_in_background(ctx: AppContext, window: QWidget) -> Task:
     return tasks.run_task(lambda _p, _c: integrity_problems(db_path), on_success=checked, parent=window)
 
 
-def run(data_dir: str | None) -> int:
-    """Open the main window on the county in `data_dir` (default: the user's data directory)."""
-    paths = app_paths(data_dir).ensure()
+def run(data_dir: str | None, database_url: str | None = None) -> int:
+    """Open the main window on the county in `data_dir` (default: the user's data directory), or on the server
+    at `database_url` (app.paths.app_paths: the option, the environment, the saved connection, the file)."""
+    try:
+        paths = app_paths(data_dir, database_url).ensure()
+    except DangjianError as exc:  # an unreadable connection file: say so rather than open another county
+        make_application()
+        QMessageBox.critical(None, "无法打开数据库", exc.message)
+        return 1
     setup_logging(paths)
     app = make_application()
     errors.install_excepthook()
     db = open_database_interactively(paths)
     if db is None:
         return 1
+    log.info("database: %s", db.location)
 
     from app.ui import tasks
     from app.ui.backup_actions import daily_backup
@@ -176,6 +207,8 @@ def run(data_dir: str | None) -> int:
         QMessageBox.warning(window, "注意", warning)
     if db.migrated_from is not None:
         daily_backup(ctx)  # checked before its migration (and usually backed up then already)
+    elif db.is_server:
+        daily_backup(ctx)  # the server checks its own pages; a backup (pg_dump) is all there is to do
     elif not db.created:
         check_integrity_in_background(ctx, window)
     try:

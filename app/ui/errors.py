@@ -35,11 +35,22 @@ def _parent_or_active(parent: QWidget | None) -> QWidget | None:
 
 
 def show_error(parent: QWidget | None, exc: BaseException, title: str = "操作未完成") -> None:
-    """A known error as a warning with its message; anything else as a bug."""
-    if isinstance(exc, DangjianError):
-        QMessageBox.warning(_parent_or_active(parent), title, exc.message)
+    """A known error as a warning with its message; anything else as a bug.  A database server that could not
+    be reached or went away is known: the user is told what happened, not shown a traceback."""
+    known = exc if isinstance(exc, DangjianError) else _connection_problem(exc)
+    if known is not None:
+        QMessageBox.warning(_parent_or_active(parent), title, known.message)
     else:
         report_bug(type(exc), exc, exc.__traceback__, parent)
+
+
+def _connection_problem(exc: BaseException) -> DangjianError | None:
+    from app.db import connection_problem
+
+    problem = connection_problem(exc)
+    if problem is not None:
+        log.warning("database connection problem: %s", problem.message)
+    return problem
 
 
 def report_bug(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None,
@@ -70,8 +81,8 @@ def install_excepthook() -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
             return
-        if isinstance(exc, DangjianError):
-            show_error(None, exc)
+        if isinstance(exc, Exception):
+            show_error(None, exc)  # known errors as their message, anything else as a bug
             return
         report_bug(exc_type, exc, tb)
 

@@ -5,6 +5,7 @@ Pages are built the first time they are shown, so start-up builds only the first
 from __future__ import annotations
 
 import logging
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt
@@ -71,13 +72,16 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.where = QLabel(f"数据目录：{ctx.paths.data_dir}")
+        self.where = QLabel()
+        self.where.setObjectName("data_location")
         self.where.setStyleSheet("color: #666;")
+        self._show_location()
         self.statusBar().addPermanentWidget(self.where)
         ctx.status.connect(lambda text: self.statusBar().showMessage(text, STATUS_TIMEOUT_MS))
         ctx.navigate.connect(self.show_page)
         ctx.changed.connect(self._on_changed)
         ctx.reset.connect(self._update_title)
+        ctx.reset.connect(self._show_location)
 
         self._build_menus()
         self._update_title()
@@ -165,6 +169,12 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         self.setWindowTitle(f"{APP_TITLE} — {self.ctx.county_name()}")
 
+    def _show_location(self) -> None:
+        """Where the data is: the database file, or the server (never its password: `Database.location`)."""
+        db = self.ctx.db
+        self.where.setText(f"数据库服务器：{db.location}" if db.is_server else f"数据库文件：{db.location}")
+        self.where.setToolTip(f"数据目录（备份、日志、生成的文件）：{self.ctx.paths.data_dir}")
+
     def _on_changed(self, what: str) -> None:
         if what == "settings":
             self._update_title()
@@ -214,7 +224,7 @@ class MainWindow(QMainWindow):
             self, f"关于{APP_TITLE}",
             f"<h3>{APP_TITLE} {__version__}</h3>"
             "<p>县直机关党建工作考评：党组织和党员登记，月度考评、通报、约谈整改，季度分级考核和年度述职评议。</p>"
-            f"<p>数据目录：{self.ctx.paths.data_dir}</p>"
+            f"<p>数据库：{escape(self.ctx.db.location)}<br>数据目录：{self.ctx.paths.data_dir}</p>"
             f"<p>界面基于 Qt（PySide6 {pyside_version}）；内置字体“文泉驿微米黑”（Apache License 2.0）。</p>",
         )
 

@@ -1,4 +1,5 @@
-"""设置: every declared setting (app.settings.SETTINGS), grouped, with its own editor by type; and the backups.
+"""设置: every declared setting (app.settings.SETTINGS), grouped, with its own editor by type; this workstation's
+database connection (app/ui/connection.py); and the backups.
 
 Settings declared later by other features appear here without any change to this page."""
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from app import settings as S
 from app.errors import ValidationError
 from app.ui.backup_actions import BackupPanel
+from app.ui.connection import ConnectionPanel
 from app.ui.context import AppContext
 from app.ui.forms import ERROR_COLOUR, Form
 
@@ -113,6 +115,8 @@ class SettingsPage(QWidget):
                 self.editors[d.key] = form.add(d.key, d.label, editor_for(d), _limits(d))
             self.forms[group] = form
             self.tabs.addTab(_scrolled(form), group)
+        self.connection = ConnectionPanel(ctx)
+        self.tabs.addTab(_scrolled(self.connection), "数据库连接")
         self.backups = BackupPanel(ctx)
         backup_tab = QWidget()
         QVBoxLayout(backup_tab).addWidget(self.backups)
