@@ -9,13 +9,13 @@ Tests marked `server_only` need the PostgreSQL run (`--db=postgresql --db-url=â€
 from __future__ import annotations
 
 import json
-import socket
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from connection_support import SECRET, FakeKeyring, closed_port_url, free_port, isolate_credentials
 from sqlalchemy import create_engine, event, make_url
 from sqlalchemy import exc as sa_exc
 
@@ -26,43 +26,10 @@ from app.errors import DatabaseConnectionError, DatabaseError
 from app.paths import DATABASE_URL_ENV, AppPaths, app_paths
 from app.services.register import RegisterService, UnitInput
 
-SECRET = "Zq7-secret-Pw"
-
 
 @pytest.fixture(autouse=True)
 def no_stray_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """libpq would read PGPASSWORD and ~/.pgpass, and a developer's keyring may be installed: none of them may
-    answer for a test."""
-    monkeypatch.delenv("PGPASSWORD", raising=False)
-    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
-    monkeypatch.setitem(sys.modules, "keyring", None)  # `import keyring` raises ImportError
-
-
-class FakeKeyring:
-    """The three calls of the `keyring` package that app.connection uses."""
-
-    def __init__(self) -> None:
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, key: str) -> str | None:
-        return self.store.get((service, key))
-
-    def set_password(self, service: str, key: str, password: str) -> None:
-        self.store[(service, key)] = password
-
-    def delete_password(self, service: str, key: str) -> None:
-        del self.store[(service, key)]
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def closed_port_url(password: str = SECRET) -> str:
-    return f"postgresql://officer:{password}@127.0.0.1:{free_port()}/county"
+    isolate_credentials(monkeypatch, tmp_path)
 
 
 SERVER_A = C.ServerSettings("db-a.county.gov", 5432, "dangjian", "officer")

@@ -44,8 +44,8 @@ class PasswordDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("登录数据库服务器")
         self.setMinimumWidth(420)
-        text = QLabel(f"{problem}\n\n请输入数据库服务器 {location} 的密码：")
-        text.setWordWrap(True)
+        self.intro = QLabel(f"{problem}\n\n请输入数据库服务器 {location} 的密码：")
+        self.intro.setWordWrap(True)
         self.password = QLineEdit()
         self.password.setObjectName("server_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -55,7 +55,7 @@ class PasswordDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         col = QVBoxLayout(self)
-        for w in (text, self.password, self.remember, buttons):
+        for w in (self.intro, self.password, self.remember, buttons):
             col.addWidget(w)
 
 
@@ -72,7 +72,7 @@ class StartupPasswordPrompt:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         self.password = dialog.password.text()
-        self.remember = dialog.remember.isVisible() and dialog.remember.isChecked()
+        self.remember = C.keyring_available() and dialog.remember.isChecked()
         return self.password
 
     def keep_if_asked(self, url: str | URL | Path) -> None:
@@ -226,7 +226,7 @@ class ConnectionPanel(QWidget):
         except (DangjianError, OSError) as exc:
             self._say(f"未保存：{exc}", error=True)
             return
-        note = self._keep_password(server) if server is not None and self.remember.isVisible() else ""
+        note = self._keep_password(server) if server is not None and C.keyring_available() else ""
         self.password.clear()
         where = "本机数据库文件" if server is None else f"数据库服务器 {server.describe()}"
         self._say(f"已保存：下次启动时使用{where}。{note}")
