@@ -62,6 +62,10 @@ def declare(key: str, type_: type, default: Any, label: str, group: str = "通�
 COUNTY_NAME = declare("county.name", str, "示范县", "县名")
 OPERATOR = declare("operator.name", str, "机关工委", "操作员（审计日志中的“谁”）")
 BACKUP_KEEP = declare("backup.keep", int, 30, "保留最近备份份数", "备份", minimum=1, maximum=1000)
+# Several clients on one server database: how often the page in view checks whether others changed data (one
+# cheap read of the change stamp); 0: only when the user comes back to the app.
+REFRESH_SECONDS = declare("ui.refresh_seconds", int, 30, "多台电脑共用数据库时，每隔几秒检查他人的修改并刷新当前页面（0为仅在切回本程序时检查）",
+                          minimum=0, maximum=3600)
 
 # --- register rules (DOMAIN.md) -----------------------------------------------------------------------------------
 TERM_YEARS_COMMITTEE = declare("term.years.committee", int, 5, "基层党委任期（年）", "组织", minimum=1, maximum=10)

@@ -27,6 +27,7 @@ from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.errors import report_bug
 from app.ui.pages import PAGES, PageDef
+from app.ui.refresher import ChangeWatcher
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._update_title()
         self.show_page(self.page_defs[0].key)
+        # Other clients' changes: the page in view reloads on coming back to the app and on a timer.
+        self.watcher = ChangeWatcher(ctx, self.stack, self)
 
     # --- menus ----------------------------------------------------------------------------------------------
 

@@ -2,13 +2,18 @@
 复核, the running total, and the suggested deductions to accept or reject.
 
 Every change is saved at once through the scoring service (a few milliseconds), so there is never unsaved work:
-closing the app in the middle of a form loses nothing.  Keys: PageDown / PageUp next and previous unit,
+closing the app in the middle of a form loses nothing.  Each save carries the sheet's version as the form read it:
+when another user changed the sheet in between, the save is refused with who changed what, the form reads the
+sheet again and what the user typed is put back (or, for a 自评 score or a reason asked in a dialog, offered
+again), to check and save once more.  Reading the sheet again (after a save, or when other clients changed data)
+keeps what is typed in the entry line of the same indicator.  Keys: PageDown / PageUp next and previous unit,
 Ctrl+Enter 复核 done and on to the next unit, Enter on an indicator goes to its entry line, Enter there records
 the deduction, Esc goes back to the indicators, Delete removes the selected deduction."""
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,6 +29,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -32,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import DangjianError, ValidationError
+from app.errors import ConcurrentChangeError, DangjianError, ValidationError
 from app.models import IndicatorMethod
 from app.services.scoring import ItemView, OccurrenceInput, ScoringService, SheetForm, Suggestion
 from app.ui import tasks
@@ -70,6 +76,21 @@ def _table(name: str, model: object) -> QTableView:
     return view
 
 
+@dataclass(frozen=True)
+class TypedEntry:
+    """What the user has typed for one item (a score item of one sheet) and not saved yet."""
+
+    item_id: int
+    occurrences: int
+    points_each: str
+    reason: str
+    evidence_note: str
+    evidence_file: str
+    veto: bool
+    veto_reason: str
+    veto_edited: bool  # the veto fields differ from what the sheet had: the user's, not the database's
+
+
 class EntryLine(QLineEdit):
     """A line of the entry form: Esc takes the user back to the indicator list."""
 
@@ -94,6 +115,8 @@ class ScoringForm(QWidget):
         self.suggested: dict[int, list[Suggestion]] = {}
         self._suggestions_task: tasks.Task | None = None
         self._evidence_file = ""
+        self._shown: ItemView | None = None  # the item the entry widgets were filled for
+        self._offered_reason = ""  # a reason typed into a dialog whose save was refused, offered again
         self._empty_text = "（请选择考评月份）"
 
         self.units_model = SheetListModel(self)
@@ -343,8 +366,32 @@ class ScoringForm(QWidget):
         row = self.items_model.row_at(self.items.currentIndex().row())
         return row if isinstance(row, ItemView) else None
 
+    def _typed(self) -> TypedEntry | None:
+        item = self._shown
+        if item is None:
+            return None
+        return TypedEntry(item.id, self.occurrences.value(), self.points_each.text(), self.reason.text(),
+                          self.evidence_note.text(), self._evidence_file, self.veto_box.isChecked(),
+                          self.veto_reason.text(),
+                          (self.veto_box.isChecked(), self.veto_reason.text()) != (item.veto, item.veto_reason))
+
+    def _put_back(self, typed: TypedEntry) -> None:
+        """Fill the entry widgets again with what the user typed (the item is shown again after a reload)."""
+        self.occurrences.setValue(typed.occurrences)
+        self.points_each.setText(typed.points_each)
+        self.reason.setText(typed.reason)
+        self.evidence_note.setText(typed.evidence_note)
+        self._evidence_file = typed.evidence_file
+        if typed.evidence_file:
+            self.attach_button.setText(f"附件：{Path(typed.evidence_file).name}")
+        if typed.veto_edited:
+            self.veto_box.setChecked(typed.veto)
+            self.veto_reason.setText(typed.veto_reason)
+
     def _show_item(self) -> None:
+        typed = self._typed()
         item = self._current_item()
+        self._shown = item
         editable = self.form is not None and not self.form.locked and not self.form.reviewed
         self.entry_error.setText("")
         self._evidence_file = ""
@@ -373,6 +420,8 @@ class ScoringForm(QWidget):
         self.veto_reason.setText(item.veto_reason)
         for w in self._entry_widgets():
             w.setEnabled(editable)
+        if typed is not None and typed.item_id == item.id:
+            self._put_back(typed)  # the same item read again: what is typed stays
 
     def _entry_widgets(self) -> list[QWidget]:
         return [self.occurrences, self.points_each, self.reason, self.evidence_note, self.add_button,
@@ -392,52 +441,103 @@ class ScoringForm(QWidget):
                                self.evidence_note.text(), self._evidence_file)
         bonus = item.indicator.method == IndicatorMethod.BONUS
         save = self.service.add_bonus if bonus else self.service.add_deduction
-        if not self._run(lambda: save(item.id, data)):
+        stamp = self.form.stamp
+        if not self._run(lambda: save(item.id, data, expected_version=stamp)):
             return
         for line in (self.reason, self.evidence_note, self.points_each):
             line.clear()
+        self.occurrences.setValue(1)
+        self._evidence_file = ""
         self._reload_form()
         self.reason.setFocus()
 
     def remove_selected(self) -> None:
         item = self._current_item()
         record = self.records_model.row_at(self.records.currentIndex().row())
-        if item is None or record is None:
+        if item is None or record is None or self.form is None:
             return
-        reason, ok = QInputDialog.getText(self, "删除记录", f"删除“{record.reason}”。删除的理由（记入审计日志）：")
+        reason, ok = QInputDialog.getText(self, "删除记录", f"删除“{record.reason}”。删除的理由（记入审计日志）：",
+                                          text=self._take_offered_reason())
         if not ok:
             return
         bonus = item.indicator.method == IndicatorMethod.BONUS
         remove = self.service.remove_bonus if bonus else self.service.remove_deduction
-        if self._run(lambda: remove(record.id, reason)):
+        stamp = self.form.stamp
+        if self._run(lambda: remove(record.id, reason, expected_version=stamp), typed_reason=reason):
             self._reload_form()
 
     def save_veto(self) -> None:
         item = self._current_item()
-        if item is None:
+        if item is None or self.form is None:
             return
-        if self._run(lambda: self.service.set_veto(item.id, self.veto_box.isChecked(), self.veto_reason.text())):
+        veto, reason, stamp = self.veto_box.isChecked(), self.veto_reason.text(), self.form.stamp
+        if self._run(lambda: self.service.set_veto(item.id, veto, reason, expected_version=stamp)):
             self._reload_form()
 
     def _save_self(self, item: ItemView, text: str) -> bool:
         """Called by the table while its editor commits: the table is read again once the editor has closed."""
-        if self._run(lambda: self.service.set_self_score(item.id, text or None)):
+        if self.form is None:
+            return False
+        stamp = self.form.stamp
+        if self._run(lambda: self.service.set_self_score(item.id, text or None, expected_version=stamp),
+                     typed_self=(item.indicator.id, text)):
             QTimer.singleShot(0, self._reload_form)
             return True
         return False
 
-    def _run(self, action) -> bool:  # type: ignore[no-untyped-def]
-        """Save through the service; a refused input is shown under the entry line, other errors in a dialog."""
+    def _run(self, action, typed_reason: str = "",  # type: ignore[no-untyped-def]
+             typed_self: tuple[int, str] | None = None) -> bool:
+        """Save through the service; a refused input is shown under the entry line, other errors in a dialog.
+        A save refused because another user changed the sheet reloads the form, keeping what was typed."""
         self.entry_error.setText("")
         try:
             action()
         except ValidationError as exc:
             self.entry_error.setText("；".join(p.message for p in exc.problems))
             return False
+        except ConcurrentChangeError as exc:
+            self._offered_reason = typed_reason
+            if typed_self is not None:  # the table's editor is still committing: reload once it has closed
+                QTimer.singleShot(0, lambda e=exc, typed=typed_self: self._changed_elsewhere(e, typed))
+            else:
+                self._changed_elsewhere(exc)
+            return False
         except DangjianError as exc:
             show_error(self, exc)
             return False
         return True
+
+    def _changed_elsewhere(self, exc: ConcurrentChangeError, typed_self: tuple[int, str] | None = None) -> None:
+        """Read the sheet again as it is now, put back what the user typed, and say who changed what."""
+        typed = self._typed()
+        self._reload_form()
+        if typed is not None and self._shown is not None and typed.item_id == self._shown.id:
+            self._put_back(typed)
+        kept = "您填写的内容已保留，请核对后再保存。"
+        if typed_self is not None:
+            kept = f"您填写的自评得分“{typed_self[1]}”未保存，已重新放回表中，请核对后按回车保存。"
+        elif self._offered_reason:
+            kept = f"您填写的理由“{self._offered_reason}”已保留，再次操作时会自动填入。"
+        QMessageBox.warning(self, "本表已被他人修改", f"{exc.message}\n\n已重新读取本表。{kept}")
+        if typed_self is not None:
+            self._offer_self_score(*typed_self)
+
+    def _offer_self_score(self, indicator_id: int, text: str) -> None:
+        """Open the 自评 cell of the indicator again with the value the user typed in it."""
+        rows = self.items_model.rows()
+        row = next((i for i, it in enumerate(rows) if isinstance(it, ItemView) and it.indicator.id == indicator_id), -1)
+        if row < 0 or self.form is None or self.form.locked or self.form.reviewed:
+            return
+        index = self.items_model.index(row, ItemCol.SELF)
+        self.items.setCurrentIndex(index)
+        self.items.edit(index)
+        editor = self.items.focusWidget()
+        if isinstance(editor, QLineEdit):
+            editor.setText(text)
+
+    def _take_offered_reason(self) -> str:
+        reason, self._offered_reason = self._offered_reason, ""
+        return reason
 
     # --- review -----------------------------------------------------------------------------------------------
 
@@ -445,8 +545,8 @@ class ScoringForm(QWidget):
         """Ctrl+Enter: this unit's 复核 is done, on to the next unit (or undo the review of a reviewed one)."""
         if self.form is None:
             return
-        reviewed = not self.form.reviewed
-        if not self._run(lambda: self.service.set_reviewed(self.form.sheet_id, reviewed)):  # type: ignore[union-attr]
+        reviewed, sheet_id, stamp = not self.form.reviewed, self.form.sheet_id, self.form.stamp
+        if not self._run(lambda: self.service.set_reviewed(sheet_id, reviewed, expected_version=stamp)):
             return
         self._reload_form()
         self.state_changed.emit()
@@ -499,20 +599,24 @@ class ScoringForm(QWidget):
 
     def accept_suggestion(self) -> None:
         s = self._current_suggestion()
-        if s is None:
+        if s is None or self.form is None:
             return
-        if self._run(lambda: self.service.accept_suggestion(s.sheet_id, s.source, s)):
+        stamp = self.form.stamp
+        if self._run(lambda: self.service.accept_suggestion(s.sheet_id, s.source, s, expected_version=stamp)):
             self._drop_suggestion(s)
             self._reload_form()
 
     def reject_suggestion(self) -> None:
         s = self._current_suggestion()
-        if s is None:
+        if s is None or self.form is None:
             return
-        reason, ok = QInputDialog.getText(self, "不采纳建议", f"不采纳“{s.reason}”的理由（记入审计日志）：")
+        reason, ok = QInputDialog.getText(self, "不采纳建议", f"不采纳“{s.reason}”的理由（记入审计日志）：",
+                                          text=self._take_offered_reason())
         if not ok:
             return
-        if self._run(lambda: self.service.reject_suggestion(s.sheet_id, s.source, reason)):
+        stamp = self.form.stamp
+        if self._run(lambda: self.service.reject_suggestion(s.sheet_id, s.source, reason, expected_version=stamp),
+                     typed_reason=reason):
             self._drop_suggestion(s)
             self._show_suggestions()
             self.changed.emit()

@@ -1,0 +1,94 @@
+"""Lists follow what other clients change: the page in view reloads when the database's change stamp moved since
+the page last loaded.
+
+The stamp (app.services.changes) is read in the background, one primary-key read, when the user comes back to
+the app (the application becomes active), when another page is shown, and on a timer whose interval is the
+setting `ui.refresh_seconds` (default 30 s; 0 turns the timer off).  Not polling every second: a user working
+in the app sees others' changes within the interval, and at once when switching back to it.  A page is not
+reloaded under a dialog or an open cell editor; it is reloaded at the next check instead.  The page's own
+`reload()` is what is called, the same one that local changes use (`AppContext.follow`)."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QStackedWidget, QWidget
+
+from app import settings as S
+from app.services.changes import current_stamp
+from app.ui import tasks
+from app.ui.context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+class ChangeWatcher(QObject):
+    def __init__(self, ctx: AppContext, stack: QStackedWidget, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.stack = ctx, stack
+        self._seen: dict[str, int] = {}  # page (object name) → the stamp it was loaded at
+        self._task: tasks.Task | None = None
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.check)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.applicationStateChanged.connect(self._state_changed)
+        stack.currentChanged.connect(lambda _index: self.check())
+        ctx.reset.connect(self._database_replaced)
+        ctx.changed.connect(lambda what: self.configure() if what == "settings" else None)
+        self.configure()
+        self.check()
+
+    def configure(self) -> None:
+        seconds = int(self.ctx.setting(S.REFRESH_SECONDS))
+        if seconds > 0:
+            self.timer.start(seconds * 1000)
+        else:
+            self.timer.stop()
+
+    def check(self) -> None:
+        """Read the stamp off the GUI thread and compare it with what the page in view was loaded at."""
+        if self._task is not None and not self._task.done:
+            return
+        sf = self.ctx.session_factory
+        self._task = tasks.run_task(lambda _p, _c: current_stamp(sf), on_success=self._compare,
+                                    on_failure=self._unreadable)
+
+    def _compare(self, stamp: int) -> None:
+        page = self.stack.currentWidget()
+        if page is None:
+            return
+        key = page.objectName()
+        seen = self._seen.get(key)
+        if seen is None or seen == stamp:
+            self._seen[key] = stamp  # first look: the page was just built from the data as it is now
+            return
+        if _busy(page):
+            return  # the next check reloads it
+        self._seen[key] = stamp
+        reload = getattr(page, "reload", None)
+        if callable(reload):
+            log.info("data changed by another client: reloading %s", key)
+            reload()
+
+    def _state_changed(self, state: Qt.ApplicationState) -> None:
+        if state == Qt.ApplicationState.ApplicationActive:
+            self.check()
+
+    def _database_replaced(self) -> None:
+        self._seen.clear()  # every page reloads itself after a restore
+        self.configure()
+
+    @staticmethod
+    def _unreadable(exc: BaseException) -> None:
+        # The connection itself is watched elsewhere; a check that failed is simply tried again next time.
+        log.warning("change stamp not readable: %s", exc)
+
+
+def _busy(page: QWidget) -> bool:
+    """The user is in a dialog or editing a cell: reloading now would take the ground from under them."""
+    if QApplication.activeModalWidget() is not None or QApplication.activePopupWidget() is not None:
+        return True
+    return any(v.state() == QAbstractItemView.State.EditingState for v in page.findChildren(QAbstractItemView))
