@@ -20,6 +20,9 @@ from app.models import Unit
 from app.paths import AppPaths
 from app.services import backup
 
+# SQLite's backup API and database files; backups of a server database (pg_dump) are tested in test_dbcopy.py.
+pytestmark = pytest.mark.sqlite_only
+
 
 def _units(db_path: Path) -> list[str]:
     con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)

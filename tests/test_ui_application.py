@@ -54,6 +54,7 @@ def _checkpoint(db) -> None:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+@pytest.mark.sqlite_only
 def test_a_database_from_a_newer_version_is_refused_and_untouched(qtbot, paths, boxes):
     con = sqlite3.connect(paths.db_path)
     con.execute("UPDATE alembic_version SET version_num = 'f9f9f9f9f9f9'")
@@ -65,6 +66,7 @@ def test_a_database_from_a_newer_version_is_refused_and_untouched(qtbot, paths, 
     assert paths.db_path.read_bytes() == before
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_database_offers_the_latest_good_backup(qtbot, paths, db, boxes):
     reg = RegisterService(db.session_factory)
     reg.save_unit(UnitInput("县财政局"))
@@ -83,6 +85,7 @@ def test_a_damaged_database_offers_the_latest_good_backup(qtbot, paths, db, boxe
     assert list(paths.backup_dir.glob("damaged-*")), "the damaged file is kept, never deleted"
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_database_without_backups_stops_with_an_explanation(qtbot, paths, db, boxes):
     _checkpoint(db)
     db.close()
@@ -91,6 +94,7 @@ def test_a_damaged_database_without_backups_stops_with_an_explanation(qtbot, pat
     assert boxes[-1][0] == "critical" and "没有找到可用的备份" in boxes[-1][1]
 
 
+@pytest.mark.sqlite_only
 def test_the_background_check_after_start_up_offers_a_restore(qtbot, paths, db, boxes, monkeypatch):
     """The window shows before the (slow) integrity check; a failure still offers the backup."""
     reg = RegisterService(db.session_factory)
@@ -110,6 +114,7 @@ def test_the_background_check_after_start_up_offers_a_restore(qtbot, paths, db, 
     ctx.close_database()
 
 
+@pytest.mark.sqlite_only
 def test_a_sound_database_gets_its_daily_backup_after_the_check(qtbot, paths, db, boxes):
     ctx = AppContext(paths, db)
     with tasks.synchronous():

@@ -45,13 +45,16 @@ def _seed(text: str) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     paths = app_paths(getattr(args, "data_dir", None)).ensure()
-    db = open_database(paths.db_path, backup_dir=paths.backup_dir)
+    db = open_database(paths.database, backup_dir=paths.backup_dir)
     _require_admin(args, db)
     if database_is_empty(db):
         summary = _build(db, args)  # a failed build rolls back and leaves the database empty
     else:
-        if not args.force:
+        if not args.force or db.is_server:
             db.close()
+            if db.is_server:  # no file to swap in: a county on a server is never replaced wholesale from here
+                raise DangjianError(f"服务器数据库中已有数据（{db.location}），未生成示范县。"
+                                    "示范县只能生成到空数据库中：请在服务器上新建一个数据库后再试。")
             raise DangjianError(f"数据库中已有数据（{paths.db_path}），未生成示范县。如确要用示范县替换现有数据，"
                                 "请加 --force（会先备份现有数据库）。")
         summary = _replace(db, paths, args)

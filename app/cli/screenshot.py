@@ -44,13 +44,13 @@ def run(args: argparse.Namespace) -> int:
     from app.ui.screenshot import render_pages
 
     paths = app_paths(getattr(args, "data_dir", None))
-    if not paths.db_path.exists():
+    if not paths.uses_server and not paths.db_path.exists():
         from app.errors import DatabaseError
 
         raise DatabaseError(f"数据目录中没有数据库：{paths.db_path}")
     paths.ensure()
     make_application()
-    db = open_database(paths.db_path, backup_dir=paths.backup_dir)
+    db = open_database(paths.database, backup_dir=paths.backup_dir)
     previous = qInstallMessageHandler(_quiet_offscreen)
     try:
         ctx = AppContext(paths, db)
