@@ -210,6 +210,10 @@ class DemoContext:
             self._next_ids[table.name] = int(top or 0) + 1
         first = self._next_ids[table.name]
         self._next_ids[table.name] = first + n
+        if n and self.session.get_bind().dialect.name == "postgresql":
+            # Explicit keys do not move the server's sequence: move it past them, or the services' own inserts
+            # (later in the build, and in the app afterwards) would be given keys already taken.
+            self.session.execute(select(func.setval(func.pg_get_serial_sequence(table.name, "id"), first + n - 1)))
         return range(first, first + n)
 
     def insert_rows(self, model: type[Any], rows: Sequence[dict[str, Any]], chunk: int = 5_000) -> None:
