@@ -319,7 +319,7 @@ def test_review_lock_and_audit(county) -> None:
         service.set_check_score(report_id, 90)
     assert verify(county.db.session_factory).ok
     with county.db.engine.begin() as conn:
-        conn.execute(text("UPDATE annual_result SET excellent = 1 WHERE unit_id = :u"), {"u": county.unit("县民政局")})
+        conn.execute(text("UPDATE annual_result SET excellent = true WHERE unit_id = :u"), {"u": county.unit("县民政局")})
     findings = verify(county.db.session_factory).findings
     assert any("县民政局的考核结果" in f.message for f in findings)
 

@@ -36,5 +36,9 @@ def test_screenshot_command(qtbot, paths, tmp_path, capsys):
 def test_screenshot_command_refuses_bad_input(qtbot, paths, tmp_path, capsys):
     assert main(["screenshot", str(tmp_path / "o"), "--data-dir", str(paths.data_dir), "--size", "big"]) == 2
     assert "宽x高" in capsys.readouterr().err
+
+
+@pytest.mark.sqlite_only  # a data directory without its database file
+def test_screenshot_command_refuses_an_empty_data_dir(qtbot, tmp_path, capsys):
     assert main(["screenshot", str(tmp_path / "o"), "--data-dir", str(tmp_path / "nothing")]) == 2
     assert "没有数据库" in capsys.readouterr().err
