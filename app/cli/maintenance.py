@@ -22,14 +22,16 @@ EXIT_BAD_INPUT = 2
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("backup", help="立即备份数据库", description="用 SQLite 在线备份接口立即备份数据库，"
-                       "检查备份完整后按“保留最近备份份数”设置清理旧备份，并打印备份文件路径。")
+    p = sub.add_parser("backup", help="立即备份数据库", description="立即备份数据库：本机数据库文件用 SQLite 在线备份接口，"
+                       "数据库服务器上的数据库用 pg_dump（须安装 PostgreSQL 客户端工具）。检查备份完整后按"
+                       "“保留最近备份份数”设置清理旧备份，并打印备份文件路径。")
     add_data_dir(p)
     p.set_defaults(func=run_backup)
 
     p = sub.add_parser("restore", help="列出备份或从备份恢复数据库",
                        description="从备份恢复数据库。恢复前先备份当前数据库（已损坏的则原样另存），"
-                       "损坏的备份会被拒绝，当前数据库保持不变。恢复时须关闭主窗口。")
+                       "损坏的备份会被拒绝，当前数据库保持不变。恢复时须关闭主窗口。"
+                       "数据库在服务器上时，用 pg_restore 在一个事务中恢复 .dump 备份（先用 pg_dump 备份当前数据库）。")
     add_data_dir(p)
     p.add_argument("file", nargs="?", metavar="FILE",
                    help="要恢复的备份：文件路径、备份目录中的文件名，或 --list 显示的序号")
@@ -46,10 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _paths(args: argparse.Namespace) -> AppPaths:
-    return app_paths(getattr(args, "data_dir", None), getattr(args, "database_url", None))
+    return app_paths(getattr(args, "data_dir", None))
 
 
 def _require_database(paths: AppPaths) -> bool:
+    if paths.uses_server:
+        return True  # a server is reached when the command runs; a wrong address gets its own message
     if paths.db_path.is_file() and paths.db_path.stat().st_size > 0:
         return True
     print(f"错误：数据目录中没有数据库：{paths.db_path}", file=sys.stderr)
@@ -80,10 +84,28 @@ def run_backup(args: argparse.Namespace) -> int:
     paths = _paths(args)
     if not _require_database(paths):
         return EXIT_BAD_INPUT
+    if paths.uses_server:
+        return _backup_server(args, paths)
     keep = backup.configured_keep(paths.db_path)
     target = backup.make_backup(paths.db_path, paths.backup_dir, reason="manual", keep=keep)
     _record(args, lambda sf: _accounts().record_backup(sf, target.name, "manual"))
     print(f"已备份：{target}（{_size(target.stat().st_size)}，保留最近 {keep} 份）")
+    return 0
+
+
+def _backup_server(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.db import describe_target, make_engine
+    from app.services import backup
+
+    keep = backup.configured_keep(paths.database)
+    engine = make_engine(paths.database)
+    try:
+        target = backup.make_backup(engine, paths.ensure().backup_dir, reason="manual", keep=keep)
+    finally:
+        engine.dispose()
+    _record(args, lambda sf: _accounts().record_backup(sf, target.name, "manual"))
+    print(f"已用 pg_dump 备份服务器数据库 {describe_target(paths.database)} 到 {target}"
+          f"（{_size(target.stat().st_size)}，保留最近 {keep} 份；恢复：dangjian restore {target.name}）")
     return 0
 
 
@@ -122,6 +144,8 @@ def run_restore(args: argparse.Namespace) -> int:
         print("错误：请指定一个备份文件（或 --list 中的序号），或使用 --latest；用 --list 查看备份",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    if paths.uses_server:
+        return _restore_server(args, paths)
     from app.cli.accounts import require_for_file
     from app.services.accounts import Permission
 
@@ -139,6 +163,50 @@ def run_restore(args: argparse.Namespace) -> int:
     if result.damaged_copy:
         print(f"原数据库已损坏，已原样另存为：{result.damaged_copy}")
     return 0
+
+
+def _restore_server(args: argparse.Namespace, paths: AppPaths) -> int:
+    """A pg_dump backup back onto the configured server database (pg_restore, one transaction)."""
+    from app.db import database_target, describe_target
+    from app.services import backup
+
+    url = database_target(paths.database)
+    assert not isinstance(url, Path)
+    if args.latest:
+        best = backup.latest_good_backup(paths.backup_dir, server=True)
+        if best is None:
+            raise BackupError(f"备份目录中没有可用的服务器数据库备份（.dump）：{paths.backup_dir}")
+        chosen = best.path
+    else:
+        chosen = _resolve_backup(args.file, paths.backup_dir)
+    _require_restore_on_server(args, url)
+    keep = backup.configured_keep(paths.database)
+    result = backup.restore_server_backup(chosen, url, paths.ensure().backup_dir, keep=keep)
+    _record(args, lambda sf: _accounts().record_restore(sf, Path(result.restored_from).name))
+    print(f"已用 pg_restore 把备份 {result.restored_from} 恢复到服务器数据库 {describe_target(url)}")
+    if result.safety_backup:
+        print(f"恢复前的数据库已用 pg_dump 备份为：{result.safety_backup}")
+    print("其他工作站上打开的程序请重新启动，以读取恢复后的数据。")
+    return 0
+
+
+def _require_restore_on_server(args: argparse.Namespace, url: Any) -> None:
+    """Once the server database has accounts, only an administrator restores it (as for a file)."""
+    from app.cli.accounts import log_in
+    from app.db import open_database
+    from app.errors import DangjianError
+    from app.services import accounts
+
+    try:
+        db = open_database(url, migrate_to_head=False)
+    except DangjianError:
+        return  # nothing readable there, so no accounts to check (the case restore exists for)
+    try:
+        if log_in(args, db) is not None:
+            accounts.require(accounts.Permission.RESTORE)
+    finally:
+        accounts.set_current(None)
+        db.close()
 
 
 def _resolve_backup(given: str, backup_dir: Path) -> Path:
@@ -192,6 +260,8 @@ def run_check(args: argparse.Namespace) -> int:
     paths = _paths(args)
     if not _require_database(paths):
         return EXIT_BAD_INPUT
+    if paths.uses_server:
+        return _check_server(paths)
     report = check_database(paths.db_path)
     print(f"数据库：{report.path}")
     print(f"完整性检查（integrity_check）：{'通过' if not report.integrity else f'{len(report.integrity)}处问题'}")
@@ -212,3 +282,62 @@ def run_check(args: argparse.Namespace) -> int:
     if report.integrity or report.foreign_keys:
         print("建议：用 `dangjian restore --list` 查看备份，用 `dangjian restore --latest` 恢复最近的完好备份。")
     return EXIT_FINDINGS
+
+
+def _check_server(paths: AppPaths) -> int:
+    """`check` for a server database: the connection, the schema version and the tools backups need (the server
+    checks its own pages and references; SQLite's pragmas do not apply)."""
+    from sqlalchemy import exc as sa_exc
+
+    from app.db import (
+        connection_problem,
+        describe_target,
+        head_revision,
+        known_revisions,
+        make_engine,
+        server_schema,
+    )
+    from app.errors import DatabaseError
+    from app.services import backup
+
+    print(f"数据库：{describe_target(paths.database)}（数据库服务器）")
+    engine = make_engine(paths.database)
+    try:
+        with engine.connect() as conn:
+            version = conn.exec_driver_sql("SHOW server_version").scalar()
+        schema = server_schema(engine)
+    except sa_exc.DBAPIError as exc:
+        raise connection_problem(exc, paths.database) or DatabaseError(f"无法读取数据库：{exc.orig}") from exc
+    finally:
+        engine.dispose()
+    print(f"连接：正常（PostgreSQL {version}）")
+    head = head_revision()
+    findings = _server_version_findings(schema.revisions, schema.has_tables, head, known_revisions())
+    print(f"数据库版本：{schema.revision or '无'}；本程序版本：{head}")
+    if not backup.can_dump_server():
+        findings.append("本机没有安装 PostgreSQL 的 pg_dump 程序：dangjian backup 无法备份服务器数据库")
+    backups = [b for b in backup.list_backups(paths.backup_dir) if backup.is_server_backup(b.path)]
+    if backups:
+        print(f"备份：共 {len(backups)} 份 pg_dump 备份，最近一份 {backups[0].taken_at:%Y-%m-%d %H:%M:%S}"
+              f"（{backups[0].reason_label}）")
+    else:
+        print("备份：本工作站还没有这个服务器数据库的备份")
+    if not findings:
+        print("结论：未发现问题。")
+        return 0
+    print(f"结论：发现 {len(findings)} 项问题：")
+    for i, finding in enumerate(findings, 1):
+        print(f"  {i}. {finding}")
+    return EXIT_FINDINGS
+
+
+def _server_version_findings(revisions: tuple[str, ...], has_tables: bool, head: str, known: set[str]) -> list[str]:
+    if not revisions:
+        return ["数据库中有表但没有版本信息，不是本程序的数据库" if has_tables else "数据库是空的，尚未建立表结构"]
+    if len(revisions) > 1:
+        return [f"数据库记录了多个版本（{'、'.join(revisions)}），迁移历史有分支"]
+    if revisions[0] not in known:
+        return [f"数据库版本 {revisions[0]} 比本程序新（本程序最高支持 {head}），请升级程序"]
+    if revisions[0] != head:
+        return [f"数据库版本 {revisions[0]} 落后于本程序的 {head}，下次启动时会自动升级"]
+    return []

@@ -6,6 +6,9 @@ backups rotated out, and never while the newest backup is unsound.  A restore ch
 while the database is in use, saves the current database first (a backup, or a plain copy when it is damaged),
 and replaces the file atomically.
 
+A database on a PostgreSQL server is backed up with pg_dump (custom format, `.dump`) and restored with
+pg_restore in one transaction, after a pg_dump of the database as it is; the same names, listing and rotation.
+
 The start-up flow when `open_database` raises `IntegrityCheckError`: `latest_good_backup(backup_dir)` to offer,
 then `restore_backup(info.path, db_path, backup_dir)` (or `restore_latest_good`), then `open_database` again.
 """
@@ -24,7 +27,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import URL, Engine, create_engine, text
+from sqlalchemy import URL, Engine, create_engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import settings as S
@@ -197,6 +200,11 @@ def _server_backup(url: URL, backup_dir: Path, reason: str, keep: int, now: dt.d
     return target
 
 
+def is_server_backup(path: Path) -> bool:
+    """A pg_dump backup of a server database (else a SQLite file)."""
+    return path.name.endswith(SERVER_SUFFIX)
+
+
 def _check_dump(path: Path) -> None:
     """A dump is sound when pg_restore can read its table of contents and it holds the audit trail."""
     pg_restore = server_tool("pg_restore")
@@ -233,7 +241,7 @@ def rotate(backup_dir: Path, keep: int) -> list[Path]:
     backups = list_backups(backup_dir)
     if len(backups) <= keep:
         return []
-    if integrity_problems(backups[0].path):
+    if not _readable(backups[0].path):
         log.warning("newest backup %s failed its integrity check; nothing rotated", backups[0].path.name)
         return []
     removed = []
@@ -243,11 +251,18 @@ def rotate(backup_dir: Path, keep: int) -> list[Path]:
     return removed
 
 
+def _readable(path: Path) -> bool:
+    if is_server_backup(path):
+        return _dump_listing(path)[0] is not None
+    return not integrity_problems(path)
+
+
 def _remove_stale_partials(backup_dir: Path, now: dt.datetime | None = None) -> None:
     # A backup interrupted by a crash or power cut leaves its .partial file; one a day old is no longer being
     # written by anyone.
     cutoff = (now or dt.datetime.now()).timestamp() - 24 * 3600
-    for p in backup_dir.glob(f"{PREFIX}*{SUFFIX}.partial"):
+    partials = [*backup_dir.glob(f"{PREFIX}*{SUFFIX}.partial"), *backup_dir.glob(f"{PREFIX}*{SERVER_SUFFIX}.partial")]
+    for p in partials:
         try:
             if p.stat().st_mtime < cutoff:
                 p.unlink()
@@ -297,6 +312,8 @@ def backup_problems(backup_file: Path) -> list[str]:
     """Why `backup_file` cannot be restored (Chinese, empty when it can)."""
     if not backup_file.is_file():
         return [f"备份文件不存在：{backup_file}"]
+    if is_server_backup(backup_file):
+        return _dump_problems(backup_file)
     integrity = integrity_problems(backup_file)
     if integrity:
         return ["备份文件已损坏：" + "；".join(integrity[:3])]
@@ -312,10 +329,10 @@ def backup_problems(backup_file: Path) -> list[str]:
     return []
 
 
-def latest_good_backup(backup_dir: Path) -> BackupInfo | None:
-    """The newest backup that can be restored, or None."""
+def latest_good_backup(backup_dir: Path, *, server: bool = False) -> BackupInfo | None:
+    """The newest backup that can be restored (of a SQLite file, or with `server` of a server database), or None."""
     for b in list_backups(backup_dir):
-        if not backup_problems(b.path):
+        if is_server_backup(b.path) == server and not backup_problems(b.path):
             return b
     return None
 
@@ -358,6 +375,8 @@ def restore_backup(backup_file: Path, db_path: Path, backup_dir: Path, *, keep: 
     from app.services.accounts import Permission, require  # accounts pulls in the models; backup stays light
 
     require(Permission.RESTORE)
+    if is_server_backup(backup_file):
+        raise BackupError("这是服务器数据库的备份（pg_dump 格式），只能恢复到数据库服务器，不能恢复成本机数据库文件")
     problems = backup_problems(backup_file)
     if problems:
         raise BackupError("无法恢复：" + "；".join(problems))
@@ -402,3 +421,110 @@ def _save_current(db_path: Path, backup_dir: Path, keep: int, now: dt.datetime) 
     if wal.is_file():
         shutil.copy2(wal, Path(str(damaged) + "-wal"))
     return None, damaged
+
+
+# --- a database on a PostgreSQL server: pg_restore -----------------------------------------------------------
+
+_DUMP_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )\S+ (\S+) ", re.MULTILINE)
+
+
+def _dump_listing(path: Path) -> tuple[str | None, str]:
+    """pg_restore's table of contents of a dump, or (None, why not)."""
+    pg_restore = server_tool("pg_restore")
+    if pg_restore is None:
+        return None, "本机没有安装 PostgreSQL 的 pg_restore 程序，无法读取服务器数据库的备份"
+    try:
+        listed = subprocess.run([pg_restore, "--list", str(path)], capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"无法运行 pg_restore：{exc}"
+    if listed.returncode != 0:
+        return None, "备份文件已损坏或不是 pg_dump 备份：" + listed.stderr.strip()[:300]
+    return listed.stdout, ""
+
+
+def dump_revision(path: Path) -> str | None:
+    """The schema revision a pg_dump backup records (its alembic_version row), read without restoring it."""
+    pg_restore = server_tool("pg_restore")
+    if pg_restore is None:
+        return None
+    done = subprocess.run([pg_restore, "--data-only", "--table=alembic_version", "--file=-", str(path)],
+                          capture_output=True, text=True, timeout=600)
+    lines = done.stdout.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("COPY ") and "alembic_version" in line and i + 1 < len(lines):
+            value = lines[i + 1].strip()
+            return value if value and value != "\\." else None
+    return None
+
+
+def _dump_problems(path: Path) -> list[str]:
+    listing, why = _dump_listing(path)
+    if listing is None:
+        return [why]
+    if "audit_entry" not in _DUMP_TABLE.findall(listing):
+        return ["该文件不是本程序的数据库备份（没有审计日志表）"]
+    revision = dump_revision(path)
+    if revision is None:
+        return ["该文件不是本程序的数据库备份（缺少版本信息）"]
+    if revision not in known_revisions():
+        return [f"该备份由更新版本的程序创建（版本 {revision}），本程序无法使用"]
+    return []
+
+
+def restore_server_backup(backup_file: Path, url: URL, backup_dir: Path, *, keep: int = DEFAULT_KEEP,
+                          now: dt.datetime | None = None) -> RestoreResult:
+    """Replace the server database at `url` with a pg_dump backup, after a pg_dump of it as it is now.
+
+    pg_restore runs in one transaction (--single-transaction): when it fails, the database is as it was.  Tables
+    the backup does not have (added by a newer schema since it was taken) are dropped first: the migrations
+    make them again when the app next opens the database."""
+    from app.services.accounts import Permission, require  # accounts pulls in the models; backup stays light
+
+    require(Permission.RESTORE)
+    if not is_server_backup(backup_file):
+        raise BackupError("这是本机数据库文件的备份，不能直接恢复到服务器。可先把它恢复成本机文件，"
+                          "再用 dangjian migrate-db 复制到一个空的服务器数据库")
+    pg_restore = server_tool("pg_restore")
+    if pg_restore is None:
+        raise BackupError("本机没有安装 PostgreSQL 的 pg_restore 程序，无法恢复服务器上的数据库，数据库未改动。"
+                          "请安装 PostgreSQL 客户端工具，或请服务器管理员在服务器上恢复")
+    problems = backup_problems(backup_file)
+    if problems:
+        raise BackupError("无法恢复：" + "；".join(problems))
+    listing, _ = _dump_listing(backup_file)
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    staged = backup_dir / (backup_file.name + ".restoring")  # the safety backup may rotate the chosen one out
+    try:
+        shutil.copyfile(backup_file, staged)
+        try:
+            safety = _server_backup(url, backup_dir, "before-restore", keep, now or dt.datetime.now())
+        except BackupError as exc:
+            raise BackupError(f"恢复前必须先备份当前数据库，但备份失败，数据库未改动：{exc}") from exc
+        _drop_tables_not_in(url, set(_DUMP_TABLE.findall(listing or "")))
+        done = subprocess.run([pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                               "--no-password", *server_connection_args(url), str(staged)],
+                              env=server_tool_env(url), capture_output=True, text=True, timeout=3600)
+        if done.returncode != 0:
+            raise BackupError(f"pg_restore 恢复失败（恢复前的数据库已备份为 {safety.name}）：{done.stderr.strip()[:500]}")
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise BackupError(f"恢复失败：{exc}") from exc
+    finally:
+        staged.unlink(missing_ok=True)
+    log.info("restored %s onto the server (safety backup %s)", backup_file.name, safety.name)
+    return RestoreResult(backup_file, safety, None)
+
+
+def _drop_tables_not_in(url: URL, keep: set[str]) -> None:
+    engine = create_engine(url, connect_args={"connect_timeout": 10})
+    try:
+        with engine.begin() as conn:
+            extra = sorted(set(inspect(conn).get_table_names()) - keep)
+            quote = conn.dialect.identifier_preparer.quote
+            for name in extra:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)} CASCADE")
+    except SQLAlchemyError as exc:
+        raise BackupError(f"恢复失败，数据库未改动：{exc}") from exc
+    finally:
+        engine.dispose()
+    if extra:
+        log.info("dropped tables the backup does not have: %s", ", ".join(extra))
