@@ -94,7 +94,7 @@ def second_db(paths: AppPaths, db: Database) -> Iterator[Database]:
     other.close()
 
 
-# --- pytest-alembic: our env.py and migrations on a temporary SQLite file with the app's engine -----------------
+# --- pytest-alembic: our env.py and migrations on a new empty database with the app's engine ---------------------
 
 @pytest.fixture
 def alembic_config() -> alembic.config.Config:
@@ -104,7 +104,7 @@ def alembic_config() -> alembic.config.Config:
 @pytest.fixture
 def alembic_engine(tmp_path: Path) -> Iterator[Engine]:
     # The app's engine (pragmas, real BEGIN), so the migrations run exactly as at start-up.
-    engine = make_engine(tmp_path / "alembic.sqlite3")
+    engine = make_engine(dbkit.KIT.new(tmp_path, "alembic"))
     yield engine
     engine.dispose()
 

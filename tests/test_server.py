@@ -1,0 +1,115 @@
+"""Opening a county database on a PostgreSQL server: what the SQLite file tests in test_db.py check, for a server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+
+from app.db import SCHEMA_HEAD, database_target, describe_target, is_server, open_database
+from app.errors import DatabaseError, DatabaseTooNewError
+from app.models import Unit
+
+pytestmark = pytest.mark.server_only
+
+
+def _tables_and_rows(url: str) -> dict[str, int]:
+    engine = create_engine(database_target(url))
+    try:
+        with engine.connect() as conn:
+            names = sorted(inspect(conn).get_table_names())
+            return {n: conn.execute(text(f'SELECT count(*) FROM "{n}"')).scalar_one() for n in names}
+    finally:
+        engine.dispose()
+
+
+def test_urls_and_paths_are_told_apart() -> None:
+    assert is_server("postgresql://u:pw@db.example:5432/county")
+    url = database_target("postgresql://u:secret@db.example/county")
+    assert url.drivername == "postgresql+psycopg"  # type: ignore[union-attr]
+    assert "secret" not in describe_target("postgresql://u:secret@db.example/county")
+    assert database_target("D:/党建/dangjian.sqlite3") == Path("D:/党建/dangjian.sqlite3")
+    with pytest.raises(DatabaseError, match="不支持的数据库类型"):
+        database_target("mysql://u@h/db")
+    with pytest.raises(DatabaseError, match="缺少服务器或数据库名"):
+        database_target("postgresql://")
+
+
+def test_a_new_server_database_gets_the_schema_and_the_rules(database_kit, tmp_path) -> None:
+    url = str(database_kit.new(tmp_path))
+    db = open_database(url)
+    try:
+        assert db.created and db.is_server and "@" in db.location
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == SCHEMA_HEAD
+        with db.session() as s:
+            s.add(Unit(name="县财政局"))
+        with pytest.raises(Exception, match="只能追加"), db.engine.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE audit_entry")
+        with db.session() as s:
+            assert s.scalars(select(Unit.name)).all() == ["县财政局"]
+    finally:
+        db.close()
+
+
+def test_a_server_database_from_a_newer_app_is_refused_and_untouched(db, paths) -> None:
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    db.close()
+    before = _tables_and_rows(str(paths.database))
+    with pytest.raises(DatabaseTooNewError, match="更新版本的程序.*未作任何改动"):
+        open_database(paths.database, backup_dir=paths.backup_dir)
+    assert _tables_and_rows(str(paths.database)) == before
+    assert not any(paths.backup_dir.iterdir())
+
+
+def test_a_foreign_server_database_is_refused(database_kit, tmp_path) -> None:
+    url = str(database_kit.new(tmp_path))
+    db = open_database(url, migrate_to_head=False)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE payroll (id integer primary key)")
+    db.close()
+    with pytest.raises(DatabaseError, match="不是本程序的数据库"):
+        open_database(url)
+    assert list(_tables_and_rows(url)) == ["payroll"]
+
+
+def test_two_clients_starting_at_once_migrate_once(database_kit, tmp_path) -> None:
+    """Three workstations start the app on a new server database at the same moment (processes, as in life)."""
+    url = str(database_kit.new(tmp_path))
+    code = ("import sys; from app.db import open_database; db = open_database(sys.argv[1]); "
+            "print('created' if db.created else 'found'); db.close()")
+    starts = [subprocess.Popen([sys.executable, "-c", code, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True) for _ in range(3)]
+    results = [p.communicate(timeout=120) for p in starts]
+    assert [p.returncode for p in starts] == [0, 0, 0], [err for _, err in results]
+    assert _tables_and_rows(url)["alembic_version"] == 1
+    db = open_database(url)
+    try:
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == SCHEMA_HEAD
+    finally:
+        db.close()
+
+
+def test_a_failing_migration_on_the_server_leaves_everything_as_it_was(db, paths, extend_migrations) -> None:
+    with db.session() as s:
+        s.add(Unit(name="县审计局"))
+    db.close()
+    migrations = extend_migrations({
+        "t9001": 'op.add_column("unit", sa.Column("budget_code", sa.String(20)))',
+        "t9002": 'op.execute("SELECT 1/0")',
+    })
+    with pytest.raises(Exception, match="division by zero"):
+        open_database(paths.database, migrations=migrations)
+    reopened = open_database(paths.database)
+    try:
+        with reopened.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == SCHEMA_HEAD
+            assert "budget_code" not in {c["name"] for c in inspect(conn).get_columns("unit")}
+            assert conn.execute(text("SELECT name FROM unit")).scalars().all() == ["县审计局"]
+    finally:
+        reopened.close()
