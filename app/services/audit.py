@@ -456,20 +456,20 @@ def _t(v: int | None) -> str:
 _DERIVED_ITEMS = """
 SELECT id, score, expected FROM (
   SELECT it.id AS id, it.review_score AS score, CASE
-      WHEN ind.method = '加分' THEN MIN(COALESCE(b.amount, 0), MIN(COALESCE(ind.cap, ind.points), ind.points))
-      ELSE MAX(ind.points - MIN(COALESCE(d.amount, 0), MIN(COALESCE(ind.cap, ind.points), ind.points)), 0)
+      WHEN ind.method = '加分' THEN {least}(COALESCE(b.amount, 0), {least}(COALESCE(ind.cap, ind.points), ind.points))
+      ELSE {greatest}(ind.points - {least}(COALESCE(d.amount, 0), {least}(COALESCE(ind.cap, ind.points), ind.points)), 0)
     END AS expected
   FROM score_item it JOIN indicator ind ON ind.id = it.indicator_id
   LEFT JOIN (SELECT item_id, SUM(occurrences * points_each) AS amount FROM deduction GROUP BY item_id) d
          ON d.item_id = it.id
   LEFT JOIN (SELECT item_id, SUM(occurrences * points_each) AS amount FROM bonus GROUP BY item_id) b
-         ON b.item_id = it.id)
+         ON b.item_id = it.id) AS derived
 WHERE score != expected
 """
 
 # Sheets whose stored totals are not the sum of their items (bonus capped at the scheme's ceiling).
 _DERIVED_SHEETS = """
-SELECT sh.id, sh.review_total, t.base + MIN(t.bonus, sc.bonus_ceiling) FROM score_sheet sh
+SELECT sh.id, sh.review_total, t.base + {least}(t.bonus, sc.bonus_ceiling) FROM score_sheet sh
 JOIN period p ON p.id = sh.period_id JOIN indicator_scheme sc ON sc.id = p.scheme_id
 JOIN (SELECT it.sheet_id,
              SUM(CASE WHEN ind.method = '加分' THEN 0 ELSE it.review_score END) AS base,
@@ -480,12 +480,22 @@ JOIN (SELECT it.sheet_id,
              MAX(CASE WHEN ind.method = '一票否决' AND it.veto THEN 1 ELSE 0 END) AS veto
       FROM score_item it JOIN indicator ind ON ind.id = it.indicator_id GROUP BY it.sheet_id) t
   ON t.sheet_id = sh.id
-WHERE sh.bonus_total != MIN(t.bonus, sc.bonus_ceiling)
-   OR sh.review_total != t.base + MIN(t.bonus, sc.bonus_ceiling)
-   OR sh.self_total IS NOT (CASE WHEN t.selfs > 0
-                                 THEN COALESCE(t.self_base, 0) + MIN(COALESCE(t.self_bonus, 0), sc.bonus_ceiling) END)
-   OR sh.veto != t.veto
+WHERE sh.bonus_total != {least}(t.bonus, sc.bonus_ceiling)
+   OR sh.review_total != t.base + {least}(t.bonus, sc.bonus_ceiling)
+   OR sh.self_total {is_distinct} (CASE WHEN t.selfs > 0
+                                 THEN COALESCE(t.self_base, 0) + {least}(COALESCE(t.self_bonus, 0), sc.bonus_ceiling) END)
+   OR (CASE WHEN sh.veto THEN 1 ELSE 0 END) != t.veto
 """
+
+
+_DIALECT_WORDS = {
+    "sqlite": {"least": "MIN", "greatest": "MAX", "is_distinct": "IS NOT"},
+    "postgresql": {"least": "LEAST", "greatest": "GREATEST", "is_distinct": "IS DISTINCT FROM"},
+}
+
+
+def _portable(s: Session, template: str) -> str:
+    return template.format(**_DIALECT_WORDS[s.get_bind().dialect.name])
 
 
 class _Names:
@@ -521,9 +531,9 @@ def check_scoring_state(s: Session, last: LastValues) -> list[AuditFinding]:
     for entity in ("deduction", "bonus"):
         _check_occurrences(s, c, last, entity)
     _check_items(s, c, last, names)
-    for iid, score, expected in _rows(s, _DERIVED_ITEMS):
+    for iid, score, expected in _rows(s, _portable(s, _DERIVED_ITEMS)):
         c.add("score_item", iid, f"{names.item(iid)}复核得分{_t(score)}与其扣分（加分）记录计算的{_t(expected)}不符")
-    for sid, total, expected in _rows(s, _DERIVED_SHEETS):
+    for sid, total, expected in _rows(s, _portable(s, _DERIVED_SHEETS)):
         c.add("score_sheet", sid, f"{names.sheet(sid)}考评表合计（复核{_t(total)}分）与各项得分计算的{_t(expected)}分不符")
     return c.done()
 
