@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from sqlalchemy import URL
 
 from app import APP_NAME, APP_TITLE
 from app.db import Database, describe_target, head_revision, integrity_problems, open_database, stored_schema
@@ -186,6 +187,8 @@ def run(data_dir: str | None, database_url: str | None = None) -> int:
     if db is None:
         return 1
     log.info("database: %s", db.location)
+    if isinstance(db.target, URL):  # the password that worked (typed or from the keyring), for this run only
+        paths = paths.with_database_url(db.target.render_as_string(hide_password=False))
 
     from app.ui import tasks
     from app.ui.backup_actions import daily_backup
