@@ -99,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5, help="每项重复次数（默认 5）")
     ap.add_argument("--build-runs", type=int, default=3, help="生成示范县的次数（默认 3；--reuse 时为 0）")
     ap.add_argument("--only", action="append", default=[], metavar="TEXT", help="只运行名称包含 TEXT 的项目（可多次）")
+    ap.add_argument("--database-url", metavar="URL",
+                    help="PostgreSQL 超级用户地址：加测服务器上的项目（bench_postgresql.py；也可设 DANGJIAN_BENCH_PG_URL）")
     args = ap.parse_args(argv)
+    if args.database_url:
+        os.environ["DANGJIAN_BENCH_PG_URL"] = args.database_url  # read by bench_postgresql when discovered
 
     temp = None if args.data_dir else Path(tempfile.mkdtemp(prefix="dangjian-bench-county-"))
     data_dir = args.data_dir or temp
