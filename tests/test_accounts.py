@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
+from scoring_support import make_county
 from sqlalchemy import select
 
 from app import settings as S
@@ -19,7 +20,6 @@ from app.services.accounts import AccountService, Actor, LoginFailed, Permission
 from app.services.app_settings import SettingsService
 from app.services.audit import verify
 from app.services.register import RegisterService, UnitInput
-from tests.scoring_support import make_county
 
 PW = "correct horse"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
+from ui_fixtures import ZHANG_ID, Sample, seed_register
 
 from app.db import Database
 from app.errors import PermissionDenied
@@ -17,7 +18,6 @@ from app.services import accounts
 from app.services.accounts import Actor, acting_as, reveal_member
 from app.services.excel_io import export_register
 from app.services.register import RegisterService
-from tests.ui_fixtures import ZHANG_ID, Sample, seed_register
 
 ADMIN = Actor(1, "admin", "王管理", Role.ADMIN)
 ASSESSOR = Actor(2, "li", "李考评", Role.ASSESSOR)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtWidgets import QLineEdit
 from sqlalchemy import select
+from ui_fixtures import ZHANG_ID, Sample, seed_register
 
 from app.db import Database
 from app.models import AuditEntry, Role
@@ -16,7 +17,6 @@ from app.services.accounts import Actor, acting_as
 from app.services.register import RegisterService
 from app.ui.context import AppContext
 from app.ui.register_dialogs import MemberDialog
-from tests.ui_fixtures import ZHANG_ID, Sample, seed_register
 
 
 @pytest.fixture(autouse=True)

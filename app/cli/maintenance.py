@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _paths(args: argparse.Namespace) -> AppPaths:
-    return app_paths(getattr(args, "data_dir", None))
+    return app_paths(getattr(args, "data_dir", None), getattr(args, "database_url", None))
 
 
 def _require_database(paths: AppPaths) -> bool:

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import URL
 
+from app.db import database_target
 from app.errors import BackupError
 from app.paths import AppPaths
 from app.services import backup
@@ -113,7 +115,7 @@ def restore(ctx: AppContext, parent: QWidget | None, info: backup.BackupInfo, *,
     tasks.cancel_all()
     tasks.wait_for_all()
     ctx.close_database()
-    db_path, backup_dir = ctx.paths.db_path, ctx.paths.backup_dir
+    target, backup_dir = database_target(ctx.paths.database), ctx.paths.backup_dir
     if keep_damaged:
         try:
             keep_damaged_copy(ctx.paths)
@@ -145,9 +147,16 @@ def restore(ctx: AppContext, parent: QWidget | None, info: backup.BackupInfo, *,
 
     return tasks.run_with_progress(
         parent, "正在恢复数据……",
-        lambda _p, _c: backup.restore_backup(info.path, db_path, backup_dir, keep=keep),
+        lambda _p, _c: _restore(info.path, target, backup_dir, keep),
         on_success=succeeded, on_failure=failed, cancellable=False,
     )
+
+
+def _restore(backup_file: Path, target: Path | URL, backup_dir: Path, keep: int) -> object:
+    """A SQLite backup onto the file, or a pg_dump backup onto the server (each refuses the other kind)."""
+    if isinstance(target, URL):
+        return backup.restore_server_backup(backup_file, target, backup_dir, keep=keep)
+    return backup.restore_backup(backup_file, target, backup_dir, keep=keep)
 
 
 class BackupPanel(QWidget):

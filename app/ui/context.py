@@ -61,9 +61,9 @@ class AppContext(QObject):
         self.db.close()
 
     def reopen_database(self) -> None:
-        """Open the database file again (after a restore replaced it) and tell every page to reload."""
+        """Open the database again (after a restore replaced its contents) and tell every page to reload."""
         self.db.close()
-        self.db = open_database(self.paths.db_path, backup_dir=self.paths.backup_dir)
+        self.db = open_database(self.paths.database, backup_dir=self.paths.backup_dir)
         self.reset.emit()
 
 
