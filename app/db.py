@@ -153,7 +153,11 @@ def _make_server_engine(url: URL) -> Engine:
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
-        connect_args={"connect_timeout": SERVER_CONNECT_TIMEOUT_S, "application_name": "dangjian"},
+        connect_args={"connect_timeout": SERVER_CONNECT_TIMEOUT_S, "application_name": "dangjian",
+                      # A county's database (some hundred MB) lives in the server's cache: an index lookup costs
+                      # about what a sequential read does.  With the default 4.0 (spinning disks) the planner
+                      # scans all 100,000 score items for one month's 8,400 — 24 ms instead of 5 (benchmarks).
+                      "options": "-c random_page_cost=1.1"},
     )
     event.listen(engine, "handle_error", _as_connection_problem)
     return engine
