@@ -189,12 +189,17 @@ def set_value(session: Session, d: SettingDef, value: Any) -> Any:
 
 
 def reader(session: Session) -> Callable[[SettingDef], Any]:
-    """A cached getter for one unit of work (settings are read many times while computing rules)."""
+    """A cached getter for one unit of work (settings are read many times while computing rules).  The stored
+    values are read in one query at the first use: on a server each query is a round trip."""
+    stored: dict[str, str] | None = None
     cache: dict[str, Any] = {}
 
     def read(d: SettingDef) -> Any:
+        nonlocal stored
         if d.key not in cache:
-            cache[d.key] = get(session, d)
+            if stored is None:
+                stored = {k: v for k, v in session.execute(select(Setting.key, Setting.value))}
+            cache[d.key] = d.coerce(json.loads(stored[d.key])) if d.key in stored else d.default
         return cache[d.key]
 
     return read
