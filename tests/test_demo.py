@@ -14,6 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import dbkit
 import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
@@ -38,10 +39,10 @@ def register_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def tiny_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, DemoSummary]]:
-    database = open_database(tmp_path_factory.mktemp("tiny") / "demo.sqlite3")
+    database = open_database(dbkit.KIT.new(tmp_path_factory.mktemp("tiny"), "demo"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(demo, "EXTENSION_MODULES", ())
-        summary = build_demo(database, "tiny", seed=7)
+        summary = build_demo(database, "tiny", seed=7, today=TODAY)
     yield database, summary
     database.close()
 
@@ -267,7 +268,7 @@ def test_chinese_ordinals() -> None:
 def test_same_seed_same_county_other_seed_other_county(tmp_path: Path, register_only: None) -> None:
     dumps = []
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
-        database = open_database(tmp_path / f"{name}.sqlite3")
+        database = open_database(dbkit.KIT.new(tmp_path, name))
         try:
             build_demo(database, "tiny", seed=seed, today=dt.date(2026, 3, 15))
             dumps.append(_dump(database))

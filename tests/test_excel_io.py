@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import dbkit
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
@@ -474,7 +475,7 @@ def test_full_export_reimports_as_unchanged_into_an_empty_register_too(db, tmp_p
     # …and the same file builds the same register from nothing.
     from app.db import open_database
 
-    fresh = open_database(tmp_path / "fresh.sqlite3")
+    fresh = open_database(dbkit.KIT.new(tmp_path, "fresh"))
     try:
         report = excel_io.import_register(fresh.session_factory, out, dry_run=False)
         assert report.ok and report.created == 8, report.problems
@@ -488,7 +489,7 @@ def test_masked_export_cannot_create_members(db, tmp_path, imported, paths):
     excel_io.export_register(db.session_factory, out)
     from app.db import open_database
 
-    fresh = open_database(tmp_path / "fresh.sqlite3")
+    fresh = open_database(dbkit.KIT.new(tmp_path, "fresh"))
     try:
         report = excel_io.import_register(fresh.session_factory, out, dry_run=True)
         assert not report.ok

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import dbkit
 import pytest
 from sqlalchemy import func, select
 
@@ -20,7 +21,7 @@ TODAY = dt.date(2026, 10, 20)
 def county(tmp_path_factory):
     from app.db import open_database
 
-    db = open_database(tmp_path_factory.mktemp("demo") / "dangjian.sqlite3")
+    db = open_database(dbkit.KIT.new(tmp_path_factory.mktemp("demo")))
     build_demo(db, "small", seed=7, today=TODAY)
     yield db
     db.close()
