@@ -253,8 +253,9 @@ def test_ids_and_the_chain_continue_after_the_copy(source: Path, tmp_path: Path,
         new_id = RegisterService(db.session_factory).save_unit(UnitInput("迁移后新建的单位"))
         assert new_id == highest + 1
         with audit.unit_of_work(db.session_factory, "测试") as (s, log):
-            entry = log.record("备注", "unit", new_id, reason="迁移后第一条")
-        assert report.head is not None and entry.seq == report.head.seq + 1
+            log.record("备注", "unit", new_id, reason="迁移后第一条")
+        head = audit.chain_head(db.session_factory)
+        assert report.head is not None and head is not None and head.seq == report.head.seq + 1
         after = audit.verify(db.session_factory, check_state=False)
         assert after.chain_ok and after.entries == report.entries + 1
         with db.session() as s:
