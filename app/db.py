@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import (
     BackupError,
+    DatabaseBusyError,
     DatabaseConnectionError,
     DatabaseError,
     DatabaseTooNewError,
@@ -153,11 +154,22 @@ def _make_server_engine(url: URL) -> Engine:
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
-        connect_args={"connect_timeout": SERVER_CONNECT_TIMEOUT_S, "application_name": "dangjian",
-                      # A county's database (some hundred MB) lives in the server's cache: an index lookup costs
-                      # about what a sequential read does.  With the default 4.0 (spinning disks) the planner
-                      # scans all 100,000 score items for one month's 8,400 — 24 ms instead of 5 (benchmarks).
-                      "options": "-c random_page_cost=1.1"},
+        connect_args={
+            "connect_timeout": SERVER_CONNECT_TIMEOUT_S, "application_name": "dangjian",
+            # A network that stops answering (a cable, a VPN) must fail in seconds, not hang a save for the two
+            # hours of the system's TCP keepalive; the server notices a vanished client the same way and frees
+            # the rows it held.
+            "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+            "tcp_user_timeout": 30_000,
+            # A county's database (some hundred MB) lives in the server's cache: an index lookup costs about what
+            # a sequential read does.  With the default random_page_cost 4.0 (spinning disks) the planner scans
+            # all 100,000 score items for one month's 8,400 — 24 ms instead of 5 (benchmarks).
+            # lock_timeout: waiting longer than 15 s for another client's rows is reported (DatabaseBusyError,
+            # "try again") rather than freezing the window; a transaction left idle for 5 minutes by a client
+            # that hung is ended by the server, so its locks cannot block everyone else.
+            "options": "-c random_page_cost=1.1 -c lock_timeout=15000 "
+                       "-c idle_in_transaction_session_timeout=300000",
+        },
     )
     event.listen(engine, "handle_error", _as_connection_problem)
     return engine
@@ -181,15 +193,18 @@ def _make_sqlite_engine(db_path: Path) -> Engine:
     return engine
 
 
-def connection_problem(exc: BaseException, target: str | Path | URL | None = None) -> DatabaseConnectionError | None:
-    """The Chinese explanation of a failure to reach or keep a database server, or None for anything else."""
-    if isinstance(exc, DatabaseConnectionError):
+def connection_problem(exc: BaseException, target: str | Path | URL | None = None) -> DatabaseError | None:
+    """The Chinese explanation of a failure to reach or keep a database server, or of a unit of work the server
+    rolled back because of another client (deadlock, lock wait too long); None for anything else."""
+    if isinstance(exc, (DatabaseConnectionError, DatabaseBusyError)):
         return exc
     if not isinstance(exc, sa_exc.DBAPIError):
         return None
     where = f"（{describe_target(target)}）" if target is not None else ""
     text = str(exc.orig) if exc.orig is not None else str(exc)
     lowered = text.lower()
+    if getattr(exc.orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return DatabaseBusyError("其他电脑上的同事正在修改同一批数据，本次操作已撤销、没有保存任何内容。请稍后再试一次。")
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         return DatabaseConnectionError(f"数据库服务器拒绝登录：用户名或密码不正确{where}")
     if "does not exist" in lowered and "database" in lowered:
@@ -207,6 +222,9 @@ def connection_problem(exc: BaseException, target: str | Path | URL | None = Non
             "请检查网络和服务器后重试。")
     return None
 
+
+# deadlock_detected, lock_not_available (lock_timeout), serialization_failure, query_canceled (statement timeout)
+_BUSY_SQLSTATES = frozenset({"40P01", "55P03", "40001", "57014"})
 
 _UNKNOWN_HOST = ("could not translate host name", "name or service not known", "nodename nor servname",
                  "temporary failure in name resolution", "no such host is known")
@@ -390,6 +408,20 @@ def server_schema(engine: Engine) -> StoredSchema:
             revs = tuple(r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version"))
         conn.rollback()
     return StoredSchema(revs, bool(names))
+
+
+@contextmanager
+def server_engine(target: str | Path | URL, failure: str = "无法读取数据库") -> Iterator[Engine]:
+    """An engine for one short job on a database (a look at its tables, a check, a setting), disposed at the
+    end.  A driver error inside the block comes out in Chinese: the connection problem when it is one
+    (unreachable, refused login, server gone), else DatabaseError "`failure`：<the server's words>"."""
+    engine = make_engine(target)
+    try:
+        yield engine
+    except sa_exc.DBAPIError as exc:
+        raise connection_problem(exc, target) or DatabaseError(f"{failure}：{exc.orig}") from exc
+    finally:
+        engine.dispose()
 
 
 def _refuse_foreign_or_newer(schema: StoredSchema, known: set[str], name: str) -> None:
@@ -703,3 +735,9 @@ def _version_findings(schema: StoredSchema, head: str, known: set[str], notes: l
         return [f"数据库版本 {rev} 落后于本程序的 {head}，下次启动时会先备份再自动升级"]
     notes.append(f"数据库版本 {rev}，与本程序一致")
     return []
+
+
+def version_findings(schema: StoredSchema, head: str, known: set[str]) -> list[str]:
+    """What is wrong with a database's schema version for this app (Chinese; empty when it is at head), for
+    `dangjian check` on a file or on a server alike."""
+    return _version_findings(schema, head, known, [])

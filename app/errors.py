@@ -87,6 +87,11 @@ class DatabaseTooNewError(DatabaseError):
     """The database was written by a newer version of the app; it is left untouched."""
 
 
+class DatabaseBusyError(DatabaseError):
+    """Another client held what this unit of work needed for too long, or the two waited for each other (the
+    server broke the tie): this unit of work was rolled back whole and can simply be tried again."""
+
+
 class DatabaseConnectionError(DatabaseError):
     """The database server cannot be reached, refused the login, or went away mid-session.
 

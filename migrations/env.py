@@ -34,7 +34,9 @@ def _configure_and_run(connection: Connection) -> None:
         )
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":
-                # Two clients starting a new version at once: the second waits here, then finds nothing to do.
+                # Two clients starting a new version at once: the second waits here (as long as the first needs:
+                # no lock timeout), then finds nothing to do.
+                connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
             context.run_migrations()
             require_no_fk_violations(connection)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
 from app.db import SCHEMA_HEAD, database_target, describe_target, is_server, open_database
-from app.errors import DatabaseError, DatabaseTooNewError
-from app.models import Unit
+from app.errors import DatabaseBusyError, DatabaseError, DatabaseTooNewError
+from app.models import AuditEntry, Unit
+from app.services import audit
 
 pytestmark = pytest.mark.server_only
 
@@ -113,3 +117,63 @@ def test_a_failing_migration_on_the_server_leaves_everything_as_it_was(db, paths
             assert conn.execute(text("SELECT name FROM unit")).scalars().all() == ["县审计局"]
     finally:
         reopened.close()
+
+
+def test_two_audited_writers_on_one_row_do_not_deadlock(db, monkeypatch) -> None:
+    """A has changed a unit and is still working; B changes the same unit and finishes first.  B must wait for A's
+    row before it asks for the chain lock (else A, finishing, waits for the lock B holds: a deadlock the server
+    would break by failing one of them)."""
+    monkeypatch.setattr(audit, "_WRITE_LOCK", contextlib.nullcontext())  # as between two machines
+    with db.session() as s:
+        s.add(Unit(name="县统计局"))
+    with db.session() as s:
+        unit_id = s.scalar(select(Unit.id))
+    a_flushed, errors = threading.Event(), []
+
+    def officer_a() -> None:
+        try:
+            with audit.unit_of_work(db.session_factory, "甲") as (s, log):
+                s.get_one(Unit, unit_id).note = "甲的备注"
+                s.flush()  # the row is A's until A commits
+                log.record("修改", "unit", unit_id, "note", "", "甲的备注")
+                a_flushed.set()
+                time.sleep(1.5)  # B reaches its end meanwhile
+        except BaseException as exc:  # noqa: BLE001  (asserted below)
+            errors.append(exc)
+
+    def officer_b() -> None:
+        a_flushed.wait(10)
+        try:
+            with audit.unit_of_work(db.session_factory, "乙") as (s, log):
+                s.get_one(Unit, unit_id).note = "乙的备注"  # not flushed until the unit of work ends
+                log.record("修改", "unit", unit_id, "note", "甲的备注", "乙的备注")
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=officer_a), threading.Thread(target=officer_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    with db.session() as s:
+        assert s.scalar(select(Unit.note).where(Unit.id == unit_id)) == "乙的备注"
+        assert [e.who for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))][-2:] == ["甲", "乙"]
+    assert audit.verify(db.session_factory, check_state=False).chain_ok
+
+
+def test_a_lock_held_too_long_by_another_client_is_a_busy_message_not_a_hang(db) -> None:
+    with db.session() as s:
+        s.add(Unit(name="县统计局"))
+    holder = db.engine.connect()
+    try:
+        holder.exec_driver_sql("BEGIN")
+        holder.exec_driver_sql("SELECT * FROM unit FOR UPDATE")
+        with pytest.raises(DatabaseBusyError, match="稍后再试"), db.session() as s:
+            s.execute(text("SET LOCAL lock_timeout = 300"))
+            s.execute(text("UPDATE unit SET note = '改' WHERE name = '县统计局'"))
+    finally:
+        holder.rollback()
+        holder.close()
+    with db.session() as s:
+        assert s.scalar(select(Unit.note)) == ""

@@ -175,6 +175,10 @@ class AuditLog:
             return
         self._deferred = False
         self.session.info.pop(_PENDING_LOG, None)
+        # Every row change of this unit reaches the server BEFORE the lock is asked for: a change still waiting
+        # in the session would otherwise be flushed (autoflush) while holding the lock, and could wait there for
+        # a row another writer holds while that writer waits for the lock — a deadlock.
+        self.session.flush()
         pending, self._pending = self._pending, []
         for fields in pending:
             self._append(fields)
