@@ -1449,7 +1449,7 @@ def _compute(s: Session, year: int, rules: AnnualRules, review: DutyReview | Non
 def _stored(s: Session, period_id: int, computed: list[AnnualRow]) -> list[AnnualRow]:
     live = {r.unit_id: r for r in computed}
     q = (select(AnnualResult, Unit.name).join(Unit, Unit.id == AnnualResult.unit_id)
-         .where(AnnualResult.period_id == period_id).order_by(AnnualResult.rank, Unit.name))
+         .where(AnnualResult.period_id == period_id).order_by(AnnualResult.rank, Unit.sort_order, Unit.id))
     out = []
     for a, name in s.execute(q):
         now = live.get(a.unit_id)

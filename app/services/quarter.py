@@ -630,7 +630,7 @@ def _grading(s: Session, year: int, quarter: int, live: bool = False) -> Quarter
 
 def _stored_rows(s: Session, period_id: int) -> list[QuarterRow]:
     q = (select(QuarterResult, Unit.name).join(Unit, Unit.id == QuarterResult.unit_id)
-         .where(QuarterResult.period_id == period_id).order_by(QuarterResult.rank, Unit.name))
+         .where(QuarterResult.period_id == period_id).order_by(QuarterResult.rank, Unit.sort_order, Unit.id))
     return [QuarterRow(r.unit_id, name, _months_of(r.month_scores), r.score, r.rank, r.grade, r.veto, r.note)
             for r, name in s.execute(q)]
 
