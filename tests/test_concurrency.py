@@ -10,17 +10,21 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 from scoring_support import County, item_by_code, make_county
 from sqlalchemy import func, insert, select
 
 from app.db import Database, open_database
 from app.errors import ConcurrentChangeError, PeriodLockedError, ValidationError
-from app.models import AuditEntry, Deduction, ScoreItem, Setting
-from app.services import audit
+from app.models import AuditEntry, Deduction, ScoreItem, ScoreSheet, Setting
+from app.services import audit, score_io
+from app.services import scheme as scheme_mod
 from app.services.audit import unit_of_work, verify
 from app.services.changes import current_stamp
+from app.services.scheme import SchemeService
 from app.services.scoring import OccurrenceInput, ScoringService, SheetStamp
 
 CODE = "life.committee_meeting"  # 支委会: 4 points, −1 each
@@ -199,6 +203,88 @@ def test_a_save_racing_the_lock_lands_before_it_or_is_refused(db, second_db, per
     assert verify(db.session_factory).ok
 
 
+# --- the import takes the same locks as a form ------------------------------------------------------------------
+
+def _import_file(folder: Path, name: str, rows: list[tuple[str, str]]) -> Path:
+    """A filled-in 扣分加分 sheet only: (unit, reason) rows on 党费 (no 自评得分 sheet: nothing is removed)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = score_io.ROWS_SHEET
+    ws.append(list(score_io.ROW_COLUMNS))
+    for unit, reason in rows:
+        ws.append([unit, "org.dues", 1, None, reason, "", ""])
+    path = folder / f"{name}.xlsx"
+    wb.save(path)
+    return path
+
+
+def _import(db: Database, path: Path, actor: str = "王五") -> score_io.ImportReport:
+    return score_io.import_scores(db.session_factory, 2026, 3, path, actor=actor)
+
+
+def _entries(db: Database) -> int:
+    with db.session_factory() as s:
+        return int(s.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+def test_an_import_after_another_client_locked_the_period_is_refused_and_writes_nothing(
+        db, second_db, period, tmp_path, monkeypatch) -> None:
+    zhang, li = _two_clients(db, second_db)
+    path = _import_file(tmp_path, "三月", [("县第1局", "三月未交党费")])
+    read = score_io.read_scores
+
+    def read_then_locked_elsewhere(*args):  # the file is checked while the month is open; then 李四 locks it
+        found = read(*args)
+        for sheet in li.sheets(period):
+            li.set_reviewed(sheet.id, True)
+        li.lock_period(period)
+        before.append(_entries(db))
+        return found
+
+    before: list[int] = []
+    monkeypatch.setattr(score_io, "read_scores", read_then_locked_elsewhere)
+    with pytest.raises(PeriodLockedError, match="已锁定，不能导入"):
+        _import(db, path)
+    assert before and _entries(db) == before[0]
+    assert [d for s in zhang.sheets(period) for d in _deductions(zhang, s.id)] == []
+    assert verify(db.session_factory).ok
+
+
+def test_an_import_between_a_forms_load_and_save_makes_the_save_stale(db, second_db, period, tmp_path) -> None:
+    zhang, li = _two_clients(db, second_db)
+    sheet = _sheet_id(li, period)
+    form = li.form(sheet)
+    report = _import(db, _import_file(tmp_path, "三月", [("县第1局", "三月未交党费")]))
+    assert report.applied and report.created == 1
+    with pytest.raises(ConcurrentChangeError) as refused:
+        li.add_deduction(item_by_code(form, CODE).id, OccurrenceInput("支委会记录不全"), expected_version=form.stamp)
+    assert "王五" in str(refused.value) and "三月未交党费" in str(refused.value)
+    assert _deductions(li, sheet) == ["三月未交党费"]
+    assert li.form(sheet).version > form.version
+
+
+@pytest.mark.server_only  # on SQLite the edit holds the database from its first statement: no one locks in between
+def test_a_scheme_edit_after_another_client_locked_the_month_leaves_that_month_alone(
+        db, second_db, period, monkeypatch) -> None:
+    zhang, li = _two_clients(db, second_db)
+    used = zhang.period(period).scheme_id
+    load = scheme_mod._scheme
+
+    def loaded_then_locked_elsewhere(s, scheme_id):  # the edit has read the scheme (not frozen yet); 李四 locks
+        found = load(s, scheme_id)
+        if not li.period(period).locked:
+            for sheet in li.sheets(period):
+                li.set_reviewed(sheet.id, True)
+            li.lock_period(period)
+        return found
+
+    monkeypatch.setattr(scheme_mod, "_scheme", loaded_then_locked_elsewhere)
+    result = SchemeService(db.session_factory, "张三").edit_scheme(used, "改名后的指标体系", "100", "5")
+    assert result.new_version and result.scheme_id != used  # a new version, as for any frozen scheme
+    assert zhang.period(period).scheme_id == used  # the locked month keeps the version it was scored with
+    assert SchemeService(db.session_factory).view(used).name != "改名后的指标体系"
+
+
 # --- the change stamp ----------------------------------------------------------------------------------------------
 
 def test_the_change_stamp_moves_on_a_write_and_not_on_a_read(db, second_db, period) -> None:
@@ -284,6 +370,44 @@ def test_eight_concurrent_writers_keep_one_linear_chain(db, no_process_lock) -> 
         total = s.scalar(select(func.count()).select_from(AuditEntry))
     assert notes == sorted(f"{n}-{i}" for n in range(8) for i in range(per_client))  # no lost write
     assert prevs == total  # no fork: no two entries chained onto the same head
+
+
+def test_imports_and_form_saves_at_once_give_every_content_its_own_version(
+        db, second_db, period, tmp_path, no_process_lock) -> None:
+    """One client imports files while another saves from the form on the same sheet: every change that landed
+    moved the version by one (none wrote a version computed from a stale read), and nothing was lost."""
+    zhang, li = _two_clients(db, second_db)
+    sheet = _sheet_id(zhang, period)
+    start = zhang.form(sheet).version
+    rounds = 8
+    files = [_import_file(tmp_path, f"第{i}份", [("县第1局", f"导入{i}")]) for i in range(rounds)]
+    importer = open_database(db.target)
+
+    def imports() -> None:
+        for path in files:
+            assert _import(importer, path).applied
+
+    def saves() -> None:
+        for i in range(rounds):
+            while True:  # the form's way: on a conflict read the sheet again and save again
+                form = li.form(sheet)
+                try:
+                    li.set_self_score(item_by_code(form, CODE).id, f"{i % 4}.5", expected_version=form.stamp)
+                    break
+                except ConcurrentChangeError:
+                    continue
+
+    try:
+        errors = _run_all([imports, saves])
+    finally:
+        importer.close()
+    assert errors == []
+    with db.session_factory() as s:
+        version = s.scalar(select(ScoreSheet.version).where(ScoreSheet.id == sheet))
+    assert version == start + 2 * rounds  # one step per import and per save
+    assert sorted(_deductions(zhang, sheet)) == sorted(f"导入{i}" for i in range(rounds))
+    assert item_by_code(zhang.form(sheet), CODE).self_score == 3.5
+    assert verify(db.session_factory).ok
 
 
 def test_eight_clients_scoring_at_once_lose_no_update(db, county, period, no_process_lock) -> None:

@@ -637,7 +637,13 @@ def _move(log: AuditLog, entity: str, rows: list[Any], row: Any, delta: int) -> 
 
 
 def _open_periods(s: Session, scheme_id: int) -> list[Period]:
-    return list(s.scalars(select(Period).where(Period.scheme_id == scheme_id, Period.state != PeriodState.LOCKED)))
+    """The periods not locked that use the scheme, row-locked in id order and read as committed now.  An edit
+    changes their sheets and may move them to a new version: a `lock_period` or a sheet's save waits for it (for
+    update, not share: two edits moving the same periods would otherwise each wait for the other's share), and a
+    period locked meanwhile is left out."""
+    q = (select(Period).where(Period.scheme_id == scheme_id, Period.state != PeriodState.LOCKED).order_by(Period.id)
+         .with_for_update().execution_options(populate_existing=True))
+    return list(s.scalars(q))
 
 
 def _writable(s: Session, log: AuditLog, scheme: IndicatorScheme
@@ -645,7 +651,9 @@ def _writable(s: Session, log: AuditLog, scheme: IndicatorScheme
     """The scheme an edit may change: itself, or (when frozen) a new version that the open periods move to.
 
     Returns the scheme and, for a new version, the maps old → new of category and indicator ids."""
-    reviewed = [p.key for p in _open_periods(s, scheme.id) if p.state == PeriodState.REVIEWED]
+    periods = _open_periods(s, scheme.id)
+    s.refresh(scheme, ["frozen"])  # under the periods' locks: a month locked just before froze it
+    reviewed = [p.key for p in periods if p.state == PeriodState.REVIEWED]
     if reviewed:
         raise ValidationError(f"考评期{'、'.join(reviewed)}已复核，修改指标体系前请先取消复核", field="scheme")
     if not scheme.frozen:

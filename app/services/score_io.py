@@ -46,8 +46,10 @@ from app.services.scheme import IndicatorView, SchemeView, parse_score, scheme_v
 from app.services.scoring import (
     OccurrenceInput,
     ScoringService,
+    lock_sheets,
     month_key,
     occurrence_problems,
+    read_period,
     recompute_item,
     snapshot_of,
     update_totals,
@@ -448,8 +450,8 @@ def import_scores(session_factory: SessionFactory, year: int, month: int, path: 
         raise ImportFileError(f"{year}年{month}月还没有考评，请先生成该月的模板或打开该月的考评")
     reader, period = read_scores(session_factory, period_id, path)
     report = ImportReport(problems=list(reader.problems))
-    if period.state == PeriodState.LOCKED:
-        raise PeriodLockedError(f"{period.title}的考评已锁定，不能导入；如需更正，请由管理员重新开放")
+    if period.state == PeriodState.LOCKED:  # early, for the dry run; `_apply` checks again under the lock
+        raise PeriodLockedError(_locked(period))
     if report.problems or dry_run:
         return report
     source = f"import:{path.name}"[:100]
@@ -464,13 +466,25 @@ def import_scores(session_factory: SessionFactory, year: int, month: int, path: 
     return report
 
 
+def _locked(period: Period) -> str:
+    return f"{period.title}的考评已锁定，不能导入；如需更正，请由管理员重新开放"
+
+
 def _apply(s: Session, audit: Any, period_id: int, plans: dict[int, _Planned], source: str,
            report: ImportReport) -> list[FieldProblem]:
+    """The same locks as a form's save: the period shared (a `lock_period` in between is waited for, and then
+    refuses the import), then the units' sheets, before anything of theirs is read."""
+    period = read_period(s, period_id, lock="share")
+    if period.state == PeriodState.LOCKED:
+        raise PeriodLockedError(_locked(period))
+    ids = s.execute(select(ScoreSheet.id).where(ScoreSheet.period_id == period_id,
+                                                ScoreSheet.unit_id.in_(list(plans))))
+    sheets = {sh.unit_id: sh for sh in lock_sheets(s, (sheet_id for (sheet_id,) in ids))}
     problems: list[FieldProblem] = []
-    sheets = {sh.unit_id: sh for sh in s.scalars(select(ScoreSheet).where(ScoreSheet.period_id == period_id))}
     for plan in plans.values():
         sheet = sheets[plan.unit_id]
-        items = {it.indicator_id: it for it in s.scalars(select(ScoreItem).where(ScoreItem.sheet_id == sheet.id))}
+        items = {it.indicator_id: it for it in s.scalars(select(ScoreItem).where(ScoreItem.sheet_id == sheet.id)
+                                                         .execution_options(populate_existing=True))}
         changed = _apply_unit(s, audit, plan, items, source, report)
         if changed and sheet.reviewed:
             problems.append(FieldProblem("reviewed", f"{plan.unit_name}的考评表已复核，如需修改请先在程序中取消复核",

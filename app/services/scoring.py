@@ -7,7 +7,9 @@ Several clients may work on one database at once.  A write to a sheet reads its 
 racing `lock_period` lands before the lock or is refused after it) and locks the sheet row; a form passes the
 `SheetStamp` it loaded as `expected_version`, and when the sheet's `version` moved since, the save is refused with
 `ConcurrentChangeError` naming who changed what (from the audit trail).  Callers that are not forms (CLI, import,
-demo) pass nothing and are not checked.
+demo) pass nothing and are not checked.  Whatever changes sheets in bulk (the import, a scheme edit) takes the same
+locks: the period first, then the sheets in id order (`lock_sheets`), and reads their items only after that; the
+version moves in SQL (`bump_version`), so two writers never leave one version for two contents.
 Scores follow DOMAIN.md: per indicator, points − Σ deductions, the loss capped and never below 0; bonuses capped
 per indicator and by the scheme's ceiling; a 一票否决 flag on the sheet."""
 
@@ -25,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, cast, func, insert, select
+from sqlalchemy import Integer, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.dates import cn_date
@@ -461,8 +463,7 @@ class ScoringService:
             before = log.count
             yield s, log, sheet, period
             if log.count > before:
-                sheet.version += 1
-                s.flush()
+                bump_version(s, sheet)
 
     def scheme_of(self, period_id: int) -> SchemeView:
         with self._sf() as s:
@@ -493,7 +494,7 @@ class ScoringService:
 
     def _add(self, cls: type[Deduction] | type[Bonus], item_id: int, data: OccurrenceInput, source: str,
              expected: Expected) -> Change:
-        with self._sheet_change(lambda s: _item(s, item_id).sheet_id, expected) as (s, log, _sh, period):
+        with self._sheet_change(_item_sheet(item_id), expected) as (s, log, _sh, period):
             item = _item(s, item_id)
             ind = item.indicator
             clean = self._validate_occurrence(cls, ind, data, period)
@@ -585,7 +586,7 @@ class ScoringService:
 
     def set_self_score(self, item_id: int, value: Any, *, expected_version: Expected = None) -> Change:
         """The unit's own score for an item (None clears it)."""
-        with self._sheet_change(lambda s: _item(s, item_id).sheet_id, expected_version) as (s, log, _sh, _p):
+        with self._sheet_change(_item_sheet(item_id), expected_version) as (s, log, _sh, _p):
             item = _item(s, item_id)
             ind = item.indicator
             score = None
@@ -603,7 +604,7 @@ class ScoringService:
     def set_veto(self, item_id: int, veto: bool, reason: str, *, expected_version: Expected = None) -> Change:
         """Flag (or clear) a 一票否决 on an item of a 一票否决 indicator; the reason is required."""
         reason = (reason or "").strip()
-        with self._sheet_change(lambda s: _item(s, item_id).sheet_id, expected_version) as (s, log, _sh, _p):
+        with self._sheet_change(_item_sheet(item_id), expected_version) as (s, log, _sh, _p):
             item = _item(s, item_id)
             if item.indicator.method != IndicatorMethod.VETO:
                 raise ValidationError(f"“{item.indicator.name}”不是一票否决指标", field="veto")
@@ -778,9 +779,10 @@ def recompute_item(s: Session, log: AuditLog, item: ScoreItem, why: str) -> bool
 
 
 def update_totals(s: Session, sheet: ScoreSheet, touch: bool = True) -> Any:
-    """Store the sheet's totals from its items; `touch` moves its version (forms showing it are stale)."""
+    """Store the sheet's totals from its items; `touch` moves its version (forms showing it are stale).  The
+    caller holds the sheet's row lock (`lock_sheets`, `_sheet_change`)."""
     if touch:
-        sheet.version += 1
+        bump_version(s, sheet)
     rows = s.execute(select(Indicator.method, ScoreItem.review_score, ScoreItem.self_score, ScoreItem.veto)
                      .join(Indicator, Indicator.id == ScoreItem.indicator_id).where(ScoreItem.sheet_id == sheet.id))
     ceiling = s.scalar(select(IndicatorScheme.bonus_ceiling).join(Period, Period.scheme_id == IndicatorScheme.id)
@@ -792,14 +794,38 @@ def update_totals(s: Session, sheet: ScoreSheet, touch: bool = True) -> Any:
     return totals
 
 
-def recompute_sheets(s: Session, log: AuditLog, sheet_ids: Iterable[int], reason: str) -> None:
-    """Recompute every item and total of these sheets (after the scheme changed under them)."""
-    ids = list(sheet_ids)
+def bump_version(s: Session, sheet: ScoreSheet) -> None:
+    """version = version + 1 in the database: a value computed in Python from an earlier read would give two
+    writers the same version for different contents."""
+    s.flush()
+    s.execute(update(ScoreSheet).where(ScoreSheet.id == sheet.id).values(version=ScoreSheet.version + 1)
+              .execution_options(synchronize_session=False))
+    s.expire(sheet, ["version"])
+
+
+def lock_sheets(s: Session, sheet_ids: Iterable[int]) -> list[ScoreSheet]:
+    """The sheets read with their row locks, as committed now, in id order (every bulk writer locks in the same
+    order, so two of them never wait for each other in a circle).  Read their items only after this."""
+    ids = sorted(set(sheet_ids))
+    out: list[ScoreSheet] = []
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for item in s.scalars(select(ScoreItem).where(ScoreItem.sheet_id.in_(chunk))):
+        q = (select(ScoreSheet).where(ScoreSheet.id.in_(ids[start:start + 500])).order_by(ScoreSheet.id)
+             .with_for_update().execution_options(populate_existing=True))
+        out.extend(s.scalars(q))
+    return out
+
+
+def recompute_sheets(s: Session, log: AuditLog, sheet_ids: Iterable[int], reason: str) -> None:
+    """Recompute every item and total of these sheets (after the scheme changed under them); the caller holds
+    their periods' locks."""
+    ids = sorted(set(sheet_ids))
+    for start in range(0, len(ids), 500):
+        sheets = lock_sheets(s, ids[start:start + 500])
+        items = s.scalars(select(ScoreItem).where(ScoreItem.sheet_id.in_([sh.id for sh in sheets]))
+                          .execution_options(populate_existing=True))
+        for item in items:
             recompute_item(s, log, item, reason)
-        for sheet in s.scalars(select(ScoreSheet).where(ScoreSheet.id.in_(chunk))):
+        for sheet in sheets:
             update_totals(s, sheet)
 
 
@@ -821,6 +847,11 @@ def _period(s: Session, period_id: int, lock: str = "") -> Period:
     return p
 
 
+def read_period(s: Session, period_id: int, lock: str = "") -> Period:
+    """`_period` for the services that write sheets in bulk (the import)."""
+    return _period(s, period_id, lock)
+
+
 def _sheet(s: Session, sheet_id: int, lock: bool = False) -> ScoreSheet:
     if lock:
         sh = s.scalar(select(ScoreSheet).where(ScoreSheet.id == sheet_id).with_for_update()
@@ -837,8 +868,25 @@ def _head_seq(s: Session) -> int:
     return head.seq if head is not None else 0
 
 
+# The `locate` steps of `_sheet_change` read the sheet id as a plain column: a row loaded before the sheet lock would
+# stay in the session as it was then, and its stale values would become the `old` of the audit entries.
+
+def _item_sheet(item_id: int) -> Callable[[Session], int]:
+    def locate(s: Session) -> int:
+        sheet_id = s.scalar(select(ScoreItem.sheet_id).where(ScoreItem.id == item_id))
+        if sheet_id is None:
+            raise NotFoundError(f"考评项目不存在（编号 {item_id}）")
+        return int(sheet_id)
+    return locate
+
+
 def _occurrence_sheet(cls: type[Deduction] | type[Bonus], row_id: int) -> Callable[[Session], int]:
-    return lambda s: int(_occurrence(s, cls, row_id).item.sheet_id)
+    def locate(s: Session) -> int:
+        sheet_id = s.scalar(select(ScoreItem.sheet_id).join(cls, cls.item_id == ScoreItem.id).where(cls.id == row_id))
+        if sheet_id is None:
+            raise NotFoundError(f"{'扣分' if cls is Deduction else '加分'}记录不存在（编号 {row_id}），可能已被删除")
+        return int(sheet_id)
+    return locate
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -917,14 +965,14 @@ def _when(at: str) -> str:
 
 
 def _item(s: Session, item_id: int) -> ScoreItem:
-    it = s.get(ScoreItem, item_id)
+    it = s.get(ScoreItem, item_id, populate_existing=True)  # as committed now (read under the sheet lock)
     if it is None:
         raise NotFoundError(f"考评项目不存在（编号 {item_id}）")
     return it
 
 
 def _occurrence(s: Session, cls: type[Deduction] | type[Bonus], row_id: int) -> Any:
-    row = s.get(cls, row_id)
+    row = s.get(cls, row_id, populate_existing=True)
     if row is None:
         raise NotFoundError(f"{'扣分' if cls is Deduction else '加分'}记录不存在（编号 {row_id}），可能已被删除")
     return row
