@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from scoring_support import item_by_code, make_county
 
 from app import settings as S
+from app.services.app_settings import SettingsService
 from app.services.scoring import OccurrenceInput, ScoringService
 from app.ui import tasks
 from app.ui.context import AppContext
@@ -192,3 +193,49 @@ def test_a_page_shown_later_catches_up_and_the_timer_follows_the_setting(qtbot, 
     window.ctx.settings.save({S.REFRESH_SECONDS.key: 0})
     window.ctx.changed.emit("settings")
     assert not window.watcher.timer.isActive()  # 0: only when the user comes back to the app
+
+
+def test_a_typed_entry_survives_the_reload_for_another_clients_change(qtbot, window, other) -> None:
+    page = window.pages["scoring"]
+    form = page.form
+    _select_item(page, CODE)
+    _type_chinese(form.reason, "支委会记录不全")
+    form.occurrences.setValue(2)
+    other.set_self_score(item_by_code(other.form(form.form.sheet_id), "org.dues").id, "3")
+    window.watcher.check()
+    assert item_by_code(form.form, "org.dues").self_score == 3  # the page read the sheet again
+    assert form._current_item().indicator.code == CODE
+    assert (form.reason.text(), form.occurrences.value()) == ("支委会记录不全", 2)
+
+
+def test_unsaved_settings_are_not_reset_by_another_clients_change(qtbot, window, second_db) -> None:
+    window.show_page("settings")
+    page = window.pages["settings"]
+    keep, term = page.editors[S.BACKUP_KEEP.key], page.editors[S.TERM_ENDING_DAYS.key]
+    elsewhere = SettingsService(second_db.session_factory)
+    keep.setValue(12)  # the administrator is halfway through editing
+    elsewhere.save({S.TERM_ENDING_DAYS.key: 60})  # another client saves meanwhile
+    window.watcher.check()
+    window.watcher._state_changed(Qt.ApplicationState.ApplicationActive)
+    assert keep.value() == 12 and page.has_unsaved_changes()
+    assert term.value() == 90  # not read again under the user's edit
+
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert elsewhere.value(S.BACKUP_KEEP) == 12 and not page.has_unsaved_changes()
+    assert term.value() == 60  # after saving, the page shows the other client's change too
+    elsewhere.save({S.TERM_ENDING_DAYS.key: 45})
+    window.watcher.check()  # nothing unsaved now: the next check reloads
+    assert term.value() == 45 and keep.value() == 12
+
+
+def test_a_page_with_unsaved_edits_is_reloaded_once_they_are_given_up(qtbot, window, second_db) -> None:
+    window.show_page("settings")
+    page = window.pages["settings"]
+    name = page.editors[S.COUNTY_NAME.key]
+    name.setText("新县名（未保存）")
+    SettingsService(second_db.session_factory).save({S.TERM_ENDING_DAYS.key: 60})
+    window.watcher.check()
+    assert name.text() == "新县名（未保存）"
+    name.setText(S.COUNTY_NAME.default)  # the user undoes the edit by hand
+    window.watcher.check()
+    assert page.editors[S.TERM_ENDING_DAYS.key].value() == 60

@@ -5,7 +5,10 @@ returning the page widget, or a string "package.module:Name" that is imported on
 shown (start-up stays light).  A page may offer, and the main window then uses:
 
 * `focus_search()`: what Ctrl+F does on that page;
-* `show_target(target)`: show one record when another page navigates there (`ctx.navigate.emit(key, target)`).
+* `show_target(target)`: show one record when another page navigates there (`ctx.navigate.emit(key, target)`);
+* `reload()`: read the data again when another client changed it (app/ui/refresher.py);
+* `has_unsaved_changes()`: True while the page has edits of its own that `reload()` would reset (free editors,
+  not dialogs or cell editors, which the refresher sees by itself); the page is then reloaded only later.
 
 To fill an area that is still a `_future(...)` line, replace that line, keeping its key and title, e.g.::
 

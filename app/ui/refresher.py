@@ -5,8 +5,9 @@ The stamp (app.services.changes) is read in the background, one primary-key read
 the app (the application becomes active), when another page is shown, and on a timer whose interval is the
 setting `ui.refresh_seconds` (default 30 s; 0 turns the timer off).  Not polling every second: a user working
 in the app sees others' changes within the interval, and at once when switching back to it.  A page is not
-reloaded under a dialog or an open cell editor; it is reloaded at the next check instead.  The page's own
-`reload()` is what is called, the same one that local changes use (`AppContext.follow`)."""
+reloaded under a dialog or an open cell editor, nor while its `has_unsaved_changes()` (when it has one) says the
+user has edits its `reload()` would throw away; it is reloaded at the first check after that instead.  The
+page's own `reload()` is what is called, the same one that local changes use (`AppContext.follow`)."""
 
 from __future__ import annotations
 
@@ -88,7 +89,11 @@ class ChangeWatcher(QObject):
 
 
 def _busy(page: QWidget) -> bool:
-    """The user is in a dialog or editing a cell: reloading now would take the ground from under them."""
+    """The user is in a dialog, editing a cell or has edits the page has not saved: reloading now would take the
+    ground from under them, or reset their editors to what is stored."""
+    unsaved = getattr(page, "has_unsaved_changes", None)
+    if callable(unsaved) and unsaved():
+        return True
     if QApplication.activeModalWidget() is not None or QApplication.activePopupWidget() is not None:
         return True
     return any(v.state() == QAbstractItemView.State.EditingState for v in page.findChildren(QAbstractItemView))

@@ -127,7 +127,7 @@ class SettingsPage(QWidget):
         self.save_button = QPushButton("保存设置(&S)")
         self.save_button.clicked.connect(self.save)
         self.revert_button = QPushButton("放弃修改")
-        self.revert_button.clicked.connect(self.reload)
+        self.revert_button.clicked.connect(lambda: self.reload())
         row = QHBoxLayout()
         row.addWidget(self.save_button)
         row.addWidget(self.revert_button)
@@ -160,6 +160,11 @@ class SettingsPage(QWidget):
             if not _same(S.SETTINGS[key], self._values[key], value):
                 out[key] = value
         return out
+
+    def has_unsaved_changes(self) -> bool:
+        """An editor differs from the value it was loaded with: another client's change does not reload the page
+        (app/ui/refresher.py) until these are saved or given up."""
+        return bool(self.changes())
 
     def save(self) -> None:
         changes = self.changes()
