@@ -21,14 +21,13 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.errors import DatabaseConnectionError, DatabaseError
 
 if TYPE_CHECKING:
     from sqlalchemy import URL
 
-    from app.db import Database
     from app.paths import AppPaths
 
 log = logging.getLogger(__name__)
@@ -209,6 +208,8 @@ class PasswordCancelled(DatabaseConnectionError):
 # Asks the user for the password of the server at `location` (no password in it) after `problem`; None: cancel.
 PasswordPrompt = Callable[[str, str], str | None]
 
+T = TypeVar("T")
+
 
 def login_refused(exc: BaseException) -> bool:
     """True when the server refused the login (wrong or missing password), as opposed to being unreachable."""
@@ -221,7 +222,7 @@ def login_refused(exc: BaseException) -> bool:
     return False
 
 
-def with_password(url: str, password: str | None) -> str:
+def with_password(url: str | URL, password: str | None) -> str:
     """`url` with `password` in it, or with none at all (URL.set cannot remove one)."""
     from sqlalchemy import URL
 
@@ -229,7 +230,7 @@ def with_password(url: str, password: str | None) -> str:
 
     t = database_target(url)
     if isinstance(t, Path):
-        return url
+        return str(url)
     return URL.create(t.drivername, t.username, password or None, t.host, t.port, t.database,
                       t.query).render_as_string(hide_password=False)
 
@@ -245,8 +246,8 @@ def with_keyring_password(url: str) -> str:
     return with_password(url, password) if password else url
 
 
-def open_with_password(paths: AppPaths, open_fn: Callable[[AppPaths], Database],
-                       ask: PasswordPrompt | None, *, attempts: int = 3) -> Database:
+def open_with_password(paths: AppPaths, open_fn: Callable[[AppPaths], T],
+                       ask: PasswordPrompt | None, *, attempts: int = 3) -> T:
     """`open_fn(paths)`; when a server refuses the login, ask for the password (at most `attempts` times) and
     try again.  The password is used for this run only: the caller decides whether to remember it.
     Without `ask` (no terminal) the refusal is raised as it is; cancelling raises `PasswordCancelled`."""
@@ -267,23 +268,36 @@ def open_with_password(paths: AppPaths, open_fn: Callable[[AppPaths], Database],
     raise AssertionError("unreachable")
 
 
+def login_paths(paths: AppPaths, ask: PasswordPrompt | None) -> AppPaths:
+    """`paths` with the server password that logs in (the URL's own, libpq's, the keyring's or the one the user
+    types), found by connecting once, for work outside the app's engine: pg_dump and pg_restore receive it in
+    their environment.  Paths of the SQLite file come back unchanged."""
+    if not paths.database_url:
+        return paths
+    return open_with_password(paths, _logged_in, ask)
+
+
+def _logged_in(paths: AppPaths) -> AppPaths:
+    from app.db import server_engine
+
+    with server_engine(paths.database) as engine, engine.connect():
+        return paths
+
+
 # --- 测试连接 -------------------------------------------------------------------------------------------------------
 
 def check_server(server: ServerSettings, password: str | None) -> str:
     """Connect once and say what is there (Chinese); `DatabaseConnectionError` with the reason when it fails.
     Slow when the server does not answer (up to the connect timeout): run it off the GUI thread."""
-    from app.db import SCHEMA_HEAD, make_engine, server_schema
+    from app.db import SCHEMA_HEAD, server_engine, server_schema
 
     problems = validate(server)
     if problems:
         raise DatabaseError("；".join(problems))
-    engine = make_engine(server.url(password or stored_password(server)))
-    try:
+    with server_engine(server.url(password or stored_password(server))) as engine:
         with engine.connect() as conn:
             version = str(conn.exec_driver_sql("SHOW server_version").scalar() or "").split(" ")[0]
         schema = server_schema(engine)
-    finally:
-        engine.dispose()
     where = f"连接成功（PostgreSQL {version}）。"
     if schema.revision == SCHEMA_HEAD:
         return where + "这是本程序的数据库，版本与本程序一致。"

@@ -24,10 +24,13 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import URL, Engine, create_engine, inspect, text
+from sqlalchemy import URL, Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import settings as S
@@ -36,6 +39,8 @@ from app.db import (
     integrity_problems,
     known_revisions,
     read_only_connection,
+    server_engine,
+    server_schema,
     sqlite_uri,
     stored_schema,
 )
@@ -92,20 +97,28 @@ def make_backup(source: Engine | str | Path, backup_dir: Path, *, reason: str = 
     if isinstance(source, Engine) and source.dialect.name == "postgresql":
         return _server_backup(source.url, backup_dir, reason, keep, now or dt.datetime.now())
     target = _free_name(backup_dir, reason, now or dt.datetime.now())
-    partial = target.with_name(target.name + ".partial")
-    try:
+    with _written_then_renamed(target) as partial:
         _copy_database(source, partial)
         problems = integrity_problems(partial)
         if problems:
             raise BackupError("备份文件完整性检查未通过，未保存：" + "；".join(problems[:3]))
-        os.replace(partial, target)
-    except (sqlite3.Error, OSError) as exc:
-        raise BackupError(f"备份失败：{exc}") from exc
-    finally:
-        partial.unlink(missing_ok=True)
     log.info("backup written: %s", target.name)
     rotate(backup_dir, keep)
     return target
+
+
+@contextmanager
+def _written_then_renamed(target: Path) -> Iterator[Path]:
+    """The block writes and checks `target`.partial; only when it ends normally does the file take the name
+    `target`.  A failure or a crash never leaves a half-written file under a backup's name."""
+    partial = target.with_name(target.name + ".partial")
+    try:
+        yield partial
+        os.replace(partial, target)
+    except (sqlite3.Error, OSError, subprocess.SubprocessError) as exc:
+        raise BackupError(f"备份失败：{exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _free_name(backup_dir: Path, reason: str, now: dt.datetime, suffix: str = SUFFIX) -> Path:
@@ -150,8 +163,15 @@ def server_tool(name: str) -> str | None:
     if found:
         return found
     patterns = [f"/usr/lib/postgresql/*/bin/{name}", f"C:/Program Files/PostgreSQL/*/bin/{name}.exe"]
-    candidates = sorted(c for pattern in patterns for c in glob.glob(pattern))
-    return candidates[-1] if candidates else None
+    candidates = [c for pattern in patterns for c in glob.glob(pattern)]
+    # The newest installed version: 15 is newer than 9.6 (as text it sorts first), and a newer pg_dump reads
+    # older servers while an older one refuses newer servers.
+    return max(candidates, key=_install_version) if candidates else None
+
+
+def _install_version(tool: str) -> tuple[int, ...]:
+    folder = Path(tool).parent.parent.name  # .../postgresql/<version>/bin/pg_dump
+    return tuple(int(part) for part in re.findall(r"\d+", folder)) or (0,)
 
 
 def can_dump_server() -> bool:
@@ -182,19 +202,13 @@ def _server_backup(url: URL, backup_dir: Path, reason: str, keep: int, now: dt.d
         raise BackupError("本机没有安装 PostgreSQL 的 pg_dump 程序，无法备份服务器上的数据库。"
                           "请安装 PostgreSQL 客户端工具，或请服务器管理员在服务器上备份")
     target = _free_name(backup_dir, reason, now, SERVER_SUFFIX)
-    partial = target.with_name(target.name + ".partial")
-    try:
+    with _written_then_renamed(target) as partial:
         done = subprocess.run([pg_dump, "--format=custom", "--no-owner", "--no-password", "--file", str(partial),
                                *server_connection_args(url)],
                               env=server_tool_env(url), capture_output=True, text=True, timeout=3600)
         if done.returncode != 0:
             raise BackupError(f"pg_dump 备份失败：{done.stderr.strip()[:500]}")
         _check_dump(partial)
-        os.replace(partial, target)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise BackupError(f"备份失败：{exc}") from exc
-    finally:
-        partial.unlink(missing_ok=True)
     log.info("server backup written with pg_dump: %s", target.name)
     rotate(backup_dir, keep)
     return target
@@ -206,13 +220,13 @@ def is_server_backup(path: Path) -> bool:
 
 
 def _check_dump(path: Path) -> None:
-    """A dump is sound when pg_restore can read its table of contents and it holds the audit trail."""
-    pg_restore = server_tool("pg_restore")
-    if pg_restore is None:
+    """A new dump is read back as a restore would read it (without pg_restore installed it cannot be, and
+    pg_dump's own success is taken as the answer)."""
+    if server_tool("pg_restore") is None:
         return
-    listed = subprocess.run([pg_restore, "--list", str(path)], capture_output=True, text=True, timeout=600)
-    if listed.returncode != 0 or "audit_entry" not in listed.stdout:
-        raise BackupError("pg_dump 写出的备份文件无法读回，未保存：" + listed.stderr.strip()[:300])
+    problems = _dump_problems(path)
+    if problems:
+        raise BackupError("pg_dump 写出的备份文件无法读回，未保存：" + "；".join(problems))
 
 
 # --- listing and rotation ----------------------------------------------------------------------------------------
@@ -297,13 +311,9 @@ def configured_keep(database: str | Path) -> int:
 
 
 def _server_setting(url: URL, key: str) -> tuple[str] | None:
-    engine = create_engine(url, connect_args={"connect_timeout": 10})
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": key}).first()
-        return (row[0],) if row is not None else None
-    finally:
-        engine.dispose()
+    with server_engine(url) as engine, engine.connect() as conn:
+        row = conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": key}).first()
+    return (row[0],) if row is not None else None
 
 
 # --- restoring ---------------------------------------------------------------------------------------------------
@@ -475,56 +485,132 @@ def restore_server_backup(backup_file: Path, url: URL, backup_dir: Path, *, keep
                           now: dt.datetime | None = None) -> RestoreResult:
     """Replace the server database at `url` with a pg_dump backup, after a pg_dump of it as it is now.
 
-    pg_restore runs in one transaction (--single-transaction): when it fails, the database is as it was.  Tables
-    the backup does not have (added by a newer schema since it was taken) are dropped first: the migrations
-    make them again when the app next opens the database."""
+    Refused while other clients of this app are connected (what they save after the safety backup would be
+    lost).  Tables the backup does not have (added by a newer schema since it was taken) are dropped first: the
+    migrations make them again when the app next opens the database.  pg_restore then runs in one transaction
+    (--single-transaction); when it fails after such a drop, the safety backup is restored at once, so the
+    database ends as it was either way and the message says which."""
     from app.services.accounts import Permission, require  # accounts pulls in the models; backup stays light
 
     require(Permission.RESTORE)
     if not is_server_backup(backup_file):
         raise BackupError("这是本机数据库文件的备份，不能直接恢复到服务器。可先把它恢复成本机文件，"
                           "再用 dangjian migrate-db 复制到一个空的服务器数据库")
-    pg_restore = server_tool("pg_restore")
-    if pg_restore is None:
+    if server_tool("pg_restore") is None:
         raise BackupError("本机没有安装 PostgreSQL 的 pg_restore 程序，无法恢复服务器上的数据库，数据库未改动。"
                           "请安装 PostgreSQL 客户端工具，或请服务器管理员在服务器上恢复")
     problems = backup_problems(backup_file)
     if problems:
         raise BackupError("无法恢复：" + "；".join(problems))
+    ensure_no_other_sessions(url)
     listing, _ = _dump_listing(backup_file)
     backup_dir.mkdir(parents=True, exist_ok=True)
     staged = backup_dir / (backup_file.name + ".restoring")  # the safety backup may rotate the chosen one out
     try:
         shutil.copyfile(backup_file, staged)
-        try:
-            safety = _server_backup(url, backup_dir, "before-restore", keep, now or dt.datetime.now())
-        except BackupError as exc:
-            raise BackupError(f"恢复前必须先备份当前数据库，但备份失败，数据库未改动：{exc}") from exc
-        _drop_tables_not_in(url, set(_DUMP_TABLE.findall(listing or "")))
-        done = subprocess.run([pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                               "--no-password", *server_connection_args(url), str(staged)],
-                              env=server_tool_env(url), capture_output=True, text=True, timeout=3600)
-        if done.returncode != 0:
-            raise BackupError(f"pg_restore 恢复失败（恢复前的数据库已备份为 {safety.name}）：{done.stderr.strip()[:500]}")
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise BackupError(f"恢复失败：{exc}") from exc
+        safety = _save_current_on_server(url, backup_dir, keep, now or dt.datetime.now())
+        _restore_or_put_back(url, staged, safety, set(_DUMP_TABLE.findall(listing or "")))
+    except OSError as exc:
+        raise BackupError(f"恢复失败，数据库未改动：{exc}") from exc
     finally:
         staged.unlink(missing_ok=True)
-    log.info("restored %s onto the server (safety backup %s)", backup_file.name, safety.name)
+    log.info("restored %s onto the server (safety backup %s)", backup_file.name, safety.name if safety else "-")
     return RestoreResult(backup_file, safety, None)
 
 
-def _drop_tables_not_in(url: URL, keep: set[str]) -> None:
-    engine = create_engine(url, connect_args={"connect_timeout": 10})
+def restore_any(backup_file: Path, target: Path | URL, backup_dir: Path, keep: int = DEFAULT_KEEP) -> RestoreResult:
+    """A backup onto the database in use: a SQLite backup onto the file, a pg_dump backup onto the server (each
+    refuses the other kind, saying how to move a county between them)."""
+    if isinstance(target, URL):
+        return restore_server_backup(backup_file, target, backup_dir, keep=keep)
+    return restore_backup(backup_file, target, backup_dir, keep=keep)
+
+
+# The application_name every connection of this app gives the server (app.db's server engine).
+APP_CONNECTION_NAME = "dangjian"
+
+
+def other_app_sessions(url: URL) -> int:
+    """How many connections of this app, other than the asking one, are open on the server database at `url`:
+    other workstations, another window, a command still running."""
+    with server_engine(url) as engine, engine.connect() as conn:
+        return int(conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = :app AND pid <> pg_backend_pid()"), {"app": APP_CONNECTION_NAME}).scalar_one())
+
+
+def ensure_no_other_sessions(url: URL, *, wait_s: float = 3.0) -> None:
+    """Refuse a restore while anyone else of this app is connected: what they save after the safety backup would
+    be overwritten, and they would go on working with rows that no longer exist.  A connection closed just now
+    leaves the server's list a moment later, hence the short wait."""
+    deadline = time.monotonic() + wait_s
+    count = other_app_sessions(url)
+    while count and time.monotonic() < deadline:
+        time.sleep(0.2)
+        count = other_app_sessions(url)
+    if count:
+        raise BackupError(f"还有 {count} 个本程序的连接正在使用这个服务器数据库（其他工作站、其他窗口或正在运行的命令），"
+                          "恢复会覆盖他们随后保存的内容，因此未恢复，数据库未改动。请先让其他工作站退出本程序，再恢复。")
+
+
+def _save_current_on_server(url: URL, backup_dir: Path, keep: int, now: dt.datetime) -> Path | None:
+    """A pg_dump of the database as it is; None for a database without any table (a new one: nothing to save)."""
+    with server_engine(url) as engine:
+        if not server_schema(engine).has_tables:
+            return None
     try:
-        with engine.begin() as conn:
+        return _server_backup(url, backup_dir, "before-restore", keep, now)
+    except BackupError as exc:
+        raise BackupError(f"恢复前必须先备份当前数据库，但备份失败，数据库未改动：{exc}") from exc
+
+
+def _restore_or_put_back(url: URL, staged: Path, safety: Path | None, backup_tables: set[str]) -> None:
+    """pg_restore `staged`; when it fails after tables were dropped, the safety backup goes back in."""
+    dropped = _drop_tables_not_in(url, backup_tables)
+    try:
+        _pg_restore(url, staged)
+    except BackupError as failure:
+        if not dropped or safety is None:  # the one transaction was rolled back: nothing changed
+            raise BackupError(f"{failure}。数据库未改动（恢复在一个事务中进行，已全部撤销）") from failure
+        raise _put_back(url, safety, failure) from failure
+
+
+def _put_back(url: URL, safety: Path, failure: BackupError) -> BackupError:
+    try:
+        _pg_restore(url, safety)
+    except BackupError as again:
+        log.error("restore failed and the safety backup %s could not be put back: %s", safety.name, again)
+        return BackupError(f"{failure}。自动还原恢复前的数据也失败了：{again}。数据库现在可能不完整，请不要继续使用；"
+                           f"恢复前的数据完整保存在 {safety}，请用 dangjian restore {safety.name} 再试，或联系管理员")
+    log.warning("restore failed; the database was put back from %s", safety.name)
+    return BackupError(f"{failure}。已用恢复前的备份 {safety.name} 自动还原，数据库与恢复前完全相同")
+
+
+def _pg_restore(url: URL, dump: Path) -> None:
+    """pg_restore in one transaction (on an error nothing of it stays), objects dropped first (--clean)."""
+    pg_restore = server_tool("pg_restore")
+    if pg_restore is None:
+        raise BackupError("本机没有安装 PostgreSQL 的 pg_restore 程序")
+    try:
+        done = subprocess.run([pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                               "--no-password", *server_connection_args(url), str(dump)],
+                              env=server_tool_env(url), capture_output=True, text=True, timeout=3600)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise BackupError(f"pg_restore 恢复失败：{exc}") from exc
+    if done.returncode != 0:
+        raise BackupError(f"pg_restore 恢复失败：{done.stderr.strip()[:500]}")
+
+
+def _drop_tables_not_in(url: URL, keep: set[str]) -> list[str]:
+    """Drop (in one transaction) the tables `keep` does not name; the names dropped."""
+    try:
+        with server_engine(url) as engine, engine.begin() as conn:
             extra = sorted(set(inspect(conn).get_table_names()) - keep)
             quote = conn.dialect.identifier_preparer.quote
             for name in extra:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)} CASCADE")
-    except SQLAlchemyError as exc:
+    except (DatabaseError, SQLAlchemyError) as exc:
         raise BackupError(f"恢复失败，数据库未改动：{exc}") from exc
-    finally:
-        engine.dispose()
     if extra:
         log.info("dropped tables the backup does not have: %s", ", ".join(extra))
+    return extra

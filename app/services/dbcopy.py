@@ -29,8 +29,8 @@ from app.db import (
     database_target,
     describe_target,
     head_revision,
-    make_engine,
     open_database,
+    server_engine,
     server_schema,
     stored_schema,
 )
@@ -120,14 +120,8 @@ def _require_empty(target: Path | URL) -> None:
 
 
 def _server_tables(url: URL) -> list[str]:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return list(inspect(conn).get_table_names())
-    except sa_exc.DBAPIError as exc:
-        raise connection_problem(exc, url) or DatabaseError(f"无法读取目标数据库：{exc.orig}") from exc
-    finally:
-        engine.dispose()
+    with server_engine(url, "无法读取目标数据库") as engine, engine.connect() as conn:
+        return list(inspect(conn).get_table_names())
 
 
 def _require_source_exists(target: Path | URL) -> None:
@@ -137,13 +131,8 @@ def _require_source_exists(target: Path | URL) -> None:
             raise DatabaseError(f"源数据库文件不存在或为空：{target}")
         schema = stored_schema(target)
     else:
-        engine = make_engine(target)
-        try:
+        with server_engine(target, "无法读取源数据库") as engine:
             schema = server_schema(engine)
-        except sa_exc.DBAPIError as exc:
-            raise connection_problem(exc, target) or DatabaseError(f"无法读取源数据库：{exc.orig}") from exc
-        finally:
-            engine.dispose()
     if not schema.has_tables:
         raise DatabaseError(f"源数据库是空的，没有可迁移的数据：{describe_target(target)}")
 
@@ -206,22 +195,13 @@ def _new_file(path: Path) -> Iterator[Connection]:
 def _empty_server_database(url: URL) -> Iterator[Connection]:
     from alembic import command
 
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn, conn.begin():
-            if inspect(conn).get_table_names():  # someone filled it since the first look
-                raise DatabaseError(f"目标数据库已不是空的，迁移未进行：{describe_target(url)}")
-            cfg = alembic_config()
-            cfg.attributes["connection"] = conn  # already in our transaction: Alembic will not commit it
-            command.upgrade(cfg, "head")
-            yield conn
-    except sa_exc.DBAPIError as exc:
-        problem = connection_problem(exc, url)
-        if problem is None:
-            raise
-        raise problem from exc
-    finally:
-        engine.dispose()
+    with server_engine(url, "目标数据库拒绝了迁移，已全部撤销") as engine, engine.connect() as conn, conn.begin():
+        if inspect(conn).get_table_names():  # someone filled it since the first look
+            raise DatabaseError(f"目标数据库已不是空的，迁移未进行：{describe_target(url)}")
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn  # already in our transaction: Alembic will not commit it
+        command.upgrade(cfg, "head")
+        yield conn
 
 
 def _sessions(conn: Connection) -> Callable[[], Session]:

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import URL
 
 from app.db import database_target
 from app.errors import BackupError
@@ -147,16 +146,9 @@ def restore(ctx: AppContext, parent: QWidget | None, info: backup.BackupInfo, *,
 
     return tasks.run_with_progress(
         parent, "正在恢复数据……",
-        lambda _p, _c: _restore(info.path, target, backup_dir, keep),
+        lambda _p, _c: backup.restore_any(info.path, target, backup_dir, keep),
         on_success=succeeded, on_failure=failed, cancellable=False,
     )
-
-
-def _restore(backup_file: Path, target: Path | URL, backup_dir: Path, keep: int) -> object:
-    """A SQLite backup onto the file, or a pg_dump backup onto the server (each refuses the other kind)."""
-    if isinstance(target, URL):
-        return backup.restore_server_backup(backup_file, target, backup_dir, keep=keep)
-    return backup.restore_backup(backup_file, target, backup_dir, keep=keep)
 
 
 class BackupPanel(QWidget):
