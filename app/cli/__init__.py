@@ -10,6 +10,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from app import APP_TITLE, __version__
 from app.errors import DangjianError
@@ -86,6 +87,18 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
                         "DANGJIAN_DATABASE_URL 和设置页保存的连接；地址中的密码只用于本次运行，不会保存）")
 
 
+def warn_password_in_url(value: str | None, option: str) -> None:
+    """A password written into an address on the command line can be read by every user of the machine (the
+    process list) and stays in the shell's history: say so on one line, and go on with it."""
+    try:
+        has_password = bool(value and "://" in value and urlsplit(value).password)
+    except ValueError:
+        return  # not an address at all: its own error comes when it is used
+    if has_password:
+        print(f"警告：{option} 的地址中含有密码，本机其他用户可从进程列表和命令历史中看到它；建议改用环境变量 "
+              "PGPASSWORD 或 ~/.pgpass 文件，或在地址中不写密码、连接时按提示输入。", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
@@ -94,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.data_dir = None
     if not getattr(args, "database_url", None):
         args.database_url = None
+    warn_password_in_url(args.database_url, "--database-url")
     func = getattr(args, "func", None)
     if func is None:
         from app.cli.gui import run_gui

@@ -29,13 +29,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_migrate_db(args: argparse.Namespace) -> int:
+    from app.cli import warn_password_in_url
+    from app.cli.common import logged_in_paths, paths_of
+    from app.connection import with_keyring_password
     from app.db import database_target, describe_target
-    from app.paths import app_paths
     from app.services.dbcopy import copy_county
 
-    paths = app_paths(args.data_dir, getattr(args, "database_url", None))
-    source = database_target(args.source) if args.source else database_target(paths.database)
-    dest = database_target(args.dest)
+    warn_password_in_url(args.source, "--from")
+    warn_password_in_url(args.dest, "--to")
+    if args.source:
+        paths = paths_of(args)
+        source = database_target(with_keyring_password(args.source))
+    else:  # this data directory's database, with its password found as every command finds it
+        paths = logged_in_paths(args)
+        source = database_target(paths.database)
+    dest = database_target(with_keyring_password(args.dest))
     print(f"正在复制：{describe_target(source)} → {describe_target(dest)}", file=sys.stderr)
     report = copy_county(source, dest, progress=_progress, backup_dir=paths.ensure().backup_dir,
                          authorize=lambda db: _require_administrator(args, db))
@@ -71,9 +79,10 @@ def _require_administrator(args: argparse.Namespace, db: Any) -> None:
 def _how_to_use(dest: Any) -> list[str]:
     from sqlalchemy import URL
 
+    from app.connection import with_password
+
     if isinstance(dest, URL):
-        plain = URL.create(dest.drivername, dest.username, None, dest.host, dest.port, dest.database,
-                           dest.query).render_as_string(hide_password=True)
+        plain = with_password(dest, None)  # an address to copy into a setting: no password, not even "***"
         return [
             "要让本程序使用新数据库，任选其一：",
             f"  · 设置环境变量 DANGJIAN_DATABASE_URL={plain}",

@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 
 from app.cli import add_data_dir
+from app.cli.common import logged_in_paths
 from app.db import Database, open_database
 from app.errors import DangjianError
-from app.paths import AppPaths, app_paths
+from app.paths import AppPaths
 from app.services import backup
 from app.services.demo import SIZES, DemoSummary, build_demo, database_is_empty
 
@@ -44,7 +45,7 @@ def _seed(text: str) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    paths = app_paths(getattr(args, "data_dir", None)).ensure()
+    paths = logged_in_paths(args)  # --database-url, the environment or the saved connection; else the file
     db = open_database(paths.database, backup_dir=paths.backup_dir)
     _require_admin(args, db)
     if database_is_empty(db):

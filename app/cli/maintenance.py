@@ -48,7 +48,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _paths(args: argparse.Namespace) -> AppPaths:
-    return app_paths(getattr(args, "data_dir", None), getattr(args, "database_url", None))
+    """The command's data directory and database; for a server, with the password that logs in (the keyring's,
+    or asked on the terminal): pg_dump and pg_restore need it as much as the app's own connections do."""
+    paths = app_paths(getattr(args, "data_dir", None), getattr(args, "database_url", None))
+    if not paths.uses_server:
+        return paths
+    from app.cli.common import logged_in_paths
+
+    return logged_in_paths(args)
 
 
 def _require_database(paths: AppPaths) -> bool:
@@ -88,7 +95,7 @@ def run_backup(args: argparse.Namespace) -> int:
         return _backup_server(args, paths)
     keep = backup.configured_keep(paths.db_path)
     target = backup.make_backup(paths.db_path, paths.backup_dir, reason="manual", keep=keep)
-    _record(args, lambda sf: _accounts().record_backup(sf, target.name, "manual"))
+    _record(args, paths, lambda sf: _accounts().record_backup(sf, target.name, "manual"))
     print(f"已备份：{target}（{_size(target.stat().st_size)}，保留最近 {keep} 份）")
     return 0
 
@@ -103,7 +110,7 @@ def _backup_server(args: argparse.Namespace, paths: AppPaths) -> int:
         target = backup.make_backup(engine, paths.ensure().backup_dir, reason="manual", keep=keep)
     finally:
         engine.dispose()
-    _record(args, lambda sf: _accounts().record_backup(sf, target.name, "manual"))
+    _record(args, paths, lambda sf: _accounts().record_backup(sf, target.name, "manual"))
     print(f"已用 pg_dump 备份服务器数据库 {describe_target(paths.database)} 到 {target}"
           f"（{_size(target.stat().st_size)}，保留最近 {keep} 份；恢复：dangjian restore {target.name}）")
     return 0
@@ -115,11 +122,11 @@ def _accounts() -> Any:
     return accounts
 
 
-def _record(args: argparse.Namespace, write: Callable[[Any], None]) -> None:
+def _record(args: argparse.Namespace, paths: AppPaths, write: Callable[[Any], None]) -> None:
     """Put a backup or restore in the audit trail, as the user the command runs as."""
     from app.cli.common import open_db
 
-    db = open_db(args)
+    db = open_db(args, paths)
     try:
         write(db.session_factory)
     finally:
@@ -131,12 +138,8 @@ def _record(args: argparse.Namespace, write: Callable[[Any], None]) -> None:
 def run_restore(args: argparse.Namespace) -> int:
     from app.services import backup
 
-    paths = _paths(args)
     if args.list:
-        if args.file or args.latest:
-            print("错误：--list 不能与 FILE 或 --latest 同时使用", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        return _print_list(paths.backup_dir, verify=args.verify)
+        return _run_list(args)
     if args.verify:
         print("错误：--verify 只能与 --list 一起使用", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -144,6 +147,7 @@ def run_restore(args: argparse.Namespace) -> int:
         print("错误：请指定一个备份文件（或 --list 中的序号），或使用 --latest；用 --list 查看备份",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    paths = _paths(args)
     if paths.uses_server:
         return _restore_server(args, paths)
     from app.cli.accounts import require_for_file
@@ -156,13 +160,22 @@ def run_restore(args: argparse.Namespace) -> int:
     else:
         chosen = _resolve_backup(args.file, paths.backup_dir)
         result = backup.restore_backup(chosen, paths.db_path, paths.backup_dir, keep=keep)
-    _record(args, lambda sf: _accounts().record_restore(sf, Path(result.restored_from).name))
+    _record(args, paths, lambda sf: _accounts().record_restore(sf, Path(result.restored_from).name))
     print(f"已从备份恢复：{result.restored_from}")
     if result.safety_backup:
         print(f"恢复前的数据库已备份为：{result.safety_backup}")
     if result.damaged_copy:
         print(f"原数据库已损坏，已原样另存为：{result.damaged_copy}")
     return 0
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    if args.file or args.latest:
+        print("错误：--list 不能与 FILE 或 --latest 同时使用", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    # Only the backup folder is read: no database, no password.
+    paths = app_paths(getattr(args, "data_dir", None), getattr(args, "database_url", None))
+    return _print_list(paths.backup_dir, verify=args.verify)
 
 
 def _restore_server(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -182,7 +195,7 @@ def _restore_server(args: argparse.Namespace, paths: AppPaths) -> int:
     _require_restore_on_server(args, url)
     keep = backup.configured_keep(paths.database)
     result = backup.restore_server_backup(chosen, url, paths.ensure().backup_dir, keep=keep)
-    _record(args, lambda sf: _accounts().record_restore(sf, Path(result.restored_from).name))
+    _record(args, paths, lambda sf: _accounts().record_restore(sf, Path(result.restored_from).name))
     print(f"已用 pg_restore 把备份 {result.restored_from} 恢复到服务器数据库 {describe_target(url)}")
     if result.safety_backup:
         print(f"恢复前的数据库已用 pg_dump 备份为：{result.safety_backup}")
@@ -191,16 +204,17 @@ def _restore_server(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _require_restore_on_server(args: argparse.Namespace, url: Any) -> None:
-    """Once the server database has accounts, only an administrator restores it (as for a file)."""
+    """Once the server database has accounts, only an administrator restores it (as for a file).  Only a
+    database without any table has no accounts to ask about; one that cannot be opened (from a newer version,
+    not this app's) is refused with its reason and left as it is."""
     from app.cli.accounts import log_in
-    from app.db import open_database
-    from app.errors import DangjianError
+    from app.db import open_database, server_engine, server_schema
     from app.services import accounts
 
-    try:
-        db = open_database(url, migrate_to_head=False)
-    except DangjianError:
-        return  # nothing readable there, so no accounts to check (the case restore exists for)
+    with server_engine(url) as engine:
+        if not server_schema(engine).has_tables:
+            return  # a new, empty database: the restore fills it
+    db = open_database(url, migrate_to_head=False)
     try:
         if log_in(args, db) is not None:
             accounts.require(accounts.Permission.RESTORE)
@@ -287,32 +301,24 @@ def run_check(args: argparse.Namespace) -> int:
 def _check_server(paths: AppPaths) -> int:
     """`check` for a server database: the connection, the schema version and the tools backups need (the server
     checks its own pages and references; SQLite's pragmas do not apply)."""
-    from sqlalchemy import exc as sa_exc
-
     from app.db import (
-        connection_problem,
         describe_target,
         head_revision,
         known_revisions,
-        make_engine,
+        server_engine,
         server_schema,
+        version_findings,
     )
-    from app.errors import DatabaseError
     from app.services import backup
 
     print(f"数据库：{describe_target(paths.database)}（数据库服务器）")
-    engine = make_engine(paths.database)
-    try:
+    with server_engine(paths.database) as engine:
         with engine.connect() as conn:
             version = conn.exec_driver_sql("SHOW server_version").scalar()
         schema = server_schema(engine)
-    except sa_exc.DBAPIError as exc:
-        raise connection_problem(exc, paths.database) or DatabaseError(f"无法读取数据库：{exc.orig}") from exc
-    finally:
-        engine.dispose()
     print(f"连接：正常（PostgreSQL {version}）")
     head = head_revision()
-    findings = _server_version_findings(schema.revisions, schema.has_tables, head, known_revisions())
+    findings = version_findings(schema, head, known_revisions())
     print(f"数据库版本：{schema.revision or '无'}；本程序版本：{head}")
     if not backup.can_dump_server():
         findings.append("本机没有安装 PostgreSQL 的 pg_dump 程序：dangjian backup 无法备份服务器数据库")
@@ -330,14 +336,3 @@ def _check_server(paths: AppPaths) -> int:
         print(f"  {i}. {finding}")
     return EXIT_FINDINGS
 
-
-def _server_version_findings(revisions: tuple[str, ...], has_tables: bool, head: str, known: set[str]) -> list[str]:
-    if not revisions:
-        return ["数据库中有表但没有版本信息，不是本程序的数据库" if has_tables else "数据库是空的，尚未建立表结构"]
-    if len(revisions) > 1:
-        return [f"数据库记录了多个版本（{'、'.join(revisions)}），迁移历史有分支"]
-    if revisions[0] not in known:
-        return [f"数据库版本 {revisions[0]} 比本程序新（本程序最高支持 {head}），请升级程序"]
-    if revisions[0] != head:
-        return [f"数据库版本 {revisions[0]} 落后于本程序的 {head}，下次启动时会自动升级"]
-    return []

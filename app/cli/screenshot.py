@@ -37,18 +37,19 @@ def run(args: argparse.Namespace) -> int:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QSize, qInstallMessageHandler
 
+    from app.cli.common import logged_in_paths
     from app.db import open_database
     from app.paths import app_paths
     from app.ui.application import make_application
     from app.ui.context import AppContext
     from app.ui.screenshot import render_pages
 
-    paths = app_paths(getattr(args, "data_dir", None))
+    paths = app_paths(getattr(args, "data_dir", None), getattr(args, "database_url", None))
     if not paths.uses_server and not paths.db_path.exists():
         from app.errors import DatabaseError
 
         raise DatabaseError(f"数据目录中没有数据库：{paths.db_path}")
-    paths.ensure()
+    paths = logged_in_paths(args)
     make_application()
     db = open_database(paths.database, backup_dir=paths.backup_dir)
     previous = qInstallMessageHandler(_quiet_offscreen)
