@@ -116,7 +116,9 @@ def _test_on_postgresql(pytest: list[str], env: dict[str, str]) -> int:
         url = subprocess.run([sys.executable, str(server), "start", str(root)], check=True, capture_output=True,
                              text=True).stdout.strip()
         print("+ 测试（PostgreSQL，临时服务器 127.0.0.1）", flush=True)
-        return subprocess.call([*pytest, "--db=postgresql", f"--db-url={url}"], cwd=ROOT, env=env)
+        # The superuser URL holds the cluster's password: in the environment (tests/conftest.py reads it), not on
+        # the command line, where every user of the machine sees it in the process list.
+        return subprocess.call([*pytest, "--db=postgresql"], cwd=ROOT, env=dict(env, DANGJIAN_TEST_PG_URL=url))
     except subprocess.CalledProcessError as exc:
         print(f"临时 PostgreSQL 服务器未能启动：{exc.stderr or exc}", file=sys.stderr)
         return exc.returncode or 1
