@@ -160,13 +160,16 @@ def test_a_save_after_another_client_locked_the_period_is_refused(db, second_db,
 
 def test_a_save_racing_the_lock_lands_before_it_or_is_refused(db, second_db, period) -> None:
     """One client withdraws and gives a sheet's 复核 over and over while another locks the month as soon as it
-    can: every change either landed before the lock (and the lock then waited for the sheet) or was refused;
-    nothing lands on the locked month, and a locked month has every sheet reviewed."""
+    can: every change either landed before the lock (its entry in the trail before the lock's) or was refused as
+    locked, never one after a refusal; the sheet ends as the trail's last entry says, and the month locked with
+    every sheet reviewed."""
     zhang, li = _two_clients(db, second_db)
     sheets = zhang.sheets(period)
     for s in sheets:
         zhang.set_reviewed(s.id, True)
-    outcomes: list[str] = []
+    with db.session_factory() as s:
+        setup_done = s.scalar(select(func.max(AuditEntry.seq)))
+    outcomes: list[tuple[str, str]] = []
     done = threading.Event()
 
     def toggler() -> None:
@@ -174,9 +177,9 @@ def test_a_save_racing_the_lock_lands_before_it_or_is_refused(db, second_db, per
             for n in range(60):
                 try:
                     li.set_reviewed(sheets[0].id, n % 2 == 1)
-                    outcomes.append("saved")
-                except PeriodLockedError:
-                    outcomes.append("refused")
+                    outcomes.append(("saved", ""))
+                except PeriodLockedError as exc:
+                    outcomes.append(("refused", str(exc)))
         finally:
             done.set()
 
@@ -193,12 +196,19 @@ def test_a_save_racing_the_lock_lands_before_it_or_is_refused(db, second_db, per
     assert not thread.is_alive() and len(outcomes) == 60
     if not locked:  # the toggler finished first (its last change reviewed the sheet): the lock goes through now
         zhang.lock_period(period)
+    saved = [o for o in outcomes if o[0] == "saved"]
+    assert outcomes == saved + [o for o in outcomes if o[0] == "refused"]  # nothing saved after a refusal
+    assert all("已锁定" in message for kind, message in outcomes if kind == "refused")
     with db.session_factory() as s:
-        locked_at = s.scalar(select(AuditEntry.seq).where(AuditEntry.entity == "period", AuditEntry.action == "锁定"))
-        late = s.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.entity == "score_sheet", AuditEntry.field == "reviewed", AuditEntry.seq > locked_at))
-    assert late == 0
-    assert outcomes.count("refused") == 0 or locked
+        lock_seq = s.scalar(select(AuditEntry.seq).where(AuditEntry.entity == "period", AuditEntry.action == "锁定"))
+        trail = s.execute(select(AuditEntry.seq, AuditEntry.new).where(
+            AuditEntry.entity == "score_sheet", AuditEntry.entity_id == sheets[0].id, AuditEntry.field == "reviewed",
+            AuditEntry.seq > setup_done).order_by(AuditEntry.seq)).all()
+    assert len(trail) == len(saved)  # every saved change (each one toggles) has its entry, and only those
+    assert all(seq < lock_seq for seq, _ in trail)
+    assert [new for _, new in trail] == ["否", "是"] * (len(saved) // 2) + ["否"] * (len(saved) % 2)
+    # the month locks only with the sheet reviewed: the trail (or the setup, when the lock came first) ends there
+    assert len(saved) % 2 == 0 and (trail[-1][1] if trail else "是") == "是"
     assert all(s.reviewed for s in li.sheets(period)) and li.period(period).locked
     assert verify(db.session_factory).ok
 
