@@ -9,24 +9,19 @@ import pytest
 from orglife_fixtures import make_branch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from ui_fixtures import IGNORE_SIZE_HINTS
+from ui_fixtures import synchronous_tasks as synchronous_tasks
 
 from app.models import MemberStatus, OrgPostKind
 from app.services import alerts as A
 from app.services.idcard import make_id
 from app.services.recruit import RecruitInput, RecruitService
 from app.services.register import MemberInput, PostInput
-from app.ui import tasks
 from app.ui.alerts.page import AlertsPage, AlertTableModel, KindFilter, destination
 from app.ui.context import AppContext
 from app.ui.mainwindow import MainWindow
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture(autouse=True)
-def _synchronous_tasks():
-    with tasks.synchronous():
-        yield
+pytestmark = IGNORE_SIZE_HINTS
 
 
 @pytest.fixture

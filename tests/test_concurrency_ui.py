@@ -11,11 +11,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from scoring_support import item_by_code, make_county
+from ui_fixtures import IGNORE_SIZE_HINTS, show_scoring_page
+from ui_fixtures import synchronous_tasks as synchronous_tasks
 
 from app import settings as S
 from app.services.app_settings import SettingsService
 from app.services.scoring import OccurrenceInput, ScoringService
-from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.mainwindow import MainWindow
 from app.ui.scoring.models import ItemCol
@@ -24,13 +25,7 @@ from app.ui.scoring.page import ScoringPage
 TODAY = dt.date(2026, 4, 10)
 CODE = "life.committee_meeting"  # 支委会: 4 points, −1 each
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture(autouse=True)
-def _synchronous_tasks():
-    with tasks.synchronous():
-        yield
+pytestmark = IGNORE_SIZE_HINTS
 
 
 @pytest.fixture
@@ -55,12 +50,7 @@ def warnings(monkeypatch) -> list[str]:
 
 @pytest.fixture
 def page(qtbot, paths, db, county):
-    p = ScoringPage(AppContext(paths, db), today=TODAY)
-    qtbot.addWidget(p)
-    p.resize(1300, 850)
-    p.show()
-    qtbot.waitExposed(p)
-    return p
+    return show_scoring_page(qtbot, AppContext(paths, db), TODAY)
 
 
 def _select_item(page: ScoringPage, code: str) -> None:

@@ -8,25 +8,20 @@ import datetime as dt
 import pytest
 from orglife_fixtures import make_branch
 from PySide6.QtCore import Qt
+from ui_fixtures import IGNORE_SIZE_HINTS
+from ui_fixtures import synchronous_tasks as synchronous_tasks
 
 from app.models import OrgLifeKind, RecruitStageKind
 from app.services.orglife import AttendanceInput, OrgLifeService, RecordFilter, RecordInput
 from app.services.recruit import RecruitInput, RecruitService
-from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.orglife.page import OrgLifePage
 from app.ui.orglife.records import AttendanceModel, RecordDialog, RecordTableModel
 from app.ui.orglife.recruits import StepDialog
 
 K = OrgLifeKind
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+pytestmark = IGNORE_SIZE_HINTS
 DAY = dt.date.today() - dt.timedelta(days=3)
-
-
-@pytest.fixture(autouse=True)
-def _synchronous_tasks():
-    with tasks.synchronous():
-        yield
 
 
 @pytest.fixture

@@ -11,13 +11,14 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QPushButton
 from scoring_support import item_by_code, make_county
+from ui_fixtures import IGNORE_SIZE_HINTS, show_scoring_page
+from ui_fixtures import synchronous_tasks as synchronous_tasks
 
 from app.models import OrgKind, OrgPostKind, PeriodState
 from app.services.audit import verify
 from app.services.ranking import RankingService
 from app.services.register import OrgInput, PostInput, RegisterService
 from app.services.scoring import OccurrenceInput
-from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.scoring.models import (
     ItemCol,
@@ -32,14 +33,7 @@ from app.ui.scoring.page import REVIEW_TAB, ScoringPage
 
 TODAY = dt.date(2026, 4, 10)
 
-# The offscreen platform cannot pass a top-level window's size limits on; it says so once per window.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture(autouse=True)
-def _synchronous_tasks():
-    with tasks.synchronous():
-        yield
+pytestmark = IGNORE_SIZE_HINTS
 
 
 @pytest.fixture
@@ -54,14 +48,7 @@ def county(db):
 
 @pytest.fixture
 def page(qtbot, paths, db, county):
-    p = ScoringPage(AppContext(paths, db), today=TODAY)
-    qtbot.addWidget(p)
-    p.resize(1300, 850)
-    p.show()
-    qtbot.waitExposed(p)
-    p.activateWindow()
-    qtbot.waitActive(p)  # keyboard shortcuts go to the active window
-    return p
+    return show_scoring_page(qtbot, AppContext(paths, db), TODAY)
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QWidget
-from ui_fixtures import ZHANG_ID, on_next_dialog, seed_register
+from ui_fixtures import IGNORE_SIZE_HINTS, ZHANG_ID, on_next_dialog, seed_register
+from ui_fixtures import synchronous_tasks as synchronous_tasks
 
 from app import settings as S
 from app.errors import FieldProblem, ImportReport
 from app.services.idcard import make_id
-from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.future_page import AREAS, FuturePage
 from app.ui.mainwindow import MainWindow
@@ -25,14 +25,7 @@ from app.ui.org_page import OrgPage
 from app.ui.pages import PAGES
 from app.ui.register_dialogs import MemberDialog, UnitDialog
 
-# The offscreen platform cannot pass a top-level window's size limits on; it says so once per window.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture(autouse=True)
-def _synchronous_tasks():
-    with tasks.synchronous():
-        yield
+pytestmark = IGNORE_SIZE_HINTS
 
 
 @pytest.fixture

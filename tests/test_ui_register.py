@@ -6,22 +6,16 @@ import datetime as dt
 
 import pytest
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget
-from ui_fixtures import on_next_dialog, seed_register
+from ui_fixtures import IGNORE_SIZE_HINTS, on_next_dialog, seed_register
+from ui_fixtures import synchronous_tasks as synchronous_tasks
 
 from app.models import OrgKind, OrgPostKind
-from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.excel_actions import download_template, export_register, import_register
 from app.ui.org_page import OrgPage
 from app.ui.register_dialogs import EndPostDialog, OrgDialog, PostDialog
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture(autouse=True)
-def _synchronous_tasks():
-    with tasks.synchronous():
-        yield
+pytestmark = IGNORE_SIZE_HINTS
 
 
 @pytest.fixture

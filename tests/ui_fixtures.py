@@ -1,19 +1,53 @@
-"""A small register for the UI tests (built through RegisterService) and a helper to answer modal dialogs."""
+"""What the UI tests share: a small register (built through RegisterService), a helper to answer modal dialogs,
+background tasks run at once, and the scoring page shown as a user sees it."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.models import MemberStatus, OrgKind, OrgPostKind
 from app.services.idcard import make_id
 from app.services.register import MemberInput, OrgInput, PostInput, RegisterService, UnitInput
+from app.ui import tasks
+from app.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from app.ui.scoring.page import ScoringPage
 
 ZHANG_ID = make_id("430102", dt.date(1980, 5, 1), 11)
+
+# The offscreen platform cannot pass a top-level window's size limits on; it says so once per window.
+IGNORE_SIZE_HINTS = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture(autouse=True)
+def synchronous_tasks() -> Iterator[None]:
+    """Background tasks run at once, in the test's thread.  A test module turns this on for its tests by
+    importing it: `from ui_fixtures import synchronous_tasks as synchronous_tasks` (the alias says the import is
+    meant, for the linter)."""
+    with tasks.synchronous():
+        yield
+
+
+def show_scoring_page(qtbot: Any, ctx: AppContext, today: dt.date) -> ScoringPage:
+    """The 月度考评 page on screen at a usable size, its window active (keyboard shortcuts go to it)."""
+    from app.ui.scoring.page import ScoringPage
+
+    page = ScoringPage(ctx, today=today)
+    qtbot.addWidget(page)
+    page.resize(1300, 850)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    qtbot.waitActive(page)
+    return page
 
 
 @dataclass
