@@ -101,15 +101,12 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def _backup_server(args: argparse.Namespace, paths: AppPaths) -> int:
-    from app.db import describe_target, make_engine
+    from app.db import describe_target, server_engine
     from app.services import backup
 
     keep = backup.configured_keep(paths.database)
-    engine = make_engine(paths.database)
-    try:
+    with server_engine(paths.database) as engine:
         target = backup.make_backup(engine, paths.ensure().backup_dir, reason="manual", keep=keep)
-    finally:
-        engine.dispose()
     _record(args, paths, lambda sf: _accounts().record_backup(sf, target.name, "manual"))
     print(f"已用 pg_dump 备份服务器数据库 {describe_target(paths.database)} 到 {target}"
           f"（{_size(target.stat().st_size)}，保留最近 {keep} 份；恢复：dangjian restore {target.name}）")
