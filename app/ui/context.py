@@ -57,13 +57,19 @@ class AppContext(QObject):
         hidden, only once it is shown again (a change must not make ten hidden pages reload)."""
         _Follower(self, page, reload, set(kinds))
 
+    # While a restore replaces the data nothing may open a connection (a server restore is refused while any
+    # other connection of the app is open): background readers such as the change watcher check this first.
+    database_closed = False
+
     def close_database(self) -> None:
+        self.database_closed = True
         self.db.close()
 
     def reopen_database(self) -> None:
         """Open the database again (after a restore replaced its contents) and tell every page to reload."""
         self.db.close()
         self.db = open_database(self.paths.database, backup_dir=self.paths.backup_dir)
+        self.database_closed = False
         self.reset.emit()
 
 

@@ -51,7 +51,7 @@ class ChangeWatcher(QObject):
 
     def check(self) -> None:
         """Read the stamp off the GUI thread and compare it with what the page in view was loaded at."""
-        if self._task is not None and not self._task.done:
+        if self.ctx.database_closed or (self._task is not None and not self._task.done):
             return
         sf = self.ctx.session_factory
         self._task = tasks.run_task(lambda _p, _c: current_stamp(sf), on_success=self._compare,
