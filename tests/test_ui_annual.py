@@ -166,8 +166,9 @@ def test_assess_and_print(qtbot, annual_page, county, opened, monkeypatch) -> No
     assert dialog.result() == dialog.DialogCode.Accepted
     tab.reload()
     assert tab.item_model.index(0, 3).data() == "未践诺"
-    tab.print_commitment(True)
-    assert opened and opened[-1].name == "2026年度公开承诺践诺情况（县林业局）.docx" and opened[-1].exists()
+    tab.print_commitment(True)  # built in the background, then opened
+    qtbot.waitUntil(lambda: bool(opened), timeout=20_000)
+    assert opened[-1].name == "2026年度公开承诺践诺情况（县林业局）.docx" and opened[-1].exists()
     monkeypatch.setattr(commitment_tab.DutyDialog, "exec", lambda self: self.accept() or self.result())
     tab.edit_duties()  # a new list is prefilled from the register
     assert tab.duty_model.rowCount() >= 4 and tab.duty_model.index(0, 1).data() == "周勇"
@@ -285,3 +286,20 @@ def test_packets_in_the_background_and_cancel(qtbot, annual_page, ctx) -> None:
     assert tab.status.text() == "已取消" and "已取消" in tab.log.toPlainText()
     assert not [p for p in tab.target().parent.rglob("*") if p.suffix == ".tmp" or p.name.startswith(".")]
     assert tab.start_button.isEnabled() and not tab.cancel_button.isEnabled()
+
+
+def test_blank_ballots_are_built_in_the_background_and_opened(qtbot, annual_page, ctx, boxes, opened) -> None:
+    import docx
+
+    tab = annual_page.review
+    tab.year.setValue(2026)
+    tab.blank_ballots()  # no review yet: said, nothing written
+    qtbot.waitUntil(lambda: bool(boxes), timeout=20_000)
+    assert "还没有述职人" in boxes[-1] and opened == []
+    AnnualService(ctx.session_factory).create_review(2026, ReviewInput(dt.date(2026, 12, 18), 40, "县委会议室"))
+    tab.blank_ballots()
+    qtbot.waitUntil(lambda: bool(opened), timeout=20_000)
+    path = opened[-1]
+    assert path.parent.name == "2026年度述职评议" and path.suffix == ".docx"
+    text = "\n".join(c.text for t in docx.Document(str(path)).tables for row in t.rows for c in row.cells)
+    assert UNITS[0] in text

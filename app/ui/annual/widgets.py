@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import FieldProblem, ValidationError
 from app.reports.output import write_atomic
+from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.documents.common import open_file, output_folder
 from app.ui.forms import DateEdit, FormDialog, format_date, parse_date
@@ -217,19 +218,20 @@ class IssueDialog(FormDialog):
 
 
 def save_document(ctx: AppContext, parent: QWidget | None, make: Callable[[], tuple[str, bytes]],
-                  subfolder: str = "") -> Path | None:
-    """Build a document (one small docx: done on the GUI thread), write it to the output folder atomically and
-    open it; known errors are shown."""
-    from app.errors import DangjianError
+                  subfolder: str = "") -> tasks.Task:
+    """Build a document off the GUI thread (its data may come from a server, and a county's ballots grow with
+    the number of units), write it to the output folder atomically and open it; known errors are shown."""
     from app.ui.errors import show_error
 
-    try:
+    folder = output_folder(ctx) / subfolder if subfolder else output_folder(ctx)
+
+    def build(_progress: object, _cancelled: object) -> Path:
         name, data = make()
-        folder = output_folder(ctx) / subfolder if subfolder else output_folder(ctx)
-        path = write_atomic(folder / name, data)
-    except DangjianError as exc:
-        show_error(parent, exc)
-        return None
-    ctx.status.emit(f"已生成：{path}")
-    open_file(ctx, parent, path)
-    return path
+        return write_atomic(folder / name, data)
+
+    def done(path: Path) -> None:
+        ctx.status.emit(f"已生成：{path}")
+        open_file(ctx, parent, path)
+
+    return tasks.run_with_progress(parent, "正在生成文档……", build, on_success=done,
+                                   on_failure=lambda exc: show_error(parent, exc, "文档未生成"), cancellable=False)
