@@ -283,6 +283,14 @@ def test_write_documents_for_the_month(county, service, tmp_path):
         service.write_documents(2026, 11, tmp_path / "三")
 
 
+def test_no_interview_documents_for_a_draft_month(county, service, tmp_path):
+    period = score_month(county, 2026, 12, [(0, "org.dues", 4, "党费台账不全")], lock=False)
+    county.scoring.set_reviewed(county.scoring.sheets(period)[1].id, False)  # one sheet back to 未复核: 草稿
+    with pytest.raises(ValidationError, match="尚未全部复核"):
+        service.write_documents(2026, 12, tmp_path / "草稿")
+    assert not (tmp_path / "草稿").exists()
+
+
 def test_text_helpers():
     assert lines(" 一\r\n\n 二 \n") == ["一", "二"]
     assert names("张三，李四 王五、、赵六") == ["张三", "李四", "王五", "赵六"]

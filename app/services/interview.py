@@ -416,6 +416,7 @@ class InterviewService:
         report = progress or (lambda done, total, text: None)
         stop = cancelled or (lambda: False)
         ranking = self._ranking.month(year, month)
+        _need_reviewed(ranking)  # a draft month's candidates are not final: no notice may go out for them
         interviews = self.interviews(year, month)
         with self._sf() as s:
             read = S.reader(s)
