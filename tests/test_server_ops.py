@@ -264,13 +264,19 @@ def test_no_warning_without_a_password(tmp_path: Path, capsys: pytest.CaptureFix
 
 @pytest.mark.server_only
 def test_demo_with_database_url_builds_on_the_server(database_kit: Any, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     empty = database_kit.new(tmp_path / "server")
     data = tmp_path / "data"
     assert main(["demo", "--size", "tiny", "--data-dir", str(data), "--database-url", str(empty)]) == 0
     assert len(_units(empty)) == 8
     assert not (data / "dangjian.sqlite3").exists()
+    # The way back into the app names the server, without the password (not even masked).
+    hint = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("打开主窗口"))
+    name = str(empty).rsplit("/", 1)[1]
+    assert f"--database-url \"postgresql+psycopg://{database_kit.admin_url.username}@" in hint and name in hint
+    assert "***" not in hint and str(database_kit.admin_url.password) not in hint
 
 
 @pytest.mark.server_only

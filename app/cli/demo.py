@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.cli import add_data_dir
 from app.cli.common import logged_in_paths
+from app.connection import with_password
 from app.db import Database, open_database
 from app.errors import DangjianError
 from app.paths import AppPaths
@@ -62,7 +63,9 @@ def run_demo(args: argparse.Namespace) -> int:
     for line in summary.lines():
         print(line)
     print(f"数据目录：{paths.data_dir}")
-    print(f"打开主窗口：dangjian --data-dir \"{paths.data_dir}\"")
+    # A server's address without any password (not even masked): it is asked for, or found, at start-up.
+    server = f" --database-url \"{with_password(str(paths.database), None)}\"" if db.is_server else ""
+    print(f"打开主窗口：dangjian --data-dir \"{paths.data_dir}\"{server}")
     return 0
 
 
