@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -128,6 +129,9 @@ def _test_on_postgresql(pytest: list[str], env: dict[str, str]) -> int:
 
 
 def main() -> int:
+    # A CI runner that gives up sends SIGTERM: turn it into SystemExit so the `finally` that stops the
+    # throw-away PostgreSQL server still runs.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
         print(__doc__)
         return 2
