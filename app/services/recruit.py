@@ -23,8 +23,8 @@ from app.dates import cn_date
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
 from app.models.recruit import Recruit, RecruitStage, RecruitStageKind, ReviewResult
-from app.services.idcard import check_id_against, normalise_id, phone_problem
-from app.services.register import MemberInput, RegisterService
+from app.services.idcard import normalise_id, phone_problem
+from app.services.register import MemberInput, RegisterService, fill_from_id
 
 SessionFactory = Callable[[], Session]
 Stage = RecruitStageKind
@@ -162,14 +162,8 @@ class RecruitService:
             bad("org_id", "请选择所在党支部")
         elif org.kind not in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH):
             bad("org_id", f"发展党员由党支部负责，{org.name}是{org.kind.label}")
-        if data.id_number:
-            check = check_id_against(data.id_number, data.birth_date, data.gender.label if data.gender else None)
-            for fld, problem in check.problems:
-                bad(fld, problem)
-            data.birth_date = check.birth_date
-            data.gender = Gender(check.gender) if check.gender else None
-            if not any(fld == "id_number" for fld, _ in check.problems):
-                self._check_duplicate(s, data.id_number, recruit_id, bad)
+        if data.id_number and fill_from_id(data, bad):
+            self._check_duplicate(s, data.id_number, recruit_id, bad)
         if (msg := phone_problem(data.phone)) is not None:
             bad("phone", msg)
         if data.birth_date is None:

@@ -226,6 +226,23 @@ def probation_end(joined_on: dt.date | None, extension_months: int, months: int 
 # the service
 
 
+class _PersonInput(Protocol):
+    id_number: str
+    birth_date: dt.date | None
+    gender: Gender | None
+
+
+def fill_from_id(data: _PersonInput, bad: Callable[[str, str], None]) -> bool:
+    """Check a 身份证号 against the birth date and gender entered (GB 11643) and fill both from it; every problem
+    goes to `bad`.  True when the number itself is sound (then it may be looked up for duplicates)."""
+    check = check_id_against(data.id_number, data.birth_date, data.gender.label if data.gender else None)
+    for fld, problem in check.problems:
+        bad(fld, problem)
+    data.birth_date = check.birth_date
+    data.gender = Gender(check.gender) if check.gender else None
+    return not any(fld == "id_number" for fld, _ in check.problems)
+
+
 class RegisterService:
     def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = dt.date.today) -> None:
         self._sf = session_factory
@@ -498,22 +515,16 @@ class RegisterService:
         if s.get(PartyOrg, data.org_id) is None:
             bad("org_id", "请选择所在党组织")
         data.id_number = normalise_id(data.id_number)
-        if data.id_number:
-            check = check_id_against(data.id_number, data.birth_date, data.gender.label if data.gender else None)
-            for fld, problem in check.problems:
-                bad(fld, problem)
-            data.birth_date = check.birth_date
-            data.gender = Gender(check.gender) if check.gender else None
-            if not any(fld == "id_number" for fld, _ in check.problems):
-                if id_owners is not None:
-                    owner = id_owners.get(data.id_number)
-                    dup = owner if owner is not None and owner[0] != member_id else None
-                else:
-                    dup = s.execute(
-                        select(Member.id, Member.name).where(Member.id_number == data.id_number, Member.id != (member_id or -1))
-                    ).first()
-                if dup is not None:
-                    bad("id_number", f"身份证号与已登记党员“{dup[1]}”重复")
+        if data.id_number and fill_from_id(data, bad):
+            if id_owners is not None:
+                owner = id_owners.get(data.id_number)
+                dup = owner if owner is not None and owner[0] != member_id else None
+            else:
+                dup = s.execute(
+                    select(Member.id, Member.name).where(Member.id_number == data.id_number, Member.id != (member_id or -1))
+                ).first()
+            if dup is not None:
+                bad("id_number", f"身份证号与已登记党员“{dup[1]}”重复")
         if (msg := phone_problem(data.phone)) is not None:
             bad("phone", msg)
         if data.birth_date and data.birth_date > today:
