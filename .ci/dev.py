@@ -2,9 +2,10 @@
 """Set up a fresh machine and run the app or the tests: the two commands of the README.
 
     python3 .ci/dev.py demo [--size small|large]   set up, build the demo county (once), open the app on it
-    python3 .ci/dev.py test [--sqlite-only] [pytest args]
+    python3 .ci/dev.py test [--sqlite-only] [--one-day] [pytest args]
                                                    set up, lint, type-check and run the whole test suite: on
-                                                   SQLite, then on a throw-away PostgreSQL server
+                                                   SQLite, then on a throw-away PostgreSQL server, then on
+                                                   SQLite again under each of CALENDAR_DAYS (--one-day: not)
 
 Works on Linux and Windows (`py -3 .ci\\dev.py ...`).  On a bare Debian/Ubuntu machine it installs the system
 libraries Qt needs and the PostgreSQL server (as root, or through sudo).  Everything else goes into a virtual
@@ -82,24 +83,38 @@ def cmd_demo(args: list[str]) -> int:
     return subprocess.call([venv_bin("dangjian"), "--data-dir", str(data)])
 
 
+# Days that stress the calendar: the whole suite runs once more on each (tests/frozen.py): a year's last day, the
+# next year's first, a leap day, a quarter's last day.
+CALENDAR_DAYS = ["2026-12-31", "2027-01-01", "2028-02-29", "2027-06-30"]
+
+
 def cmd_test(args: list[str]) -> int:
     sqlite_only = "--sqlite-only" in args
-    args = [a for a in args if a != "--sqlite-only"]
-    install_debian_packages(QT_OFFSCREEN_DEBS + ([] if sqlite_only else ["postgresql"]))
+    one_day = "--one-day" in args
+    args = [a for a in args if a not in {"--sqlite-only", "--one-day"}]
+    # libreoffice-writer-nogui: the page-level checks render documents to PDF (skipped, and said, without it).
+    install_debian_packages(QT_OFFSCREEN_DEBS + ["libreoffice-writer-nogui", "poppler-utils"]
+                            + ([] if sqlite_only else ["postgresql"]))
     ensure_venv("test")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MPLBACKEND="Agg")
     run([venv_bin("ruff"), "check", "."], cwd=ROOT)
     run([venv_bin("mypy"), "app"], cwd=ROOT)
     pytest = [venv_bin("python"), "-m", "pytest", "-q", *args]
     print("+ 测试（SQLite）", flush=True)
-    sqlite_rc = subprocess.call(pytest, cwd=ROOT, env=env)
-    if sqlite_only:
-        return sqlite_rc
-    if not _postgresql_available():
-        print("未找到 PostgreSQL 服务器程序（initdb），PostgreSQL 部分未运行；安装 postgresql 后重试，"
-              "或用 --sqlite-only 只测 SQLite", file=sys.stderr)
-        return sqlite_rc or 1
-    return _test_on_postgresql(pytest, env) or sqlite_rc
+    rc = subprocess.call(pytest, cwd=ROOT, env=env)
+    if not sqlite_only:
+        if _postgresql_available():
+            rc = _test_on_postgresql(pytest, env) or rc
+        else:
+            print("未找到 PostgreSQL 服务器程序（initdb），PostgreSQL 部分未运行；安装 postgresql 后重试，"
+                  "或用 --sqlite-only 只测 SQLite", file=sys.stderr)
+            rc = rc or 1
+    if one_day or any(a.startswith("--today") for a in args):
+        return rc
+    for day in CALENDAR_DAYS:
+        print(f"+ 测试（SQLite，日期固定为 {day}）", flush=True)
+        rc = subprocess.call([*pytest, f"--today={day}"], cwd=ROOT, env=env) or rc
+    return rc
 
 
 def _postgresql_available() -> bool:

@@ -15,9 +15,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import: n
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("DANGJIAN_DATABASE_URL", None)  # a developer's own server must never receive test data
 
+import datetime as dt
+
 import alembic.config
 import dbkit
+import frozen
 import pytest
+import time_machine
 from sqlalchemy import Engine
 
 from app.db import Database, make_engine, open_database
@@ -30,17 +34,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="the database every test runs on (default: SQLite files)")
     parser.addoption("--db-url", default=os.environ.get("DANGJIAN_TEST_PG_URL"),
                      help="superuser URL of a throw-away PostgreSQL server, for --db=postgresql")
+    parser.addoption("--today", type=dt.date.fromisoformat, default=frozen.DEFAULT_TODAY,
+                     help=f"the day the whole run lives on (the clock is frozen there; default {frozen.DEFAULT_TODAY})")
+
+
+_traveller: time_machine.travel | None = None
+
+
+def _freeze_the_clock(day: dt.date) -> None:
+    """No test reads the real clock: the whole run starts at 10:00 local time on `day` and ticks on from there
+    (time-machine moves date.today, datetime.now and time.time; monotonic clocks and timeouts are untouched)."""
+    global _traveller
+    frozen.TODAY = day
+    start = dt.datetime.combine(day, dt.time(frozen.START_HOUR)).astimezone()
+    _traveller = time_machine.travel(start, tick=True)
+    _traveller.start()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"today (frozen): {frozen.TODAY.isoformat()}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: about SQLite files themselves; not run on a server")
     config.addinivalue_line("markers", "server_only: needs a PostgreSQL server; run with --db=postgresql")
+    _freeze_the_clock(config.getoption("--today"))
     if not hasattr(config, "workerinput"):
         dbkit.KIT = dbkit.DatabaseKit(config.getoption("--db"), config.getoption("--db-url"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     dbkit.KIT.drop_all()
+    if _traveller is not None:
+        _traveller.stop()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import frozen
 import pytest
 from sqlalchemy import select
 
@@ -153,7 +154,9 @@ def test_rotation_clears_partial_files_left_by_a_crash(paths: AppPaths) -> None:
     fresh = paths.backup_dir / "dangjian-20260102-000000-000000-daily.sqlite3.partial"
     for p in (stale, fresh):
         p.write_bytes(b"half a backup")
-    day_old = dt.datetime.now().timestamp() - 2 * 24 * 3600
+    now = frozen.now().timestamp()  # the files' times are the test's to set: the app compares them with its clock
+    os.utime(fresh, (now, now))
+    day_old = now - 2 * 24 * 3600
     os.utime(stale, (day_old, day_old))
     backup.make_backup(paths.db_path, paths.backup_dir)
     assert not stale.exists()

@@ -346,11 +346,11 @@ def test_feedback_says_when_deductions_exceed_what_an_indicator_can_lose(county,
     # 谈心谈话 is worth 2 points; three missed talks at 1 point each lose 2, not 3: the sheet must say why.
     score_month(county, 2026, 11, [(4, "life.heart_talk", 3, "三名委员未开展谈心谈话")], lock=False)
     sheet = service.feedback_contents(2026, 11, unit_ids=[county.unit_ids[4]])[0]
-    line = next(x for x in sheet.lines if x.indicator == "谈心谈话")
-    assert line.points == Decimal("-3.0")
-    assert "本项合计扣3.0分，以2.0分为限，实扣2.0分" in line.reason
-    others = [x for x in sheet.lines if x.indicator != "谈心谈话"]
-    assert all("为限" not in x.reason for x in others)
+    talks = [x for x in sheet.lines if x.indicator == "谈心谈话"]
+    assert [(x.points, x.cap) for x in talks] == [(Decimal("-3.0"), False), (Decimal("1.0"), True)]
+    assert talks[1].reason.startswith("封顶调整（本项扣分不超过该项分值：本项合计扣3.0分，实扣2.0分")
+    assert sum(x.points for x in talks) == Decimal("-2.0")  # the lines add up to what was lost
+    assert not any(x.cap for x in sheet.lines if x.indicator != "谈心谈话")
 
 
 def test_entries_deleted_from_the_end_of_the_chain_are_caught_by_the_printed_head(county, service):

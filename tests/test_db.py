@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import frozen
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
@@ -356,15 +357,15 @@ def test_daily_backups_respect_the_keep_setting(paths: AppPaths) -> None:
 
     for days_ago in range(10, 4, -1):  # older backups from earlier days
         backup.make_backup(paths.db_path, paths.backup_dir, reason="daily", keep=100,
-                           now=dt.datetime.now() - dt.timedelta(days=days_ago))
+                           now=frozen.now() - dt.timedelta(days=days_ago))
     for b in backup.list_backups(paths.backup_dir):
-        if b.taken_at.date() == dt.date.today():
+        if b.taken_at.date() == frozen.today():
             b.path.unlink()
     db = open_app_database(paths)
     db.close()
     kept = backup.list_backups(paths.backup_dir)
     assert len(kept) == 3
-    assert kept[0].taken_at.date() == dt.date.today()
+    assert kept[0].taken_at.date() == frozen.today()
 
 
 # --- a writer killed mid-write ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import dbkit
+import frozen
 import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
@@ -28,7 +29,7 @@ from app.services.demo import DEMO_STEPS, SIZES, DemoContext, DemoStep, DemoSumm
 from app.services.idcard import id_birth_date, id_gender, id_problem, pinyin_initials
 from app.services.register import MemberInput, OrgInput, PostInput, RegisterService
 
-TODAY = dt.date.today()
+TODAY = frozen.today()
 
 
 @pytest.fixture

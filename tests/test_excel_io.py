@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dbkit
+import frozen
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from app.services import audit, excel_io
 from app.services.idcard import make_id
 from app.services.register import MemberInput, OrgInput, RegisterService, UnitInput
 
-TODAY = dt.date.today()
+TODAY = frozen.today()
 
 
 def id_for(birth: dt.date, seq: int = 11, *, ending: str | None = None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import frozen
 import pytest
 from orglife_fixtures import make_branch
 from PySide6.QtCore import Qt
@@ -21,7 +22,7 @@ from app.ui.orglife.recruits import StepDialog
 
 K = OrgLifeKind
 pytestmark = IGNORE_SIZE_HINTS
-DAY = dt.date.today() - dt.timedelta(days=3)
+DAY = frozen.today() - dt.timedelta(days=3)
 
 
 @pytest.fixture
@@ -139,7 +140,7 @@ def test_list_filters_and_navigation(qtbot, ctx, svc, branch, page):
 
 def test_recruit_step_refused_with_its_message(qtbot, ctx, branch, page):
     service = RecruitService(ctx.session_factory)
-    applied = dt.date.today() - dt.timedelta(days=120)
+    applied = frozen.today() - dt.timedelta(days=120)
     rid = service.create(RecruitInput(branch.org_id, "林小梅", dt.date(1998, 4, 12), applied))
     ctx.changed.emit("recruit")
     page.show_target(("recruit", rid))

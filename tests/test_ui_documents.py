@@ -54,9 +54,14 @@ def county(built, paths):
     c.db.close()
 
 
+# The scenario's calendar: October 2026 is locked and its 约谈 arranged for 10 November; the pages live on the
+# day after, whatever day the run itself is frozen on (deadlines count 15 working days from the talk).
+SCENARIO_DAY = dt.date(2026, 11, 11)
+
+
 @pytest.fixture
 def ctx(paths, county, tmp_path):
-    context = AppContext(paths, county.db)
+    context = AppContext(paths, county.db, today=lambda: SCENARIO_DAY)
     context.settings.save({S.OUTPUT_DIR.key: str(tmp_path / "文档")})
     return context
 
@@ -453,9 +458,9 @@ def test_ledger_from_the_page(qtbot, ctx, opened, monkeypatch, synchronous_tasks
 
 
 def test_manual_items_appear_in_the_ledger_tab(qtbot, ctx, county):
-    service = RectificationService(ctx.session_factory)
+    service = RectificationService(ctx.session_factory, today=ctx.today)
     service.create(county.unit("县财政局"), "2026年第四季度专项督查",
-                   [ItemInput("党费台账不全", "补齐台账", "刘明", dt.date.today() + dt.timedelta(days=10))])
+                   [ItemInput("党费台账不全", "补齐台账", "刘明", SCENARIO_DAY + dt.timedelta(days=10))])
     p = interview_page(qtbot, ctx)
     p.tabs.setCurrentIndex(1)
     assert p.item_model.rowCount() == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import frozen
 import pytest
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget
 from ui_fixtures import IGNORE_SIZE_HINTS, on_next_dialog, seed_register
@@ -90,7 +91,7 @@ def test_end_a_post_from_the_detail_panel(qtbot, ctx, sample, page):
     dialog.form.field("end_on").setText("2020-01-01")  # before the post began
     dialog.accept()
     assert "不能早于任职日期" in dialog.form.problem_text("end_on")
-    dialog.form.field("end_on").setText(dt.date.today().isoformat())
+    dialog.form.field("end_on").setText(frozen.today().isoformat())
     dialog.accept()
     assert not dialog.isVisible()
     assert ctx.register.org_detail(sample.finance_branch).current_posts == []

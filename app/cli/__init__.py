@@ -6,13 +6,14 @@ Each sub-command lives in its own module with a `register(subparsers)` function 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
-from app import APP_TITLE, __version__
+from app import APP_TITLE, __version__, clock
 from app.errors import DangjianError
 
 log = logging.getLogger(__name__)
@@ -72,10 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(prog="dangjian", description=f"{APP_TITLE}（县直机关党建工作考评）")
     parser.add_argument("--version", action="version", version=f"dangjian {__version__}")
     add_data_dir(parser)
+    parser.add_argument("--today", metavar="YYYY-MM-DD", type=_day,
+                        help="按指定日期运行（演练月底、补看某日的提醒和期限；审计日志仍记真实时间）")
     sub = parser.add_subparsers(title="命令", dest="command", parser_class=ChineseArgumentParser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为YYYY-MM-DD，如2026-12-31：{text}") from None
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +123,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.cli.gui import run_gui
 
         func = run_gui
+    if args.today is None:
+        return _run(func, args)
+    clock.set_today(args.today)
+    try:
+        return _run(func, args)
+    finally:
+        clock.set_today(None)
+
+
+def _run(func: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
     try:
         return int(func(args) or 0)
     except DangjianError as exc:

@@ -10,6 +10,7 @@ import re
 import sys
 from pathlib import Path
 
+from app import clock
 from app.cli import add_data_dir
 from app.cli.common import open_db, print_json
 from app.dates import cn_date
@@ -52,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _day(text: str | None) -> dt.date:
     if not text:
-        return dt.date.today()
+        return clock.today()
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

@@ -30,6 +30,7 @@ from docx.styles.style import BaseStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from app import clock
 from app.dates import cn_date  # noqa: F401  (re-exported: builders import it from here)
 from app.errors import DangjianError, ReportError, ValidationError
 from app.reports import styles as S
@@ -192,7 +193,7 @@ class GongwenDocument:
         props = self.doc.core_properties
         props.title, props.author, props.last_modified_by = title, author, author
         props.comments, props.keywords, props.subject = "", "", ""
-        when = dt.datetime.combine(date or dt.date.today(), dt.time(9, 0))
+        when = dt.datetime.combine(date or clock.today(), dt.time(9, 0))
         props.created = props.modified = when
         props.revision = 1
 

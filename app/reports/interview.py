@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app import clock
 from app.reports.content import cn_number, problems_of
 from app.reports.gongwen import GongwenDocument, IssuingBody, cn_date, rendering, safe_filename, score
 from app.reports.styles import DocumentStyle
@@ -145,7 +146,7 @@ def build_interview_record(content: InterviewRecordContent, issuer: IssuingBody,
     """The record as a form; `on` dates the document (default: the interview's day, else today)."""
     with rendering(f"{content.unit}的约谈记录"):
         c = content
-        day = on or (c.time.date() if c.time else dt.date.today())
+        day = on or (c.time.date() if c.time else clock.today())
         doc = GongwenDocument(style, title="约谈记录", author=issuer.name, date=day)
         doc.title("约谈记录")
         doc.blank()

@@ -22,6 +22,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import settings as S
 from app.dates import cn_date
 from app.models import Member, MemberStatus, PartyOrg
@@ -88,7 +89,7 @@ def register_source(kind: str, source: AlertSource) -> None:
 
 
 class AlertService:
-    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory
         self._today = today
 

@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import settings as S
 from app.errors import (
     FieldProblem,
@@ -485,7 +486,7 @@ class FollowUp:
 
 class AnnualService:
     def __init__(self, session_factory: SessionFactory, actor: str | None = None,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory
         self._actor = actor
         self._today = today

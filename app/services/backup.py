@@ -33,6 +33,7 @@ from pathlib import Path
 from sqlalchemy import URL, Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import clock
 from app import settings as S
 from app.db import (
     database_target,
@@ -286,7 +287,7 @@ def _remove_stale_partials(backup_dir: Path, now: dt.datetime | None = None) -> 
 
 def needs_daily_backup(backup_dir: Path, today: dt.date | None = None) -> bool:
     """True until a backup has been taken today (the first start of each day takes one)."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     return not any(b.taken_at.date() == today for b in list_backups(backup_dir))
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import settings as S
 from app.errors import NotFoundError, OperationCancelled, ReportError, ValidationError
 from app.models import (
@@ -37,6 +38,7 @@ from app.models import (
     Deduction,
     Indicator,
     IndicatorCategory,
+    IndicatorScheme,
     Interview,
     Period,
     PeriodKind,
@@ -205,7 +207,7 @@ def sha256(data: bytes) -> str:
 
 class BulletinService:
     def __init__(self, session_factory: SessionFactory, actor: str | None = None,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory
         self._actor = actor
         self._today = today
@@ -602,10 +604,13 @@ def _self_scores(s: Session, period_id: int) -> dict[int, dict[str, Decimal | No
 def _feedback_lines(s: Session, period_id: int) -> dict[int, list[FeedbackLine]]:
     """sheet id → its deductions (negative) and bonuses (positive), in the scheme's order.
 
-    Where an indicator's deductions add up to more than it can lose, its last line says so: the sheet answers
-    "why did we lose points", and −8 listed on a 2-point indicator would not add up to the score otherwise."""
+    Where an indicator's deductions add up to more than it can lose (or its bonuses to more than it can add, or a
+    sheet's bonuses to more than the scheme's ceiling), a 封顶调整 line of its own gives the excess back: the sheet
+    answers "why did we lose points", and its lines must add up to the points lost, not hide the cap in a reason."""
+    ceiling = s.scalar(select(IndicatorScheme.bonus_ceiling).join(Period, Period.scheme_id == IndicatorScheme.id)
+                       .where(Period.id == period_id))
     out: dict[int, list[tuple[tuple[int, int, int], FeedbackLine]]] = {}
-    limits: dict[tuple[int, int, int], tuple[Decimal, Decimal]] = {}  # (sheet, cat, ind) → (sum, limit)
+    groups: dict[tuple[int, int, int], _Group] = {}  # (sheet, category order, indicator order) → its sum
     for model, sign in ((Deduction, -1), (Bonus, 1)):
         q = (select(ScoreItem.sheet_id, IndicatorCategory.sort_order, Indicator.sort_order, model.id,
                     IndicatorCategory.name, Indicator.name, model.points_each, model.occurrences, model.reason,
@@ -622,20 +627,44 @@ def _feedback_lines(s: Session, period_id: int) -> dict[int, list[FeedbackLine]]
             reason_text = reason if n == 1 else f"{reason}（{n}次，每次{each}分）"
             out.setdefault(sheet_id, []).append(
                 ((cat_order, ind_order, row_id), FeedbackLine(cat, ind, amount * sign, reason_text, evidence)))
-            if sign < 0:
-                key = (sheet_id, cat_order, ind_order)
-                total, _ = limits.get(key, (Decimal("0.0"), Decimal("0.0")))
-                limits[key] = (total + amount, cap if cap is not None else points)
-    for (sheet_id, cat_order, ind_order), (total, limit) in limits.items():
-        if total > limit:
-            _note_cap(out[sheet_id], cat_order, ind_order, total, limit)
+            limit = points if cap is None else min(cap, points)  # as Indicator.limit
+            group = groups.setdefault((sheet_id, cat_order, ind_order), _Group(cat, ind, sign, limit, cap is None))
+            group.total += amount
+    bonus_added: dict[int, tuple[int, str, Decimal]] = {}  # sheet → (last bonus category order, its name, sum)
+    for (sheet_id, cat_order, ind_order), g in sorted(groups.items()):
+        counted = min(g.total, g.limit)
+        if g.total > g.limit:
+            out[sheet_id].append(((cat_order, ind_order, _CAP_LAST), g.cap_line()))
+        if g.sign > 0:
+            _, _, added = bonus_added.get(sheet_id, (0, "", Decimal(0)))
+            bonus_added[sheet_id] = (cat_order, g.category, added + counted)
+    for sheet_id, (cat_order, category, added) in bonus_added.items():
+        if ceiling is not None and added > ceiling:
+            line = FeedbackLine(category, "加分合计", ceiling - added,
+                                f"封顶调整（加分合计不超过{ceiling}分，超出的{added - ceiling}分不计）", cap=True)
+            out[sheet_id].append(((cat_order, _CAP_LAST, _CAP_LAST), line))
     return {sid: [line for _, line in sorted(lines, key=lambda x: x[0])] for sid, lines in out.items()}
 
 
-def _note_cap(lines: list[tuple[tuple[int, int, int], FeedbackLine]], cat_order: int, ind_order: int,
-              total: Decimal, limit: Decimal) -> None:
-    last = max((i for i, (k, line) in enumerate(lines) if k[:2] == (cat_order, ind_order) and line.points < 0),
-               key=lambda i: lines[i][0])
-    key, line = lines[last]
-    note = f"（本项合计扣{total}分，以{limit}分为限，实扣{limit}分）"
-    lines[last] = (key, FeedbackLine(line.category, line.indicator, line.points, line.reason + note, line.evidence))
+_CAP_LAST = 2**62  # sorts a 封顶调整 line after the lines it adjusts
+
+
+@dataclass
+class _Group:
+    """The deductions (sign −1) or bonuses (+1) recorded on one indicator of one sheet, against its limit."""
+
+    category: str
+    indicator: str
+    sign: int
+    limit: Decimal
+    uncapped: bool  # the limit is the indicator's points (no cap of its own)
+    total: Decimal = Decimal("0.0")
+
+    def cap_line(self) -> FeedbackLine:
+        excess = self.total - self.limit
+        if self.sign < 0:
+            rule = "本项扣分不超过该项分值" if self.uncapped else f"本项扣分以{self.limit}分为限"
+            text = f"封顶调整（{rule}：本项合计扣{self.total}分，实扣{self.limit}分，超出的{excess}分不计）"
+        else:
+            text = f"封顶调整（本项加分以{self.limit}分为限：本项合计加{self.total}分，超出的{excess}分不计）"
+        return FeedbackLine(self.category, self.indicator, -self.sign * excess, text, cap=True)

@@ -34,6 +34,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import settings as S
 from app.db import Database
 from app.errors import DangjianError, OperationCancelled, ValidationError
@@ -280,7 +281,7 @@ def build_demo(db: Database, size: str = "small", seed: int = 1, progress: Progr
     started = time.perf_counter()
     timings: list[tuple[str, float]] = []
     with db.session() as s:
-        ctx = DemoContext(db, s, random.Random(seed), SIZES[size], seed, today or dt.date.today(),
+        ctx = DemoContext(db, s, random.Random(seed), SIZES[size], seed, today or clock.today(),
                           Rules.from_settings(s), cancelled or (lambda: False))
         for i, step in enumerate(steps):
             ctx.check_cancelled()

@@ -41,6 +41,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import settings as S
 from app.errors import (
     DangjianError,
@@ -957,7 +958,7 @@ def _member_values(data: MemberInput) -> dict[str, Any]:
 
 def import_register(session_factory: SessionFactory, path: Path, *, dry_run: bool,
                     progress: Progress | None = None, cancelled: Cancelled | None = None,
-                    today: Callable[[], dt.date] = dt.date.today) -> ImportReport:
+                    today: Callable[[], dt.date] = clock.today) -> ImportReport:
     """Check every row of the workbook at `path` and, if nothing is wrong and this is not a dry run, import it.
 
     Returns the report (problems with sheet, row, column and reason; counts of created / updated / unchanged

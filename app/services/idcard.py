@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from app import clock
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -70,7 +72,7 @@ def id_birth_date(s: str) -> dt.date | None:
         d = dt.date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
     except ValueError:
         return None
-    return d if dt.date(1900, 1, 1) <= d <= dt.date.today() else None
+    return d if dt.date(1900, 1, 1) <= d <= clock.today() else None
 
 
 def id_gender(s: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import settings as S
 from app.errors import FieldProblem, NotFoundError, OperationCancelled, ValidationError
 from app.models import (
@@ -252,11 +253,15 @@ def names(text: str) -> list[str]:
 
 class InterviewService:
     def __init__(self, session_factory: SessionFactory, actor: str | None = None,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory
         self._actor = actor
         self._today = today
         self._ranking = RankingService(session_factory)
+
+    def today(self) -> dt.date:
+        """The day this service works on (forms default their dates to it)."""
+        return self._today()
 
     # --- candidates -----------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Member, OrgKind, OrgPost, OrgPostKind, PartyOrg, Transfer, Unit
 from app.models.orglife import UNIT_KINDS, AppraisalGrade, OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
@@ -146,7 +147,7 @@ def is_late(held_on: dt.date, recorded_on: dt.date, late_days: int) -> bool:
 
 
 class OrgLifeService:
-    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory
         self._today = today
 

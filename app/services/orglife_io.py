@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.errors import FieldProblem, ImportFileError, ImportReport
 from app.models import PartyOrg, Unit
 from app.models.orglife import UNIT_KINDS, AppraisalGrade, OrgLifeKind, OrgLifeRecord
@@ -278,7 +279,7 @@ def _names(text: str) -> list[str]:
 
 def import_orglife(session_factory: SessionFactory, path: Path, *, dry_run: bool,
                    progress: Progress | None = None, cancelled: Cancelled | None = None,
-                   today: Callable[[], dt.date] = dt.date.today) -> ImportReport:
+                   today: Callable[[], dt.date] = clock.today) -> ImportReport:
     """Check every row of the workbook and, if all are right and this is not a dry run, store them (one
     transaction).  Raises `ImportFileError` for an unreadable file, `OperationCancelled` on cancel."""
     layout = _read(Path(path))

@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app import clock
 from app import settings as S
 from app.errors import OperationCancelled, ReportError, ValidationError
 from app.models import (
@@ -131,7 +132,7 @@ class PacketRun:
 
 
 class PacketService:
-    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory
         self._today = today
 

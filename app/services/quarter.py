@@ -33,6 +33,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import settings as S
 from app.errors import NotFoundError, OperationCancelled, PeriodLockedError, ValidationError
 from app.models import (
@@ -320,7 +321,7 @@ class IssuedBulletin:
 
 class QuarterService:
     def __init__(self, session_factory: SessionFactory, actor: str | None = None,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory
         self._actor = actor
         self._today = today

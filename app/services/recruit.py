@@ -18,6 +18,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import settings as S
 from app.dates import cn_date
 from app.errors import FieldProblem, NotFoundError, ValidationError
@@ -139,7 +140,7 @@ def _fail(field_: str, message: str) -> None:
 
 
 class RecruitService:
-    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory
         self._today = today
 

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import settings as S
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Rectification, RectificationItem, RectificationStatus, Unit, utcnow
@@ -136,7 +137,7 @@ class RectificationView:
 
 class RectificationService:
     def __init__(self, session_factory: SessionFactory, actor: str | None = None,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory
         self._actor = actor
         self._today = today

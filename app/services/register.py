@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import settings as S
 from app.dates import cn_date
 from app.errors import FieldProblem, NotFoundError, ValidationError
@@ -244,7 +245,7 @@ def fill_from_id(data: _PersonInput, bad: Callable[[str, str], None]) -> bool:
 
 
 class RegisterService:
-    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory
         self._today = today
 

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from sqlalchemy import Integer, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.dates import cn_date
 from app.errors import (
     ConcurrentChangeError,
@@ -317,7 +318,7 @@ def month_key(year: int, month: int) -> str:
 
 class ScoringService:
     def __init__(self, session_factory: SessionFactory, actor: str | None = None,
-                 attachment_dir: Path | None = None, today: Callable[[], dt.date] = dt.date.today) -> None:
+                 attachment_dir: Path | None = None, today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory
         self._actor = actor
         self._attachments = attachment_dir
@@ -960,8 +961,8 @@ def _when(at: str) -> str:
         t = dt.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).astimezone()
     except ValueError:
         return at
-    clock = f"{t.hour}时{t.minute}分"
-    return clock if t.date() == dt.date.today() else f"{cn_date(t.date())}{clock}"
+    hour = f"{t.hour}时{t.minute}分"
+    return hour if t.date() == clock.today() else f"{cn_date(t.date())}{hour}"
 
 
 def _item(s: Session, item_id: int) -> ScoreItem:
@@ -1085,7 +1086,7 @@ def register_findings_source(s: Session, unit_ids: Sequence[int], year: int, mon
     """支委 vacancies and overdue 换届 from the register, as of the month's last day (or today, if earlier)."""
     from app.services.register import RegisterService
 
-    as_of = min(month_end(year, month), dt.date.today())
+    as_of = min(month_end(year, month), clock.today())
     bind = s.get_bind()
     register = RegisterService(lambda: Session(bind), today=lambda: as_of)
     org_unit = dict(s.execute(select(PartyOrg.id, PartyOrg.unit_id)).all())

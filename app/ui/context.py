@@ -6,6 +6,7 @@ the database that is open *now*, so a service made before a restore keeps workin
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Signal
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import settings as S
 from app.db import Database, open_database
 from app.paths import AppPaths
@@ -33,10 +35,13 @@ class AppContext(QObject):
     # A short message for the status bar.
     status = Signal(str)
 
-    def __init__(self, paths: AppPaths, db: Database, parent: QObject | None = None) -> None:
+    def __init__(self, paths: AppPaths, db: Database, parent: QObject | None = None,
+                 today: Callable[[], dt.date] = clock.today) -> None:
         super().__init__(parent)
         self.paths = paths
         self.db = db
+        # What day it is for every page and the services they make (tests give a day; the app asks the clock).
+        self.today = today
         self.register = RegisterService(self.session_factory)
         self.settings = SettingsService(self.session_factory)
 

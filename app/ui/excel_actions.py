@@ -6,7 +6,6 @@ at start-up."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +61,7 @@ def download_template(ctx: AppContext, parent: QWidget | None, path: Path | None
 
 
 def export_register(ctx: AppContext, parent: QWidget | None, path: Path | None = None) -> tasks.Task | None:
-    path = path or _ask_save(parent, "导出到 Excel", f"{ctx.county_name()}县直机关党组织和党员名册_{dt.date.today():%Y%m%d}.xlsx")
+    path = path or _ask_save(parent, "导出到 Excel", f"{ctx.county_name()}县直机关党组织和党员名册_{ctx.today():%Y%m%d}.xlsx")
     if path is None:
         return None
     from app.ui.accounts.privacy import ask_full_export

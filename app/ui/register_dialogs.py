@@ -5,7 +5,6 @@ checks every rule and its `ValidationError` comes back under the fields (see for
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app import settings as S
 from app.errors import FieldProblem, ValidationError
 from app.models import Gender, MemberStatus, OrgKind, OrgPostKind
@@ -189,7 +189,7 @@ class PostDialog(FormDialog):
         self.member_box.setCurrentIndex(1 if len(holders) > 1 else 0)
         f.add("member_id", "任职人(&M)", self.member_box, "只列本组织在册正式党员；职务空缺时选“（空缺）”")
         start = DateEdit()
-        start.set_date(dt.date.today())
+        start.set_date(clock.today())
         f.add("start_on", "任职（空缺）开始", start)
         f.add("end_on", "离任日期", DateEdit(), "现任的留空")
         f.add("note", "备注", _note())
@@ -212,7 +212,7 @@ class EndPostDialog(FormDialog):
         f = self.form = self.new_form()
         f.add("what", "职务", QLabel(what))
         end = DateEdit()
-        end.set_date(dt.date.today())
+        end.set_date(clock.today())
         f.add("end_on", "离任日期(&D)", end)
 
     def _write(self) -> None:
@@ -364,7 +364,7 @@ class TransferDialog(FormDialog):
         self.body.addWidget(view)
         f = self.form = self.new_form()
         moved = DateEdit()
-        moved.set_date(dt.date.today())
+        moved.set_date(clock.today())
         f.add("moved_on", "转接日期(&D)", moved)
         where = QWidget()
         line = QHBoxLayout(where)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.db import SessionFactory
 from app.errors import DangjianError
 from app.models import Role
@@ -158,7 +159,8 @@ class AuditDialog(QDialog):
         self.action = QComboBox()
         self.action.setObjectName("action")
         self.action.addItems(["（全部）", *audit_actions(session_factory)])
-        today = QDate.currentDate()
+        day = clock.today()
+        today = QDate(day.year, day.month, day.day)
         self.use_dates = QCheckBox("日期从")
         self.since = QDateEdit(today.addMonths(-1))
         self.until = QDateEdit(today)

@@ -126,10 +126,10 @@ class KindFilter(QSortFilterProxyModel):
 
 class AlertsPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
-                 today: Any = dt.date.today) -> None:
+                 today: Any = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self._today = today
+        self._today = today or ctx.today
         self.title = QLabel()
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)

@@ -174,9 +174,10 @@ class AssessDialog(FormDialog):
 
 
 class CommitmentTab(QWidget):
-    def __init__(self, ctx: AppContext, today: Callable[[], dt.date] = dt.date.today,
+    def __init__(self, ctx: AppContext, today: Callable[[], dt.date] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        today = today or ctx.today
         self.ctx = ctx
         self.service = AnnualService(ctx.session_factory, today=today)
         self.units: list[YearUnitStatus] = []

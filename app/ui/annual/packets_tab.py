@@ -26,9 +26,10 @@ from app.ui.documents.common import OutputFolderBar, open_path, output_folder
 
 
 class PacketsTab(QWidget):
-    def __init__(self, ctx: AppContext, today: Callable[[], dt.date] = dt.date.today,
+    def __init__(self, ctx: AppContext, today: Callable[[], dt.date] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        today = today or ctx.today
         self.ctx = ctx
         self.service = PacketService(ctx.session_factory, today=today)
         self.task: tasks.Task | None = None

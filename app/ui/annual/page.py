@@ -16,9 +16,10 @@ from app.ui.context import AppContext
 
 
 class AnnualPage(QWidget):
-    def __init__(self, ctx: AppContext, today: Callable[[], dt.date] = dt.date.today,
+    def __init__(self, ctx: AppContext, today: Callable[[], dt.date] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        today = today or ctx.today
         self.ctx = ctx
         col = QVBoxLayout(self)
         self.tabs = QTabWidget()

@@ -157,9 +157,10 @@ def _num(v: object) -> str:
 
 
 class ReviewTab(QWidget):
-    def __init__(self, ctx: AppContext, today: Callable[[], dt.date] = dt.date.today,
+    def __init__(self, ctx: AppContext, today: Callable[[], dt.date] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        today = today or ctx.today
         self.ctx = ctx
         self.today = today
         self.service = AnnualService(ctx.session_factory, today=today)

@@ -319,7 +319,7 @@ class BulletinPage(QWidget):
 
     def ask_issue(self, month: MonthChoice) -> IssueRequest | None:
         """The dialog; tests replace this method."""
-        today = dt.date.today()
+        today = self.ctx.today()
         number = self.service.next_number(today.year)
         current = self.service.current_for(month.year, month.month)
         dialog = IssueDialog(month, number.code, number.sequence, current, today, self)

@@ -241,7 +241,7 @@ class InterviewDialog(FormDialog):
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
-        start = view.scheduled_at or dt.datetime.combine(dt.date.today() + dt.timedelta(days=3), dt.time(9, 0))
+        start = view.scheduled_at or dt.datetime.combine(service.today() + dt.timedelta(days=3), dt.time(9, 0))
         self.when.setDateTime(QDateTime(QDate(start.year, start.month, start.day), QTime(start.hour, start.minute)))
         self.undecided.setChecked(view.scheduled_at is None)
         self.undecided.toggled.connect(lambda on: self.when.setEnabled(not on))
@@ -410,8 +410,8 @@ class InterviewPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.interviews = InterviewService(ctx.session_factory)
-        self.rectification = RectificationService(ctx.session_factory)
+        self.interviews = InterviewService(ctx.session_factory, today=ctx.today)
+        self.rectification = RectificationService(ctx.session_factory, today=ctx.today)
         self.months = BulletinService(ctx.session_factory)
         self.last_written: list[Path] = []
         self.tabs = QTabWidget()

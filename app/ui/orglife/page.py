@@ -51,13 +51,13 @@ class RecordsPanel(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.service = OrgLifeService(ctx.session_factory)
+        self.service = OrgLifeService(ctx.session_factory, today=ctx.today)
         self.unit = ChoiceBox(searchable=True)
         self.unit.setObjectName("filter_unit")
         self.org = ChoiceBox(searchable=True)
         self.org.setObjectName("filter_org")
         self.kind = ChoiceBox([("全部类型", None)] + [(k.label, k) for k in OrgLifeKind])
-        self.month = ChoiceBox([("全部月份", None)] + _months(dt.date.today()))
+        self.month = ChoiceBox([("全部月份", None)] + _months(ctx.today()))
         self.text = QLineEdit()
         self.text.setPlaceholderText("按主题查找")
         self.text.setClearButtonEnabled(True)

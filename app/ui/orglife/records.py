@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.errors import DangjianError, ValidationError
 from app.models import AppraisalGrade, OrgLifeKind
 from app.models.orglife import UNIT_KINDS
@@ -347,8 +348,8 @@ class RecordDialog(FormDialog):
             self.kind.set_value(kind)
             self.org.set_value(org_id)
             self.unit.set_value(unit_id)
-            self.held_on.set_date(held_on or dt.date.today())
-            self.recorded_on.set_date(dt.date.today())
+            self.held_on.set_date(held_on or clock.today())
+            self.recorded_on.set_date(clock.today())
             self._kind_changed()
 
     # --- filling --------------------------------------------------------------------------------------------
@@ -423,7 +424,7 @@ class RecordDialog(FormDialog):
         lecturer = self.lecturer.currentText().split("（")[0].strip() if kind == K.PARTY_LECTURE else ""
         held = f.date("held_on")
         return RecordInput(
-            kind, held if held is not None else dt.date.today(), self.org.value(),
+            kind, held if held is not None else clock.today(), self.org.value(),
             self.unit.value() if kind in UNIT_KINDS else None, f.text("topic"), f.text("place"), "", lecturer,
             lecturer_id, f.date("recorded_on"), f.text("content"), "", self.attendance_model.attendance(),
         )

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.errors import DangjianError, ValidationError
 from app.models import Gender, RecruitStageKind, ReviewResult
 from app.services.recruit import RecruitInput, RecruitRow, RecruitService
@@ -88,7 +89,7 @@ class StepDialog(FormDialog):
         super().__init__(f"{row.name}：{label}", self._save, parent)
         self.ctx, self.service, self.row, self.step = ctx, service, row, step
         f = self.form = self.new_form()
-        today = dt.date.today()
+        today = clock.today()
         self._do: Callable[[], object]
         if step in ("talk", "activist", "candidate", "approve", "full"):
             names = {"talk": "talked_on", "activist": "activist_on", "candidate": "candidate_on",
@@ -160,7 +161,7 @@ class RecruitsPanel(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.service = RecruitService(ctx.session_factory)
+        self.service = RecruitService(ctx.session_factory, today=ctx.today)
         self.counts = QLabel()
         self.counts.setObjectName("recruit_counts")
         self.stage = ChoiceBox([("全部阶段", None)] + [(s.label, s) for s in Stage])

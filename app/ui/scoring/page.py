@@ -44,7 +44,7 @@ class ScoringPage(QWidget):
                  today: dt.date | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.today = today or dt.date.today()
+        self.today = today or ctx.today()
         self.service = ScoringService(ctx.session_factory, attachment_dir=ctx.paths.attachment_dir)
         self.periods: dict[int, PeriodView] = {}
 
