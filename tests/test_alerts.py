@@ -3,9 +3,11 @@
 import datetime as dt
 import json
 
+import frozen
 import pytest
 from orglife_fixtures import TODAY, make_branch
 
+from app import clock
 from app.cli import main
 from app.models import MemberStatus, OrgKind, OrgLifeKind, OrgPostKind
 from app.services import alerts as A
@@ -161,3 +163,23 @@ def test_cli_alerts_text_and_bad_date(paths, county, capsys):
     assert "提醒，共" in out and "支委空缺：1" in out and "【逾期】" in out
     assert main(["--data-dir", str(paths.data_dir), "alerts", "--date", "2026-13-01"]) == 2
     assert "日期格式应为YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_cli_today_sets_the_day_of_one_run(paths, county, capsys):
+    """`--today` moves the calendar of one command: the vacancy since 1 May is an alert in November, not in June,
+    and the next command is back on the clock's day."""
+    data = ["--data-dir", str(paths.data_dir)]
+    assert main(["--today", "2026-11-25", *data, "alerts", "--json", "--kind", "vacancy"]) == 0
+    november = json.loads(capsys.readouterr().out)
+    assert [a["kind"] for a in november] == ["vacancy"] and "超过3个月" in november[0]["message"]
+    assert main(["--today", "2026-06-01", *data, "alerts", "--json", "--kind", "vacancy"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert clock.today() == frozen.today()
+
+
+def test_cli_today_refuses_a_day_that_does_not_exist(paths, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--today", "2027-02-29", "--data-dir", str(paths.data_dir), "alerts"])
+    assert exit_.value.code == 2
+    assert "日期应为YYYY-MM-DD" in capsys.readouterr().err
+    assert clock.today() == frozen.today()
