@@ -273,6 +273,23 @@ def test_write_atomic_creates_and_replaces(tmp_path: Path) -> None:
     assert leftovers(target.parent) == []
 
 
+@pytest.mark.skipif(os.name == "nt", reason="Windows files have no group/other permission bits")
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_written_files_have_the_permissions_of_the_users_umask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               umask: int, mode: int) -> None:
+    # Colleagues open the 通报 from the office's shared folder: not 0600 as a temporary file is made.
+    monkeypatch.setattr(output, "_umask", None)
+    old = os.umask(umask)
+    try:
+        written = output.write_atomic(tmp_path / "通报.docx", b"data")
+        fd, beside = output.temp_beside(tmp_path / "汇总表.zip")
+        os.close(fd)
+    finally:
+        os.umask(old)
+    assert written.stat().st_mode & 0o777 == mode
+    assert beside.stat().st_mode & 0o777 == mode
+
+
 def test_a_file_open_in_word_is_reported_and_left_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "通报.docx"
     target.write_bytes(b"issued yesterday")

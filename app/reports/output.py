@@ -6,10 +6,36 @@ import contextlib
 import io
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 from app.errors import OutputLockedError, ReportError
+
+_umask_lock = threading.Lock()
+_umask: int | None = None
+
+
+def _user_umask() -> int:
+    """The process's umask (read once: reading it means setting it, so under a lock and put straight back)."""
+    global _umask
+    with _umask_lock:
+        if _umask is None:
+            _umask = os.umask(0o022)
+            os.umask(_umask)
+        return _umask
+
+
+def temp_beside(target: Path) -> tuple[int, Path]:
+    """An open temporary file in `target`'s folder, with the permissions a file the user saves would get.
+
+    mkstemp makes files only their owner can read (0600); a document renamed into place would keep that, and
+    colleagues could not open it from the office's shared folder. Give it 0666 less the user's umask instead."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=".tmp", dir=target.parent)
+    # A file system without permissions (some network shares) keeps whatever it gives.
+    with contextlib.suppress(OSError):
+        os.chmod(name, 0o666 & ~_user_umask())
+    return fd, Path(name)
 
 
 def write_atomic(target: str | Path, data: bytes) -> Path:
@@ -22,12 +48,11 @@ def write_atomic(target: str | Path, data: bytes) -> Path:
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem[:40]}.", suffix=".tmp", dir=folder)
+        fd, tmp = temp_beside(path)
     except PermissionError as exc:
         raise OutputLockedError(f"无法在文件夹“{folder}”中写入文件：没有写入权限。请换一个输出文件夹。") from exc
     except OSError as exc:
         raise ReportError(f"无法在文件夹“{folder}”中写入文件：{exc.strerror or exc}") from exc
-    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.errors import OutputLockedError, ReportError
+from app.reports.output import temp_beside
 
 CONVERT_TIMEOUT_S = 180
 PRINT_TIMEOUT_S = 180
@@ -101,9 +102,8 @@ def export_pdf(document: str | Path, target: str | Path | None = None, *, soffic
 
 def _move_into_place(produced: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem[:40]}.", suffix=".tmp", dir=dest.parent)
+    fd, tmp = temp_beside(dest)
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         shutil.copyfile(produced, tmp)
         os.replace(tmp, dest)

@@ -24,7 +24,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -65,7 +64,7 @@ from app.reports.annual import (
 )
 from app.reports.config import issuer_from_settings, style_from_settings
 from app.reports.content import to_snapshot
-from app.reports.output import write_atomic
+from app.reports.output import temp_beside, write_atomic
 from app.reports.packet import (
     InterviewLine,
     Job,
@@ -464,9 +463,8 @@ def _remove_stale(folder: Path, recorded: dict[str, str], wanted: dict[str, str]
 
 def _zip_folder(folder: Path, target: Path) -> None:
     """The folder's documents in a zip beside it, written to a temporary file first (never half a zip)."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = temp_beside(target)
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         with zipfile.ZipFile(tmp, "w") as zf:
             for path in sorted(folder.iterdir()):
