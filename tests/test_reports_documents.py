@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import reports_samples as samples
+from docx.enum.section import WD_SECTION
 from reports_samples import ISSUER, check_gongwen, open_docx, texts
 
 from app.errors import ValidationError
@@ -65,12 +66,16 @@ def test_feedback_sheet_lists_categories_and_every_deduction(sheets: list, tmp_p
     assert [r.cells[0].text for r in summary.rows[1:-1]] == [c.category.name for c in sheet.categories]
     assert [r.cells[3].text for r in summary.rows[1:-1]] == [score(c.score) for c in sheet.categories]
     assert summary.rows[-1].cells[3].text == score(sheet.total)
-    assert len(detail.rows) == len(sheet.lines) + 1
-    for row, line in zip(detail.rows[1:], sheet.lines, strict=True):
+    assert len(detail.rows) == len(sheet.lines) + 2  # header, lines, 合计
+    for row, line in zip(detail.rows[1:-1], sheet.lines, strict=True):
         cells = [c.text for c in row.cells]
         assert cells[1] == f"{line.indicator}\n（{line.category}）"
         assert cells[2] == signed(line.points)
         assert cells[3].startswith(line.reason)
+    lost = -sum((line.points for line in sheet.lines if line.category != "加分"), Decimal(0))
+    total_row = [c.text for c in detail.rows[-1].cells]
+    assert total_row[1:3] == ["合计", signed(sum((line.points for line in sheet.lines), Decimal(0)))]
+    assert total_row[3].startswith(f"扣分合计{score(lost)}分")
     assert paras[-2:] == [ISSUER.name, "2026年11月5日"]
     assert feedback_filename(sheet) == f"2026年10月考评情况反馈单（{sheet.unit}）.docx"
 
@@ -81,15 +86,32 @@ def test_a_sheet_without_deductions_says_so(sheets: list) -> None:
     assert "本月你单位各项指标均未扣分。" in texts(doc) and len(doc.tables) == 1
 
 
-def test_combined_sheets_start_each_unit_on_a_new_page_numbered_from_one(sheets: list) -> None:
+def test_combined_sheets_start_each_unit_on_an_odd_page_numbered_from_one(sheets: list) -> None:
+    # Printed double-sided, a unit that starts on the back of another unit's sheet gets someone else's paper.
     doc = open_docx(build_feedback_sheets(sheets, ISSUER))
     assert len(doc.sections) == len(sheets)
     for section in doc.sections[1:]:
         assert section._sectPr.find(f"{W}pgNumType").get(f"{W}start") == "1"
+        assert section.start_type == WD_SECTION.ODD_PAGE
     addressed = [p for p in texts(doc) if p.endswith("党组（党委）：")]
     assert addressed == [f"{s.unit}党组（党委）：" for s in sheets]
     with pytest.raises(ValidationError):
         build_feedback_sheets([], ISSUER)
+
+
+def test_a_capped_indicator_shows_its_cap_as_a_line_of_its_own(sheets: list) -> None:
+    # 谈心谈话 is worth 2 points: three missed talks at 1 point each lose 2, and the sheet says so on its own line.
+    base = sheets[0]
+    lines = (FeedbackLine("组织生活", "谈心谈话", Decimal("-3.0"), "三名委员未开展谈心谈话（3次，每次1.0分）"),
+             FeedbackLine("组织生活", "谈心谈话", Decimal("1.0"), "封顶调整（本项扣分不超过该项分值）", cap=True),
+             FeedbackLine("学习教育", "集中学习", Decimal("-1.0"), "未按月开展集中学习"))
+    doc = open_docx(build_feedback_sheet(dataclasses.replace(base, lines=lines), ISSUER))
+    detail = doc.tables[1]
+    rows = [[c.text for c in r.cells] for r in detail.rows[1:]]
+    assert [r[0] for r in rows] == ["1", "", "2", ""]  # the cap is not a deduction: no 序号 of its own
+    assert rows[1][2:] == ["+1.0", "封顶调整（本项扣分不超过该项分值）"]
+    assert rows[-1][1:] == ["合计", "-3.0", "扣分合计3.0分"]
+    assert "扣（加）分明细（共2项，另有封顶调整1项）如下：" in texts(doc)
 
 
 def test_bad_feedback_content_is_refused(sheets: list) -> None:

@@ -1,7 +1,9 @@
 """考评情况反馈单: one sheet per unit with its scores by category, every deduction and bonus with its reason.
 
-Units ask "why did we lose points"; the sheet answers it item by item.  Each unit's sheet is its own document
-(to send to the unit) or one section of a combined document (to print them all), numbered from page 1 per unit.
+Units ask "why did we lose points"; the sheet answers it item by item, and its lines add up: a deduction beyond
+what an indicator can lose is given back on a 封顶调整 line of its own, and the 合计 line is the points lost.
+Each unit's sheet is its own document (to send to the unit) or one section of a combined document (to print them
+all, double-sided), numbered from page 1 per unit and starting on a front (odd) page.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+from docx.enum.section import WD_SECTION
 
 from app.reports.content import TIERS, Category, problems_of
 from app.reports.gongwen import Column, GongwenDocument, IssuingBody, rendering, safe_filename, score, signed
@@ -25,13 +29,15 @@ class CategoryResult:
 
 @dataclass(frozen=True)
 class FeedbackLine:
-    """One deduction (points < 0) or bonus (points > 0) on one indicator."""
+    """One deduction (points < 0) or bonus (points > 0) on one indicator; or, with `cap`, the 封顶调整 that gives
+    back what an indicator's lines take (add) beyond its limit, so that the lines add up to the points lost."""
 
     category: str
     indicator: str
     points: Decimal
     reason: str
     evidence: str = ""  # 佐证 note
+    cap: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,7 @@ def build_feedback_sheet(content: FeedbackSheetContent, issuer: IssuingBody,
 
 def build_feedback_sheets(contents: Sequence[FeedbackSheetContent], issuer: IssuingBody,
                           style: DocumentStyle | None = None) -> bytes:
-    """All sheets in one document for printing: each unit starts a new page numbered from 1."""
+    """All sheets in one document for printing: each unit starts on the next odd page, numbered from 1."""
     if not contents:
         problems_of([("contents", "没有需要生成反馈单的单位")])
     first = contents[0]
@@ -92,6 +98,8 @@ def build_feedback_sheets(contents: Sequence[FeedbackSheetContent], issuer: Issu
         for i, content in enumerate(contents):
             if i:
                 doc.new_section(restart_numbering=True)
+                # Each unit on a front page: printed double-sided, no sheet of paper carries two units.
+                doc.doc.sections[-1].start_type = WD_SECTION.ODD_PAGE
             _sheet(doc, content, issuer)
         return doc.to_bytes()
 
@@ -112,18 +120,36 @@ def _sheet(doc: GongwenDocument, c: FeedbackSheetContent, issuer: IssuingBody) -
     doc.table([Column("考评类别", 66), Column("分值", 26), Column("自评得分", 32), Column("复核得分", 32)], rows,
               size=12.0)
     if c.lines:
-        doc.para(f"扣（加）分明细（共{len(c.lines)}项）如下：")
-        detail = [[str(i), f"{line.indicator}\n（{line.category}）", signed(line.points),
-                   line.reason + (f"（佐证：{line.evidence}）" if line.evidence else "")]
-                  for i, line in enumerate(c.lines, 1)]
-        doc.table([Column("序号", 12), Column("考评指标", 52, left=True), Column("扣（加）分", 22),
-                   Column("原因", 70, left=True)], detail, size=10.5)
+        _detail(doc, c)
         doc.para("其余指标未扣分。")
     else:
         doc.para("本月你单位各项指标均未扣分。")
     contact = f"联系人及电话：{issuer.contact}。" if issuer.contact else ""
     doc.para(f"如对考评结果有异议，请于收到本反馈单之日起{c.objection_days}个工作日内向县直机关工委书面反映。{contact}")
     doc.signature(issuer.name, c.issued_on)
+
+
+def _detail(doc: GongwenDocument, c: FeedbackSheetContent) -> None:
+    """Every deduction and bonus, each 封顶调整 on its own line, and their sum: the sum is exactly what the unit
+    lost (and gained) in the table above, so the sheet can be checked with a pencil."""
+    counted = [line for line in c.lines if not line.cap]
+    caps = len(c.lines) - len(counted)
+    extra = f"，另有封顶调整{caps}项" if caps else ""
+    doc.para(f"扣（加）分明细（共{len(counted)}项{extra}）如下：")
+    rows: list[list[str]] = []
+    number = 0
+    for line in c.lines:
+        if not line.cap:
+            number += 1
+        rows.append([str(number) if not line.cap else "", f"{line.indicator}\n（{line.category}）",
+                     signed(line.points), line.reason + (f"（佐证：{line.evidence}）" if line.evidence else "")])
+    bonus_names = {r.category.name for r in c.categories if r.category.bonus}
+    lost = -sum((x.points for x in c.lines if x.category not in bonus_names), Decimal(0))
+    gained = sum((x.points for x in c.lines if x.category in bonus_names), Decimal(0))
+    summary = f"扣分合计{score(lost)}分" + (f"，加分合计{score(gained)}分" if gained else "")
+    rows.append(["", "合计", signed(gained - lost), summary])
+    doc.table([Column("序号", 12), Column("考评指标", 52, left=True), Column("扣（加）分", 22),
+               Column("原因", 70, left=True)], rows, size=10.5)
 
 
 def _change(diff: Decimal) -> str:
