@@ -62,7 +62,7 @@ def forestry_interview(service: InterviewService, when: dt.datetime | None = MEE
     view = made[0]
     if not view.interviewers:
         data = view.input()
-        data.interviewers = "李书记、王副书记"
+        data.interviewers = "李明（县直机关工委书记）、王芳（县直机关工委副书记）"
         data.recorder = "张敏"
         view = service.update(view.id, data)
     return view
@@ -257,8 +257,9 @@ def test_notice_and_record_documents(county, service, tmp_path):
     assert notice_name == "2026年10月约谈通知书（县林业局）.docx"
     assert blank_name == "2026年10月约谈记录（空白）（县林业局）.docx"
     text = paragraphs(notice)
-    for expected in ("县林业局党组（党委）", "党组书记", "周勇", "2026年11月10日（星期二）上午9时30分",
-                     "县直机关工委会议室", "李书记、王副书记", "排名第8位", "两个支部未召开支委会"):
+    for expected in ("中共县林业局机关委员会：", "党组书记", "周勇", "2026年11月10日（星期二）上午9时30分",
+                     "县直机关工委会议室", "四、约谈人：县直机关工委书记李明、县直机关工委副书记王芳", "排名第8位",
+                     "两个支部未召开支委会"):
         assert expected in text
     check_gongwen(notice, tmp_path, name="notice.docx")
     assert "诚恳接受批评" not in paragraphs(blank)

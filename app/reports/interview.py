@@ -2,6 +2,13 @@
 
 A value left as None prints as an underlined blank (notice) or an empty cell of a useful height (record), so the
 same builder serves both the form taken into the meeting and the record printed afterwards.
+
+An interview belongs to a month (每月一约谈, from the ranking), a quarter (分级量化考核) or the year (述职评议 一般 / 差);
+`month` and `quarter` say which, and the notice is worded for it.
+
+Blanks are placed where a line cannot end on them: an underlined blank at the end of a line is trailing space that
+Word and LibreOffice do not draw, so a blank either opens a short line or sits inside brackets (no line may end
+after "（" or start with "）").
 """
 
 from __future__ import annotations
@@ -9,14 +16,64 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
+
+from docx.text.paragraph import Paragraph
 
 from app import clock
-from app.reports.content import cn_number, problems_of
+from app.reports.content import problems_of
 from app.reports.gongwen import GongwenDocument, IssuingBody, cn_date, rendering, safe_filename, score
 from app.reports.styles import DocumentStyle
 
 POSTS = ("党组书记", "机关党委书记", "支部书记")
 WEEKDAYS = "一二三四五六日"
+NAME_CHARS = 4  # a 约谈人 written without brackets and this short is a bare name (王强, 欧阳明辉), not "职务+姓名"
+
+
+def period_title(year: int, month: int | None, quarter: int | None = None) -> str:
+    """2026年11月 / 2026年第4季度 / 2026年度, as the Period model titles them."""
+    if month is not None:
+        return f"{year}年{month}月"
+    if quarter is not None:
+        return f"{year}年第{quarter}季度"
+    return f"{year}年度"
+
+
+def _period_problems(month: int | None, quarter: int | None) -> list[tuple[str, str]]:
+    bad = []
+    if month is not None and not 1 <= month <= 12:
+        bad.append(("month", f"月份无效：{month}"))
+    if quarter is not None and not 1 <= quarter <= 4:
+        bad.append(("quarter", f"季度无效：{quarter}"))
+    if month is not None and quarter is not None:
+        bad.append(("quarter", "约谈属于某月、某季度或全年，不能同时指定月份和季度"))
+    return bad
+
+
+def split_interviewer(text: str) -> tuple[str, str | None]:
+    """(name, post) of a 约谈人 as typed: "王强（县直机关工委书记）" → ("王强", "县直机关工委书记"); a longer text
+    without brackets ("县直机关工委书记王强") already carries the post → (text, ""); a bare name → (name, None)."""
+    t = text.strip().replace("(", "（").replace(")", "）")
+    if t.endswith("）") and "（" in t:
+        name, _, post = t[:-1].partition("（")
+        if name.strip() and post.strip():
+            return name.strip(), post.strip()
+    if len(t) > NAME_CHARS and "·" not in t:
+        return t, ""
+    return t, None
+
+
+def without_post(interviewers: tuple[str, ...] | list[str]) -> list[str]:
+    """The 约谈人 whose post is not given (their notice leaves a blank for it)."""
+    return [name for name, post in map(split_interviewer, interviewers) if post is None]
+
+
+def interviewer_text(text: str, blank: str = "") -> str:
+    """县直机关工委书记王强 (post before name, as notices print people); a bare name gets `blank` for its post."""
+    name, post = split_interviewer(text)
+    if post is None:
+        return f"{name}（职务：{blank}）"
+    return f"{post}{name}"
 
 
 def cn_datetime(moment: dt.datetime) -> str:
@@ -34,7 +91,7 @@ class InterviewNoticeContent:
     unit: str
     interviewee_post: str  # 党组书记 / 机关党委书记 / 支部书记
     year: int
-    month: int
+    month: int | None  # None: a quarter's (`quarter`) or the year's 约谈
     issued_on: dt.date
     reasons: tuple[str, ...] = ()  # 事由: problems found
     rank: int | None = None
@@ -46,7 +103,8 @@ class InterviewNoticeContent:
     place: str | None = None
     interviewers: tuple[str, ...] = ()
     bring: tuple[str, ...] = ("本单位党建工作存在问题的原因分析和整改方案（书面材料一式两份）",)
-    addressee: str = ""  # 主送; default "<unit>党组（党委）"
+    addressee: str = ""  # 主送: the unit's 党组织 as the register names it (the service finds it); default "<unit>党组（党委）"
+    quarter: int | None = None
 
     def __post_init__(self) -> None:
         bad: list[tuple[str, str]] = []
@@ -54,9 +112,12 @@ class InterviewNoticeContent:
             bad.append(("unit", "被约谈单位不能为空"))
         if self.interviewee_post not in POSTS:
             bad.append(("interviewee_post", f"被约谈人职务应为{'、'.join(POSTS)}之一"))
-        if not 1 <= self.month <= 12:
-            bad.append(("month", f"月份无效：{self.month}"))
+        bad.extend(_period_problems(self.month, self.quarter))
         problems_of(bad)
+
+    @property
+    def period_title(self) -> str:
+        return period_title(self.year, self.month, self.quarter)
 
 
 @dataclass(frozen=True)
@@ -65,7 +126,7 @@ class InterviewRecordContent:
 
     unit: str
     year: int
-    month: int
+    month: int | None  # None: a quarter's (`quarter`) or the year's 约谈
     time: dt.datetime | None = None
     place: str | None = None
     interviewers: tuple[str, ...] = ()
@@ -78,6 +139,7 @@ class InterviewRecordContent:
     requirements: tuple[str, ...] = ()  # 整改要求
     deadline: dt.date | None = None  # 整改时限
     deadline_working_days: int = 15
+    quarter: int | None = None
 
     def __post_init__(self) -> None:
         bad: list[tuple[str, str]] = []
@@ -87,7 +149,12 @@ class InterviewRecordContent:
             bad.append(("interviewee_post", f"被约谈人职务应为{'、'.join(POSTS)}之一"))
         if self.deadline_working_days < 1:
             bad.append(("deadline_working_days", "整改时限至少1个工作日"))
+        bad.extend(_period_problems(self.month, self.quarter))
         problems_of(bad)
+
+    @property
+    def period_title(self) -> str:
+        return period_title(self.year, self.month, self.quarter)
 
     @property
     def filled(self) -> bool:
@@ -95,50 +162,99 @@ class InterviewRecordContent:
 
 
 def notice_filename(content: InterviewNoticeContent) -> str:
-    return safe_filename(f"{content.year}年{content.month}月约谈通知书（{content.unit}）.docx")
+    return safe_filename(f"{content.period_title}约谈通知书（{content.unit}）.docx")
 
 
 def record_filename(content: InterviewRecordContent) -> str:
     kind = "约谈记录" if content.filled else "约谈记录（空白）"
-    return safe_filename(f"{content.year}年{content.month}月{kind}（{content.unit}）.docx")
+    return safe_filename(f"{content.period_title}{kind}（{content.unit}）.docx")
+
+
+class Grounds(NamedTuple):
+    """What a notice says the 约谈 follows from, worded for a month, a quarter or the year."""
+
+    results: str  # 2026年11月全县机关党建工作考评结果
+    score_label: str  # 得分 / 综合得分
+    standing: str  # 处于后进档次 / 等次为一般 (format with the tier)
+    rule: str  # the requirement that calls for the 约谈
+    default_reason: str  # the 事由 when none was listed
+
+
+def grounds(c: InterviewNoticeContent) -> Grounds:
+    title, tier = c.period_title, c.tier or "一般或差"
+    if c.month is not None:
+        return Grounds(f"{title}全县机关党建工作考评结果", "得分", f"处于{c.tier}档次", "按照“每月一约谈”的要求",
+                       "党建工作考评排名靠后，存在较多扣分事项（详见考评情况反馈单）")
+    if c.quarter is not None:
+        return Grounds(f"{title}全县机关党建责任落实情况分级量化考核结果", "得分", f"等次为{c.tier}",
+                       "按照季度分级量化考核的要求", f"{title}分级量化考核等次为{tier}")
+    return Grounds(f"{title}党建述职评议考核结果", "综合得分", f"等次为{c.tier}", "按照年度党建述职评议考核的要求",
+                   f"{title}党建述职评议考核等次为{tier}")
 
 
 def build_interview_notice(content: InterviewNoticeContent, issuer: IssuingBody,
                            style: DocumentStyle | None = None) -> bytes:
     with rendering(f"{content.unit}的约谈通知书"):
         c = content
+        why = grounds(c)
         doc = GongwenDocument(style, title="约谈通知书", author=issuer.name, date=c.issued_on)
         doc.title("约谈通知书")
         doc.recipients(c.addressee or f"{c.unit}党组（党委）")
         standing = []
         if c.total is not None:
-            standing.append(f"得分{score(c.total)}分")
+            standing.append(f"{why.score_label}{score(c.total)}分")
         if c.rank is not None:
             standing.append(f"排名第{c.rank}位" + (f"（共{c.unit_count}个单位）" if c.unit_count else ""))
         if c.tier:
-            standing.append(f"处于{c.tier}档次")
+            standing.append(why.standing)
         result = f"，你单位{'，'.join(standing)}" if standing else ""
-        doc.para(f"根据{c.year}年{c.month}月全县机关党建工作考评结果{result}。按照“每月一约谈”的要求，县直机关工委决定对"
-                 f"你单位{c.interviewee_post}进行约谈。现将有关事项通知如下：")
+        doc.para(f"根据{why.results}{result}。{why.rule}，县直机关工委决定对你单位{c.interviewee_post}进行约谈。"
+                 "现将有关事项通知如下：")
         reasons = "；".join(f"{i}.{r.rstrip('。；;')}" for i, r in enumerate(c.reasons, 1)) if c.reasons else \
-            "党建工作考评排名靠后，存在较多扣分事项（详见考评情况反馈单）"
+            why.default_reason
         doc.heading1("一、约谈事由：", reasons + "。")
-        sections = [
-            ("约谈时间", cn_datetime(c.time) if c.time else None),
-            ("约谈地点", c.place),
-            ("约谈人", "、".join(c.interviewers) or None),
-        ]
-        for i, (label, value) in enumerate(sections, 2):
-            doc.fill_in(doc.heading1(f"{cn_number(i)}、{label}："), value, blank_chars=14)
-        p = doc.heading1(f"{cn_number(len(sections) + 2)}、被约谈人：", f"{c.unit}{c.interviewee_post}")
-        doc.fill_in(p, c.interviewee_name, blank_chars=5)
-        doc.fill_in(p, "同志")
+        doc.fill_in(doc.heading1("二、约谈时间："), cn_datetime(c.time) if c.time else None, blank_chars=14)
+        doc.fill_in(doc.heading1("三、约谈地点："), c.place, blank_chars=14)
+        _interviewers(doc, doc.heading1("四、约谈人："), c.interviewers)
+        _interviewee(doc, c)
         bring = "".join(f"约谈时请携带{item.rstrip('。')}。" for item in c.bring)
-        contact = f"联系人及电话：{issuer.contact}。" if issuer.contact else ""
-        doc.heading1(f"{cn_number(len(sections) + 3)}、有关要求：",
-                     f"被约谈人须按时参加，不得委托他人代替；确有特殊情况的，须提前向县直机关工委书面请假。{bring}{contact}")
+        doc.heading1("六、有关要求：",
+                     f"被约谈人须按时参加，不得委托他人代替；确有特殊情况的，须提前向县直机关工委书面请假。{bring}")
+        # A line of its own: an empty setting leaves a blank that opens the line, where it cannot be lost.
+        contact = doc.para("联系人及电话：")
+        doc.fill_in(contact, issuer.contact.rstrip("。") or None, blank_chars=16)
+        if issuer.contact:
+            doc.fill_in(contact, "。")
         doc.signature(issuer.name, c.issued_on)
         return doc.to_bytes()
+
+
+def _interviewers(doc: GongwenDocument, p: Paragraph, interviewers: tuple[str, ...]) -> None:
+    """Each 约谈人 with their post; a post not given is a blank in brackets (kept on the line of its name)."""
+    if not interviewers:
+        doc.fill_in(p, None, blank_chars=14)
+        return
+    for i, text in enumerate(interviewers):
+        name, post = split_interviewer(text)
+        sep = "、" if i else ""
+        if post is None:
+            doc.fill_in(p, f"{sep}{name}（职务：")
+            doc.fill_in(p, None, blank_chars=8)
+            doc.fill_in(p, "）")
+        else:
+            doc.fill_in(p, f"{sep}{post}{name}")
+
+
+def _interviewee(doc: GongwenDocument, c: InterviewNoticeContent) -> None:
+    """五、被约谈人: the name, or a blank for it right after the heading with "同志" (whatever the unit's name, the
+    blank never ends a line), the unit and post after it in brackets; the paragraph is kept on one page."""
+    if c.interviewee_name:
+        p = doc.heading1("五、被约谈人：", f"{c.unit}{c.interviewee_post}{c.interviewee_name}同志")
+    else:
+        p = doc.heading1("五、被约谈人：")
+        doc.fill_in(p, None, blank_chars=5)
+        doc.fill_in(p, f"同志（{c.unit}{c.interviewee_post}）")
+    p.paragraph_format.keep_together = True
 
 
 def build_interview_record(content: InterviewRecordContent, issuer: IssuingBody,
@@ -163,7 +279,7 @@ def build_interview_record(content: InterviewRecordContent, issuer: IssuingBody,
             ("被约谈单位", c.unit, 0),
             ("约谈时间", cn_datetime(c.time) if c.time else None, 12),
             ("约谈地点", c.place, 12),
-            ("约谈人", "、".join(c.interviewers) or None, 12),
+            ("约谈人", "、".join(interviewer_text(x, "\u3000" * 6) for x in c.interviewers) or None, 12),
             ("被约谈人及职务", interviewee, 12),
             ("记录人", c.recorder, 12),
             ("约谈事由", reasons, 24),

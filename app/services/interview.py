@@ -9,6 +9,14 @@
   interview, weekends, the listed 法定节假日 skipped and 调休 working days counted).  Recording creates the
   unit's `Rectification` with one item per problem.
 - Documents: the 约谈通知书 and the 约谈记录 (blank to fill by hand until the interview has been recorded).
+
+An interview belongs to a `Period`: a month (the ranking's candidates, above), the year (the units graded 一般 or 差
+in the 述职评议; `AnnualService.propose_followups` creates their interviews and 整改方案) or a quarter (分级量化考核;
+no rule names quarter candidates, so a quarter lists the interviews it has).  `periods()` lists what the 约谈 page
+offers, and every period's interviews get their papers, worded for it.
+
+The notice is addressed (主送) to the unit's party organisation as the register names it, and what it has to leave
+blank for want of data (联系人及电话 not set, a 约谈人 without a post) is reported as a warning with the documents.
 """
 
 from __future__ import annotations
@@ -20,14 +28,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
 from app import settings as S
 from app.errors import FieldProblem, NotFoundError, OperationCancelled, ValidationError
 from app.models import (
+    AnnualResult,
     Deduction,
+    Grade,
     Indicator,
     IndicatorCategory,
     Interview,
@@ -38,6 +48,7 @@ from app.models import (
     OrgPostKind,
     PartyOrg,
     Period,
+    PeriodKind,
     PeriodState,
     Rectification,
     RectificationItem,
@@ -47,17 +58,22 @@ from app.models import (
     Unit,
 )
 from app.reports.config import issuer_from_settings, style_from_settings
+from app.reports.gongwen import IssuingBody
 from app.reports.interview import (
     InterviewNoticeContent,
     InterviewRecordContent,
     build_interview_notice,
     build_interview_record,
     notice_filename,
+    period_title,
     record_filename,
+    without_post,
 )
 from app.reports.output import write_atomic
 from app.services.audit import AuditLog, unit_of_work
+from app.services.quarter import parse_quarter, quarter_key
 from app.services.ranking import Ranking, RankingService
+from app.services.scoring import month_key, parse_month
 
 SessionFactory = Callable[[], Session]
 Progress = Callable[[int, int, str], None]
@@ -66,6 +82,7 @@ Reader = Callable[[S.SettingDef], Any]
 
 MAX_TEXT = 5000
 MAX_LINES = 30
+WEAK_GRADES = (Grade.AVERAGE, Grade.POOR)  # the year's grades that call for a 约谈 (DOMAIN.md)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -189,7 +206,7 @@ class InterviewView:
     period_key: str
     period_title: str
     year: int
-    month: int
+    month: int | None  # None: a quarter's or the year's interview
     unit_id: int
     unit: str
     interviewee_post: InterviewPost
@@ -215,6 +232,8 @@ class InterviewView:
     rectification_id: int | None = None
     items: int = 0
     items_closed: int = 0
+    kind: PeriodKind = PeriodKind.MONTH
+    quarter: int | None = None
 
     @property
     def status(self) -> str:
@@ -234,6 +253,51 @@ class InterviewView:
 class WrittenDocuments:
     paths: list[Path] = field(default_factory=list)
     blank_units: list[str] = field(default_factory=list)  # candidates without an interview: blank forms
+    warnings: list[str] = field(default_factory=list)  # what the notices had to leave blank for want of data
+
+
+@dataclass(frozen=True)
+class InterviewPeriod:
+    """A period whose 约谈 the page lists: a month, a quarter or the year."""
+
+    key: str  # 2026-11, 2026-Q4, 2026
+    kind: PeriodKind
+    year: int
+    month: int | None
+    quarter: int | None
+    state: PeriodState
+
+    @property
+    def title(self) -> str:
+        return period_title(self.year, self.month, self.quarter)
+
+    @property
+    def order(self) -> tuple[int, int, int]:
+        """Sorted descending: the year first (it ends the year), each quarter before its last month."""
+        if self.kind == PeriodKind.YEAR:
+            last = 13
+        elif self.kind == PeriodKind.QUARTER:
+            last = (self.quarter or 0) * 3
+        else:
+            last = self.month or 0
+        return self.year, last, int(self.kind != PeriodKind.MONTH)
+
+
+def parse_period(text: str) -> str:
+    """The key of a month (2026-11, 2026年11月), a quarter (2026-Q4, 2026年第4季度) or a year (2026, 2026年度)."""
+    t = (text or "").strip()
+    bare = t.removesuffix("年度").removesuffix("年")
+    if bare.isdigit() and len(bare) == 4:
+        if not 2000 <= int(bare) <= 2100:
+            raise ValidationError(f"年份“{text}”超出范围（2000至2100）", field="period")
+        return bare
+    if "Q" in t.upper() or "季" in t:
+        return quarter_key(*parse_quarter(t))
+    try:
+        return month_key(*parse_month(t))
+    except ValidationError:
+        raise ValidationError(f"考评期“{text}”格式不对：月份如2026-11，季度如2026-Q4，年度如2026",
+                              field="period") from None
 
 
 def lines(text: str) -> list[str]:
@@ -366,13 +430,17 @@ class InterviewService:
 
     # --- reading --------------------------------------------------------------------------------------------
 
-    def interviews(self, year: int | None = None, month: int | None = None) -> list[InterviewView]:
+    def interviews(self, year: int | None = None, month: int | None = None, *,
+                   period_key: str | None = None) -> list[InterviewView]:
+        """Interviews of a year (any period in it), a month, or one period by its key (2026-11, 2026-Q4, 2026)."""
         with self._sf() as s:
             q = select(Interview).join(Period, Period.id == Interview.period_id).join(Unit, Unit.id == Interview.unit_id)
             if year is not None:
                 q = q.where(Period.year == year)
             if month is not None:
                 q = q.where(Period.month == month)
+            if period_key is not None:
+                q = q.where(Period.key == period_key)
             rows = list(s.scalars(q.order_by(Period.key.desc(), Interview.rank, Unit.sort_order, Unit.id)))
             return [_view(s, i) for i in rows]
 
@@ -380,15 +448,49 @@ class InterviewService:
         with self._sf() as s:
             return _view(s, _get(s, interview_id))
 
+    # --- periods --------------------------------------------------------------------------------------------
+
+    def periods(self) -> list[InterviewPeriod]:
+        """What the 约谈 page offers, newest first: every month past its draft, and each quarter or year that has
+        interviews or (a year) units graded 一般 or 差 in its reviewed results."""
+        with self._sf() as s:
+            with_interviews = set(s.scalars(select(Interview.period_id).distinct()))
+            weak_years = set(s.scalars(select(AnnualResult.period_id).distinct()
+                                       .where(AnnualResult.grade.in_(WEAK_GRADES))))
+            rows = s.scalars(select(Period).where(
+                ((Period.kind == PeriodKind.MONTH) & (Period.state != PeriodState.DRAFT))
+                | Period.id.in_(with_interviews | weak_years)))
+            found = [_period_view(p) for p in rows]
+        return sorted(found, key=lambda p: p.order, reverse=True)
+
+    def period(self, key: str) -> InterviewPeriod:
+        with self._sf() as s:
+            return _period_view(_period_by_key(s, key))
+
+    def period_candidates(self, key: str) -> list[Candidate]:
+        """A month's candidates (the ranking's); the year's: the units graded 一般 or 差 in its reviewed results;
+        a quarter has none."""
+        p = self.period(key)
+        if p.kind == PeriodKind.MONTH:
+            assert p.month is not None
+            return self.candidates(p.year, p.month)
+        if p.kind == PeriodKind.QUARTER:
+            return []
+        with self._sf() as s:
+            return _year_candidates(s, _period_by_key(s, key))
+
     # --- documents ------------------------------------------------------------------------------------------
 
     def notice_content(self, interview_id: int) -> InterviewNoticeContent:
         v = self.interview(interview_id)
+        with self._sf() as s:
+            addressee = _addressee(s, v.unit_id, v.interviewee_post, v.interviewee_member_id, self._today())
         return InterviewNoticeContent(
             unit=v.unit, interviewee_post=v.interviewee_post.value, year=v.year, month=v.month,
             issued_on=v.notice_on or self._today(), reasons=tuple(v.reasons + v.problems), rank=v.rank,
             unit_count=v.unit_count, total=v.total, tier=v.tier, interviewee_name=v.interviewee_name or None,
-            time=v.scheduled_at, place=v.place or None, interviewers=tuple(names(v.interviewers)))
+            time=v.scheduled_at, place=v.place or None, interviewers=tuple(names(v.interviewers)),
+            addressee=addressee, quarter=v.quarter)
 
     def record_content(self, interview_id: int, *, blank: bool = False) -> InterviewRecordContent:
         """The 约谈记录: filled from what was recorded, or (before the interview, or `blank`) to fill by hand,
@@ -402,54 +504,95 @@ class InterviewService:
             reasons=tuple(v.reasons + v.problems),
             conversation=v.conversation if filled else None, statement=v.statement if filled else None,
             requirements=tuple(v.requirements) if filled else (), deadline=v.deadline if filled else None,
-            deadline_working_days=v.deadline_working_days)
+            deadline_working_days=v.deadline_working_days, quarter=v.quarter)
 
     def documents(self, interview_id: int) -> list[tuple[str, bytes]]:
         """(file name, bytes) of the interview's notice and record."""
-        with self._sf() as s:
-            read = S.reader(s)
-            issuer, style = issuer_from_settings(read), style_from_settings(read)
+        issuer, style = self._issuer()
         notice = self.notice_content(interview_id)
         record = self.record_content(interview_id)
         return [(notice_filename(notice), build_interview_notice(notice, issuer, style)),
                 (record_filename(record), build_interview_record(record, issuer, style))]
 
+    def warnings(self, interview_id: int) -> list[str]:
+        """What the interview's notice leaves blank for want of data, for the user to fill in or set."""
+        issuer, _style = self._issuer()
+        return notice_warnings(issuer, [self.notice_content(interview_id)])
+
+    def _issuer(self) -> tuple[IssuingBody, Any]:
+        with self._sf() as s:
+            read = S.reader(s)
+            return issuer_from_settings(read), style_from_settings(read)
+
     def write_documents(self, year: int, month: int, folder: str | Path, *, progress: Progress | None = None,
                         cancelled: Cancelled | None = None) -> WrittenDocuments:
-        """Notices and records of the month's interviews into `folder`; candidates without an interview get
+        """The month's papers (`write_period_documents` of 2026-11)."""
+        return self.write_period_documents(month_key(year, month), folder, progress=progress, cancelled=cancelled)
+
+    def write_period_documents(self, key: str, folder: str | Path, *, progress: Progress | None = None,
+                               cancelled: Cancelled | None = None) -> WrittenDocuments:
+        """Notices and records of a period's interviews into `folder`; candidates without an interview get
         blank forms (their reasons printed, the rest to fill in).  Built first, then written."""
         report = progress or (lambda done, total, text: None)
         stop = cancelled or (lambda: False)
-        ranking = self._ranking.month(year, month)
-        _need_reviewed(ranking)  # a draft month's candidates are not final: no notice may go out for them
-        interviews = self.interviews(year, month)
+        period = self._final_period(key)
+        interviews = self.interviews(period_key=period.key)
+        pending = [c for c in self.period_candidates(period.key) if c.interview_id is None]
+        issuer, style = self._issuer()
         with self._sf() as s:
-            read = S.reader(s)
-            issuer, style = issuer_from_settings(read), style_from_settings(read)
-            pending = [c for c in _candidates(s, ranking) if c.interview_id is None]
-            working_days = int(read(S.RECTIFY_WORKING_DAYS))
+            working_days = int(S.get(s, S.RECTIFY_WORKING_DAYS))
+            addressees = {c.unit_id: _addressee(s, c.unit_id, InterviewPost.PARTY_GROUP_SECRETARY, None,
+                                                self._today()) for c in pending}
         if not interviews and not pending:
-            raise ValidationError(f"{ranking.title}没有约谈对象，也没有建立约谈", field="period")
+            raise ValidationError(f"{period.title}没有约谈对象，也没有建立约谈", field="period")
         total = len(interviews) + len(pending) + 1
         built: list[tuple[str, bytes]] = []
+        notices: list[InterviewNoticeContent] = []
         for i, v in enumerate(interviews):
             if stop():
                 raise OperationCancelled("已取消，未保存任何文件")
             report(i, total, f"正在生成{v.unit}的约谈通知书和约谈记录……")
+            notices.append(self.notice_content(v.id))
             built.extend(self.documents(v.id))
         result = WrittenDocuments()
         for j, c in enumerate(pending):
             if stop():
                 raise OperationCancelled("已取消，未保存任何文件")
             report(len(interviews) + j, total, f"正在生成{c.unit}的空白约谈通知书和记录……")
-            notice, record = _blank_forms(c, year, month, self._today(), working_days)
+            notice, record = _blank_forms(c, period, self._today(), working_days, addressees[c.unit_id])
+            notices.append(notice)
             built.append((notice_filename(notice), build_interview_notice(notice, issuer, style)))
             built.append((record_filename(record), build_interview_record(record, issuer, style)))
             result.blank_units.append(c.unit)
         report(total - 1, total, "正在保存文件……")
         result.paths = [write_atomic(Path(folder) / name, data) for name, data in built]
+        result.warnings = notice_warnings(issuer, notices)
         report(total, total, "完成")
         return result
+
+    def _final_period(self, key: str) -> InterviewPeriod:
+        """The period, refused while still a draft: its candidates (a month's ranking, a quarter's or the year's
+        grades) are not final, so no notice may go out for it."""
+        period = self.period(key)
+        if period.kind == PeriodKind.MONTH:
+            assert period.month is not None
+            _need_reviewed(self._ranking.month(period.year, period.month))
+        elif period.state == PeriodState.DRAFT:
+            what = "年度考核结果" if period.kind == PeriodKind.YEAR else "分级量化考核结果"
+            raise ValidationError(f"{period.title}{what}尚未复核，约谈对象还不能确定", field="period")
+        return period
+
+
+def notice_warnings(issuer: IssuingBody, notices: Sequence[InterviewNoticeContent]) -> list[str]:
+    """What the notices had to leave blank because the data do not say it (each said once)."""
+    out = []
+    if notices and not issuer.contact.strip():
+        out.append("“联系人及电话”未设置，约谈通知书上留了空行待手工填写；可在“设置 → 公文”中填写后重新生成")
+    missing = sorted({name for n in notices for name in without_post(n.interviewers)})
+    if missing:
+        out.append(f"约谈人{'、'.join(missing)}未注明职务，约谈通知书上留了空白待手工填写；"
+                   "可在约谈安排（或设置中的默认约谈人）按“姓名（职务）”填写，如“王强（县直机关工委书记）”")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -537,7 +680,7 @@ def _validate(data: InterviewInput, period: Period) -> dict[str, Any]:
     except ValueError:
         post = InterviewPost.PARTY_GROUP_SECRETARY
         problems.append(FieldProblem("interviewee_post", "被约谈人职务应为党组书记、机关党委书记或支部书记"))
-    month_start = dt.date(period.year, period.month or 1, 1)
+    month_start = dt.date(period.year, period.month or ((period.quarter or 1) - 1) * 3 + 1, 1)
     when = data.scheduled_at
     if when is not None:
         if not isinstance(when, dt.datetime):
@@ -631,29 +774,82 @@ def _view(s: Session, i: Interview) -> InterviewView:
     rect = _rectification_of(s, i.id)
     statuses = [it.status for it in rect.items] if rect is not None else []
     return InterviewView(
-        i.id, period.id, period.key, period.title, period.year, period.month or 0, unit.id, unit.name,
+        i.id, period.id, period.key, period.title, period.year, period.month, unit.id, unit.name,
         i.interviewee_post, i.interviewee_name, i.interviewee_member_id, i.scheduled_at, i.place, i.interviewers,
         i.recorder, i.rank, i.unit_count, i.total, i.tier, lines(i.reasons), lines(i.problems), i.notice_on, i.held,
         i.conversation, i.statement, lines(i.requirements), i.deadline, i.deadline_working_days,
         rect.id if rect is not None else None, len(statuses),
-        sum(1 for x in statuses if x == RectificationStatus.CLOSED))
+        sum(1 for x in statuses if x == RectificationStatus.CLOSED), period.kind, period.quarter)
 
 
-def _blank_forms(c: Candidate, year: int, month: int, today: dt.date, working_days: int
+def _blank_forms(c: Candidate, period: InterviewPeriod, today: dt.date, working_days: int, addressee: str
                  ) -> tuple[InterviewNoticeContent, InterviewRecordContent]:
     reasons = tuple(c.reasons + c.problems)
     notice = InterviewNoticeContent(unit=c.unit, interviewee_post=InterviewPost.PARTY_GROUP_SECRETARY.value,
-                                    year=year, month=month, issued_on=today, reasons=reasons, rank=c.rank,
-                                    unit_count=c.unit_count, total=c.total, tier=c.tier)
-    record = InterviewRecordContent(unit=c.unit, year=year, month=month, reasons=reasons,
-                                    deadline_working_days=working_days)
+                                    year=period.year, month=period.month, issued_on=today, reasons=reasons,
+                                    rank=c.rank, unit_count=c.unit_count, total=c.total, tier=c.tier,
+                                    addressee=addressee, quarter=period.quarter)
+    record = InterviewRecordContent(unit=c.unit, year=period.year, month=period.month, reasons=reasons,
+                                    deadline_working_days=working_days, quarter=period.quarter)
     return notice, record
+
+
+def _period_view(p: Period) -> InterviewPeriod:
+    return InterviewPeriod(p.key, p.kind, p.year, p.month, p.quarter, p.state)
+
+
+def _period_by_key(s: Session, key: str) -> Period:
+    period = s.scalar(select(Period).where(Period.key == key))
+    if period is None:
+        raise NotFoundError(f"没有考评期“{key}”（月份如2026-11，季度如2026-Q4，年度如2026）")
+    return period
+
+
+def _year_candidates(s: Session, period: Period) -> list[Candidate]:
+    """The units graded 一般 or 差 in the year's reviewed results, with the reason a proposed 约谈 records."""
+    made = dict(s.execute(select(Interview.unit_id, Interview.id).where(Interview.period_id == period.id)).all())
+    count = s.scalar(select(func.count()).select_from(AnnualResult).where(AnnualResult.period_id == period.id)) or 0
+    q = (select(AnnualResult, Unit.name).join(Unit, Unit.id == AnnualResult.unit_id)
+         .where(AnnualResult.period_id == period.id, AnnualResult.grade.in_(WEAK_GRADES))
+         .order_by(AnnualResult.rank, Unit.sort_order, Unit.id))
+    out = []
+    for r, unit in s.execute(q):
+        reason = (f"{period.year}年度党建述职评议考核综合得分{r.composite}分，排第{r.rank}名（共{count}个单位），"
+                  f"等次为{r.grade.value}")
+        out.append(Candidate(r.unit_id, unit, r.rank, count, r.composite, r.grade.value, [reason], [],
+                             made.get(r.unit_id)))
+    return out
+
+
+def _addressee(s: Session, unit_id: int, post: InterviewPost, member_id: int | None, today: dt.date) -> str:
+    """主送 of a unit's notice, as the register names it: the organisation whose 书记 is summoned (a 机关党委 or a
+    branch), else the unit's own top organisation (机关党委, else 党总支, else 党支部); a unit with none of its own
+    (only in a 联合支部 with others, or none recorded) is addressed by its name.  The register does not record the
+    党组, so the 党组书记's notice goes to the unit's top organisation, which carries out its party work."""
+    if member_id is not None and post != InterviewPost.PARTY_GROUP_SECRETARY:
+        led = s.scalar(
+            select(PartyOrg.name).join(OrgPost, OrgPost.org_id == PartyOrg.id)
+            .where(PartyOrg.unit_id == unit_id, PartyOrg.active.is_(True), OrgPost.member_id == member_id,
+                   OrgPost.kind == OrgPostKind.SECRETARY, OrgPost.start_on <= today,
+                   OrgPost.end_on.is_(None) | (OrgPost.end_on >= today))
+            .order_by(PartyOrg.sort_order, PartyOrg.id).limit(1))
+        if led:
+            return str(led)
+    rank = {OrgKind.ORGAN_COMMITTEE: 0, OrgKind.GENERAL_BRANCH: 1, OrgKind.BRANCH: 2}
+    own = s.execute(select(PartyOrg.kind, PartyOrg.name).where(
+        PartyOrg.unit_id == unit_id, PartyOrg.active.is_(True), PartyOrg.parent_id.is_(None),
+        PartyOrg.kind != OrgKind.JOINT_BRANCH).order_by(PartyOrg.sort_order, PartyOrg.id)).all()
+    if own:
+        return str(min(own, key=lambda row: rank[row[0]])[1])
+    unit = s.get(Unit, unit_id)
+    return unit.name if unit is not None else ""
 
 
 __all__ = [
     "Candidate",
     "ConversationInput",
     "InterviewInput",
+    "InterviewPeriod",
     "InterviewService",
     "InterviewView",
     "IntervieweeOption",
@@ -661,4 +857,6 @@ __all__ = [
     "WrittenDocuments",
     "lines",
     "names",
+    "notice_warnings",
+    "parse_period",
 ]
