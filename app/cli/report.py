@@ -4,7 +4,8 @@
                                                             time; afterwards the issued one is exported again)
     dangjian report bulletin 2026-10 --out X.docx --reissue "理由"   a new 通报 with a new 文号
     dangjian report feedback 2026-10 --out DIR [--combined]  one 反馈单 per unit
-    dangjian report interviews 2026-10 --out DIR             约谈通知书 and 约谈记录 (blank forms for candidates)
+    dangjian report interviews 2026-10 --out DIR             约谈通知书 and 约谈记录 (blank forms for candidates);
+                                                            2026-Q4 for a quarter's, 2026 for the year's (述职评议)
     dangjian report rectification --out 台账.docx [--unit 名称] [--year 2026]
     dangjian report list [2026]                             the 通报 issued
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 
 from app.cli import add_data_dir
@@ -21,7 +23,7 @@ from app.cli.common import open_db
 from app.db import Database
 from app.errors import NotFoundError, ValidationError
 from app.services.bulletin import BulletinService
-from app.services.interview import InterviewService
+from app.services.interview import InterviewService, parse_period
 from app.services.office import export_pdf
 from app.services.rectification import RectificationService
 from app.services.register import RegisterService
@@ -53,9 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--date", metavar="YYYY-MM-DD", help="落款日期（默认今天）")
     f.set_defaults(func=run_feedback)
 
-    i = kinds.add_parser("interviews", help="约谈通知书和约谈记录")
+    i = kinds.add_parser("interviews", help="约谈通知书和约谈记录（月度、季度或年度）")
     add_data_dir(i)
-    i.add_argument("month", metavar="YYYY-MM")
+    i.add_argument("period", metavar="YYYY-MM|YYYY-Qn|YYYY",
+                   help="考评期：月份如2026-11，季度如2026-Q4，年度（述职评议）如2026")
     i.add_argument("--out", required=True, type=Path, metavar="DIR", help="输出文件夹")
     i.set_defaults(func=run_interviews)
 
@@ -124,15 +127,19 @@ def run_feedback(args: argparse.Namespace) -> int:
 
 
 def run_interviews(args: argparse.Namespace) -> int:
-    year, month = parse_month(args.month)
+    key = parse_period(args.period)
     db = open_db(args)
     try:
-        written = InterviewService(db.session_factory).write_documents(year, month, args.out)
+        service = InterviewService(db.session_factory)
+        title = service.period(key).title
+        written = service.write_period_documents(key, args.out)
     finally:
         db.close()
-    print(f"已生成{year}年{month}月约谈文书{len(written.paths)}份，保存在：{args.out}")
+    print(f"已生成{title}约谈文书{len(written.paths)}份，保存在：{args.out}")
     if written.blank_units:
         print(f"尚未建立约谈的单位（已生成空白通知书和记录，需手工填写）：{'、'.join(written.blank_units)}")
+    for warning in written.warnings:
+        print(f"警告：{warning}", file=sys.stderr)
     return 0
 
 

@@ -1,5 +1,9 @@
-"""约谈与整改: the month's 约谈 candidates → interviews (arrangements, notice, record of the conversation), and the
+"""约谈与整改: a period's 约谈 candidates → interviews (arrangements, notice, record of the conversation), and the
 整改台账 with its status moves (销号 with a note), overdue items in red, printable.
+
+The periods are the months past their draft and, next to them, the year (述职评议 一般 / 差) and any quarter with
+interviews; what a notice had to leave blank (联系人及电话, a 约谈人's post) is shown as a warning, without stopping
+the file from opening.
 
 Business rules live in the services (InterviewService, RectificationService); this page shows what they say.
 Documents are built and written as tasks off the GUI thread."""
@@ -42,14 +46,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.dates import cn_date
-from app.models import PeriodState, RectificationStatus
+from app.models import PeriodKind, RectificationStatus
 from app.reports.output import write_atomic
-from app.services.bulletin import BulletinService
+from app.services.annual import AnnualService
 from app.services.interview import (
     Candidate,
     ConversationInput,
     IntervieweeOption,
     InterviewInput,
+    InterviewPeriod,
     InterviewService,
     InterviewView,
 )
@@ -175,7 +180,7 @@ class ICol(enum.IntEnum):
 
 
 class InterviewTableModel(_Table):
-    HEADERS = {ICol.UNIT: "单位", ICol.RANK: "名次", ICol.TOTAL: "总分", ICol.TIER: "档次", ICol.REASONS: "约谈依据",
+    HEADERS = {ICol.UNIT: "单位", ICol.RANK: "名次", ICol.TOTAL: "总分", ICol.TIER: "档次/等次", ICol.REASONS: "约谈依据",
                ICol.INTERVIEWEE: "被约谈人", ICol.TIME: "约谈时间", ICol.PLACE: "地点", ICol.STATUS: "状态",
                ICol.DEADLINE: "整改时限", ICol.PROGRESS: "整改销号"}
 
@@ -253,7 +258,8 @@ class InterviewDialog(FormDialog):
         row.addWidget(self.undecided)
         f.add("scheduled_at", "约谈时间", box)
         f.add("place", "约谈地点", _line(view.place, 100))
-        f.add("interviewers", "约谈人", _line(view.interviewers, 200), "多人用顿号分隔")
+        f.add("interviewers", "约谈人", _line(view.interviewers, 200),
+              "写明职务：姓名（职务），如“王强（县直机关工委书记）”；多人用顿号分隔")
         f.add("recorder", "记录人", _line(view.recorder, 40))
         f.add("reasons", "约谈依据", _text("\n".join(view.reasons), 60), "每行一条")
         f.add("problems", "存在问题", _text("\n".join(view.problems)), "每行一条；登记约谈记录后每条成为一个整改事项")
@@ -394,6 +400,9 @@ class ItemDialog(FormDialog):
                                                               f.date("deadline")), reason=f.text("reason"))
 
 
+# What a period's interviews follow from, in the page's summary line.
+PERIOD_BASIS = {PeriodKind.MONTH: "", PeriodKind.QUARTER: "分级量化考核", PeriodKind.YEAR: "述职评议考核"}
+
 # What each move asks for, in the words of the button.
 MOVE_PROMPTS = {
     St.IN_PROGRESS: "进展说明（可不填）：",
@@ -412,8 +421,10 @@ class InterviewPage(QWidget):
         self.ctx = ctx
         self.interviews = InterviewService(ctx.session_factory, today=ctx.today)
         self.rectification = RectificationService(ctx.session_factory, today=ctx.today)
-        self.months = BulletinService(ctx.session_factory)
+        self.annual = AnnualService(ctx.session_factory, today=ctx.today)
         self.last_written: list[Path] = []
+        self.last_warnings: list[str] = []
+        self.warning_box: QMessageBox | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(self._interview_tab(), "约谈")
         self.tabs.addTab(self._rectification_tab(), "整改台账")
@@ -421,14 +432,14 @@ class InterviewPage(QWidget):
         col = QVBoxLayout(self)
         col.addWidget(self.tabs, 1)
         col.addWidget(self.folder_bar)
-        ctx.follow(self, self.reload, "scoring", "documents", "rectification", "register", "settings")
+        ctx.follow(self, self.reload, "scoring", "documents", "interviews", "rectification", "register", "settings")
         self.reload()
 
     # --- building -------------------------------------------------------------------------------------------
 
     def _interview_tab(self) -> QWidget:
         tab = QWidget()
-        self.month_box = ChoiceBox()
+        self.month_box = ChoiceBox()  # the period: a month, a quarter or the year (its key)
         self.month_box.setObjectName("interview_month")
         self.month_box.setMinimumWidth(220)
         self.month_box.value_changed.connect(lambda _v: self.load_interviews())
@@ -442,10 +453,10 @@ class InterviewPage(QWidget):
         menu.addAction("打开约谈记录", lambda: self.document_action("record", "open"))
         menu.addAction("打印约谈记录", lambda: self.document_action("record", "print"))
         self.docs_button.setMenu(menu)
-        self.all_docs_button = self._button("生成本月全部约谈文书", "all_documents", self.write_month_documents)
+        self.all_docs_button = self._button("生成本期全部约谈文书", "all_documents", self.write_month_documents)
         self.delete_button = self._button("删除约谈", "delete_interview", self.delete_interview)
         top = QHBoxLayout()
-        top.addWidget(QLabel("考评月份："))
+        top.addWidget(QLabel("考评期："))
         top.addWidget(self.month_box)
         top.addWidget(self.create_button)
         top.addStretch()
@@ -520,13 +531,15 @@ class InterviewPage(QWidget):
     # --- loading --------------------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        months = [m for m in self.months.months() if m.state != PeriodState.DRAFT]
+        periods = self.interviews.periods()
         current = self.month_box.value()
-        self.month_box.set_choices([(f"{m.title}（{m.state.value}）", (m.year, m.month)) for m in months])
+        self.month_box.set_choices([(f"{p.title}（{p.state.value}）", p.key) for p in periods])
         if current in self.month_box.values():
             self.month_box.set_value(current)
-        elif months:
-            self.month_box.set_value((months[0].year, months[0].month))
+        elif periods:
+            # The newest month first: a year or quarter is chosen, not opened on.
+            first = next((p for p in periods if p.kind == PeriodKind.MONTH), periods[0])
+            self.month_box.set_value(first.key)
         unit = self.unit_filter.value()
         self.unit_filter.set_choices([("全部单位", None)] + [(name, uid) for uid, name in self.ctx.register.units()])
         self.unit_filter.set_value(unit)
@@ -538,20 +551,24 @@ class InterviewPage(QWidget):
         self.load_interviews()
         self.load_items()
 
+    def chosen_period(self) -> InterviewPeriod | None:
+        key = self.month_box.value()
+        return self.interviews.period(key) if key else None
+
     def load_interviews(self) -> None:
-        month = self.month_box.value()
-        if month is None:
+        period = self.chosen_period()
+        if period is None:
             self.interview_model.set_rows([])
             self.interview_state.setText("还没有已复核的月度考评；全部复核后，这里列出约谈对象。")
+            self.create_button.setEnabled(False)
         else:
-            year, m = month
-            views = self.interviews.interviews(year, m)
-            candidates = [c for c in self.interviews.candidates(year, m) if c.interview_id is None]
+            views = self.interviews.interviews(period_key=period.key)
+            candidates = [c for c in self.interviews.period_candidates(period.key) if c.interview_id is None]
             rows = [InterviewRow(c, None) for c in candidates] + [InterviewRow(None, v) for v in views]
             self.interview_model.set_rows(rows)
             self.interview_state.setText(
-                f"{year}年{m}月约谈对象{len(candidates) + len(views)}个：已建立约谈{len(views)}个，"
-                f"其中已约谈{sum(1 for v in views if v.held)}个" +
+                f"{period.title}{PERIOD_BASIS[period.kind]}约谈对象{len(candidates) + len(views)}个："
+                f"已建立约谈{len(views)}个，其中已约谈{sum(1 for v in views if v.held)}个" +
                 (f"；{len(candidates)}个尚未建立（灰色）" if candidates else "") + "。")
             self.create_button.setEnabled(bool(candidates))
         _fit(self.interview_view)
@@ -593,19 +610,29 @@ class InterviewPage(QWidget):
         self.all_docs_button.setEnabled(self.interview_model.rowCount() > 0)
 
     def create_interviews(self) -> None:
-        month = self.month_box.value()
-        if month is None:
+        """Interviews for the chosen period's candidates: a month's from the ranking; the year's with their
+        整改方案, as the 述职评议 page proposes them."""
+        period = self.chosen_period()
+        if period is None or period.kind == PeriodKind.QUARTER:
             return
         try:
-            made = self.interviews.create_for_candidates(*month)
+            if period.kind == PeriodKind.YEAR:
+                made = [f.interview_id for f in self.annual.propose_followups(period.year) if f.created]
+            else:
+                assert period.month is not None
+                made = [v.id for v in self.interviews.create_for_candidates(period.year, period.month)]
         except Exception as exc:  # shown as a known error (its message) or as a bug (logged)
             show_error(self, exc)
             return
         self.ctx.status.emit(f"已建立约谈{len(made)}个，请在“约谈安排”中确定时间、地点和约谈人")
         self.ctx.changed.emit("documents")
+        if period.kind == PeriodKind.YEAR:
+            self.ctx.changed.emit("interviews")
+            self.ctx.changed.emit("rectification")
+            self.load_items()
         self.load_interviews()
         if made:
-            self.select_interview(made[0].id)
+            self.select_interview(made[0])
 
     def select_interview(self, interview_id: int) -> None:
         for r, row in enumerate(self.interview_model.rows()):
@@ -665,16 +692,18 @@ class InterviewPage(QWidget):
         v = self.selected_interview()
         if v is None:
             return None
-        folder = self.folder_bar.folder() / f"{v.year}年{v.month}月约谈"
+        folder = self.folder_bar.folder() / f"{v.period_title}约谈"
         service = self.interviews
 
-        def work(_p: tasks.Progress, _c: tasks.Cancelled) -> Path:
+        def work(_p: tasks.Progress, _c: tasks.Cancelled) -> tuple[Path, list[str]]:
             notice, record = service.documents(v.id)
             name, data = notice if kind == "notice" else record
-            return write_atomic(folder / name, data)
+            return write_atomic(folder / name, data), service.warnings(v.id) if kind == "notice" else []
 
-        def done(path: Path) -> None:
+        def done(written: tuple[Path, list[str]]) -> None:
+            path, warnings = written
             self.last_written = [path]
+            self.show_warnings(warnings)
             if then == "print":
                 common.print_file(self.ctx, self, path)
             else:
@@ -683,23 +712,38 @@ class InterviewPage(QWidget):
         return tasks.run_task(work, on_success=done, parent=self)
 
     def write_month_documents(self) -> tasks.Task | None:
-        month = self.month_box.value()
-        if month is None:
+        """Every paper of the chosen period (a month, a quarter or the year) into its folder."""
+        period = self.chosen_period()
+        if period is None:
             return None
-        year, m = month
-        folder = self.folder_bar.folder() / f"{year}年{m}月约谈"
+        folder = self.folder_bar.folder() / f"{period.title}约谈"
         service = self.interviews
 
         def done(written: Any) -> None:
             self.last_written = list(written.paths)
             blank = f"；{'、'.join(written.blank_units)}尚未建立约谈，生成的是空白通知书和记录" if written.blank_units else ""
             self.ctx.status.emit(f"已生成约谈文书{len(written.paths)}份{blank}")
+            self.show_warnings(written.warnings)
             common.open_path(folder)
 
         return tasks.run_with_progress(
-            self, f"正在生成{year}年{m}月约谈文书……",
-            lambda p, c: service.write_documents(year, m, folder, progress=p, cancelled=c), on_success=done,
-            on_cancel=lambda: self.ctx.status.emit("已取消，未保存约谈文书"))
+            self, f"正在生成{period.title}约谈文书……",
+            lambda p, c: service.write_period_documents(period.key, folder, progress=p, cancelled=c),
+            on_success=done, on_cancel=lambda: self.ctx.status.emit("已取消，未保存约谈文书"))
+
+    def show_warnings(self, warnings: list[str]) -> None:
+        """What the papers left blank for want of data, in a box that does not hold up the work (the file opens
+        beside it) and in the status bar."""
+        self.last_warnings = list(warnings)
+        if not warnings:
+            return
+        self.ctx.status.emit(f"请注意：{warnings[0]}")
+        if self.warning_box is None:
+            self.warning_box = QMessageBox(QMessageBox.Icon.Warning, "约谈文书需要补充", "", parent=self)
+            self.warning_box.setObjectName("interview_warnings")
+            self.warning_box.setModal(False)
+        self.warning_box.setText("\n\n".join(f"{i}. {w}" for i, w in enumerate(warnings, 1)))
+        self.warning_box.show()
 
     # --- 整改 actions ----------------------------------------------------------------------------------------
 
@@ -794,5 +838,5 @@ class InterviewPage(QWidget):
         elif kind == "interview":
             self.tabs.setCurrentIndex(0)
             view = self.interviews.interview(int(record_id))
-            self.month_box.set_value((view.year, view.month))
+            self.month_box.set_value(view.period_key)
             self.select_interview(view.id)
