@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app import settings as S
 from app.errors import NotFoundError, ValidationError
-from app.models import AuditEntry, InterviewPost, RectificationStatus
+from app.models import AuditEntry, InterviewPost, MemberStatus, OrgKind, OrgPostKind, RectificationStatus
 from app.services.interview import (
     ConversationInput,
     InterviewInput,
@@ -25,6 +25,7 @@ from app.services.interview import (
     names,
 )
 from app.services.rectification import RectificationService
+from app.services.register import MemberInput, OrgInput, PostInput, RegisterService
 
 TODAY = dt.date(2026, 11, 5)
 MEETING = dt.datetime(2026, 11, 10, 9, 30)  # a Tuesday
@@ -240,6 +241,23 @@ def test_delete_an_interview_not_held(service):
     assert service.interviews(2026, 10) == []
     with pytest.raises(NotFoundError):
         service.interview(view.id)
+
+
+def test_notice_addressed_to_the_organisation_of_the_person_summoned(county, service):
+    forestry = county.unit("县林业局")
+    register = RegisterService(county.db.session_factory)
+    committee = next(i for i, name in register.orgs(forestry) if name == "中共县林业局机关委员会")
+    branch = register.save_org(OrgInput(forestry, "中共县林业局机关第一支部委员会", OrgKind.BRANCH, parent_id=committee,
+                                        term_start=dt.date(2024, 6, 1)))
+    member = register.save_member(MemberInput(branch, "林支书", MemberStatus.FULL, joined_on=dt.date(2005, 7, 1),
+                                              full_member_on=dt.date(2006, 7, 1)))
+    register.save_post(PostInput(branch, OrgPostKind.SECRETARY, member, dt.date(2024, 6, 1)))
+    view = forestry_interview(service)
+    assert service.notice_content(view.id).addressee == "中共县林业局机关委员会"  # 党组书记: the unit's top organisation
+    data = view.input()
+    data.interviewee_post, data.interviewee_name, data.interviewee_member_id = "支部书记", "林支书", member
+    service.update(view.id, data)
+    assert service.notice_content(view.id).addressee == "中共县林业局机关第一支部委员会"  # the branch they lead
 
 
 # --- documents ---------------------------------------------------------------------------------------------------

@@ -56,8 +56,8 @@ def split_interviewer(text: str) -> tuple[str, str | None]:
     t = text.strip().replace("(", "（").replace(")", "）")
     if t.endswith("）") and "（" in t:
         name, _, post = t[:-1].partition("（")
-        if name.strip() and post.strip():
-            return name.strip(), post.strip()
+        if name.strip():
+            return name.strip(), post.strip() or None
     if len(t) > NAME_CHARS and "·" not in t:
         return t, ""
     return t, None
