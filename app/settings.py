@@ -135,7 +135,8 @@ RECTIFY_WORKING_DAYS = declare("interview.deadline_working_days", int, 15, "约�
 HOLIDAYS = declare("workdays.holidays", list, [], "法定节假日（不计工作日，逗号分隔，如2026-10-01）", "约谈整改")
 EXTRA_WORKDAYS = declare("workdays.extra", list, [], "调休上班日（周末计作工作日，逗号分隔）", "约谈整改")
 INTERVIEW_PLACE = declare("interview.default_place", str, "县直机关工委会议室", "约谈默认地点", "约谈整改")
-INTERVIEWERS = declare("interview.default_interviewers", str, "", "约谈人（默认，多人用顿号分隔）", "约谈整改")
+INTERVIEWERS = declare("interview.default_interviewers", str, "",
+                       "约谈人及职务（默认，如“王强（县直机关工委书记）”，多人用顿号分隔）", "约谈整改")
 INTERVIEW_RECORDER = declare("interview.default_recorder", str, "", "记录人（默认）", "约谈整改")
 OUTPUT_DIR = declare("documents.output_dir", str, "", "生成文档的默认保存文件夹（留空为数据目录下的 output 文件夹）", "公文")
 

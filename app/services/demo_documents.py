@@ -29,7 +29,7 @@ from app.services.rectification import apply_move, effective_status
 
 WHO = "机关工委"
 BULLETIN_MONTHS = 3
-INTERVIEWERS = "周建华、李红梅"
+INTERVIEWERS = "周建华（县直机关工委书记）、李红梅（县直机关工委副书记）"  # 姓名（职务）: notices print the posts
 RECORDER = "刘洋"
 St = RectificationStatus
 
