@@ -36,7 +36,8 @@ VOTES = [(38, 2, 0, 0, 0), (30, 8, 2, 0, 0), (20, 15, 5, 0, 0), (10, 20, 8, 2, 0
          (2, 8, 20, 10, 0)]
 CHECKS = [98, 96, 92, 88, 80, 60]
 PACKETS = 6
-SUMMARY = "2026年度县直单位党建工作述职评议结果汇总表"
+DRAFT = "（征求意见稿）"  # the year is not locked in these tests: every file is marked (see test_draft_mark)
+SUMMARY = f"2026年度县直单位党建工作述职评议结果汇总表{DRAFT}"
 
 
 def _prepare(db) -> None:
@@ -100,16 +101,21 @@ def _row(doc, first: str) -> list[str]:
     raise AssertionError(f"no row {first}")
 
 
+def _name(number: int, unit: str) -> str:
+    return f"{number:03d}_{unit}_2026年度述职评议考核材料{DRAFT}.docx"
+
+
 def _packet(folder: Path, unit: str):
-    return open_docx(next(folder.glob(f"*_{unit}_2026年度述职评议考核材料.docx")).read_bytes())
+    return open_docx(next(folder.glob(f"*_{unit}_2026年度述职评议考核材料{DRAFT}.docx")).read_bytes())
 
 
 def test_every_packet_has_each_part_with_its_own_numbers(county, tmp_path: Path) -> None:
     folder = tmp_path / "材料"
     run = _service(county).generate(2026, folder, workers=0)
-    assert run.packets == PACKETS and not run.unchanged and not run.notes
+    assert run.packets == PACKETS and not run.unchanged and run.notes == [
+        "2026年度考核结果尚未锁定：材料每页标注“征求意见稿（数据未锁定）”，文件名带“（征求意见稿）”；锁定后重新生成即为正式材料"]
     names = sorted(p.name for p in folder.iterdir())
-    assert names == sorted([f"{i:03d}_{u}_2026年度述职评议考核材料.docx" for i, u in enumerate(UNITS, 1)]
+    assert names == sorted([_name(i, u) for i, u in enumerate(UNITS, 1)]
                            + [f"{SUMMARY}.docx", f"{SUMMARY}.xlsx", "2026年度述职评议测评表（空白，共6人）.docx",
                               MANIFEST])
     monthly = {"县财政局": "100.0", "县教育局": "99.0", "县民政局": "95.0", "县审计局": "85.0", "县水利局": "75.0",
@@ -154,7 +160,8 @@ def test_xlsx_summary_matches_the_docx_summary(county, tmp_path: Path) -> None:
     docx_rows = [[c.text for c in r.cells] for r in table.rows]
     sheet = openpyxl.load_workbook(folder / f"{SUMMARY}.xlsx").active
     xlsx_rows = []
-    for row in sheet.iter_rows(min_row=2, max_row=2 + len(docx_rows) - 1):
+    assert sheet["A1"].value.startswith("征求意见稿（数据未锁定）")  # the draft's note above the table
+    for row in sheet.iter_rows(min_row=3, max_row=3 + len(docx_rows) - 1):
         # as Excel shows them: the score columns' number format has one decimal place
         xlsx_rows.append(["" if c.value is None else f"{c.value:.1f}" if c.number_format == "0.0" else str(c.value)
                           for c in row])
@@ -173,14 +180,14 @@ def test_second_run_redoes_only_what_changed(county, tmp_path: Path) -> None:
     annual = AnnualService(county.db.session_factory, today=lambda: TODAY)
     report = annual.review(2026).reports[2]  # type: ignore[union-attr]
     annual.set_report_text(report.id, "新的述职报告。")
-    (folder / "001_县财政局_2026年度述职评议考核材料.docx").unlink()
+    (folder / _name(1, "县财政局")).unlink()
     run = service.generate(2026, folder, workers=0)
-    assert sorted(run.built) == ["001_县财政局_2026年度述职评议考核材料.docx", "003_县民政局_2026年度述职评议考核材料.docx"]
+    assert sorted(run.built) == [_name(1, "县财政局"), _name(3, "县民政局")]
     assert "新的述职报告。" in [p.text for p in _packet(folder, "县民政局").paragraphs]
     annual.set_check_score(annual.review(2026).reports[5].id, 70)  # type: ignore[union-attr]
     run = service.generate(2026, folder, workers=0)
-    assert set(run.built) >= {"006_县林业局_2026年度述职评议考核材料.docx", f"{SUMMARY}.docx", f"{SUMMARY}.xlsx"}
-    assert "001_县财政局_2026年度述职评议考核材料.docx" not in run.built
+    assert set(run.built) >= {_name(6, "县林业局"), f"{SUMMARY}.docx", f"{SUMMARY}.xlsx"}
+    assert _name(1, "县财政局") not in run.built
     assert len(service.generate(2026, folder, workers=0, force=True).built) == PACKETS + 3
 
 
@@ -189,17 +196,17 @@ def test_files_of_units_no_longer_in_the_packets_are_removed(county, tmp_path: P
     service = _service(county)
     service.generate(2026, folder, workers=0)
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    manifest["files"]["007_已撤并单位_2026年度述职评议考核材料.docx"] = "0" * 64
+    manifest["files"][_name(7, "已撤并单位")] = "0" * 64
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    (folder / "007_已撤并单位_2026年度述职评议考核材料.docx").write_bytes(b"old")
+    (folder / _name(7, "已撤并单位")).write_bytes(b"old")
     (folder / "用户自己的文件.txt").write_text("留着", encoding="utf-8")
     run = service.generate(2026, folder, workers=0)
-    assert run.removed == ["007_已撤并单位_2026年度述职评议考核材料.docx"]
+    assert run.removed == [_name(7, "已撤并单位")]
     assert (folder / "用户自己的文件.txt").exists()
     with zipfile.ZipFile(folder.with_name("out.zip")) as zf:
         names = zf.namelist()
-    assert "out/007_已撤并单位_2026年度述职评议考核材料.docx" not in names
-    assert "out/006_县林业局_2026年度述职评议考核材料.docx" in names and f"out/{MANIFEST}" not in names
+    assert f"out/{_name(7, '已撤并单位')}" not in names
+    assert f"out/{_name(6, '县林业局')}" in names and f"out/{MANIFEST}" not in names
 
 
 def _no_partial_files(folder: Path) -> None:
@@ -231,8 +238,7 @@ def test_worker_processes_and_cancel(county, tmp_path: Path) -> None:
     folder = tmp_path / "out"
     service = _service(county)
     run = service.generate(2026, folder, unit_ids=[1, 2, 6], workers=2, make_zip=False)
-    assert sorted(run.built) == ["001_县财政局_2026年度述职评议考核材料.docx", "002_县教育局_2026年度述职评议考核材料.docx",
-                                 "006_县林业局_2026年度述职评议考核材料.docx"]
+    assert sorted(run.built) == [_name(1, "县财政局"), _name(2, "县教育局"), _name(6, "县林业局")]
     assert "县林业局\n2026年度党建工作\n述职评议考核材料" in [p.text for p in _packet(folder, "县林业局").paragraphs]
     flag: list[int] = []
     with pytest.raises(OperationCancelled):
@@ -249,7 +255,7 @@ def test_before_the_meeting(paths, _template_db: Path, tmp_path: Path) -> None:
         run = _service(county).generate(2026, tmp_path / "out", workers=0, make_zip=False)
     finally:
         county.db.close()
-    assert run.packets == PACKETS and "未生成评议结果汇总表" in run.notes[0]
+    assert run.packets == PACKETS and "未生成评议结果汇总表" in run.notes[1]
     body = "\n".join(p.text for p in _packet(tmp_path / "out", "县水利局").paragraphs)
     assert "述职评议测评结果尚未产生。" in body and "2026年共有2个月的考评结果" in body
 

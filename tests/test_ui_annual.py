@@ -251,7 +251,8 @@ def test_results_followups_and_bulletin(qtbot, annual_page, ctx, boxes, opened, 
     assert "县水利局（一般）、县林业局（差）：已建立年度约谈" in boxes[-1]
     with tasks.synchronous():
         qtbot.mouseClick(tab.summary_button, Qt.MouseButton.LeftButton)
-    assert tab.last_written is not None and tab.last_written.name.endswith("汇总表.docx")
+    # 已复核, not locked: the 汇总表 is a 征求意见稿 (app.reports.draft)
+    assert tab.last_written is not None and tab.last_written.name.endswith("汇总表（征求意见稿）.docx")
     assert tab.last_written.with_suffix(".xlsx").exists()
     qtbot.mouseClick(tab.lock_button, Qt.MouseButton.LeftButton)
     _accept_with(monkeypatch, review_tab.IssueDialog, IssueRequest(None, dt.date(2026, 12, 28), ""))
@@ -271,7 +272,7 @@ def test_packets_in_the_background_and_cancel(qtbot, annual_page, ctx) -> None:
     qtbot.waitUntil(lambda: tab.task.done, timeout=30_000)
     assert tab.status.text() == "完成", tab.log.toPlainText()
     assert "本次生成7个文件" in tab.log.toPlainText()  # 6 packets and the blank 测评表 (votes not entered yet)
-    assert len(list(tab.target().glob("*考核材料.docx"))) == 6
+    assert len(list(tab.target().glob("*考核材料（征求意见稿）.docx"))) == 6  # the year is not locked
     original = tab._progress
 
     def cancel_after_first(done: int, total: int, text: str) -> None:

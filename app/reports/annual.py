@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from app.reports import charts
 from app.reports.content import AuditAnchor, cn_number, join_names, problems_of, unit_name_problems
+from app.reports.draft import draft_name, mark_xlsx
 from app.reports.gongwen import (
     Column,
     DocNumber,
@@ -298,6 +299,7 @@ class ReviewSummaryContent:
     weights: tuple[int, int, int]  # 平时成绩, 年终检查, 述职评议 (%)
     made_on: dt.date
     county: str = ""
+    draft: bool = False  # the year is not locked: marked 征求意见稿 (app.reports.draft)
 
     def __post_init__(self) -> None:
         problems_of([("rows", "没有评议结果")] if not self.rows else [])
@@ -314,13 +316,14 @@ class ReviewSummaryContent:
 
 
 def summary_filename(c: ReviewSummaryContent, ext: str = "docx") -> str:
-    return safe_filename(f"{c.title}.{ext}")
+    return draft_name(safe_filename(f"{c.title}.{ext}"), c.draft)
 
 
 def build_review_summary(content: ReviewSummaryContent, issuer: IssuingBody,
                          style: DocumentStyle | None = None) -> bytes:
     with rendering(f"《{content.title}》"):
-        doc = GongwenDocument(style, title=content.title, author=issuer.name, date=content.made_on)
+        doc = GongwenDocument(style, title=content.title, author=issuer.name, date=content.made_on,
+                              draft=content.draft)
         doc.title([f"{content.year}年度县直单位党建工作", "述职评议结果汇总表"])
         doc.blank()
         doc.para(content.note + f"共{len(content.rows)}个单位，" +
@@ -375,6 +378,8 @@ def build_review_summary_xlsx(content: ReviewSummaryContent) -> bytes:
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
+        if content.draft:
+            mark_xlsx(ws)
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()

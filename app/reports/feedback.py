@@ -16,6 +16,7 @@ from decimal import Decimal
 from docx.enum.section import WD_SECTION
 
 from app.reports.content import TIERS, Category, problems_of
+from app.reports.draft import draft_name
 from app.reports.gongwen import Column, GongwenDocument, IssuingBody, rendering, safe_filename, score, signed
 from app.reports.styles import DocumentStyle
 
@@ -56,6 +57,7 @@ class FeedbackSheetContent:
     self_total: Decimal | None = None
     veto: bool = False
     objection_days: int = 5  # working days to raise an objection
+    draft: bool = False  # the month is not locked yet: marked 征求意见稿 (app.reports.draft)
 
     def __post_init__(self) -> None:
         bad: list[tuple[str, str]] = []
@@ -73,7 +75,8 @@ class FeedbackSheetContent:
 
 
 def feedback_filename(content: FeedbackSheetContent) -> str:
-    return safe_filename(f"{content.year}年{content.month}月考评情况反馈单（{content.unit}）.docx")
+    return draft_name(safe_filename(f"{content.year}年{content.month}月考评情况反馈单（{content.unit}）.docx"),
+                      content.draft)
 
 
 def build_feedback_sheet(content: FeedbackSheetContent, issuer: IssuingBody,
@@ -81,7 +84,7 @@ def build_feedback_sheet(content: FeedbackSheetContent, issuer: IssuingBody,
     """One unit's sheet as .docx bytes."""
     with rendering(f"{content.unit}的考评情况反馈单"):
         doc = GongwenDocument(style, title=f"{content.year}年{content.month}月考评情况反馈单", author=issuer.name,
-                              date=content.issued_on)
+                              date=content.issued_on, draft=content.draft)
         _sheet(doc, content, issuer)
         return doc.to_bytes()
 
@@ -94,7 +97,7 @@ def build_feedback_sheets(contents: Sequence[FeedbackSheetContent], issuer: Issu
     first = contents[0]
     with rendering(f"{first.year}年{first.month}月考评情况反馈单"):
         doc = GongwenDocument(style, title=f"{first.year}年{first.month}月考评情况反馈单", author=issuer.name,
-                              date=first.issued_on)
+                              date=first.issued_on, draft=any(c.draft for c in contents))
         for i, content in enumerate(contents):
             if i:
                 doc.new_section(restart_numbering=True)

@@ -34,6 +34,7 @@ from app import clock
 from app.dates import cn_date  # noqa: F401  (re-exported: builders import it from here)
 from app.errors import DangjianError, ReportError, ValidationError
 from app.reports import styles as S
+from app.reports.draft import mark_docx
 from app.reports.ooxml import (
     PPR_ORDER,
     SECTPR_ORDER,
@@ -183,8 +184,9 @@ class GongwenDocument:
     """A 公文 under construction.  Call the element methods in reading order, then `to_bytes()`."""
 
     def __init__(self, style: DocumentStyle | None = None, *, title: str = "", author: str = "",
-                 date: dt.date | None = None) -> None:
+                 date: dt.date | None = None, draft: bool = False) -> None:
         self.style = style or DocumentStyle()
+        self.draft = draft  # built from unlocked data: every page is marked 征求意见稿 (app.reports.draft)
         self.doc: DocxDocument = docx.Document(io.BytesIO(_base_template(self.style)))
         self._state = _State()
         self._row_templates: dict[tuple[tuple[str, ...], tuple[int, ...], bool, bool], CT_Row] = {}
@@ -599,6 +601,8 @@ class GongwenDocument:
         last = self.doc.sections[-1]
         if last.footer.is_linked_to_previous:  # the checker and some readers look at the last section's footers
             self._fill_footers(last)
+        if self.draft:
+            mark_docx(self.doc, self.style)
         buf = io.BytesIO()
         self.doc.save(buf)
         return buf.getvalue()

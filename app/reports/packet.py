@@ -34,6 +34,7 @@ from app.reports.annual import (
     tally_section,
 )
 from app.reports.content import problems_of
+from app.reports.draft import draft_name
 from app.reports.gongwen import Column, GongwenDocument, IssuingBody, cn_date, rendering, safe_filename, score
 from app.reports.output import write_atomic
 from app.reports.styles import DocumentStyle
@@ -106,6 +107,7 @@ class PacketContent:
     unit_count: int = 0
     weights: tuple[int, int, int] = (60, 30, 10)
     basis: str = "各月考评得分的平均分"
+    draft: bool = False  # the year is not locked: every page marked 征求意见稿 (app.reports.draft)
 
     def __post_init__(self) -> None:
         bad = []
@@ -122,13 +124,13 @@ class PacketContent:
 
 
 def packet_filename(c: PacketContent, number: int) -> str:
-    return safe_filename(f"{number:03d}_{c.unit}_{c.year}年度述职评议考核材料.docx")
+    return draft_name(safe_filename(f"{number:03d}_{c.unit}_{c.year}年度述职评议考核材料.docx"), c.draft)
 
 
 def build_packet(content: PacketContent, issuer: IssuingBody, style: DocumentStyle | None = None) -> bytes:
     with rendering(f"{content.unit}的年度考核材料"):
         doc = GongwenDocument(style, title=f"{content.unit}{content.year}年度述职评议考核材料", author=issuer.name,
-                              date=content.made_on)
+                              date=content.made_on, draft=content.draft)
         _cover(doc, content, issuer)
         for title, part in zip(PARTS, _PARTS, strict=True):
             doc.attachment(None, title)

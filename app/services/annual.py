@@ -445,6 +445,11 @@ class AnnualResults:
         return not self.problems and bool(self.rows)
 
     @property
+    def locked(self) -> bool:
+        """Final: until the year is locked its results may change, and what is built from them is a 征求意见稿."""
+        return self.state == PeriodState.LOCKED
+
+    @property
     def title(self) -> str:
         return f"{self.year}年度"
 
@@ -1018,7 +1023,8 @@ class AnnualService:
         issuer, style, county = self._document_settings()
         r = results.rules
         content = ReviewSummaryContent(year, review_rows(results), results.held_on, results.voters,
-                                       (r.weight_mean, r.weight_check, r.weight_vote), self._today(), county)
+                                       (r.weight_mean, r.weight_check, r.weight_vote), self._today(), county,
+                                       draft=not results.locked)
         return [(summary_filename(content, "docx"), build_review_summary(content, issuer, style)),
                 (summary_filename(content, "xlsx"), build_review_summary_xlsx(content))]
 

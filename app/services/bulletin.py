@@ -58,6 +58,7 @@ from app.reports.bulletin import (
 )
 from app.reports.config import issuer_from_settings, style_from_settings
 from app.reports.content import AuditAnchor, Category
+from app.reports.draft import draft_name
 from app.reports.feedback import (
     CategoryResult,
     FeedbackLine,
@@ -403,7 +404,8 @@ class BulletinService:
                             for c in cats)
             out.append(FeedbackSheetContent(year, month, r.unit, r.total, r.rank, len(ranking.rows), r.tier.value,
                                             results, tuple(lines.get(r.sheet_id, [])), day, change=r.change,
-                                            self_total=r.self_total, veto=r.veto))
+                                            self_total=r.self_total, veto=r.veto,
+                                            draft=ranking.state != PeriodState.LOCKED))
         if wanted is not None and not out:
             raise NotFoundError("所选单位在该月没有考评表")
         return out
@@ -429,7 +431,8 @@ class BulletinService:
         if combined:
             _check(stop)
             report(len(contents), total, "正在生成合并打印本……")
-            name = safe_filename(f"{year}年{month}月考评情况反馈单（全部{len(contents)}个单位，打印用）.docx")
+            name = draft_name(safe_filename(f"{year}年{month}月考评情况反馈单（全部{len(contents)}个单位，打印用）.docx"),
+                              any(c.draft for c in contents))
             built.append((name, build_feedback_sheets(contents, issuer, style)))
         _check(stop)
         report(total - 1, total, "正在保存文件……")

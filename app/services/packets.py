@@ -119,7 +119,7 @@ class PacketRun:
 
     @property
     def packets(self) -> int:
-        return sum(1 for n in self.built + self.unchanged if n.endswith("考核材料.docx"))
+        return sum(1 for n in self.built + self.unchanged if n.endswith(".docx") and "考核材料" in n)
 
     def lines(self) -> list[str]:
         out = [f"输出文件夹：{self.folder}",
@@ -159,11 +159,14 @@ class PacketService:
             jobs[name] = Job("packet", content, str(folder / name), issuer, style)
             units[name] = content.unit
         notes: list[str] = []
+        if not results.locked:
+            notes.append(f"{year}年度考核结果尚未锁定：材料每页标注“征求意见稿（数据未锁定）”，文件名带“（征求意见稿）”；"
+                         "锁定后重新生成即为正式材料")
         if unit_ids is None and results.complete:
             rules = results.rules
             summary = ReviewSummaryContent(year, review_rows(results), results.held_on, results.voters,
                                            (rules.weight_mean, rules.weight_check, rules.weight_vote), self._today(),
-                                           county)
+                                           county, draft=not results.locked)
             for kind, ext in (("summary", "docx"), ("summary_xlsx", "xlsx")):
                 name = summary_filename(summary, ext)
                 jobs[name] = Job(kind, summary, str(folder / name), issuer, style)
@@ -224,7 +227,7 @@ class PacketService:
                     rectifications=items.get(unit_id, ()), result=rows.get(unit.name),
                     voters=review.voters if review else 0, held_on=review.held_on if review else None,
                     unit_count=len(results.rows), weights=(rules.weight_mean, rules.weight_check, rules.weight_vote),
-                    basis=rules.basis)))
+                    basis=rules.basis, draft=not results.locked)))
             ballot = None
             if review is not None and reports:
                 ballot = BallotFormContent(year, tuple(BallotLine(units[u].name, r.secretary, r.post)
