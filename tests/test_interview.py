@@ -285,7 +285,7 @@ def test_notice_and_record_documents(county, service, tmp_path):
     (_, _), (record_name, record) = service.documents(view.id)
     assert record_name == "2026年10月约谈记录（县林业局）.docx"
     text = paragraphs(record)
-    for expected in ("诚恳接受批评，立即整改。", "1.11月底前补开支委会。", "2026年12月1日前（15个工作日内）", "张敏"):
+    for expected in ("诚恳接受批评，立即整改。", "1.11月底前补开支委会。", "15个工作日内，即2026年12月1日前", "张敏"):
         assert expected in text
     blank_again = service.record_content(view.id, blank=True)
     assert blank_again.conversation is None and blank_again.time == MEETING

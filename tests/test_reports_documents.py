@@ -185,14 +185,15 @@ def form_values(data: bytes) -> dict[str, str]:
 
 def test_filled_record_carries_every_field(tmp_path: Path) -> None:
     data = build_interview_record(RECORD, ISSUER)
-    check_gongwen(data, tmp_path)
+    results = check_gongwen(data, tmp_path)
+    assert {rule: r["detail"] for rule, r in results.items() if r["status"] == "WARN"} == {}
     values = form_values(data)
-    assert values["约谈时间"] == "2026年11月10日（星期二）下午2时30分"
+    assert (values["约谈日期"], values["约谈时间"]) == ("2026年11月10日", "星期二下午2时30分")
     assert values["被约谈人及职务"] == "李明，县统计局党组书记"
     assert values["记录人"] == "张敏"
     assert values["谈话内容"] == RECORD.conversation and values["被约谈人表态"] == RECORD.statement
     assert values["整改要求"] == "1.15个工作日内报送整改方案。\n2.建立支委会按月召开制度。"
-    assert values["整改时限"] == "2026年12月1日前（15个工作日内）"
+    assert values["整改时限"] == "15个工作日内，即2026年12月1日前"
     assert record_filename(RECORD) == "2026年10月约谈记录（县统计局）.docx"
 
 

@@ -78,10 +78,15 @@ def interviewer_text(text: str, blank: str = "") -> str:
 
 def cn_datetime(moment: dt.datetime) -> str:
     """2026年11月3日（星期二）上午9时30分, 下午3时: the way official notices write a time."""
+    return f"{cn_date(moment.date())}（星期{WEEKDAYS[moment.weekday()]}）{cn_time_of_day(moment)}"
+
+
+def cn_time_of_day(moment: dt.datetime) -> str:
+    """上午9时30分, 下午3时."""
     half = "上午" if moment.hour < 12 else "下午"
     hour = moment.hour if moment.hour <= 12 else moment.hour - 12
     minutes = f"{moment.minute}分" if moment.minute else ""
-    return f"{cn_date(moment.date())}（星期{WEEKDAYS[moment.weekday()]}）{half}{hour}时{minutes}"
+    return f"{half}{hour}时{minutes}"
 
 
 @dataclass(frozen=True)
@@ -270,14 +275,17 @@ def build_interview_record(content: InterviewRecordContent, issuer: IssuingBody,
         if c.interviewee_name or c.interviewee_post:
             interviewee = "，".join(x for x in (c.interviewee_name, c.interviewee_post and f"{c.unit}{c.interviewee_post}")
                                    if x)
-        deadline = (f"{cn_date(c.deadline)}前（{c.deadline_working_days}个工作日内）" if c.deadline
+        deadline = (f"{c.deadline_working_days}个工作日内，即{cn_date(c.deadline)}前" if c.deadline
                     else None)
         reasons = "；".join(r.rstrip("。；;") for r in c.reasons) + "。" if c.reasons else None
         requirements = ("\n".join(f"{i}.{r.rstrip('。；;')}。" for i, r in enumerate(c.requirements, 1))
                         if c.requirements else None)
         doc.form([
             ("被约谈单位", c.unit, 0),
-            ("约谈时间", cn_datetime(c.time) if c.time else None, 12),
+            # The day on a line of its own: it is the date the record is dated by (a cell that began with a
+            # date and went on to the hour would read as a malformed 成文日期).
+            ("约谈日期", cn_date(c.time.date()) if c.time else None, 12),
+            ("约谈时间", f"星期{WEEKDAYS[c.time.weekday()]}{cn_time_of_day(c.time)}" if c.time else None, 12),
             ("约谈地点", c.place, 12),
             ("约谈人", "、".join(interviewer_text(x, "\u3000" * 6) for x in c.interviewers) or None, 12),
             ("被约谈人及职务", interviewee, 12),
