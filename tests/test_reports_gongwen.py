@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from reports_samples import check_gongwen, open_docx, warnings_of
 
 from app.errors import OutputLockedError, ReportError, ValidationError
@@ -146,12 +147,33 @@ def test_signature_without_seal_sits_two_characters_from_the_right_and_the_date_
     paras = open_docx(doc.to_bytes()).paragraphs
     name, date = paras[-2], paras[-1]
     assert paras[-3].text == "" and date.text == "2026年11月25日"
-    name_left = int(name._p.pPr.find(f"{W}ind").get(f"{W}left"))
-    date_left = int(date._p.pPr.find(f"{W}ind").get(f"{W}left"))
+    name_left, date_left = _start(name), _start(date)
     assert name_left + text_twips(name.text) == TEXT_WIDTH_TWIPS - 2 * CHAR_TWIPS
     assert date_left == name_left + 2 * CHAR_TWIPS
     # the 署名 and the line before it stay with the date
     assert paras[-4]._p.pPr.find(f"{W}keepNext") is not None
+
+
+def _start(p) -> int:
+    """Where a flush-right line starts, as measured: the text width less its right indent and its own width."""
+    assert p.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    return TEXT_WIDTH_TWIPS - int(p._p.pPr.find(f"{W}ind").get(f"{W}right")) - text_twips(p.text)
+
+
+def test_the_signature_block_is_kept_whole_and_cannot_wrap_the_date() -> None:
+    # Without 仿宋_GB2312 the date is wider than measured: a flush-left indent made it wrap, leaving "日" alone on
+    # the next line (and, at a page foot, on the next page).  Flush right with keep-lines it can only move.
+    doc = GongwenDocument()
+    for i in range(30):
+        doc.para(f"正文第{i + 1}段。")
+    doc.signature("中共示范县直属机关工作委员会", DAY)
+    paras = open_docx(doc.to_bytes()).paragraphs
+    name, date = paras[-2:]
+    for p in (name, date):
+        assert p.style.paragraph_format.keep_together  # never split over two pages
+        assert p._p.pPr.find(f"{W}ind").get(f"{W}left") == "0"
+    assert name.style.paragraph_format.keep_with_next
+    assert paras[-3].paragraph_format.keep_with_next and paras[-4].paragraph_format.keep_with_next
 
 
 def test_a_date_longer_than_the_name_keeps_two_characters_from_the_right() -> None:
@@ -159,8 +181,7 @@ def test_a_date_longer_than_the_name_keeps_two_characters_from_the_right() -> No
     doc.para("正文。")
     doc.signature("县直机关工委", dt.date(2026, 12, 25))
     name, date = open_docx(doc.to_bytes()).paragraphs[-2:]
-    date_left = int(date._p.pPr.find(f"{W}ind").get(f"{W}left"))
-    name_left = int(name._p.pPr.find(f"{W}ind").get(f"{W}left"))
+    date_left, name_left = _start(date), _start(name)
     assert date_left + text_twips(date.text) == TEXT_WIDTH_TWIPS - 2 * CHAR_TWIPS
     assert name_left == date_left - 2 * CHAR_TWIPS
 
@@ -190,6 +211,45 @@ def test_imprint_on_its_own_page_starts_an_even_page_and_is_pushed_to_the_bottom
     rows = sum(int(r.trPr.find(f"{W}trHeight").get(f"{W}val")) for r in doc.tables[-1]._tbl.tr_lst)
     assert 12756 - 200 < height + rows <= 12756  # the table's last rule on the 版心's bottom edge
     assert doc.tables[-1]._tbl.tblPr.find(f"{W}tblpPr") is None
+    assert last._sectPr.find(f"{W}vAlign").get(f"{W}val") == "bottom"  # Word and WPS: at the foot whatever its height
+
+
+def _page_fields(footer) -> str:
+    return "".join(t.text for t in footer._element.iter(f"{W}instrText"))
+
+
+def test_the_imprint_page_and_the_blank_page_before_it_carry_no_page_number() -> None:
+    # GB/T 9704 7.5: 版记页前有空白页的，空白页和版记页均不编排页码.  The 版记 page is a section of its own, starting on
+    # an even page; a blank page put before it belongs to it, so one pair of empty footers covers both.
+    doc = open_docx(small_circular(own_page=True))
+    *numbered, imprint = doc.sections
+    for footer in (imprint.footer, imprint.even_page_footer):
+        assert not footer.is_linked_to_previous
+        assert _page_fields(footer) == "" and footer.paragraphs[0].text == ""
+    for section in numbered:
+        for footer in (section.footer, section.even_page_footer):
+            assert _page_fields(footer).strip() == "PAGE"
+
+
+def test_the_imprint_is_kept_in_one_piece() -> None:
+    # A font wider than 仿宋_GB2312 wraps a 版记 line the nominal widths said would fit; the row heights allow for
+    # that, and the rows can neither split nor part from each other.
+    doc = GongwenDocument(date=DAY)
+    doc.para("正文。")
+    long_cc = ("县委办公室", "县人大常委会办公室", "县政府办公室", "县政协办公室", "县纪委监委", "县委组织部",
+               "县委宣传部", "县委统战部")
+    doc.imprint(cc=long_cc, printer=ISSUER.printer, printed_on=DAY, notes=["考评数据存证：审计日志第64342条，"
+                                                                           "校验码3b69c5de2bbec73c"], own_page=True)
+    table = open_docx(doc.to_bytes()).tables[-1]
+    rows = table._tbl.tr_lst
+    assert all(r.trPr.find(f"{W}cantSplit") is not None for r in rows)
+    keeps = [r.tc_lst[0].p_lst[0].pPr.find(f"{W}keepNext") is not None for r in rows]
+    assert keeps == [True] * (len(rows) - 1) + [False]
+    heights = [int(r.trPr.find(f"{W}trHeight").get(f"{W}val")) // 579 for r in rows]
+    # The audit line has many digits and letters: 仿宋 fits it on one line, a wider fall-back needs two; the 抄送 of
+    # 8 bodies takes two lines in any font; the 印发 line one.
+    assert heights == [2, 2, 1]
+    assert all(r.tc_lst[0].tcPr.find(f"{W}vAlign").get(f"{W}val") == "center" for r in rows)
 
 
 def test_tables_repeat_their_header_and_rows_never_split(circular: bytes) -> None:
@@ -337,3 +397,35 @@ def test_a_full_disk_is_a_report_error_and_leaves_no_temporary_file(tmp_path: Pa
         output.write_atomic(tmp_path / "x.docx", b"data")
     assert leftovers(tmp_path) == [] and not (tmp_path / "x.docx").exists()
     assert tempfile.gettempdir()  # the system temp dir is never used: the temp file sits beside the target
+
+
+def test_figures_in_tables_are_flush_right_and_line_up_on_the_decimal_point() -> None:
+    doc = GongwenDocument()
+    doc.table([Column("序号", 10), Column("单位", 36, left=True), Column("总分", 18), Column("环比", 16),
+               Column("名次", 18), Column("占比", 16), Column("档次", 16), Column("时间", 20)],
+              [["1", "县财政局", "101.3", "+1.5", "1/300", "11.3%", "先进", "11月4日"],
+               ["2", "县教育局", "95.0", "—", "2/300", "8.0%", "中间", "11月5日"],
+               ["3", "县公安局石门镇派出所", "87.0★", "-12.5", "300/300", "0.3%", "后进", "11月6日"]], size=10.5)
+    table = open_docx(doc.to_bytes()).tables[0]
+    header, *body = table.rows
+
+    def column(i: int) -> list:
+        return [r.cells[i].paragraphs[0] for r in body]
+
+    for i in (2, 3, 4, 5):  # figures: flush right, one right indent for the whole column
+        assert {p.style.name for p in column(i)} == {"GW表格右10.5"}
+        indents = {p._p.pPr.find(f"{W}ind").get(f"{W}right") for p in column(i)}
+        assert len(indents) == 1 and int(indents.pop()) > 0
+    for i in (0, 6, 7):  # 序号, words and dates stay centred
+        assert {p.style.name for p in column(i)} == {"GW表格10.5"}
+    assert {p.style.name for p in column(1)} == {"GW表格左10.5"}
+    assert {c.paragraphs[0].style.name for c in header.cells} == {"GW表头10.5"}
+    right = open_docx(doc.to_bytes()).styles["GW表格右10.5"].paragraph_format.alignment
+    assert right == WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def test_a_column_can_say_it_is_not_figures() -> None:
+    doc = GongwenDocument()
+    doc.table([Column("年份", 20, numeric=False), Column("编号", 20)], [["2026", "12"]])
+    row = open_docx(doc.to_bytes()).tables[0].rows[1]
+    assert [c.paragraphs[0].style.name for c in row.cells] == ["GW表格14", "GW表格右14"]

@@ -57,6 +57,10 @@ LANDSCAPE_WIDTH_TWIPS = 12756  # 225 mm
 FOOTER_MM = 25  # puts the 一字线 about 7 mm below the 版心
 LANDSCAPE_FOOTER_MM = 12  # below a 26 mm bottom margin
 PICTURE_WIDTH_MM = 150
+# A figure as printed in a table: 95.0, +1.5, -0.5, 11.3%, 254/300, 87.0★ (a 一票否决 mark).
+_FIGURE = re.compile(r"[+\-]?\d+(?:\.\d+)?(?:%|/\d+)?★?")
+_NO_FIGURE = {"", "—", "-"}
+CELL_MARGIN_TWIPS = 57  # left and right, as in the GWTable style
 HALF_CHAR_TWIPS = S.BODY_PT * 10 + S.CHAR_CONDENSE  # a half-width digit or Latin letter
 IMPRINT_CHAR_TWIPS = S.IMPRINT_PT * 20
 
@@ -133,6 +137,25 @@ def text_twips(text: str, full: int = CHAR_TWIPS, half: int = HALF_CHAR_TWIPS) -
     return sum(full if unicodedata.east_asian_width(ch) in "WF" else half for ch in text)
 
 
+def _is_numeric(column: Column, cells: Sequence[str]) -> bool:
+    """Whether a column holds figures (flush right): as the column says, else every cell a figure or a dash."""
+    if column.numeric is not None:
+        return column.numeric
+    if column.left or column.header.strip() == "序号":
+        return False
+    figures = [c.strip() for c in cells if c.strip() not in _NO_FIGURE]
+    return bool(figures) and all(_FIGURE.fullmatch(c) for c in figures)
+
+
+def _figure_indent(width: int, cells: Sequence[str], size: float) -> int:
+    """Right indent that sets a column's flush-right figures as a block centred in the cell (the widest figure
+    centred, the others aligned on its right edge)."""
+    pt20 = round(size * 20)
+    widest = max((text_twips(c, full=pt20, half=pt20 // 2) for c in cells), default=0)
+    room = width - 2 * CELL_MARGIN_TWIPS - widest
+    return max(0, room // 2)
+
+
 def safe_filename(name: str) -> str:
     """`name` usable as a file name on Windows (no \\ / : * ? " < > |, no trailing dot or space)."""
     cleaned = re.sub(r'[\\/:*?"<>|\r\n\t]+', "_", name).strip().rstrip(".")
@@ -167,11 +190,17 @@ def _base_template(style: DocumentStyle) -> bytes:
 
 @dataclass
 class Column:
-    """One table column: header text, width in mm, and whether cells are flush left (names, reasons)."""
+    """One table column: header text, width in mm, and whether cells are flush left (names, reasons).
+
+    `numeric`: cells are flush right, the column's figures set as one block centred under the header, so that
+    figures with the same unit line up on their decimal point; None works it out from the cells (every cell a
+    figure such as 95.0, +1.5, 11.3%, 254/300 or a dash).  序号 stays centred: it counts rows, it is not a figure.
+    """
 
     header: str
     width_mm: float
     left: bool = False
+    numeric: bool | None = None
 
 
 @dataclass
@@ -189,7 +218,7 @@ class GongwenDocument:
         self.draft = draft  # built from unlocked data: every page is marked 征求意见稿 (app.reports.draft)
         self.doc: DocxDocument = docx.Document(io.BytesIO(_base_template(self.style)))
         self._state = _State()
-        self._row_templates: dict[tuple[tuple[str, ...], tuple[int, ...], bool, bool], CT_Row] = {}
+        self._row_templates: dict[tuple[tuple[str, ...], tuple[int, ...], bool, bool, tuple[int, ...]], CT_Row] = {}
         self._setup_section(self.doc.sections[0], landscape=False)
         self._fill_footers(self.doc.sections[0])
         props = self.doc.core_properties
@@ -350,9 +379,14 @@ class GongwenDocument:
         self._table_layout(table, widths)
         header_style = self.doc.styles[S.table_text(size, header=True)]
         self._row(table, [c.header for c in columns], [header_style] * len(columns), widths, header=header_rows > 0)
-        cell_styles = [self.doc.styles[S.table_text(size, left=c.left)] for c in columns]
-        for values in rows:
-            self._row(table, [str(v) for v in values], cell_styles, widths, header=False)
+        texts = [[str(v) for v in values] for values in rows]
+        numeric = [_is_numeric(c, [r[i] for r in texts if i < len(r)]) for i, c in enumerate(columns)]
+        cell_styles = [self.doc.styles[S.table_text(size, left=c.left, right=num)]
+                       for c, num in zip(columns, numeric, strict=True)]
+        indents = [_figure_indent(w, [r[i] for r in texts if i < len(r)], size) if num else 0
+                   for i, (w, num) in enumerate(zip(widths, numeric, strict=True))]
+        for values in texts:
+            self._row(table, values, cell_styles, widths, header=False, right_indents=indents)
         return table
 
     def form(self, rows: Sequence[tuple[str, str | None, float]], *, label_mm: float = 32) -> Table:
@@ -383,10 +417,11 @@ class GongwenDocument:
             col.set(qn("w:w"), str(width))
 
     def _row(self, table: Table, values: Sequence[str], cell_styles: Sequence[BaseStyle], widths: Sequence[int], *,
-             header: bool, split: bool = False) -> CT_Row:
+             header: bool, split: bool = False, right_indents: Sequence[int] = ()) -> CT_Row:
         """Append a row.  Rows are copied from a template made once per table layout: building 300 rows of a
         ranking cell by cell through python-docx took over a second."""
-        key = (tuple(s.style_id for s in cell_styles), tuple(widths), header, split)
+        key = (tuple(s.style_id for s in cell_styles), tuple(widths), header, split,
+               tuple(right_indents) or (0,) * len(widths))
         if key not in self._row_templates:
             self._row_templates[key] = self._row_template(*key)
         tr = copy.deepcopy(self._row_templates[key])
@@ -407,20 +442,24 @@ class GongwenDocument:
         return tr
 
     @staticmethod
-    def _row_template(style_ids: tuple[str, ...], widths: tuple[int, ...], header: bool, split: bool) -> CT_Row:
+    def _row_template(style_ids: tuple[str, ...], widths: tuple[int, ...], header: bool, split: bool,
+                      right_indents: tuple[int, ...]) -> CT_Row:
         tr = OxmlElement("w:tr")
         trpr = child(tr, "trPr", ("tblPrEx", "trPr", "tc"))
         if not split:
             child(trpr, "cantSplit", ("cantSplit", "trHeight", "tblHeader"))
         if header:
             child(trpr, "tblHeader", ("cantSplit", "trHeight", "tblHeader"))
-        for style_id, width in zip(style_ids, widths, strict=True):
+        for style_id, width, indent in zip(style_ids, widths, right_indents, strict=True):
             tc = OxmlElement("w:tc")
             tcpr = child(tc, "tcPr", ("tcPr", "p"))
             child(tcpr, "tcW", TCPR_ORDER, w=str(width), type="dxa")
             child(tcpr, "vAlign", TCPR_ORDER, val="center")
             p = OxmlElement("w:p")
-            child(child(p, "pPr", ("pPr", "r")), "pStyle", PPR_ORDER, val=style_id)
+            ppr = child(p, "pPr", ("pPr", "r"))
+            child(ppr, "pStyle", PPR_ORDER, val=style_id)
+            if indent:
+                child(ppr, "ind", PPR_ORDER, right=str(indent))
             tc.append(p)
             tr.append(tc)
         return tr  # type: ignore[no-any-return]
@@ -463,9 +502,12 @@ class GongwenDocument:
             name_start = date_start - two
         self.blank()
         self._keep_tail_together()
-        for text, start, style in ((name, name_start, S.SIGNATURE), (date_text, date_start, S.DATE)):
+        # Both lines are set flush right with the room they leave at the right as their indent: the measured
+        # widths only place them, so a wider fall-back font moves a line a little left instead of wrapping it.
+        for text, start, w, style in ((name, name_start, name_w, S.SIGNATURE), (date_text, date_start, date_w, S.DATE)):
             p = self._add(text, style)
-            child(p._p.get_or_add_pPr(), "ind", PPR_ORDER, left=str(max(0, start)), firstLine="0")
+            right = max(0, width - max(0, start) - w)
+            child(p._p.get_or_add_pPr(), "ind", PPR_ORDER, left="0", right=str(right), firstLine="0")
 
     def _keep_tail_together(self) -> None:
         """Keep the last body paragraph, the 附件说明 and the blank lines with the 署名 (7.3.5.5: the 署名 never
@@ -537,6 +579,7 @@ class GongwenDocument:
                                        int(ind["right"])) * S.LINE_TWIPS for text, ind, _ in lines]
         if own_page:
             self.new_section(landscape=False, even_page=True)
+            self._imprint_page(self.doc.sections[-1])
             # Rows are at least whole lines and the table's rules add about 1 pt each; the 1 pt closing paragraph
             # must still fit on the page, or it would start a blank one.
             rules = 2 * 20 + 15 * (len(lines) - 1)
@@ -563,12 +606,17 @@ class GongwenDocument:
         for side in ("left", "right"):
             child(margins, side, ("top", "left", "start", "bottom", "right", "end"), w="0", type="dxa")
         tbl.tblGrid.findall(qn("w:gridCol"))[0].set(qn("w:w"), str(TEXT_WIDTH_TWIPS))
-        for (text, ind, tab), height in zip(lines, heights, strict=True):
+        for i, ((text, ind, tab), height) in enumerate(zip(lines, heights, strict=True)):
             tr = tbl.add_tr()
-            child(tr.get_or_add_trPr(), "trHeight", ("cantSplit", "trHeight", "tblHeader"), val=str(height),
-                  hRule="atLeast")
+            trpr = tr.get_or_add_trPr()
+            # The 版记 is one block: no row splits, and each row keeps with the next (Word's way of keeping a
+            # table on one page), so that a taller row moves the 版记 whole rather than splitting it.
+            child(trpr, "cantSplit", ("cantSplit", "trHeight", "tblHeader"))
+            child(trpr, "trHeight", ("cantSplit", "trHeight", "tblHeader"), val=str(height), hRule="atLeast")
             tc = tr.add_tc()
-            child(tc.get_or_add_tcPr(), "tcW", TCPR_ORDER, w=str(TEXT_WIDTH_TWIPS), type="dxa")
+            tcpr = tc.get_or_add_tcPr()
+            child(tcpr, "tcW", TCPR_ORDER, w=str(TEXT_WIDTH_TWIPS), type="dxa")
+            child(tcpr, "vAlign", TCPR_ORDER, val="center")  # a row measured for a wider font than it got
             p = tc.p_lst[0]  # a new cell already holds its one required paragraph
             p.style = S.STYLE_IDS[S.IMPRINT]
             ppr = p.get_or_add_pPr()
@@ -578,17 +626,35 @@ class GongwenDocument:
                 t.set(qn("w:val"), "right")
                 t.set(qn("w:pos"), str(TEXT_WIDTH_TWIPS - one))
                 tabs.append(t)
+            if i < len(lines) - 1:
+                child(ppr, "keepNext", PPR_ORDER)
             child(ppr, "ind", PPR_ORDER, **ind)
             p.add_r().text = text  # "\t" becomes a tab
         # LibreOffice drops a floating table that ends the document, and a full-height paragraph after it can
         # spill onto a blank page: end with a 1 pt paragraph.
         self.doc.add_paragraph(style=S.TAIL)
 
+    def _imprint_page(self, section: Section) -> None:
+        """The 版记's own page (and the blank page a word processor may put before it to reach an even page)
+        carries no page number (7.5); Word and WPS also set its contents at the foot of the page."""
+        for footer in (section.footer, section.even_page_footer):
+            footer.is_linked_to_previous = False
+            footer.paragraphs[0].style = S.PAGE_NUMBER
+        child(section._sectPr, "vAlign", SECTPR_ORDER, val="bottom")
+
     @staticmethod
     def _imprint_lines(text: str, first_start: int, start: int, end_gap: int) -> int:
-        """How many 4号 lines `text` takes in a 版记 row (wrapped lines start at `start`)."""
+        """How many 4号 lines `text` takes in a 版记 row (wrapped lines start at `start`).
+
+        Measured for the widest font the 版记 may fall back to, not for 仿宋_GB2312: digits and Latin letters
+        at 0.6 of a character (0.5 in 仿宋), and a quarter character where Chinese meets digits (the space word
+        processors add there).  A row given a line more than it needs only looks airy; a row that wraps beyond
+        its line count would push the 版记 past the foot of its page."""
         char = IMPRINT_CHAR_TWIPS + S.CHAR_CONDENSE
-        need = text_twips(text.replace("\t", "\u3000\u3000"), full=char, half=char // 2)
+        line = text.replace("\t", "\u3000\u3000")
+        wide = [unicodedata.east_asian_width(ch) in "WF" for ch in line]
+        switches = sum(1 for a, b in zip(wide, wide[1:], strict=False) if a != b)
+        need = text_twips(line, full=char, half=char * 3 // 5) + switches * char // 4
         first, rest = TEXT_WIDTH_TWIPS - first_start - end_gap, TEXT_WIDTH_TWIPS - start - end_gap
         return 1 + max(0, -(-(need - first) // rest))
 

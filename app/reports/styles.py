@@ -82,9 +82,10 @@ TABLE = "GW表格线"
 TABLE_SIZES = (14.0, 12.0, 10.5)  # 4号, 小4号, 5号
 
 
-def table_text(size: float, *, header: bool = False, left: bool = False) -> str:
-    """Name of the cell paragraph style for `size` points (header: 黑体 centred; left: flush left)."""
-    kind = "表头" if header else "表格左" if left else "表格"
+def table_text(size: float, *, header: bool = False, left: bool = False, right: bool = False) -> str:
+    """Name of the cell paragraph style for `size` points (header: 黑体 centred; left: flush left; right: flush
+    right, for numbers)."""
+    kind = "表头" if header else "表格左" if left else "表格右" if right else "表格"
     return f"GW{kind}{size:g}"
 
 
@@ -104,6 +105,8 @@ class _Spec:
     exact_line: int | None = None  # twips
     single: bool = False  # single line spacing: pictures and table cells must not be clipped to one 3号 line
     keep_next: bool = False
+    keep_lines: bool = False
+    space_before: int | None = None  # twips
     snap_to_grid: bool = True
     outline: int | None = None
     char_spacing: int | None = None
@@ -123,14 +126,18 @@ def _specs() -> list[_Spec]:
         _Spec(DOC_NUMBER, "GWDocNumber", align="center"),
         _Spec(RECIPIENTS, "GWRecipients", align="both"),
         _Spec(ATTACH_NOTE, "GWAttachNote", align="both"),
-        _Spec(SIGNATURE, "GWSignature", keep_next=True),
+        # Right-aligned and never split (keep_lines): a font wider than the one the indents were measured in can
+        # then move the line a little, but never wrap "日" onto a line, or a page, of its own.
+        _Spec(SIGNATURE, "GWSignature", keep_next=True, keep_lines=True, align="right"),
         # Not kept with what follows: that is a new page (附件, 版记), and a keep across it moves the 署名 away.
-        _Spec(DATE, "GWDate"),
+        _Spec(DATE, "GWDate", keep_lines=True, align="right"),
         _Spec(ATTACH_LABEL, "GWAttachLabel", font="heiti"),
         # The checker treats every paragraph after the document title as body text (3号仿宋), so the
         # attachment title is 仿宋 in bold rather than 小标宋.
         _Spec(ATTACH_TITLE, "GWAttachTitle", bold=True, align="center", keep_next=True),
-        _Spec(FIGURE, "GWFigure", align="center", single=True, keep_next=True, snap_to_grid=False),
+        # Half a line above: LibreOffice draws a picture that directly follows a table over the table's last row.
+        _Spec(FIGURE, "GWFigure", align="center", single=True, keep_next=True, snap_to_grid=False,
+              space_before=LINE_TWIPS // 2),
         _Spec(CAPTION, "GWCaption", align="center"),
         _Spec(IMPRINT, "GWImprint", size=IMPRINT_PT, align="left"),
         _Spec(PAGE_NUMBER, "GWPageNumber", font="songti", size=IMPRINT_PT, single=True, snap_to_grid=False,
@@ -145,6 +152,9 @@ def _specs() -> list[_Spec]:
             _Spec(table_text(size), f"GWCell{size:g}".replace(".", "_"), align="center", **common),  # type: ignore[arg-type]
             # Flush left, not justified: a justified line before a line break is stretched letter by letter.
             _Spec(table_text(size, left=True), f"GWCellLeft{size:g}".replace(".", "_"), align="left",
+                  **common),  # type: ignore[arg-type]
+            # Numbers: flush right, so that figures with the same unit line up on their decimal point.
+            _Spec(table_text(size, right=True), f"GWCellRight{size:g}".replace(".", "_"), align="right",
                   **common),  # type: ignore[arg-type]
             _Spec(table_text(size, header=True), f"GWCellHead{size:g}".replace(".", "_"), font="heiti",
                   align="center", **common),  # type: ignore[arg-type]
@@ -228,12 +238,16 @@ def _style_element(spec: _Spec, style: DocumentStyle) -> BaseOxmlElement:
 def _paragraph_props(ppr: BaseOxmlElement, spec: _Spec) -> None:
     if spec.keep_next:
         child(ppr, "keepNext", PPR_ORDER)
+    if spec.keep_lines:
+        child(ppr, "keepLines", PPR_ORDER)
     if not spec.snap_to_grid:
         child(ppr, "snapToGrid", PPR_ORDER, val="0")
     if spec.single:
         child(ppr, "spacing", PPR_ORDER, line="240", lineRule="auto")
     elif spec.exact_line:
         child(ppr, "spacing", PPR_ORDER, line=str(spec.exact_line), lineRule="exact")
+    if spec.space_before is not None:
+        child(ppr, "spacing", PPR_ORDER, before=str(spec.space_before))
     if spec.first_line_chars is not None:
         child(ppr, "ind", PPR_ORDER, firstLineChars=str(spec.first_line_chars),
               firstLine=str(spec.first_line_chars * BODY_PT * 20 // 100))
