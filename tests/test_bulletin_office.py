@@ -104,16 +104,20 @@ def test_print_on_windows_uses_the_print_verb(document, monkeypatch):
         office.print_document(document, platform="win32")
 
 
-def test_print_elsewhere_with_libreoffice_then_lp(document, monkeypatch):
+def test_print_elsewhere_goes_through_the_pdf_with_its_blank_pages_then_lp(document, monkeypatch):
+    monkeypatch.setattr(office.shutil, "which", lambda name: "/usr/bin/lp" if name == "lp" else None)
+    runner = FakeRunner(0, 0)
+    assert office.print_document(document, soffice=Path("soffice"), runner=runner, platform="linux").startswith("已将")
+    convert, lp = runner.calls
+    assert office.PDF_FILTER in convert  # the blank page before an even-page 版记 is printed too
+    assert lp[0] == "/usr/bin/lp" and lp[1].endswith("print.pdf")
+    with pytest.raises(ReportError, match="打印“测试 文档.docx”失败"):
+        office.print_document(document, soffice=Path("soffice"), runner=FakeRunner(0, 1), platform="linux")
+    # without lp, LibreOffice prints the document itself
+    monkeypatch.setattr(office.shutil, "which", lambda name: None)
     runner = FakeRunner(0)
     assert "LibreOffice" in office.print_document(document, soffice=Path("soffice"), runner=runner, platform="linux")
     assert runner.calls[0][-2:] == ["-p", str(document)]
-    # soffice -p failed: convert and hand the PDF to lp.
-    monkeypatch.setattr(office.shutil, "which", lambda name: "/usr/bin/lp" if name == "lp" else None)
-    runner = FakeRunner(1, 0, 0)
-    assert office.print_document(document, soffice=Path("soffice"), runner=runner, platform="linux").startswith("已将")
-    assert runner.calls[2][0] == "/usr/bin/lp" and runner.calls[2][1].endswith("print.pdf")
-    monkeypatch.setattr(office.shutil, "which", lambda name: None)
     with pytest.raises(ReportError, match="默认打印机"):
         office.print_document(document, soffice=Path("soffice"), runner=FakeRunner(1), platform="linux")
 

@@ -5,8 +5,8 @@
 - `charts`: black-and-white-safe matplotlib charts as PNG bytes (matplotlib is imported on first use).
 - Builders, each with its input dataclasses: `bulletin` (月度通报), `feedback` (考评情况反馈单), `interview`
   (约谈通知书, 约谈记录), `rectification` (整改台账); `content` holds shared data and JSON snapshots.
-- `output.write_atomic` puts bytes in place without half-written files; `pdf.to_pdf` exports through
-  LibreOffice; `config` reads the issuing body and fonts from the settings.
+- `output.write_atomic` puts bytes in place without half-written files; `config` reads the issuing body and
+  fonts from the settings.  PDFs are made in one place, `app.services.office`.
 
 Nothing is imported here, so that importing one builder stays cheap.
 """

@@ -1,12 +1,15 @@
 """Handing documents to the office software on the machine: print, and PDF through LibreOffice.  No Qt here
-(opening a file in Word/WPS is QDesktopServices' job in the UI).
+(opening a file in Word/WPS is QDesktopServices' job in the UI).  This is the app's one way to make a PDF: the
+UI, the CLI and printing all come here.
 
-- Print: on Windows the file's `print` verb (Word or WPS, whichever opens .docx, prints it to the default
-  printer); elsewhere LibreOffice's `soffice -p` when it is installed, else `lp` on a PDF converted by LibreOffice.
-  With none of these a clear message says how to print instead.
 - PDF: `soffice --headless --convert-to pdf` with a private profile (a LibreOffice window the user has open
   would otherwise swallow the request and convert nothing), written to a temporary folder and moved into place
-  atomically: a PDF open in a viewer is reported as OutputLockedError, nothing half-written is left.
+  atomically: a PDF open in a viewer is reported as OutputLockedError, nothing half-written is left.  Empty pages
+  are kept (IsSkipEmptyPages=false): a 公文 is printed on both sides and the blank page LibreOffice puts before
+  an even-page 版记 is what lands the 版记 on the back of the last sheet.
+- Print: on Windows the file's `print` verb (Word or WPS, whichever opens .docx, prints it to the default
+  printer, blank pages included); elsewhere the PDF made as above, handed to `lp`, or LibreOffice's
+  `soffice -p` where there is no `lp`.  With none of these a clear message says how to print instead.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from app.errors import OutputLockedError, ReportError
 from app.reports.output import temp_beside
 
 CONVERT_TIMEOUT_S = 180
+CONVERT_EACH_S = 30  # more per further document converted in the same run
+# LibreOffice's PDF export drops the blank pages it inserts to start a section on an even page unless told not to.
+PDF_FILTER = 'pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}'
 PRINT_TIMEOUT_S = 180
 
 NO_LIBREOFFICE = ("未找到 LibreOffice，无法导出 PDF。请安装 LibreOffice（免费软件），"
@@ -78,26 +84,38 @@ def export_pdf(document: str | Path, target: str | Path | None = None, *, soffic
     """Convert a .docx to PDF (default: beside it, same name).  ReportError when LibreOffice is missing or
     fails; OutputLockedError when the PDF is open elsewhere."""
     src = Path(document)
-    if not src.is_file():
-        raise ReportError(f"文件不存在：{src}")
+    dest = Path(target) if target is not None else src.with_suffix(".pdf")
+    return export_pdfs([(src, dest)], soffice=soffice, runner=runner)[0]
+
+
+def export_pdfs(pairs: Sequence[tuple[Path, Path]], *, soffice: Path | None = None,
+                runner: Runner | None = None) -> list[Path]:
+    """Convert several .docx files (source, target PDF) in one LibreOffice run: starting LibreOffice is most of
+    the time a conversion takes."""
+    for src, _ in pairs:
+        if not src.is_file():
+            raise ReportError(f"文件不存在：{src}")
     program = soffice or find_soffice()
     if program is None:
         raise ReportError(NO_LIBREOFFICE)
-    dest = Path(target) if target is not None else src.with_suffix(".pdf")
     with tempfile.TemporaryDirectory(prefix="dangjian-pdf-") as tmp:
         work = Path(tmp)
-        # A plain ASCII copy: LibreOffice on some systems mangles non-ASCII paths passed on its command line.
-        staged = work / "in.docx"
-        shutil.copyfile(src, staged)
+        # Plain ASCII copies: LibreOffice on some systems mangles non-ASCII paths passed on its command line.
+        staged = [work / (f"in{i}.docx" if len(pairs) > 1 else "in.docx") for i in range(len(pairs))]
+        for (src, _), copy in zip(pairs, staged, strict=True):
+            shutil.copyfile(src, copy)
         proc = _run([str(program), _profile_arg(work / "profile"), "--headless", "--norestore",
-                     "--convert-to", "pdf", "--outdir", str(work / "out"), str(staged)],
-                    CONVERT_TIMEOUT_S, runner, "导出 PDF")
-        produced = work / "out" / "in.pdf"
-        if proc.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
-            detail = (proc.stderr or b"").decode("utf-8", "replace").strip()[-300:]
-            raise ReportError(f"LibreOffice 未能把“{src.name}”转换为 PDF" + (f"：{detail}" if detail else ""))
-        _move_into_place(produced, dest)
-    return dest
+                     "--convert-to", PDF_FILTER, "--outdir", str(work / "out"), *map(str, staged)],
+                    CONVERT_TIMEOUT_S + CONVERT_EACH_S * (len(pairs) - 1), runner, "导出 PDF")
+        done = []
+        for (src, dest), copy in zip(pairs, staged, strict=True):
+            produced = work / "out" / f"{copy.stem}.pdf"
+            if proc.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
+                detail = (proc.stderr or b"").decode("utf-8", "replace").strip()[-300:]
+                raise ReportError(f"LibreOffice 未能把“{src.name}”转换为 PDF" + (f"：{detail}" if detail else ""))
+            _move_into_place(produced, dest)
+            done.append(dest)
+    return done
 
 
 def _move_into_place(produced: Path, dest: Path) -> None:
@@ -133,15 +151,17 @@ def print_document(document: str | Path, *, soffice: Path | None = None, runner:
     program = soffice or find_soffice()
     if program is None:
         raise ReportError(NO_PRINTER_PROGRAM)
-    with tempfile.TemporaryDirectory(prefix="dangjian-print-") as tmp:
-        proc = _run([str(program), _profile_arg(Path(tmp) / "profile"), "--headless", "--norestore", "-p", str(src)],
-                    PRINT_TIMEOUT_S, runner, "打印")
-        if proc.returncode == 0:
-            return f"已将“{src.name}”发送到默认打印机（LibreOffice）"
-        lp = shutil.which("lp")
-        if lp is None:
+    lp = shutil.which("lp")
+    if lp is None:
+        with tempfile.TemporaryDirectory(prefix="dangjian-print-") as tmp:
+            proc = _run([str(program), _profile_arg(Path(tmp) / "profile"), "--headless", "--norestore", "-p",
+                         str(src)], PRINT_TIMEOUT_S, runner, "打印")
+        if proc.returncode != 0:
             raise ReportError(f"LibreOffice 未能打印“{src.name}”，请检查是否设置了默认打印机")
-        # lp copies the PDF into the print queue before it returns, so the temporary folder can go afterwards.
+        return f"已将“{src.name}”发送到默认打印机（LibreOffice）"
+    with tempfile.TemporaryDirectory(prefix="dangjian-print-") as tmp:
+        # The same PDF as 导出 PDF, blank pages kept; lp copies it into the print queue before it returns, so the
+        # temporary folder can go afterwards.
         pdf = export_pdf(src, Path(tmp) / "print.pdf", soffice=program, runner=runner)
         done = _run([lp, str(pdf)], PRINT_TIMEOUT_S, runner, "打印")
     if done.returncode != 0:
