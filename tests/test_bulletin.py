@@ -302,7 +302,9 @@ def test_report_commands(county, paths, capsys, tmp_path):
     said = capsys.readouterr().out
     assert "已印发通报示直工委〔2026〕1号" in said and "--reissue" in said
     assert (out / "2026年10月机关党建工作考评情况通报（示直工委〔2026〕1号）.docx").read_bytes() == first
-    assert main([*data, "report", "bulletin", "2026-10", "--out", str(out), "--reissue", "更正"]) == 0
+    # Dated in November 2026, as the first: the 文号's year is the year of issue, whatever day the run lives on.
+    assert main([*data, "report", "bulletin", "2026-10", "--out", str(out), "--reissue", "更正", "--date",
+                 "2026-11-06"]) == 0
     assert "示直工委〔2026〕2号" in capsys.readouterr().out
     assert main([*data, "report", "list"]) == 0
     listed = capsys.readouterr().out.splitlines()

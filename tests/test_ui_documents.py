@@ -123,7 +123,7 @@ def interview_page(qtbot, ctx) -> InterviewPage:
 
 
 def test_models_pass_qtmodeltester(qtbot, qtmodeltester, ctx, county):
-    bulletins = BulletinService(ctx.session_factory)
+    bulletins = BulletinService(ctx.session_factory, today=ctx.today)
     bulletins.issue(2026, 10)
     bulletins.issue(2026, 10, reason="更正")
     model = BulletinTableModel()
