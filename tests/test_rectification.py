@@ -234,12 +234,13 @@ def test_ledger_lists_every_item_with_its_status(county, service, clock, tmp_pat
     doc = docx.Document(io.BytesIO(data))
     text_all = "\n".join(p.text for p in doc.paragraphs)
     assert "共有整改事项6项，涉及1个单位" in text_all and "已销号1项" in text_all and "逾期5项" in text_all
-    detail = next(t for t in doc.tables if t.rows[0].cells[2].text == "存在问题")
-    rows = [[c.text for c in r.cells] for r in detail.rows[1:]]
+    detail = next(t for t in doc.tables if t.rows[0].cells[1].text == "存在问题")
+    rows = [[tc.xpath("string(.)") for tc in r._tr.tc_lst] for r in detail.rows[1:]]
+    rows = [r for r in rows if len(r) > 1]  # not the row naming the unit above its items
     assert len(rows) == 6
-    assert sorted(r[6] for r in rows) == ["已销号"] + ["逾期"] * 5
-    closed = next(r for r in rows if r[6] == "已销号")
-    assert "已于2026年11月12日销号" in closed[7] and "同意销号" in closed[7]
+    assert sorted(r[5] for r in rows) == ["已销号"] + ["逾期"] * 5
+    closed = next(r for r in rows if r[5] == "已销号")
+    assert "2026.11.12销号" in closed[6] and "同意销号" in closed[6]
     one_unit = service.ledger_content(unit_id=county.unit("县财政局"))
     assert one_unit.items == () and one_unit.scope == "县财政局"
     assert service.ledger_content(year=2026).scope == "2026年度全县机关"

@@ -1,20 +1,32 @@
 """整改台账: every problem with its measure, 责任人, deadline and status, printable.
 
 The first page sums up (counts by status, the overdue items named, counts per unit); the detail follows on
-landscape pages, one row per item, the header repeated on each page.
+landscape pages, one row per item, the header repeated on each page.  The detail is set compactly (小5号, dates
+as 2026.12.3, a unit's name once for its run of rows) so that a county's few hundred items print at about twenty
+a page rather than four.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from docx.oxml.ns import qn
+from docx.oxml.table import CT_Row
+
+from app.reports import styles as S
 from app.reports.content import cn_number, join_names, problems_of
 from app.reports.gongwen import Column, GongwenDocument, IssuingBody, cn_date, rendering, safe_filename
+from app.reports.ooxml import PPR_ORDER, TCPR_ORDER, child
 from app.reports.styles import DocumentStyle
 
 STATUSES = ("未整改", "整改中", "待审核", "已销号", "逾期")
+OVERDUE_LISTED = 10  # more overdue items than this are counted per unit, not listed one by one
+DETAIL_COLUMNS = (Column("序号", 8), Column("存在问题", 82, left=True), Column("整改措施", 40, left=True),
+                  Column("责任人", 12), Column("整改时限", 22), Column("状态", 12),
+                  Column("进展及销号情况", 49, left=True))  # 225 mm: the landscape 版心
 CLOSED = "已销号"
 OVERDUE = "逾期"
 
@@ -84,11 +96,16 @@ def _summary(doc: GongwenDocument, c: LedgerContent) -> None:
     overdue = [item for item in c.items if item.status == OVERDUE]
     if overdue:
         by_unit: dict[str, int] = Counter(item.unit for item in overdue)
-        doc.heading2("（一）逾期事项。", f"{join_names(list(by_unit))}共{len(overdue)}项整改事项已超过时限，"
-                                          f"请相关单位立即整改到位：")
-        for i, item in enumerate(sorted(overdue, key=lambda x: (x.deadline, x.unit)), 1):
-            doc.para(f"{i}.{item.unit}：{item.problem.rstrip('。')}（时限{cn_date(item.deadline)}，"
-                     f"责任人{item.owner or '未明确'}）。")
+        if len(overdue) > OVERDUE_LISTED:  # each is in the detail, marked 逾期; here, who has how many
+            counts = "、".join(f"{unit}{n}项" for unit, n in by_unit.items())
+            doc.heading2("（一）逾期事项。", f"共{len(overdue)}项整改事项已超过时限（{counts}），明细见后附"
+                                              f"整改事项明细中状态为“逾期”的各项，请相关单位立即整改到位。")
+        else:
+            doc.heading2("（一）逾期事项。", f"{join_names(list(by_unit))}共{len(overdue)}项整改事项已超过时限，"
+                                              f"请相关单位立即整改到位：")
+            for i, item in enumerate(sorted(overdue, key=lambda x: (x.deadline, x.unit)), 1):
+                doc.para(f"{i}.{item.unit}：{item.problem.rstrip('。')}（时限{cn_date(item.deadline)}，"
+                         f"责任人{item.owner or '未明确'}）。")
     doc.heading2(f"（{cn_number(2 if overdue else 1)}）各单位整改进度。", "")
     per_unit: dict[str, Counter[str]] = defaultdict(Counter)
     for item in c.items:
@@ -99,16 +116,46 @@ def _summary(doc: GongwenDocument, c: LedgerContent) -> None:
               + [Column(s, 16.8) for s in STATUSES], rows, size=12.0)
 
 
+def dot_date(day: dt.date) -> str:
+    """2026.12.3: a date that fits a narrow column on one line."""
+    return f"{day.year}.{day.month}.{day.day}"
+
+
 def _detail(doc: GongwenDocument, c: LedgerContent) -> None:
+    """One row per item under a row naming its unit: the unit's name no longer takes a column of its own, so the
+    problem and the progress get the width to fit on a line or two."""
     doc.attachment(None, f"{c.scope}整改事项明细", landscape=True)
     items = sorted(c.items, key=lambda x: (x.unit, x.deadline, x.problem))
     rows = []
     for i, item in enumerate(items, 1):
-        closed = f"已于{cn_date(item.closed_on)}销号：{item.close_note.strip()}" if item.closed_on else ""
-        progress = "；".join(x for x in (item.progress.strip(), closed) if x)
-        problem = item.problem + (f"\n（来源：{item.source}）" if item.source else "")
-        rows.append([str(i), item.unit, problem, item.measure, item.owner, cn_date(item.deadline), item.status,
-                     progress])
-    doc.table([Column("序号", 10), Column("单位", 28, left=True), Column("存在问题", 46, left=True),
-               Column("整改措施", 46, left=True), Column("责任人", 16), Column("整改时限", 30), Column("状态", 16),
-               Column("进展及销号情况", 33, left=True)], rows, size=10.5)
+        # Once closed, the 销号 date and note are what the ledger records; before that, the progress reported.
+        done = f"{dot_date(item.closed_on)}销号：{item.close_note.strip()}" if item.closed_on else item.progress.strip()
+        problem = item.problem + (f"（来源：{item.source}）" if item.source else "")
+        rows.append([str(i), problem, item.measure, item.owner, dot_date(item.deadline), item.status, done])
+    table = doc.table(DETAIL_COLUMNS, rows, size=9.0)
+    counts = Counter(item.unit for item in items)
+    body = table._tbl.tr_lst[1:]
+    for tr, item, previous in zip(body, items, [None, *items[:-1]], strict=True):
+        if previous is None or previous.unit != item.unit:
+            tr.addprevious(_unit_row(tr, f"{item.unit}（{counts[item.unit]}项）"))
+
+
+def _unit_row(like: CT_Row, text: str) -> CT_Row:
+    """A row across the table naming the unit of the rows below it, kept with the first of them."""
+    tr = copy.deepcopy(like)
+    first, *rest = tr.tc_lst
+    for tc in rest:
+        tr.remove(tc)
+    width = sum(int(child(tc.get_or_add_tcPr(), "tcW", TCPR_ORDER).get(qn("w:w"), "0")) for tc in like.tc_lst)
+    tcpr = first.get_or_add_tcPr()
+    child(tcpr, "tcW", TCPR_ORDER, w=str(width), type="dxa")
+    child(tcpr, "gridSpan", TCPR_ORDER, val=str(len(like.tc_lst)))
+    p = first.p_lst[0]
+    for r in p.findall(qn("w:r")):
+        p.remove(r)
+    ppr = p.get_or_add_pPr()
+    child(ppr, "pStyle", PPR_ORDER, val=S.STYLE_IDS[S.table_text(9.0, header=True)])
+    child(ppr, "keepNext", PPR_ORDER)
+    child(ppr, "jc", PPR_ORDER, val="left")
+    p.add_r().text = text
+    return tr

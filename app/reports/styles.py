@@ -79,7 +79,7 @@ PAGE_NUMBER = "GW页码"
 TAIL = "GW版记尾"
 FORM_LABEL = "GW表单"
 TABLE = "GW表格线"
-TABLE_SIZES = (14.0, 12.0, 10.5)  # 4号, 小4号, 5号
+TABLE_SIZES = (14.0, 12.0, 10.5, 9.0)  # 4号, 小4号, 5号, 小5号 (long ledgers)
 
 
 def table_text(size: float, *, header: bool = False, left: bool = False, right: bool = False) -> str:

@@ -294,7 +294,8 @@ class RectificationService:
             views = [v for v in views if v.deadline.year == year or _source_year(v.source) == year]
         title = scope.strip() or _scope_title(unit_name, year)
         items = tuple(LedgerItem(v.unit, v.problem, v.measure, v.owner, v.deadline, v.status.value, v.closed_on,
-                                 v.close_note if v.stored_status == Status.CLOSED else v.progress, v.source)
+                                 close_note=v.close_note if v.stored_status == Status.CLOSED else "",
+                                 progress=v.progress, source=v.source)
                       for v in views)
         return LedgerContent(title, day, items)
 
