@@ -27,9 +27,9 @@ from app.db import open_database
 from app.errors import ValidationError
 from app.reports import draft
 from app.reports.gongwen import Column, DocNumber, GongwenDocument
-from app.reports.pdf import find_office, to_pdf
 from app.services.annual import AnnualService, ReviewInput, VoteTally
 from app.services.bulletin import BulletinService
+from app.services.office import export_pdf, find_soffice
 from app.services.packets import PacketService
 
 TODAY = dt.date(2026, 12, 20)
@@ -281,13 +281,13 @@ def test_marking_twice_adds_nothing() -> None:
     assert _parts(once).count(b"PowerPlusWaterMarkObject") == _parts(twice).count(b"PowerPlusWaterMarkObject") == 3
 
 
-@pytest.mark.skipif(find_office() is None or shutil.which("pdftotext") is None,
+@pytest.mark.skipif(find_soffice() is None or shutil.which("pdftotext") is None,
                     reason="LibreOffice or pdftotext is not installed: the rendered pages are not checked")
 def test_every_rendered_page_of_a_draft_packet_shows_the_header_line(county, tmp_path: Path) -> None:
     folder = tmp_path / "材料"
     _packets(county, folder)
     packet = next(folder.glob(f"*县林业局*{SUFFIX}.docx"))
-    pdf = to_pdf(packet, tmp_path / "packet.pdf")
+    pdf = export_pdf(packet, tmp_path / "packet.pdf")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     pages = [p for p in text.split("\f") if p.strip()]
     assert len(pages) > 5
