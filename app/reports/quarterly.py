@@ -51,7 +51,7 @@ class QuarterBulletinContent:
     issued_on: dt.date
     rows: tuple[QuarterRow, ...]
     audit: AuditAnchor
-    trend: tuple[Decimal | None, ...] = ()  # the county mean of months 1..12 (locked months)
+    trend: tuple[Decimal | None, ...] = ()  # county mean of months 1.. (locked); plotted up to the quarter's end
     method: str = "季度内各月复核得分的平均分"
     good: Decimal = Decimal(90)
     fair: Decimal = Decimal(80)
@@ -154,7 +154,9 @@ class _Builder:
         d.para(f"{c.county}季度平均得分{score(c.mean)}分；最高分{score(best)}分（"
                f"{join_names([r.unit for r in c.ranked if r.score == best], 3)}），最低分{score(worst)}分（"
                f"{join_names([r.unit for r in c.ranked if r.score == worst], 3)}），标准差{score(Decimal(str(spread)))}分。")
-        trend = list(c.trend) + [None] * (12 - len(c.trend))
+        # Months after the quarter are never plotted, whatever the content holds: the chart is of the quarter.
+        shown = list(c.trend[:c.last_month])
+        trend = shown + [None] * (12 - len(shown))
         if trend[c.last_month - 1] is not None:
             png = charts.trend_chart(charts.TrendSeries(f"{c.county}月度平均分", tuple(trend)), c.last_month,
                                      title=f"{c.title_period}（{c.last_month - 2}—{c.last_month}月）及此前各月走势")

@@ -441,7 +441,8 @@ class QuarterService:
             code = str(read(S.ISSUER_CODE)).strip()
             number = choose_number(s, code, day.year, sequence)
             head = read_head(s)
-            trend = county_trend(s, year)
+            # The quarter's months and the year's before them: a month after the quarter was not known then.
+            trend = county_trend(s, year)[:3 * quarter]
             previous = _previous_grades(s, year, quarter)
             county = str(read(S.COUNTY_NAME)).strip() or "全县"
         rows = tuple(ReportRow(r.unit, r.months, r.score, r.rank, r.grade.value, r.veto, r.note,
@@ -625,8 +626,13 @@ def _grading(s: Session, year: int, quarter: int, live: bool = False) -> Quarter
         return QuarterGrading(year, quarter, period.id if period else None, period.state if period else None,
                               months, computed, rules, False, bulletins=bulletins)
     stored = _stored_rows(s, period.id)
-    stale = [(r.unit_id, r.score, r.grade) for r in stored] != [(r.unit_id, r.score, r.grade) for r in computed]
+    stale = _result_keys(stored) != _result_keys(computed)
     return QuarterGrading(year, quarter, period.id, period.state, months, stored, rules, True, stale, bulletins)
+
+
+def _result_keys(rows: Sequence[QuarterRow]) -> dict[int, tuple[Decimal, Grade]]:
+    """Each unit's result, by unit: units tied on score may be listed in another order without any change."""
+    return {r.unit_id: (r.score, r.grade) for r in rows}
 
 
 def _stored_rows(s: Session, period_id: int) -> list[QuarterRow]:
