@@ -160,8 +160,8 @@ def test_a_reissue_has_a_new_number_and_names_the_one_it_replaces(content: Bulle
 
 
 def test_a_month_without_deductions_and_without_last_month(tmp_path: Path) -> None:
-    rows = (RankingRow("县财政局", (Decimal(100),), Decimal(100), 1, "先进"),
-            RankingRow("县教育局", (Decimal(100),), Decimal(100), 1, "中间"))
+    rows = (RankingRow("县财政局", (Decimal(20),), Decimal(100), 1, "先进"),
+            RankingRow("县教育局", (Decimal(20),), Decimal(100), 1, "中间"))
     c = BulletinContent(2026, 1, ISSUER.number(2026, 1), dt.date(2026, 2, 3), samples.CATEGORIES[:1], rows, (),
                         AuditAnchor(0, "00"))
     data = build_bulletin(c, ISSUER)

@@ -110,6 +110,10 @@ class BulletinContent:
     trend: tuple[Decimal | None, ...] = ()  # county mean of months 1..12 of the year (this month is recomputed)
     interviewees: tuple[str, ...] = ()  # units whose leaders are summoned to a 约谈
     backward_below: Decimal = Decimal("80")  # the score under which a unit is 后进 whatever its rank
+    # The tier boundaries as the ranking service drew them (the distribution chart's lines): the highest 后进 total
+    # and the lowest 先进 total; None: the tier is empty, or the content predates these fields (no line drawn).
+    backward_highest: Decimal | None = None
+    advanced_lowest: Decimal | None = None
     printed_on: dt.date | None = None  # 印发日期; default: the 成文日期
     requirements: tuple[Requirement, ...] = DEFAULT_REQUIREMENTS
     supersedes: DocNumber | None = None  # a reissue names the 通报 it replaces
@@ -136,7 +140,20 @@ class BulletinContent:
             bad.append(("interviewees", f"约谈单位不在考评结果中：{'、'.join(unknown)}"))
         if len(self.trend) > 12:
             bad.append(("trend", "月度平均分超过12个月"))
+        bad.extend(self._boundary_problems())
         problems_of(bad)
+
+    def _boundary_problems(self) -> list[tuple[str, str]]:
+        """A boundary must be the extreme total of its tier, or the chart would contradict the tier table."""
+        bad = []
+        for name, value, tier, extreme in (("backward_highest", self.backward_highest, "后进", max),
+                                           ("advanced_lowest", self.advanced_lowest, "先进", min)):
+            totals = [r.total for r in self.rows if r.tier == tier]
+            if value is not None and (not totals or extreme(totals) != value):
+                actual = f"为{extreme(totals)}分" if totals else "无单位"
+                bad.append((name, f"{tier}档次的分数界限{value}分与考评结果不符（{tier}档次{'最高' if tier == '后进' else '最低'}分"
+                                  f"{actual}）"))
+        return bad
 
     @property
     def ranked(self) -> list[RankingRow]:
@@ -248,9 +265,22 @@ class _Builder:
         trend[c.month - 1] = mean
         self.figure(charts.trend_chart(charts.TrendSeries(f"{c.county}平均分", tuple(trend)), c.month),
                     f"{c.year}年{c.county}月度平均分走势")
-        self.figure(charts.distribution_chart(totals, marks=[(f"{c.county}平均分", mean),
-                                                             ("后进分数线", c.backward_below)]),
+        self.figure(charts.distribution_chart(totals, marks=[(f"{c.county}平均分", mean)],
+                                              boundaries=self._tier_boundaries()),
                     f"{self.period}各单位总分分布")
+
+    def _tier_boundaries(self) -> list[tuple[str, Decimal]]:
+        """The lines where the tiers really fell this month (not the 后进 score rule: units well above it are 后进
+        by rank).  Every unit at or below the highest 后进 total is 后进; a unit at or above the lowest 先进 total
+        is 先进 unless a 一票否决 kept it out, which the label then says."""
+        c, out = self.c, []
+        if c.backward_highest is not None:
+            out.append((f"后进档（≤{score(c.backward_highest)}分）", c.backward_highest))
+        if c.advanced_lowest is not None:
+            low = c.advanced_lowest
+            kept_out = any(r.tier != "先进" and r.total >= low for r in c.rows)
+            out.append((f"先进档（≥{score(low)}分{'，一票否决单位除外' if kept_out else ''}）", low))
+        return out
 
     def _change_text(self, mean: Decimal) -> str:
         c = self.c

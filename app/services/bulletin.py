@@ -45,6 +45,7 @@ from app.models import (
     PeriodState,
     ScoreItem,
     ScoreSheet,
+    Tier,
     Unit,
 )
 from app.reports.bulletin import (
@@ -191,6 +192,8 @@ def content_from_json(text: str) -> BulletinContent:
         trend=tuple(_dec(x) for x in d["trend"]),
         interviewees=tuple(d["interviewees"]),
         backward_below=Decimal(d["backward_below"]),
+        backward_highest=_dec(d.get("backward_highest")),  # absent from snapshots of 通报 that drew no such line
+        advanced_lowest=_dec(d.get("advanced_lowest")),
         printed_on=None if d["printed_on"] is None else dt.date.fromisoformat(d["printed_on"]),
         requirements=tuple(Requirement(r["lead"], r["text"]) for r in d["requirements"]),
         supersedes=_number(d["supersedes"]),
@@ -305,6 +308,8 @@ class BulletinService:
                 trend=_trend(trend, month),
                 interviewees=tuple(_interviewees(s, period.id, ranking)),
                 backward_below=ranking.rules.backward_below,
+                backward_highest=_tier_edge(ranking, Tier.BACKWARD),
+                advanced_lowest=_tier_edge(ranking, Tier.ADVANCED),
                 requirements=_requirements(read),
                 supersedes=supersedes,
             )
@@ -534,6 +539,16 @@ def _trend(points: Sequence[MonthPoint], month: int) -> tuple[Decimal | None, ..
     """The county mean of months 1..12: locked months before this one only (drafts are not results yet)."""
     means = {p.month: p.mean for p in points if p.state == PeriodState.LOCKED and p.month < month}
     return tuple(means.get(m) for m in range(1, 13))
+
+
+def _tier_edge(ranking: Ranking, tier: Tier) -> Decimal | None:
+    """Where `tier` ended this month: the highest 后进 total or the lowest 先进 total (None: nobody in the tier).
+    The tiers follow rank shares as well as the 后进 score rule, so this, not the rule's 80 points, is the line
+    the distribution chart draws."""
+    totals = [r.total for r in ranking.rows if r.tier == tier]
+    if not totals:
+        return None
+    return max(totals) if tier == Tier.BACKWARD else min(totals)
 
 
 def _categories(s: Session, period: Period) -> tuple[Category, ...]:
