@@ -208,7 +208,8 @@ def _months(doc: GongwenDocument, c: PacketContent) -> None:
     last = max(m.month for m in c.months if m.county_mean is not None and m.total is not None)
     county = charts.TrendSeries(f"{c.county}平均分", tuple(m.county_mean for m in c.months))
     own = charts.TrendSeries(c.unit, tuple(m.total for m in c.months))
-    doc.figure(charts.trend_chart(county, last, unit=own), f"图1　{c.unit}{c.year}年月度得分与{c.county}平均分对比")
+    png = charts.trend_chart(county, last, unit=own, mark_month=False)  # a year's packet has no "this month"
+    doc.figure(png, f"图1　{c.unit}{c.year}年月度得分与{c.county}平均分对比")
 
 
 def _quarters(doc: GongwenDocument, c: PacketContent) -> None:
