@@ -370,7 +370,7 @@ def test_annual_bulletin(county, tmp_path: Path) -> None:
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "序号")
     forestry = next(r for r in table.rows if r.cells[1].text == "县林业局")
     assert [c.text for c in forestry.cells[2:]] == ["周勇", "2", "8", "20", "10", "0", "25.0", "55.0", "60.0",
-                                                    "53.5", "6", "差", ""]
+                                                    "53.5", "6", "差", "", ""]
 
 
 def test_report_imported_from_docx(county, tmp_path: Path) -> None:

@@ -143,18 +143,25 @@ def run_annual(args: argparse.Namespace) -> int:
 
 
 def _print_annual(r: AnnualResults) -> None:
+    from app.reports.annual import coverage_text
+
     state = r.state.value if r.state else "未开始"
     print(f"{r.year}年度述职评议考核（{state}，{'已保存的复核结果' if r.stored else '即时计算'}）  "
           + "  ".join(f"{g.value}{n}个" for g, n in r.counts().items() if r.complete or r.stored))
     for p in r.problems:
         print(f"  缺少：{p}")
+    covers = {row.mean_months for row in r.rows if row.mean_months}
+    if len(covers) == 1:
+        print(f"平时成绩所含月份：{coverage_text(next(iter(covers)))}")
     for row in r.rows:
         rate = "—" if row.rate is None else f"{row.rate}%"
         total = "—" if row.composite is None else str(row.composite)
         grade = row.grade.value if row.grade else "—"
         flag = "  党建工作优秀单位" if row.excellent else ""
-        print(f"{row.rank or '—':>4}  {row.unit}（{row.secretary}）  平时{row.annual_mean}  年终{row.check_score}  "
-              f"好票率{rate}  综合{total}  {grade}{flag}")
+        covered = f"（{coverage_text(row.mean_months)}）" if len(covers) > 1 and row.mean_months else ""
+        note = f"  {row.note}" if row.note else ""
+        print(f"{row.rank or '—':>4}  {row.unit}（{row.secretary}）  平时{row.annual_mean}{covered}  年终{row.check_score}  "
+              f"好票率{rate}  综合{total}  {grade}{flag}{note}")
 
 
 def run_packets(args: argparse.Namespace) -> int:

@@ -34,7 +34,7 @@ FULFILMENT = ("未评定", "已践诺", "部分践诺", "未践诺")
 ROLE_TITLES = {"党组书记": "党组书记（第一责任人）", "班子成员": "班子成员（一岗双责）", "机关党委书记": "机关党委书记",
                "支部书记": "支部书记"}
 SUMMARY_HEADERS = ("序号", "单位", "述职人", "好", "较好", "一般", "差", "弃权", "好票率（%）", "平时成绩", "年终检查",
-                   "综合得分", "名次", "等次", "优秀单位")
+                   "综合得分", "名次", "等次", "优秀单位", "备注")
 
 
 def _day(day: dt.date | None) -> str:
@@ -256,7 +256,8 @@ class ReviewRow:
     grade: str
     excellent: bool = False
     veto: bool = False
-    note: str = ""
+    note: str = ""  # why the grade is below what 综合 alone gives (好票率, 一票否决), from the service
+    mean_months: tuple[int, ...] = ()  # the months 平时成绩 is over (empty: not known, e.g. an older snapshot)
 
     @property
     def valid(self) -> int:
@@ -272,18 +273,96 @@ def tally_section(doc: GongwenDocument, r: ReviewRow, voters: int) -> None:
     doc.para("好票率＝（好票数＋较好票数）÷有效票数；弃权票不计入有效票。")
 
 
+def months_text(months: Sequence[int]) -> str:
+    """Months as runs: (1..12) → "1—12月", (1, 2, 3, 5) → "1—3、5月"."""
+    runs: list[list[int]] = []
+    for m in sorted(set(months)):
+        if runs and m == runs[-1][-1] + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return "、".join(f"{r[0]}—{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) + "月"
+
+
+def coverage_text(months: Sequence[int]) -> str:
+    """What one 平时成绩 is over: "1—12月（全年）" or "1—11月（未含12月）"."""
+    missing = [m for m in range(1, 13) if m not in months]
+    return f"{months_text(months)}（{'全年' if not missing else '未含' + months_text(missing)}）"
+
+
+def mean_label(months: Sequence[int], of_quarters: bool) -> str:
+    """The 平时成绩 line's note in a packet: "1—12月各月平均", "1—11月各月平均，未含12月"."""
+    each = "各季度平均" if of_quarters else "各月平均"
+    if not months:
+        return each
+    missing = [m for m in range(1, 13) if m not in months]
+    return f"{months_text(months)}{each}" + (f"，未含{months_text(missing)}" if missing else "")
+
+
+def coverage_note(rows: Sequence[ReviewRow]) -> str:
+    """The months each 平时成绩 printed covers, so that a partial year never passes for a whole one: one clause
+    when every unit's is the same, else the units out of the common case named ("" when not known)."""
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for r in sorted(rows, key=lambda x: (x.rank, x.unit)):
+        if r.mean_months:
+            groups.setdefault(tuple(sorted(r.mean_months)), []).append(r.unit)
+    if not groups:
+        return ""
+    if len(groups) == 1 and len(next(iter(groups.values()))) == len(rows):
+        return f"平时成绩所含月份：各单位均为{coverage_text(next(iter(groups)))}。"
+    common = max(groups, key=lambda k: (len(groups[k]), len(k)))
+    clauses = [f"{join_names(units, 10)}为{coverage_text(months)}" for months, units in groups.items()
+               if months != common]
+    clauses.append(f"其余{len(groups[common])}个单位为{coverage_text(common)}")
+    unknown = len(rows) - sum(len(u) for u in groups.values())
+    if unknown:
+        clauses.append(f"{unknown}个单位无平时成绩")
+    return "平时成绩所含月份：" + "；".join(clauses) + "。"
+
+
+@dataclass(frozen=True)
+class GradingRule:
+    """How the year's 等次 is given (the settings the annual service graded with), printed under the results so
+    that a grade that does not follow the rank (第16名好, 第13名较好) is explained."""
+
+    good: Decimal = Decimal(90)
+    fair: Decimal = Decimal(80)
+    average: Decimal = Decimal(60)
+    rate_for_good: int = 85  # 好 also needs 好票率 ≥ this (%)
+    rate_floor: int = 60  # 好票率 below this (%) caps the grade at 一般
+    veto_cap: bool = True  # a 一票否决 caps the grade at 较好
+
+    def text(self) -> str:
+        tenth = Decimal("0.1")
+        caps = [f"综合得分达到{score(self.good, 0)}分但好票率低于{self.rate_for_good}%的评为较好",
+                f"好票率低于{self.rate_floor}%的最高评为一般"]
+        if self.veto_cap:
+            caps.append("存在一票否决事项的最高评为较好")
+        return (f"等次评定办法：综合得分{score(self.good, 0)}分及以上且好票率不低于{self.rate_for_good}%的为好，"
+                f"{score(self.fair, 0)}分至{score(self.good - tenth)}分为较好，{score(self.average, 0)}分至"
+                f"{score(self.fair - tenth)}分为一般，{score(self.average, 0)}分以下为差；" + "，".join(caps) +
+                "。名次按综合得分排列，等次还取决于好票率和一票否决事项，因而个别单位的等次与名次不完全对应，原因见“备注”栏。")
+
+
 def summary_rows(rows: Sequence[ReviewRow]) -> list[list[str]]:
     """The 汇总表's cells as text (the .docx and the .xlsx print the same values)."""
     return [[str(i), r.unit, r.secretary, str(r.good), str(r.fair), str(r.average), str(r.poor), str(r.abstain),
              score(r.rate), score(r.annual_mean), score(r.check_score), score(r.composite), str(r.rank), r.grade,
-             "是" if r.excellent else ""]
+             "是" if r.excellent else "", r.note]
             for i, r in enumerate(sorted(rows, key=lambda x: (x.rank, x.unit)), 1)]
 
 
-def summary_table(doc: GongwenDocument, rows: Sequence[ReviewRow]) -> None:
-    widths = (10, 44, 16, 11, 11, 11, 11, 11, 16, 16, 16, 16, 12, 12, 12)
-    doc.table([Column(h, w, left=h in ("单位",)) for h, w in zip(SUMMARY_HEADERS, widths, strict=True)],
+def summary_notes(rows: Sequence[ReviewRow], rule: GradingRule | None) -> list[str]:
+    """The lines printed under the results table: the months 平时成绩 covers and the grading rule."""
+    return [text for text in (coverage_note(rows), rule.text() if rule else "") if text]
+
+
+def summary_table(doc: GongwenDocument, rows: Sequence[ReviewRow], rule: GradingRule | None) -> None:
+    widths = (9, 40, 14, 9, 10, 10, 9, 10, 14, 14, 14, 14, 10, 10, 12, 26)
+    doc.table([Column(h, w, left=h in ("单位", "备注")) for h, w in zip(SUMMARY_HEADERS, widths, strict=True)],
               summary_rows(rows), size=10.5)
+    for text in summary_notes(rows, rule):
+        doc.para(text)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -299,6 +378,7 @@ class ReviewSummaryContent:
     weights: tuple[int, int, int]  # 平时成绩, 年终检查, 述职评议 (%)
     made_on: dt.date
     county: str = ""
+    rule: GradingRule | None = None
     draft: bool = False  # the year is not locked: marked 征求意见稿 (app.reports.draft)
 
     def __post_init__(self) -> None:
@@ -330,7 +410,7 @@ def build_review_summary(content: ReviewSummaryContent, issuer: IssuingBody,
                  "，".join(f"{g}等次{sum(1 for r in content.rows if r.grade == g)}个" for g in GRADES) +
                  f"；党建工作优秀单位{sum(1 for r in content.rows if r.excellent)}个。详见下表。")
         doc.attachment(None, content.title, landscape=True)
-        summary_table(doc, content.rows)
+        summary_table(doc, content.rows, content.rule)
         return doc.to_bytes()
 
 
@@ -352,7 +432,7 @@ def build_review_summary_xlsx(content: ReviewSummaryContent) -> bytes:
         ws.append(list(SUMMARY_HEADERS))
         for cell in ws[2]:
             cell.font = Font(bold=True)
-        numeric = {0, 3, 4, 5, 6, 7, 12}
+        numeric = {0, 3, 4, 5, 6, 7, 12}  # the 备注 column (last) stays text
         decimal = {8, 9, 10, 11}
         for row in summary_rows(content.rows):
             values: list[object] = []
@@ -368,8 +448,9 @@ def build_review_summary_xlsx(content: ReviewSummaryContent) -> bytes:
             for c in decimal:
                 ws.cell(r, c + 1).number_format = "0.0"
         ws.append([])
-        ws.append([content.note])
-        for i, width in enumerate((6, 28, 10, 6, 6, 6, 6, 6, 11, 10, 10, 10, 6, 6, 9), 1):
+        for text in (content.note, *summary_notes(content.rows, content.rule)):
+            ws.append([text])
+        for i, width in enumerate((6, 28, 10, 6, 6, 6, 6, 6, 11, 10, 10, 10, 6, 6, 9, 30), 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A3"
         ws.print_title_rows = "2:2"
@@ -406,6 +487,7 @@ class ReviewBulletinContent:
     printed_on: dt.date | None = None
     supersedes: DocNumber | None = None
     county: str = "全县"
+    rule: GradingRule | None = None  # None only in snapshots of 通报 issued before it was printed
 
     def __post_init__(self) -> None:
         bad: list[tuple[str, str]] = []
@@ -451,7 +533,7 @@ def build_review_bulletin(content: ReviewBulletinContent, issuer: IssuingBody,
         doc.attachment_note([attachment])
         doc.signature(issuer.name, c.issued_on)
         doc.attachment("附件", attachment, landscape=True)
-        summary_table(doc, c.rows)
+        summary_table(doc, c.rows, c.rule)
         doc.imprint(cc=issuer.cc, printer=issuer.printer, printed_on=c.printed_on or c.issued_on,
                     notes=[c.audit.line()])
         return doc.to_bytes()
@@ -461,7 +543,7 @@ def _review_overview(doc: GongwenDocument, c: ReviewBulletinContent) -> None:
     doc.heading1("一、基本情况")
     w = c.weights
     doc.para(f"年度考核综合得分由平时成绩（{c.basis}）、年终检查和述职评议三部分组成，分别占{w[0]}%、{w[1]}%和{w[2]}%，"
-             "述职评议以好票率（好票与较好票之和占有效票的比例）计分。")
+             "述职评议以好票率（好票与较好票之和占有效票的比例）计分。" + coverage_note(c.rows))
     totals = [r.composite for r in c.rows]
     rates = [r.rate for r in c.rows if r.rate is not None]
     mean = sum(totals, Decimal(0)) / len(totals)
@@ -485,6 +567,14 @@ def _review_results(doc: GongwenDocument, c: ReviewBulletinContent) -> None:
             doc.heading2(lead, "名单详见附件。")
         else:
             doc.heading2(lead, f"{join_names([r.unit for r in rows])}（按综合得分排列）。")
+    # Grades that do not follow the rank are explained where they are listed; units sharing a reason together.
+    by_note: dict[str, list[str]] = {}
+    for r in c.ranked:
+        if r.note:
+            by_note.setdefault(r.note, []).append(r.unit)
+    if by_note:
+        doc.para("需要说明的是：" + "；".join(f"{join_names(units, 10)}{'' if len(units) == 1 else f'{len(units)}个单位'}"
+                                         f"{note}" for note, units in by_note.items()) + "。")
     best = [r.unit for r in c.ranked if r.excellent]
     if best:
         doc.para(f"经县直机关工委研究，决定授予{join_names(best)}{len(best)}个单位{c.year}年度“党建工作优秀单位”称号"

@@ -31,6 +31,7 @@ from app.reports.annual import (
     build_review_summary_xlsx,
     commitment_section,
     duty_section,
+    mean_label,
     tally_section,
 )
 from app.reports.content import problems_of
@@ -263,7 +264,7 @@ def _outcome(doc: GongwenDocument, c: PacketContent) -> None:
     w = c.weights
     doc.table([Column("项目", 40), Column("得分", 30), Column("权重", 26), Column("折合得分", 30), Column("说明", 30)], [
         ["平时成绩", score(r.annual_mean), f"{w[0]}%", score(_part(r.annual_mean, w[0])),
-         "各季度平均" if "季度" in c.basis else "各月平均"],
+         mean_label(r.mean_months, "季度" in c.basis)],
         ["年终检查", score(r.check_score), f"{w[1]}%", score(_part(r.check_score, w[1])), "—"],
         ["述职评议（好票率）", score(r.rate), f"{w[2]}%", score(_part(r.rate, w[2])), "—"],
         ["综合得分", score(r.composite), "100%", score(r.composite), f"第{r.rank}名"],

@@ -62,6 +62,7 @@ from app.models import (
     Fulfilment,
     Grade,
     Indicator,
+    IndicatorMethod,
     Interview,
     InterviewPost,
     OrgKind,
@@ -102,7 +103,7 @@ from app.services.quarter import (
     within_quota,
 )
 from app.services.ranking import competition_ranks
-from app.services.scheme import ensure_scheme, parse_score
+from app.services.scheme import ensure_scheme, indicator_score, parse_score
 from app.services.scoring import ScoringService
 
 SessionFactory = Callable[[], Session]
@@ -424,6 +425,7 @@ class AnnualRow:
     veto: bool
     excellent: bool
     note: str
+    mean_months: tuple[int, ...] = ()  # the months 平时成绩 is over (a quarter's three months when of quarters)
 
 
 @dataclass(frozen=True)
@@ -471,7 +473,8 @@ class AnnualResults:
                       "check_score": num(r.check_score),
                       "votes": {c.value: r.tally.of(c) for c in CHOICES}, "good_rate": num(r.rate),
                       "composite": num(r.composite), "rank": r.rank, "grade": r.grade.value if r.grade else None,
-                      "veto": r.veto, "excellent": r.excellent, "note": r.note} for r in self.rows],
+                      "veto": r.veto, "excellent": r.excellent, "note": r.note,
+                      "mean_months": list(r.mean_months)} for r in self.rows],
         }
 
 
@@ -890,6 +893,19 @@ class AnnualService:
         return self.results(year)
 
     def lock_results(self, year: int) -> AnnualResults:
+        """已复核 → 已锁定, only when every month of the year is locked (and, with 平时成绩 of quarters, every
+        quarter reviewed) and the stored results are still what the data give: locked results are final, and a
+        平时成绩 without December must not pass for the whole year's."""
+        with self._sf() as s:
+            rules = AnnualRules.from_settings(S.reader(s))
+            waiting = year_open_parts(s, year, rules.mean_of_quarters)
+            if waiting:
+                raise ValidationError(f"{year}年度考核结果不能锁定：{'、'.join(waiting)}尚未锁定"
+                                      f"{'或复核' if rules.mean_of_quarters else ''}。平时成绩须包含全年12个月的考评"
+                                      "结果，请先完成这些月份的考评并锁定", field="months")
+            if _results(s, year).stale:
+                raise ValidationError(f"{year}年度考核结果复核后，月度考评或述职评议数据又有变动，保存的结果与现在的"
+                                      "计算结果不一致，不能锁定；请先取消复核，再重新复核后锁定", field="state")
         ScoringService(self._sf, self._actor).lock_period(self._year_period_id(year))
         return self.results(year)
 
@@ -968,7 +984,7 @@ class AnnualService:
             place=meeting[1], participants=meeting[2], voters=meeting[3],
             audit=AuditAnchor(head.seq, head.hash) if head else AuditAnchor(0, "0" * 64),
             weights=(rules.weight_mean, rules.weight_check, rules.weight_vote), basis=rules.basis,
-            excellent_quota_percent=rules.excellent_quota_percent, county=county)
+            excellent_quota_percent=rules.excellent_quota_percent, county=county, rule=grading_rule(rules))
 
     def issue_bulletin(self, year: int, *, issued_on: dt.date | None = None, sequence: int | None = None,
                        reason: str = "", progress: Progress | None = None, cancelled: Cancelled | None = None
@@ -1010,21 +1026,13 @@ class AnnualService:
 
     def summary_documents(self, year: int) -> list[tuple[str, bytes]]:
         """The county's 评议结果汇总表 as .docx and .xlsx (the same rows), once the results are complete."""
-        from app.reports.annual import (
-            ReviewSummaryContent,
-            build_review_summary,
-            build_review_summary_xlsx,
-            summary_filename,
-        )
+        from app.reports.annual import build_review_summary, build_review_summary_xlsx, summary_filename
 
         results = self.results(year)
         if not (results.complete or results.stored):
             raise ValidationError(f"{year}年度考核结果还不完整：" + "；".join(results.problems[:3]), field="results")
         issuer, style, county = self._document_settings()
-        r = results.rules
-        content = ReviewSummaryContent(year, review_rows(results), results.held_on, results.voters,
-                                       (r.weight_mean, r.weight_check, r.weight_vote), self._today(), county,
-                                       draft=not results.locked)
+        content = summary_content(results, self._today(), county)
         return [(summary_filename(content, "docx"), build_review_summary(content, issuer, style)),
                 (summary_filename(content, "xlsx"), build_review_summary_xlsx(content))]
 
@@ -1070,8 +1078,26 @@ def review_rows(results: AnnualResults) -> tuple[Any, ...]:
         assert r.composite is not None and r.grade is not None and r.rank is not None
         out.append(ReviewRow(r.unit, r.secretary, r.tally.good, r.tally.fair, r.tally.average, r.tally.poor,
                              r.tally.abstain, r.rate, r.annual_mean, r.check_score, r.composite, r.rank,
-                             r.grade.value, r.excellent, r.veto, r.note))
+                             r.grade.value, r.excellent, r.veto, r.note, r.mean_months))
     return tuple(out)
+
+
+def grading_rule(rules: AnnualRules) -> Any:
+    """The rule the grades were given by, as the documents print it under the results."""
+    from app.reports.annual import GradingRule
+
+    g = rules.grades
+    return GradingRule(g.good, g.fair, g.average, rules.good_rate_for_good, rules.good_rate_floor, g.veto_cap)
+
+
+def summary_content(results: AnnualResults, made_on: dt.date, county: str) -> Any:
+    """The 评议结果汇总表's content (the county's, and the one in the packets folder)."""
+    from app.reports.annual import ReviewSummaryContent
+
+    r = results.rules
+    return ReviewSummaryContent(results.year, review_rows(results), results.held_on, results.voters,
+                                (r.weight_mean, r.weight_check, r.weight_vote), made_on, county, rule=grading_rule(r),
+                                draft=not results.locked)
 
 
 def default_duties(party_secretary: str, secretaries: Sequence[tuple[OrgKind, str, str]], year: int
@@ -1366,23 +1392,46 @@ def _review_view(s: Session, r: DutyReview) -> ReviewView:
                       r.voters, r.vote_mode, r.note, reports, ballots)
 
 
-def annual_means(s: Session, year: int, of_quarters: bool) -> dict[int, tuple[Decimal, int]]:
-    """unit id → (平时成绩, how many months or quarters it is the mean of)."""
+def annual_means(s: Session, year: int, of_quarters: bool) -> dict[int, tuple[Decimal, int, tuple[int, ...]]]:
+    """unit id → (平时成绩, how many months or quarters it is the mean of, the months it covers: the locked months
+    with a sheet, or the months of the reviewed quarters).  A partial year must never pass for a whole one, so the months go wherever it is printed."""
     from sqlalchemy import Integer, type_coerce
 
     if of_quarters:
-        from app.services.quarter import stored_quarter_grades
+        from app.services.quarter import quarter_months, stored_quarter_grades
 
         out = {}
         for unit_id, by_quarter in stored_quarter_grades(s, year).items():
             scores = [r.score for r in by_quarter.values()]
-            out[unit_id] = (one_place(sum(scores, ZERO) / len(scores)), len(scores))
+            months = tuple(m for q in sorted(by_quarter) for m in quarter_months(q))
+            out[unit_id] = (one_place(sum(scores, ZERO) / len(scores)), len(scores), months)
         return out
-    q = (select(ScoreSheet.unit_id, func.sum(type_coerce(ScoreSheet.review_total, Integer)), func.count())
+    q = (select(ScoreSheet.unit_id, Period.month, type_coerce(ScoreSheet.review_total, Integer))
          .join(Period, Period.id == ScoreSheet.period_id)
-         .where(Period.kind == PeriodKind.MONTH, Period.year == year, Period.state == PeriodState.LOCKED)
-         .group_by(ScoreSheet.unit_id))
-    return {unit_id: (one_place(Decimal(int(tenths)) / 10 / n), int(n)) for unit_id, tenths, n in s.execute(q)}
+         .where(Period.kind == PeriodKind.MONTH, Period.year == year, Period.state == PeriodState.LOCKED))
+    tenths: dict[int, dict[int, int]] = {}
+    for unit_id, month, total in s.execute(q):
+        tenths.setdefault(unit_id, {})[int(month or 0)] = int(total)
+    return {unit_id: (one_place(Decimal(sum(by_month.values())) / 10 / len(by_month)), len(by_month),
+                      tuple(sorted(by_month))) for unit_id, by_month in tenths.items()}
+
+
+def year_open_parts(s: Session, year: int, of_quarters: bool) -> list[str]:
+    """The months (and, when 平时成绩 is of quarters, the quarters) of the year not final yet, e.g.
+    ["12月（草稿）"]: the year's results may not be locked while any is left, or 平时成绩 would miss them."""
+    states = dict(s.execute(select(Period.month, Period.state)
+                            .where(Period.kind == PeriodKind.MONTH, Period.year == year)).all())
+    out = [f"{m}月（{_state_text(states.get(m))}）" for m in range(1, 13) if states.get(m) != PeriodState.LOCKED]
+    if of_quarters:
+        quarters = dict(s.execute(select(Period.quarter, Period.state)
+                                  .where(Period.kind == PeriodKind.QUARTER, Period.year == year)).all())
+        out += [f"第{q}季度（{_state_text(quarters.get(q))}）" for q in range(1, 5)
+                if quarters.get(q) in (None, PeriodState.DRAFT)]
+    return out
+
+
+def _state_text(state: PeriodState | None) -> str:
+    return state.value if state is not None else "未开始"
 
 
 def year_vetoes(s: Session, year: int) -> set[int]:
@@ -1407,8 +1456,7 @@ def _results(s: Session, year: int, live: bool = False) -> AnnualResults:
         return AnnualResults(year, period.id if period else None, state, rules, computed, problems, False,
                              held_on=held_on, voters=voters, bulletins=bulletins)
     stored = _stored(s, period.id, computed)
-    key = [(r.unit_id, r.composite, r.grade, r.excellent) for r in stored]
-    stale = bool(problems) or key != [(r.unit_id, r.composite, r.grade, r.excellent) for r in computed]
+    stale = bool(problems) or _result_keys(stored) != _result_keys(computed)
     return AnnualResults(year, period.id, state, rules, stored, [], True, stale, held_on, voters, bulletins)
 
 
@@ -1437,8 +1485,9 @@ def _compute(s: Session, year: int, rules: AnnualRules, review: DutyReview | Non
         if mean is not None and r.check_score is not None and rate is not None:
             totals.append(composite(mean[0], r.check_score, rate, rules))
     if len(totals) != len(base) or problems:
-        rows = [AnnualRow(r.unit_id, r.unit, r.secretary, r.post, mean[0] if mean else None, mean[1] if mean else 0,
-                          r.check_score, r.tally, rate, rate, None, None, None, r.unit_id in vetoes, False, "")
+        rows = [AnnualRow(r.unit_id, r.unit, r.secretary, r.post, mean[0] if mean else None,
+                          mean[1] if mean else 0, r.check_score, r.tally, rate, rate, None, None, None,
+                          r.unit_id in vetoes, False, "", mean[2] if mean else ())
                 for r, mean, rate in base]
         return rows, problems
     ranks = competition_ranks(totals)
@@ -1448,9 +1497,14 @@ def _compute(s: Session, year: int, rules: AnnualRules, review: DutyReview | Non
     rows = []
     for (r, mean, rate), total, rank, (grade, note), best in zip(base, totals, ranks, graded, excellent, strict=True):
         assert mean is not None
-        rows.append(AnnualRow(r.unit_id, r.unit, r.secretary, r.post, mean[0], mean[1], r.check_score, r.tally, rate,
-                              rate, total, rank, grade, r.unit_id in vetoes, best, note))
+        rows.append(AnnualRow(r.unit_id, r.unit, r.secretary, r.post, mean[0], mean[1], r.check_score, r.tally,
+                              rate, rate, total, rank, grade, r.unit_id in vetoes, best, note, mean[2]))
     return sorted(rows, key=lambda x: (x.rank or 0, x.unit)), []
+
+
+def _result_keys(rows: Sequence[AnnualRow]) -> dict[int, tuple[Decimal | None, Decimal | None, Grade | None, bool]]:
+    """Each unit's result, by unit: units tied on 综合 may be listed in another order without any change."""
+    return {r.unit_id: (r.annual_mean, r.composite, r.grade, r.excellent) for r in rows}
 
 
 def _stored(s: Session, period_id: int, computed: list[AnnualRow]) -> list[AnnualRow]:
@@ -1464,7 +1518,7 @@ def _stored(s: Session, period_id: int, computed: list[AnnualRow]) -> list[Annua
         rate = None if a.valid_votes == 0 else one_place(Decimal(a.good_votes) * HUNDRED / a.valid_votes)
         out.append(AnnualRow(a.unit_id, name, now.secretary if now else "", now.post if now else "", a.annual_mean,
                              now.scored if now else 0, a.check_score, tally, rate, a.vote_score, a.composite, a.rank,
-                             a.grade, a.veto, a.excellent, a.note))
+                             a.grade, a.veto, a.excellent, a.note, now.mean_months if now else ()))
     return out
 
 
@@ -1482,20 +1536,65 @@ def _year_problems(s: Session, year: int, unit_ids: Sequence[int]) -> dict[int, 
                    CommitmentItem.status.in_([Fulfilment.NOT_DONE, Fulfilment.PARTIAL]))
             .order_by(Commitment.unit_id, CommitmentItem.sort_order)):
         out[unit_id].append(f"公开承诺“{content.rstrip('。')}”{status.value}")
-    q = (select(ScoreSheet.unit_id, Indicator.name, func.count(Deduction.id),
-                func.sum(Deduction.occurrences * Deduction.points_each))
+    for unit_id, losses in _year_losses(s, year, unit_ids).items():
+        for loss in sorted(losses, key=lambda x: (-x.lost, -x.times, x.indicator))[:6]:
+            out[unit_id].append(loss.text())
+    return out
+
+
+@dataclass
+class _IndicatorLoss:
+    """What one indicator cost a unit over the year's locked months: the deductions as recorded and the points
+    actually lost, which is less when a month's deductions ran past what the indicator is worth (the cap)."""
+
+    indicator: str
+    times: int = 0
+    recorded: Decimal = ZERO
+    lost: Decimal = ZERO
+    capped_months: list[int] = field(default_factory=list)
+    limits: set[Decimal] = field(default_factory=set)
+
+    def add(self, month: int, times: int, recorded: Decimal, lost: Decimal, limit: Decimal) -> None:
+        self.times += times
+        self.recorded += recorded
+        self.lost += lost
+        if lost < recorded:
+            self.capped_months.append(month)
+            self.limits.add(limit)
+
+    def text(self) -> str:
+        line = f"{self.indicator}：全年被扣分{self.times}次，累计扣{self.lost:.1f}分"
+        if not self.capped_months:
+            return line
+        months = "、".join(f"{m}月" for m in sorted(self.capped_months))
+        limit = f"{next(iter(self.limits)):.1f}分" if len(self.limits) == 1 else "分值"
+        return (f"{line}（扣分记录合计{self.recorded:.1f}分，其中{months}的扣分超过该项{limit}的上限，"
+                "按上限计）")
+
+
+def _year_losses(s: Session, year: int, unit_ids: Sequence[int]) -> dict[int, list[_IndicatorLoss]]:
+    """unit id → its indicators with deductions in the year's locked months, each month capped as the score
+    itself is (`indicator_score`: never more than the indicator's limit, never below 0)."""
+    from sqlalchemy import Integer, type_coerce
+
+    # Points are stored as tenths (`Score`): summed as integers in SQL, converted once here.
+    q = (select(ScoreSheet.unit_id, Period.month, Indicator.name, Indicator.method, Indicator.points, Indicator.cap,
+                func.sum(Deduction.occurrences),
+                func.sum(Deduction.occurrences * type_coerce(Deduction.points_each, Integer)))
          .join(ScoreItem, ScoreItem.id == Deduction.item_id).join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
          .join(Indicator, Indicator.id == ScoreItem.indicator_id).join(Period, Period.id == ScoreSheet.period_id)
          .where(Period.kind == PeriodKind.MONTH, Period.year == year, Period.state == PeriodState.LOCKED,
-                ScoreSheet.unit_id.in_(list(unit_ids)))
-         .group_by(ScoreSheet.unit_id, Indicator.name))
-    lost: dict[int, list[tuple[int, int, str]]] = {}
-    for unit_id, indicator, n, tenths in s.execute(q):
-        lost.setdefault(unit_id, []).append((int(tenths or 0), int(n), indicator))
-    for unit_id, rows in lost.items():
-        for tenths, n, indicator in sorted(rows, reverse=True)[:6]:
-            out[unit_id].append(f"{indicator}：全年被扣分{n}次，累计扣{Decimal(tenths) / 10:.1f}分")
-    return out
+                ScoreSheet.unit_id.in_(list(unit_ids)), Indicator.method != IndicatorMethod.BONUS)
+         .group_by(ScoreSheet.unit_id, Period.month, Indicator.id, Indicator.name, Indicator.method,
+                   Indicator.points, Indicator.cap))
+    found: dict[int, dict[str, _IndicatorLoss]] = {}
+    for unit_id, month, name, method, points, cap, times, tenths in s.execute(q):
+        recorded = Decimal(int(tenths or 0)) / 10
+        limit = points if cap is None else min(cap, points)
+        lost = points - indicator_score(method, points, limit, [recorded])
+        loss = found.setdefault(unit_id, {}).setdefault(name, _IndicatorLoss(name))
+        loss.add(int(month or 0), int(times or 0), recorded, lost, limit)
+    return {unit_id: list(by_name.values()) for unit_id, by_name in found.items()}
 
 
 def _ensure_interview(s: Session, log: AuditLog, read: Callable[[S.SettingDef], Any], period: Period,

@@ -80,6 +80,7 @@ from app.services.annual import (
     AnnualService,
     commitment_content,
     duty_list_content,
+    grading_rule,
     review_rows,
 )
 from app.services.annual import _commitment_view as commitment_view
@@ -166,7 +167,7 @@ class PacketService:
             rules = results.rules
             summary = ReviewSummaryContent(year, review_rows(results), results.held_on, results.voters,
                                            (rules.weight_mean, rules.weight_check, rules.weight_vote), self._today(),
-                                           county, draft=not results.locked)
+                                           county, rule=grading_rule(rules), draft=not results.locked)
             for kind, ext in (("summary", "docx"), ("summary_xlsx", "xlsx")):
                 name = summary_filename(summary, ext)
                 jobs[name] = Job(kind, summary, str(folder / name), issuer, style)
