@@ -258,13 +258,16 @@ def test_feedback_sheets_one_per_unit_with_reasons(county, service, tmp_path):
     assert len(paths) == len(UNITS) + 1
     forestry = next(p for p in paths if "县林业局" in p.name)
     body = all_text(forestry.read_bytes())
-    assert "县林业局党组（党委）" in body
+    # Addressed to the unit's party organisation as the register names it, not a generic "党组（党委）".
+    assert "中共县林业局机关委员会：" in body and "党组（党委）：" not in body
     for reason in ("两个支部未召开支委会（2次，每次1.0分）", "党组未专题研究党建工作", "被县委通报批评"):
         assert reason in body
     assert "排第8名" in body
     check_gongwen(forestry.read_bytes(), tmp_path, name="feedback.docx")
     clean = next(p for p in paths if "县财政局" in p.name)
     assert "各项指标均未扣分" in all_text(clean.read_bytes())
+    branch_unit = next(p for p in paths if f"（{UNITS[1]}）" in p.name)
+    assert f"中共{UNITS[1]}机关支部委员会：" in all_text(branch_unit.read_bytes())
 
 
 def test_feedback_before_locking_but_not_before_review(county, service):

@@ -58,6 +58,7 @@ class FeedbackSheetContent:
     veto: bool = False
     objection_days: int = 5  # working days to raise an objection
     draft: bool = False  # the month is not locked yet: marked 征求意见稿 (app.reports.draft)
+    addressee: str = ""  # 主送: the unit's party organisation as the register names it; default "<unit>党组（党委）"
 
     def __post_init__(self) -> None:
         bad: list[tuple[str, str]] = []
@@ -109,7 +110,7 @@ def build_feedback_sheets(contents: Sequence[FeedbackSheetContent], issuer: Issu
 
 def _sheet(doc: GongwenDocument, c: FeedbackSheetContent, issuer: IssuingBody) -> None:
     doc.title(f"{c.year}年{c.month}月党建工作考评情况反馈单")
-    doc.recipients(f"{c.unit}党组（党委）")
+    doc.recipients(c.addressee or f"{c.unit}党组（党委）")
     standing = f"在{c.unit_count}个参评单位中排第{c.rank}名，处于{c.tier}档次"
     change = "" if c.change is None else f"，较上月{_change(c.change)}"
     self_text = "" if c.self_total is None else f"（自评{score(c.self_total)}分）"

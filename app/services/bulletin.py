@@ -73,6 +73,7 @@ from app.reports.output import write_atomic
 from app.reports.styles import DocumentStyle
 from app.services.audit import read_head, unit_of_work
 from app.services.ranking import MonthPoint, Ranking, RankingService
+from app.services.register import unit_addressees
 
 SessionFactory = Callable[[], Session]
 Progress = Callable[[int, int, str], None]
@@ -400,6 +401,7 @@ class BulletinService:
             cats = _categories(s, period)
             selfs = _self_scores(s, period.id)
             lines = _feedback_lines(s, period.id)
+            addressees = unit_addressees(s, [r.unit_id for r in ranking.rows])
         out = []
         for r in ranking.rows:
             if wanted is not None and r.unit_id not in wanted:
@@ -410,7 +412,8 @@ class BulletinService:
             out.append(FeedbackSheetContent(year, month, r.unit, r.total, r.rank, len(ranking.rows), r.tier.value,
                                             results, tuple(lines.get(r.sheet_id, [])), day, change=r.change,
                                             self_total=r.self_total, veto=r.veto,
-                                            draft=ranking.state != PeriodState.LOCKED))
+                                            draft=ranking.state != PeriodState.LOCKED,
+                                            addressee=addressees[r.unit_id]))
         if wanted is not None and not out:
             raise NotFoundError("所选单位在该月没有考评表")
         return out

@@ -73,6 +73,7 @@ from app.reports.output import write_atomic
 from app.services.audit import AuditLog, unit_of_work
 from app.services.quarter import parse_quarter, quarter_key
 from app.services.ranking import Ranking, RankingService
+from app.services.register import unit_addressees
 from app.services.scoring import month_key, parse_month
 
 SessionFactory = Callable[[], Session]
@@ -823,9 +824,8 @@ def _year_candidates(s: Session, period: Period) -> list[Candidate]:
 
 def _addressee(s: Session, unit_id: int, post: InterviewPost, member_id: int | None, today: dt.date) -> str:
     """主送 of a unit's notice, as the register names it: the organisation whose 书记 is summoned (a 机关党委 or a
-    branch), else the unit's own top organisation (机关党委, else 党总支, else 党支部); a unit with none of its own
-    (only in a 联合支部 with others, or none recorded) is addressed by its name.  The register does not record the
-    党组, so the 党组书记's notice goes to the unit's top organisation, which carries out its party work."""
+    branch), else what any document to the unit is addressed to (`unit_addressees`; the 党组书记's notice goes to
+    the unit's top organisation, which carries out its party work)."""
     if member_id is not None and post != InterviewPost.PARTY_GROUP_SECRETARY:
         led = s.scalar(
             select(PartyOrg.name).join(OrgPost, OrgPost.org_id == PartyOrg.id)
@@ -835,14 +835,7 @@ def _addressee(s: Session, unit_id: int, post: InterviewPost, member_id: int | N
             .order_by(PartyOrg.sort_order, PartyOrg.id).limit(1))
         if led:
             return str(led)
-    rank = {OrgKind.ORGAN_COMMITTEE: 0, OrgKind.GENERAL_BRANCH: 1, OrgKind.BRANCH: 2}
-    own = s.execute(select(PartyOrg.kind, PartyOrg.name).where(
-        PartyOrg.unit_id == unit_id, PartyOrg.active.is_(True), PartyOrg.parent_id.is_(None),
-        PartyOrg.kind != OrgKind.JOINT_BRANCH).order_by(PartyOrg.sort_order, PartyOrg.id)).all()
-    if own:
-        return str(min(own, key=lambda row: rank[row[0]])[1])
-    unit = s.get(Unit, unit_id)
-    return unit.name if unit is not None else ""
+    return unit_addressees(s, [unit_id])[unit_id]
 
 
 __all__ = [

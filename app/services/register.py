@@ -726,6 +726,26 @@ def _subtree_count(n: OrgNode) -> int:
     return n.member_count + sum(_subtree_count(c) for c in n.children)
 
 
+def unit_addressees(s: Session, unit_ids: Iterable[int]) -> dict[int, str]:
+    """What a document sent to a unit is addressed to (主送), as the register names it: the unit's own top party
+    organisation (机关党委, else 党总支, else 党支部); a unit with none of its own (only in a 联合支部 with others, or
+    none recorded) by its name.  The register does not record the 党组: its party work is carried out by that
+    top organisation."""
+    wanted = set(unit_ids)
+    if not wanted:
+        return {}
+    rank = {OrgKind.ORGAN_COMMITTEE: 0, OrgKind.GENERAL_BRANCH: 1, OrgKind.BRANCH: 2}
+    best: dict[int, tuple[int, str]] = {}
+    rows = s.execute(select(PartyOrg.unit_id, PartyOrg.kind, PartyOrg.name).where(
+        PartyOrg.unit_id.in_(wanted), PartyOrg.active.is_(True), PartyOrg.parent_id.is_(None),
+        PartyOrg.kind != OrgKind.JOINT_BRANCH).order_by(PartyOrg.sort_order, PartyOrg.id))
+    for unit_id, kind, name in rows:
+        if unit_id not in best or rank[kind] < best[unit_id][0]:
+            best[unit_id] = (rank[kind], name)
+    names: dict[int, str] = {u: n for u, n in s.execute(select(Unit.id, Unit.name).where(Unit.id.in_(wanted)))}
+    return {u: best[u][1] if u in best else names.get(u, "") for u in wanted}
+
+
 def term_status(term_end: dt.date | None, today: dt.date, ending_days: int) -> str:
     if term_end is None:
         return "未登记任期"
