@@ -221,3 +221,80 @@ def test_a_damaged_snapshot_is_refused() -> None:
         from_snapshot(BulletinContent, '{"year": 2026}')
     with pytest.raises(ValidationError, match="文档快照无法读取"):
         from_snapshot(BulletinContent, "not json")
+
+
+# -- the distribution chart's tier lines (issue 12) ----------------------------------------------------------------
+
+
+def drawn_distribution(content: BulletinContent, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """Build the 通报 and return what its distribution chart was asked to draw."""
+    from app.reports import charts
+
+    calls: list[dict[str, object]] = []
+    original = charts.distribution_chart
+
+    def recording(totals: object, **kw: object) -> bytes:
+        calls.append({"totals": totals, **kw})
+        return original(totals, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(charts, "distribution_chart", recording)
+    build_bulletin(content, ISSUER)
+    assert len(calls) == 1
+    return calls[0]
+
+
+def with_boundaries(content: BulletinContent) -> BulletinContent:
+    """The content as the service hands it over: the highest 后进 and the lowest 先进 total filled in."""
+    return dataclasses.replace(content, backward_highest=max(r.total for r in content.tier_rows("后进")),
+                               advanced_lowest=min(r.total for r in content.tier_rows("先进")))
+
+
+def test_the_distribution_chart_draws_where_the_tiers_fell_not_the_80_point_rule(
+        content: BulletinContent, monkeypatch: pytest.MonkeyPatch) -> None:
+    c = with_boundaries(content)
+    assert c.backward_highest is not None and c.advanced_lowest is not None
+    assert c.backward_highest > c.backward_below  # 后进 by rank, well above 80: the old line lied
+    drawn = drawn_distribution(c, monkeypatch)
+    assert drawn["boundaries"] == [(f"后进档（≤{score(c.backward_highest)}分）", c.backward_highest),
+                                   (f"先进档（≥{score(c.advanced_lowest)}分）", c.advanced_lowest)]
+    assert drawn["marks"] == [("全县平均分", c.mean)]
+    assert not any("80" in label or "分数线" in label
+                   for label, _ in [*drawn["marks"], *drawn["boundaries"]])  # type: ignore[misc]
+    # every unit on the 后进 side of the line is 后进, every one on the 先进 side is 先进
+    assert all(r.tier == "后进" for r in c.rows if r.total <= c.backward_highest)
+    assert all(r.tier == "先进" for r in c.rows if r.total >= c.advanced_lowest)
+
+
+def test_a_vetoed_unit_above_the_advanced_line_is_named_in_the_label(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = tuple(RankingRow(f"县直单位{i}", (Decimal(8),) * 6 + (Decimal(0),), total, rank, tier, veto=veto)
+                 for i, (total, rank, tier, veto) in enumerate([
+                     (Decimal("99.0"), 1, "中间", True), (Decimal("98.5"), 2, "先进", False),
+                     (Decimal("95.0"), 3, "中间", False), (Decimal("91.5"), 4, "中间", False),
+                     (Decimal("90.0"), 5, "后进", False)]))
+    c = samples.bulletin(5, rows=rows, interviewees=(), backward_highest=Decimal("90.0"),
+                         advanced_lowest=Decimal("98.5"))
+    drawn = drawn_distribution(c, monkeypatch)
+    assert drawn["boundaries"] == [("后进档（≤90.0分）", Decimal("90.0")),
+                                   ("先进档（≥98.5分，一票否决单位除外）", Decimal("98.5"))]
+
+
+def test_no_line_for_an_empty_tier_or_a_content_without_boundaries(content: BulletinContent,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    assert drawn_distribution(content, monkeypatch)["boundaries"] == []  # an older snapshot: nothing guessed
+    rows = (RankingRow("县财政局", (Decimal(8),) * 6 + (Decimal(0),), Decimal(100), 1, "先进"),
+            RankingRow("县教育局", (Decimal(8),) * 6 + (Decimal(0),), Decimal(95), 2, "中间"))
+    c = samples.bulletin(2, rows=rows, interviewees=(), advanced_lowest=Decimal(100))
+    assert drawn_distribution(c, monkeypatch)["boundaries"] == [("先进档（≥100.0分）", Decimal(100))]
+
+
+@pytest.mark.parametrize("change", [{"backward_highest": Decimal("80.0")}, {"advanced_lowest": Decimal("99.9")},
+                                    {"backward_highest": Decimal("90.0"), "rows": (
+                                        RankingRow("县财政局", (Decimal(1),) * 7, Decimal(7), 1, "先进"),)}])
+def test_a_boundary_that_contradicts_the_tiers_is_refused(content: BulletinContent, change: dict[str, object]) -> None:
+    with pytest.raises(ValidationError, match="分数界限.*与考评结果不符"):
+        dataclasses.replace(with_boundaries(content), interviewees=(), **change)
+
+
+def test_the_boundaries_survive_the_snapshot(content: BulletinContent) -> None:
+    c = with_boundaries(content)
+    assert from_snapshot(BulletinContent, to_snapshot(c)) == c
