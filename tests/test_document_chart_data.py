@@ -6,15 +6,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import reports_samples as samples
 from documents_support import DocCounty, build_template, open_copy, score_month
+from pages_support import PT_PER_MM, Page, Word, missing_tools, render
+from PIL import Image
 from reports_samples import ISSUER
 
 from app.models import Tier
 from app.reports import charts
+from app.reports.bulletin import build_bulletin
 from app.reports.packet import MonthLine, PacketContent, build_packet
 from app.services.bulletin import BulletinService, content_from_json, content_to_json
 from app.services.ranking import RankingService
@@ -109,3 +115,55 @@ def test_the_packet_trend_chart_has_no_this_month_marker(months: int, monkeypatc
     assert [t.get_text() for legend in fig.legends for t in legend.get_texts()] == ["示范县平均分", "县财政局"]
     assert len(ax.lines) == 2 and len(ax.texts) == 0
     assert [len(line.get_xdata()) for line in ax.lines] == [months, months]
+
+
+# -- on the printed page: nothing printed where a chart is ------------------------------------------------------------
+
+CHART_MM = {"bulletin": (72, 68, 70), "packet": (72,)}  # each figure's height, in the order of its captions
+
+
+@pytest.mark.skipif(missing_tools() is not None, reason=missing_tools() or "")
+def test_no_text_or_table_rule_is_printed_over_a_chart(tmp_path: Path) -> None:
+    """Rendered in LibreOffice: between each caption and the text above it there is room for the whole picture,
+    and a table just above a chart keeps its bottom rule (a chart straight after the packet's table of the 12
+    months used to be drawn over that rule)."""
+    docs = {"bulletin": tmp_path / "bulletin.docx", "packet": tmp_path / "packet.docx"}
+    docs["bulletin"].write_bytes(build_bulletin(samples.bulletin(40), ISSUER))
+    docs["packet"].write_bytes(build_packet(packet(12), ISSUER))
+    rendered = render(docs, tmp_path)
+    for name, pages in rendered.items():
+        captions = [(page, y0) for page in pages for y0, text in lines_of(page) if re.match(r"图\d+", text)]
+        assert len(captions) == len(CHART_MM[name]), name
+        for (page, y0), height in zip(captions, CHART_MM[name], strict=True):
+            top = max((w.y1 for w in page.words if w.y1 <= y0 + 0.5), default=0.0)  # text above, or the page top
+            assert y0 - top >= height * PT_PER_MM - 1, f"{name}, page {page.number}: the picture above {y0} overlaps"
+    page, y0 = next((p, y) for p in rendered["packet"] for y, text in lines_of(p) if text.startswith("图1"))
+    last_row = max(w.y1 for w in page.words if w.y1 <= y0)  # the 12月 row, straight above the chart
+    assert longest_rule_below(tmp_path / "packet.pdf", page.number, last_row, 6) >= 140, \
+        "the table's bottom rule under the 12月 row is hidden by the chart"
+
+
+def lines_of(page: Page) -> list[tuple[float, str]]:
+    """The page's printed lines as (top, text): pdftotext splits a line into words wherever the font changes."""
+    rows: dict[float, list[Word]] = {}
+    for w in page.words:
+        rows.setdefault(round(w.y0), []).append(w)
+    return [(min(w.y0 for w in ws), "".join(w.text for w in sorted(ws, key=lambda w: w.x0)))
+            for _, ws in sorted(rows.items())]
+
+
+def longest_rule_below(pdf: Path, number: int, y_pt: float, within_mm: float) -> float:
+    """The longest dark horizontal line (in mm) printed within `within_mm` below `y_pt` on page `number`."""
+    dpi = 100
+    subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), "-f", str(number), "-l", str(number), "-singlefile",
+                    "-png", str(pdf), str(pdf.with_suffix(""))], check=True, timeout=60)
+    with Image.open(pdf.with_suffix(".png")) as img:
+        grey = img.convert("L")
+        start = round(y_pt / 72 * dpi)
+        best = 0
+        for y in range(start, min(grey.height, start + round(within_mm / 25.4 * dpi))):
+            run = 0
+            for x in range(grey.width):
+                run = run + 1 if grey.getpixel((x, y)) < 128 else 0
+                best = max(best, run)
+    return best / dpi * 25.4
