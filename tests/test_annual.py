@@ -410,7 +410,7 @@ def test_printable_documents(county, tmp_path: Path) -> None:
         if "践诺情况" in name:
             assert "未践诺" in cells and "只讲了两次" in cells
         elif "承诺书" in name:
-            assert "每季度讲一次党课" in cells and "2026年12月31日" in cells
+            assert "每季度讲一次党课" in cells and "2026.12.31" in cells
         elif "责任清单" in name:
             assert "党组书记（第一责任人）" in cells and "周勇" in cells
         else:

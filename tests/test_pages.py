@@ -6,8 +6,8 @@ and read back page by page with poppler's pdftotext:
 - a red-headed document has an even number of pages and its 版记 alone on the last one, at the foot: the back of
   the last sheet when printed double-sided (GB/T 9704 7.4);
 - no page holds only a date line, only 同志 or only 日, and no line is a lone 同志 or 日 (the layout has slack for
-  a wider fall-back font); the 成文日期 never opens a page, away from its 署名 (7.3.5.5); the packet's tables do
-  break dates (xfail, below);
+  a wider fall-back font); the 成文日期 never opens a page, away from its 署名 (7.3.5.5); dates in narrow table
+  columns are written 2026.12.8 so that they do not break inside a cell;
 - page numbers "— N —" on every page but the 版记 page and the blank page before it, counting up from 1, odd
   pages on the right and even pages on the left, one character in from the 版心's edge, below the 版心 (7.5);
 - the packet: every page numbered, none empty, each part starting a page; the combined 反馈单: each unit on a
@@ -93,15 +93,7 @@ def test_no_page_holds_only_a_date_comrade_or_day(printed, name: str) -> None:
     assert not [_where(name, p) for p in pages if p.body and DATE_LINE.fullmatch(p.body[0])]
 
 
-# The packet's date columns are too narrow for a full date (cn_date) in 10.5-12 pt, so dates break inside cells;
-# the 约谈日期 one leaves 日 alone on a line.  The 整改台账 shows the fix (compact dates as 2026.12.3).
-_NARROW_DATE_CELL = pytest.mark.xfail(strict=True, reason=(
-    "packet dates break inside table cells: app/reports/packet.py _interviews, 约谈日期 Column 26 mm at 10.5 pt "
-    "prints 2026年12月8 / 日, and 整改时限 (22 mm) 2026年12 / 月29日; app/reports/annual.py commitment_section and "
-    "duty_section, 完成时限 (24 and 26 mm) 2026年12月 / 31日"))
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_NARROW_DATE_CELL) if n == "packet" else n for n in ALL])
+@pytest.mark.parametrize("name", ALL)
 def test_no_line_is_a_lone_comrade_or_day(printed, name: str) -> None:
     lines = [(p.number, x) for p in printed[name] for x in p.body]
     assert not [(n, x) for n, x in lines if x in ("同志", "日", "志", "同")], name

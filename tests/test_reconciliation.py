@@ -725,35 +725,55 @@ def year_losses(c: County) -> dict[str, dict[str, tuple[int, Decimal]]]:
     return out
 
 
+def ledger_items(rows: list[list[str]]) -> list[tuple[str, list[str]]]:
+    """The 台账 detail's items with their unit: a row across the table names the unit ("县林业局（3项）") of the
+    numbered rows below it; the count it prints is checked against them."""
+    out: list[tuple[str, list[str]]] = []
+    unit, announced, seen = "", 0, 0
+    for r in rows[1:]:
+        if r[0].isdigit():
+            out.append((unit, r))
+            seen += 1
+            continue
+        assert seen == announced, f"{unit}: {announced} items announced, {seen} listed"
+        m = re.fullmatch(r"(.+)（(\d+)项）", r[0])
+        assert m, f"a row that is neither an item nor a unit: {r}"
+        unit, announced, seen = m.group(1), int(m.group(2)), 0
+    assert seen == announced, f"{unit}: {announced} items announced, {seen} listed"
+    return out
+
+
 def check_ledger(c: County, tmp: Path) -> None:
     """The 整改台账: its counts add up (per status, per unit, and to the items listed), and a year-end item drawn
     from the year's 扣分 prints the points actually lost over the year."""
     content = c.service(RectificationService).ledger_content(year=YEAR, as_of=c.today)
     doc = open_docx(ledger_document(c))
     text = body_text(doc)
-    detail = tables(doc, "序号", "单位", "存在问题")
-    n = len(detail[0]) - 1 if detail else 0
+    detail = tables(doc, "序号", "存在问题", "整改措施")
+    items = ledger_items(detail[0]) if detail else []
+    n = len(items)
     assert n == len(content.items)
     if not n:
         return
+    assert [int(r[0]) for _, r in items] == list(range(1, n + 1))
     assert int(found(r"共有整改事项(\d+)项", text).group(1)) == n
     statuses = {s: int(k) for s, k in re.findall(r"(已销号|待审核|整改中|未整改|逾期)(\d+)项", text)}
     assert sum(statuses.values()) == n
-    assert {s: sum(1 for r in detail[0][1:] if r[6] == s) for s in statuses} == statuses
+    assert {s: sum(1 for _, r in items if r[5] == s) for s in statuses} == statuses
     per_unit = table(doc, "序号", "单位", "事项")
     assert sum(int(r[2]) for r in per_unit[1:]) == n
     for r in per_unit[1:]:
         assert int(r[2]) == sum(int(x) for x in r[3:]), r
-        assert int(r[2]) == sum(1 for d in detail[0][1:] if d[1] == r[1]), r
+        assert int(r[2]) == sum(1 for unit, _ in items if unit == r[1]), r
     closed = statuses.get("已销号", 0)
     assert figure(found(r"销号率(\d+\.\d)%", text).group(1)) == one_place(Decimal(closed * 100) / n)
     losses = year_losses(c)
     checked = 0
-    for row in detail[0][1:]:
-        match = re.match(r"^([^：\n]+)：全年被扣分(\d+)次，累计扣(\d+(?:\.\d+)?)分", row[2])
+    for unit, row in items:
+        match = re.match(r"^([^：\n]+)：全年被扣分(\d+)次，累计扣(\d+(?:\.\d+)?)分", row[1])
         if not match:
             continue
-        unit, (name, times, points) = row[1], match.groups()
+        name, times, points = match.groups()
         want_times, want_lost = losses[unit][name]
         assert (int(times), figure(points)) == (want_times, want_lost), (
             f"{unit} {name}: printed {times}次 累计扣{points}分, the year's forms: {want_times}次, lost {want_lost}")
@@ -766,12 +786,7 @@ def check_ledger(c: County, tmp: Path) -> None:
 # the tests: every document, on the demo county and on generated ones
 
 
-DEFECTS: dict[str, str] = {
-    "packet_outcome": "packet.py _outcome rounds each 折合得分 (平时成绩×60%, 年终检查×30%, 好票率×10%) to one place before "
-               "printing, while 综合 is rounded once from the exact sum: the three 折合得分 printed can add up to 0.1 "
-               "more or less than the 综合 printed (e.g. 58.1+27.6+8.2=93.9 against 94.0); print them exactly "
-               "(two or three places) or say they are rounded",
-}
+DEFECTS: dict[str, str] = {}
 
 
 def document_params() -> list[Any]:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.dates import dot_date
 from app.reports import charts
 from app.reports.content import AuditAnchor, cn_number, join_names, problems_of, unit_name_problems
 from app.reports.draft import draft_name, mark_xlsx
@@ -38,7 +39,8 @@ SUMMARY_HEADERS = ("序号", "单位", "述职人", "好", "较好", "一般", "
 
 
 def _day(day: dt.date | None) -> str:
-    return cn_date(day) if day else "全年"
+    """A 完成时限 in a table column: 2026.12.31 fits on one line (2026年12月31日 breaks inside the cell)."""
+    return dot_date(day) if day else "全年"
 
 
 # ---------------------------------------------------------------------------------------------------------------

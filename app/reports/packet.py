@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from app.dates import dot_date
 from app.reports import charts
 from app.reports.annual import (
     BallotFormContent,
@@ -225,7 +226,7 @@ def _quarters(doc: GongwenDocument, c: PacketContent) -> None:
 def _interviews(doc: GongwenDocument, c: PacketContent) -> None:
     if c.interviews:
         doc.para(f"{c.year}年度本单位被约谈{len(c.interviews)}次：")
-        rows = [[str(i), x.source, f"{x.post}{x.name}", cn_date(x.held_on) if x.held_on else "未约谈", x.reasons,
+        rows = [[str(i), x.source, f"{x.post}{x.name}", dot_date(x.held_on) if x.held_on else "未约谈", x.reasons,
                  x.status] for i, x in enumerate(c.interviews, 1)]
         doc.table([Column("序号", 10), Column("约谈来源", 24), Column("被约谈人", 28), Column("约谈日期", 26),
                    Column("约谈事由", 46, left=True), Column("状态", 22)], rows, size=10.5)
@@ -235,10 +236,10 @@ def _interviews(doc: GongwenDocument, c: PacketContent) -> None:
         closed = sum(1 for r in c.rectifications if r.status == "已销号")
         doc.para(f"整改事项共{len(c.rectifications)}项，已销号{closed}项：")
         rows = [[str(i), r.problem + (f"（{r.source}）" if r.source else ""), r.measure or "—", r.owner or "—",
-                 cn_date(r.deadline), r.status + (f"（{cn_date(r.closed_on)}）" if r.closed_on else "")]
+                 dot_date(r.deadline), r.status + (f"（{dot_date(r.closed_on)}）" if r.closed_on else "")]
                 for i, r in enumerate(c.rectifications, 1)]
-        doc.table([Column("序号", 10), Column("存在问题", 50, left=True), Column("整改措施", 36, left=True),
-                   Column("责任人", 16), Column("整改时限", 22), Column("状态", 22)], rows, size=10.5)
+        doc.table([Column("序号", 10), Column("存在问题", 48, left=True), Column("整改措施", 36, left=True),
+                   Column("责任人", 16), Column("整改时限", 24), Column("状态", 22)], rows, size=10.5)
     else:
         doc.para("本年度无整改事项。")
 
@@ -263,12 +264,15 @@ def _outcome(doc: GongwenDocument, c: PacketContent) -> None:
         return
     w = c.weights
     doc.table([Column("项目", 40), Column("得分", 30), Column("权重", 26), Column("折合得分", 30), Column("说明", 30)], [
-        ["平时成绩", score(r.annual_mean), f"{w[0]}%", score(_part(r.annual_mean, w[0])),
+        ["平时成绩", score(r.annual_mean), f"{w[0]}%", exact(_part(r.annual_mean, w[0])),
          mean_label(r.mean_months, "季度" in c.basis)],
-        ["年终检查", score(r.check_score), f"{w[1]}%", score(_part(r.check_score, w[1])), "—"],
-        ["述职评议（好票率）", score(r.rate), f"{w[2]}%", score(_part(r.rate, w[2])), "—"],
+        ["年终检查", score(r.check_score), f"{w[1]}%", exact(_part(r.check_score, w[1])), "—"],
+        ["述职评议（好票率）", score(r.rate), f"{w[2]}%", exact(_part(r.rate, w[2])), "—"],
         ["综合得分", score(r.composite), "100%", score(r.composite), f"第{r.rank}名"],
     ], size=12.0)
+    # Rounded once, at the end: the parts printed add up to the 综合 before its one rounding, so a reader with a
+    # pencil gets the same figure (parts rounded one by one could miss it by 0.1).
+    doc.para("折合得分＝得分×权重，不作舍入；综合得分为三项折合得分之和，四舍五入保留一位小数。")
     text = (f"{c.unit}{c.year}年度党建工作述职评议考核综合得分{score(r.composite)}分，在{c.unit_count}个参评单位中"
             f"排第{r.rank}名，考核等次为“{r.grade}”")
     if r.excellent:
@@ -284,6 +288,16 @@ def _outcome(doc: GongwenDocument, c: PacketContent) -> None:
 
 def _part(value: Decimal | None, weight: int) -> Decimal | None:
     return None if value is None else value * weight / 100
+
+
+def exact(value: Decimal | None) -> str:
+    """A weighted part as it is (a one-place score times a whole per cent has at most three places): at least
+    one place, no trailing zeros beyond it, never rounded."""
+    if value is None:
+        return "—"
+    text = format(value.normalize(), "f")
+    whole, _, places = text.partition(".")
+    return f"{whole}.{places or '0'}"
 
 
 _PARTS = (_report, _commitment, _duties, _months, _quarters, _interviews, _ballot, _tally, _outcome)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from docx.oxml.ns import qn
 from docx.oxml.table import CT_Row
 
+from app.dates import dot_date
 from app.reports import styles as S
 from app.reports.content import cn_number, join_names, problems_of
 from app.reports.gongwen import Column, GongwenDocument, IssuingBody, cn_date, rendering, safe_filename
@@ -114,11 +115,6 @@ def _summary(doc: GongwenDocument, c: LedgerContent) -> None:
             for i, unit in enumerate(units, 1)]
     doc.table([Column("序号", 12), Column("单位", 46, left=True), Column("事项", 14)]
               + [Column(s, 16.8) for s in STATUSES], rows, size=12.0)
-
-
-def dot_date(day: dt.date) -> str:
-    """2026.12.3: a date that fits a narrow column on one line."""
-    return f"{day.year}.{day.month}.{day.day}"
 
 
 def _detail(doc: GongwenDocument, c: LedgerContent) -> None:
