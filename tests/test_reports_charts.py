@@ -30,7 +30,8 @@ def render_all() -> list[bytes]:
     return [
         charts.trend_chart(COUNTY, 10, unit=UNIT, title="2026年月度平均分走势（含负数−刻度）"),
         charts.distribution_chart([D("72.5"), D("81"), D("86.5"), D("88"), D("91.5"), D("99"), D("102")],
-                                  marks=[("全县平均分", D("88.6")), ("后进分数线", D("80"))], title="总分分布"),
+                                  marks=[("全县平均分", D("88.6"))], boundaries=[("后进档（≤81.0分）", D("81"))],
+                                  title="总分分布"),
         charts.category_chart(CATEGORIES, title="各类别平均得分率"),
     ]
 

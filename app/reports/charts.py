@@ -206,8 +206,9 @@ def distribution_figure(totals: Sequence[Decimal], *, title: str = "", height_mm
                linewidth=0.8)
         for left, width, count in zip(edges, widths, counts, strict=False):
             if count:
-                ax.annotate(f"{count}", (left + width / 2, count), textcoords="offset points", xytext=(0, 2),
-                            ha="center", fontsize=8.5)
+                ax.annotate(f"{count}", (left + width / 2, count), textcoords="offset points", xytext=(0, 3),
+                            ha="center", va="bottom", fontsize=8.5, zorder=3,  # on white, above a boundary line through it
+                            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"})
         styles = ["--", "-.", ":"]
         for i, (label, value) in enumerate(lines):
             ax.axvline(value, color="black", linestyle=styles[i % 3], linewidth=1.1, label=label)
