@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QWidget
-from ui_fixtures import IGNORE_SIZE_HINTS, ZHANG_ID, on_next_dialog, seed_register
+from ui_fixtures import IGNORE_SIZE_HINTS, SAMPLE_DAY, ZHANG_ID, on_next_dialog, seed_register
 from ui_fixtures import synchronous_tasks as synchronous_tasks
 
 from app import settings as S
@@ -30,8 +30,7 @@ pytestmark = IGNORE_SIZE_HINTS
 
 @pytest.fixture
 def ctx(paths, db):
-    context = AppContext(paths, db)
-    return context
+    return AppContext(paths, db, today=lambda: SAMPLE_DAY)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from ui_fixtures import ZHANG_ID, seed_register
+from ui_fixtures import SAMPLE_DAY, ZHANG_ID, seed_register
 
 from app.services.register import RegisterService
 from app.ui.home_page import FINDING_KINDS, OrgRole, findings_model
@@ -16,7 +16,7 @@ from app.ui.org_page import NodeRole, OrgTreeModel
 
 @pytest.fixture
 def reg(db):
-    return RegisterService(db.session_factory)
+    return RegisterService(db.session_factory, today=lambda: SAMPLE_DAY)
 
 
 @pytest.fixture

@@ -63,6 +63,11 @@ class Sample:
     members: list[int] = field(default_factory=list)
 
 
+# The day the sample register is written for: 县财政局's branch is within its term, 县教育局's first branch past
+# its. Tests that look at findings (terms, vacancies) look at the sample on this day, whatever day the run is on.
+SAMPLE_DAY = dt.date(2026, 11, 18)
+
+
 def seed_register(reg: RegisterService) -> Sample:
     finance = reg.save_unit(UnitInput("县财政局", party_secretary="刘明", contact_phone="13812345678"))
     education = reg.save_unit(UnitInput("县教育局"))

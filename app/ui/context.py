@@ -42,7 +42,7 @@ class AppContext(QObject):
         self.db = db
         # What day it is for every page and the services they make (tests give a day; the app asks the clock).
         self.today = today
-        self.register = RegisterService(self.session_factory)
+        self.register = RegisterService(self.session_factory, today=today)
         self.settings = SettingsService(self.session_factory)
 
     def session_factory(self) -> Session:
