@@ -373,10 +373,12 @@ def test_quarter_chart_plots_no_month_after_the_quarter(county, monkeypatch: pyt
     from app.reports.quarterly import build_quarter_bulletin
 
     drawn: list[tuple[Decimal | None, ...]] = []
+    marked: list[object] = []
     original = charts.trend_chart
 
     def recording(county_series: charts.TrendSeries, month: int, **kw: object) -> bytes:
         drawn.append(county_series.values)
+        marked.append(kw.get("mark_month", True))
         return original(county_series, month, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(charts, "trend_chart", recording)
@@ -394,3 +396,4 @@ def test_quarter_chart_plots_no_month_after_the_quarter(county, monkeypatch: pyt
     # the builder holds to it whatever trend its content carries (an older snapshot had all twelve months)
     build_quarter_bulletin(dataclasses.replace(content, trend=means), issuer, style)
     assert drawn[-1][:3] == means[:3] and set(drawn[-1][3:]) == {None}
+    assert marked and not any(marked)  # a quarter's 通报 has no 本月 ring on its last month

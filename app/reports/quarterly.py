@@ -158,8 +158,9 @@ class _Builder:
         shown = list(c.trend[:c.last_month])
         trend = shown + [None] * (12 - len(shown))
         if trend[c.last_month - 1] is not None:
+            # No 本月 ring: a quarter's 通报 speaks of three months, not of its last one.
             png = charts.trend_chart(charts.TrendSeries(f"{c.county}月度平均分", tuple(trend)), c.last_month,
-                                     title=f"{c.title_period}（{c.last_month - 2}—{c.last_month}月）及此前各月走势")
+                                     mark_month=False, title=f"{c.title_period}（{c.last_month - 2}—{c.last_month}月）及此前各月走势")
             d.figure(png, f"图1　{c.year}年{c.county}月度平均分走势")
 
     def _rules_text(self) -> str:
