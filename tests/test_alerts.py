@@ -183,3 +183,18 @@ def test_cli_today_refuses_a_day_that_does_not_exist(paths, capsys):
     assert exit_.value.code == 2
     assert "日期应为YYYY-MM-DD" in capsys.readouterr().err
     assert clock.today() == frozen.today()
+
+
+def test_cli_output_piped_into_a_reader_that_stops_early_is_no_error(paths, monkeypatch, capfd):
+    """`dangjian alerts | head -2`: the reader closes the pipe; the command ends quietly with 0, no traceback."""
+    import os
+
+    import app.cli.orglife as alerts_command
+
+    def reader_gone(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(alerts_command, "run_alerts", reader_gone)
+    monkeypatch.setattr(os, "dup2", lambda fd, fd2: None)  # keep the test's own stdout where it is
+    assert main(["--data-dir", str(paths.data_dir), "alerts"]) == 0
+    assert capfd.readouterr().err == ""

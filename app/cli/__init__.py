@@ -138,6 +138,13 @@ def _run(func: Callable[[argparse.Namespace], int | None], args: argparse.Namesp
     except DangjianError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # before Exception, which it is a kind of
+        # Output piped into `head` and closed early: not an error of ours.  Point stdout at devnull so the
+        # interpreter's final flush does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         known = _connection_problem(exc)
         if known is None:
@@ -147,13 +154,6 @@ def _run(func: Callable[[argparse.Namespace], int | None], args: argparse.Namesp
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # Output piped into `head` and closed early: not an error of ours.  Point stdout at devnull so the
-        # interpreter's final flush does not raise again.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 def _connection_problem(exc: BaseException) -> DangjianError | None:
