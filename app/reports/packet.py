@@ -154,10 +154,9 @@ def _cover(doc: GongwenDocument, c: PacketContent, issuer: IssuingBody) -> None:
     if c.result is not None:
         doc.para(f"年度综合得分：{score(c.result.composite)}分（第{c.result.rank}名，共{c.unit_count}个单位）；"
                  f"等次：{c.result.grade}" + ("；党建工作优秀单位" if c.result.excellent else ""))
-    doc.para(f"编印：{issuer.name}")
-    doc.para(f"日期：{cn_date(c.made_on)}")
-    doc.blank()
     doc.para("本材料包括：" + "；".join(f"{i}.{p}" for i, p in enumerate(PARTS, 1)) + "。")
+    # Who compiled it and when, set as a 署名 and 成文日期 (7.3.5.2): the date the figures inside stand at.
+    doc.signature(issuer.name, c.made_on)
 
 
 def _report(doc: GongwenDocument, c: PacketContent) -> None:
