@@ -236,6 +236,9 @@ def build_ballot_form(content: BallotFormContent, issuer: IssuingBody, style: Do
         doc.title(ballot_title(content.year))
         doc.blank()
         ballot_section(doc, content)
+        if content.held_on:
+            # The 工委 that holds the meeting, and its day (the voters do not sign): the form's 署名 and 成文日期.
+            doc.signature(issuer.name, content.held_on)
         return doc.to_bytes()
 
 
