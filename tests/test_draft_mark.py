@@ -29,6 +29,7 @@ from app.reports import draft
 from app.reports.gongwen import Column, DocNumber, GongwenDocument
 from app.services.annual import AnnualService, ReviewInput, VoteTally
 from app.services.bulletin import BulletinService
+from app.services.interview import InterviewService
 from app.services.office import export_pdf, find_soffice
 from app.services.packets import PacketService
 
@@ -292,3 +293,24 @@ def test_every_rendered_page_of_a_draft_packet_shows_the_header_line(county, tmp
     pages = [p for p in text.split("\f") if p.strip()]
     assert len(pages) > 5
     assert all(p.lstrip().startswith("征求意见稿（数据未锁定）") for p in pages)
+
+
+def test_interview_papers_of_a_reviewed_month_are_marked_and_of_a_locked_one_not(paths, _template_db: Path,
+                                                                                  tmp_path: Path) -> None:
+    # A 约谈 may be prepared once the month is reviewed; until it is locked the rank and score it cites may change.
+    source = tmp_path / "young.sqlite3"
+    young = build_template(source, _template_db, range(1, 3))
+    county = open_copy(young, source, paths)
+    try:
+        score_month(county, 3, lock=False)
+        service = InterviewService(county.db.session_factory, today=lambda: TODAY)
+        march = service.write_documents(2026, 3, tmp_path / "三月").paths
+        february = service.write_documents(2026, 2, tmp_path / "二月").paths
+    finally:
+        county.db.close()
+    assert march and all(p.stem.endswith(SUFFIX) for p in march)
+    for path in march:
+        assert_marked(path.read_bytes())
+    assert february and not [p.name for p in february if "征求意见稿" in p.name]
+    for path in february:
+        assert_unmarked(path.read_bytes())

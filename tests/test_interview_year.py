@@ -65,14 +65,17 @@ def annual(county) -> AnnualService:
     return AnnualService(county.db.session_factory, actor="测试员", today=lambda: TODAY)
 
 
-def reviewed_year(county) -> AnnualService:
-    """The 述职评议 held, its votes and checks entered, the results reviewed (一般: 县水利局, 差: 县林业局)."""
+def reviewed_year(county, *, lock: bool = True) -> AnnualService:
+    """The 述职评议 held, its votes and checks entered, the results reviewed (一般: 县水利局, 差: 县林业局) and, by
+    default, locked (papers from results not yet locked are drafts: tests/test_draft_mark.py)."""
     service = annual(county)
     review = service.create_review(2026, ReviewInput(HELD, 40, place="县委会议室", participants="工委委员"))
     for report, votes, check in zip(review.reports, VOTES, CHECKS, strict=True):
         service.set_votes(report.id, VoteTally(*votes))
         service.set_check_score(report.id, check)
     service.review_results(2026)
+    if lock:
+        service.lock_results(2026)
     return service
 
 
@@ -151,7 +154,9 @@ def test_no_year_papers_before_the_results_are_reviewed(county, service, tmp_pat
 
 def quarter_interview(county, quarter: int = 4, unit: str = "县林业局") -> int:
     """A quarter's interview as the data may hold one (no rule creates them; the papers must still work)."""
-    QuarterService(county.db.session_factory, actor="测试员").review(2026, quarter)
+    quarters = QuarterService(county.db.session_factory, actor="测试员")
+    quarters.review(2026, quarter)
+    quarters.lock(2026, quarter)
     with county.db.session() as s:
         period = s.scalar(select(Period).where(Period.key == f"2026-Q{quarter}"))
         interview = Interview(period_id=period.id, unit_id=county.unit(unit), created_by="测试员",
@@ -360,7 +365,7 @@ def choose(p, key: str) -> None:
 def test_the_page_lists_the_years_interviews_next_to_the_months(county, qtbot, qtmodeltester, page) -> None:
     p = page
     assert p.month_box.currentText() == "2026年12月（已锁定）"  # a year listed is not opened on
-    reviewed_year(county)
+    reviewed_year(county, lock=False)
     p.ctx.changed.emit("interviews")  # what the 述职评议 page says after reviewing or proposing
     qtbot.waitUntil(lambda: "2026年度（已复核）" in [p.month_box.itemText(i) for i in range(p.month_box.count())])
     assert p.month_box.itemText(0) == "2026年度（已复核）"

@@ -22,6 +22,7 @@ from docx.text.paragraph import Paragraph
 
 from app import clock
 from app.reports.content import problems_of
+from app.reports.draft import draft_name
 from app.reports.gongwen import GongwenDocument, IssuingBody, cn_date, rendering, safe_filename, score
 from app.reports.styles import DocumentStyle
 
@@ -110,6 +111,7 @@ class InterviewNoticeContent:
     bring: tuple[str, ...] = ("本单位党建工作存在问题的原因分析和整改方案（书面材料一式两份）",)
     addressee: str = ""  # 主送: the unit's 党组织 as the register names it (the service finds it); default "<unit>党组（党委）"
     quarter: int | None = None
+    draft: bool = False  # built from a period not yet locked: marked 征求意见稿 (app.reports.draft)
 
     def __post_init__(self) -> None:
         bad: list[tuple[str, str]] = []
@@ -145,6 +147,7 @@ class InterviewRecordContent:
     deadline: dt.date | None = None  # 整改时限
     deadline_working_days: int = 15
     quarter: int | None = None
+    draft: bool = False  # built from a period not yet locked: marked 征求意见稿 (app.reports.draft)
 
     def __post_init__(self) -> None:
         bad: list[tuple[str, str]] = []
@@ -167,12 +170,12 @@ class InterviewRecordContent:
 
 
 def notice_filename(content: InterviewNoticeContent) -> str:
-    return safe_filename(f"{content.period_title}约谈通知书（{content.unit}）.docx")
+    return draft_name(safe_filename(f"{content.period_title}约谈通知书（{content.unit}）.docx"), content.draft)
 
 
 def record_filename(content: InterviewRecordContent) -> str:
     kind = "约谈记录" if content.filled else "约谈记录（空白）"
-    return safe_filename(f"{content.period_title}{kind}（{content.unit}）.docx")
+    return draft_name(safe_filename(f"{content.period_title}{kind}（{content.unit}）.docx"), content.draft)
 
 
 class Grounds(NamedTuple):
@@ -202,7 +205,7 @@ def build_interview_notice(content: InterviewNoticeContent, issuer: IssuingBody,
     with rendering(f"{content.unit}的约谈通知书"):
         c = content
         why = grounds(c)
-        doc = GongwenDocument(style, title="约谈通知书", author=issuer.name, date=c.issued_on)
+        doc = GongwenDocument(style, title="约谈通知书", author=issuer.name, date=c.issued_on, draft=c.draft)
         doc.title("约谈通知书")
         doc.recipients(c.addressee or f"{c.unit}党组（党委）")
         standing = []
@@ -268,7 +271,7 @@ def build_interview_record(content: InterviewRecordContent, issuer: IssuingBody,
     with rendering(f"{content.unit}的约谈记录"):
         c = content
         day = on or (c.time.date() if c.time else clock.today())
-        doc = GongwenDocument(style, title="约谈记录", author=issuer.name, date=day)
+        doc = GongwenDocument(style, title="约谈记录", author=issuer.name, date=day, draft=c.draft)
         doc.title("约谈记录")
         doc.blank()
         interviewee = None

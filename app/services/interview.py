@@ -486,18 +486,21 @@ class InterviewService:
         v = self.interview(interview_id)
         with self._sf() as s:
             addressee = _addressee(s, v.unit_id, v.interviewee_post, v.interviewee_member_id, self._today())
+            draft = _unlocked(s, v.period_id)
         return InterviewNoticeContent(
             unit=v.unit, interviewee_post=v.interviewee_post.value, year=v.year, month=v.month,
             issued_on=v.notice_on or self._today(), reasons=tuple(v.reasons + v.problems), rank=v.rank,
             unit_count=v.unit_count, total=v.total, tier=v.tier, interviewee_name=v.interviewee_name or None,
             time=v.scheduled_at, place=v.place or None, interviewers=tuple(names(v.interviewers)),
-            addressee=addressee, quarter=v.quarter)
+            addressee=addressee, quarter=v.quarter, draft=draft)
 
     def record_content(self, interview_id: int, *, blank: bool = False) -> InterviewRecordContent:
         """The 约谈记录: filled from what was recorded, or (before the interview, or `blank`) to fill by hand,
         with only the arrangements printed."""
         v = self.interview(interview_id)
         filled = v.held and not blank
+        with self._sf() as s:
+            draft = _unlocked(s, v.period_id)
         return InterviewRecordContent(
             unit=v.unit, year=v.year, month=v.month, time=v.scheduled_at, place=v.place or None,
             interviewers=tuple(names(v.interviewers)), interviewee_name=v.interviewee_name or None,
@@ -505,7 +508,7 @@ class InterviewService:
             reasons=tuple(v.reasons + v.problems),
             conversation=v.conversation if filled else None, statement=v.statement if filled else None,
             requirements=tuple(v.requirements) if filled else (), deadline=v.deadline if filled else None,
-            deadline_working_days=v.deadline_working_days, quarter=v.quarter)
+            deadline_working_days=v.deadline_working_days, quarter=v.quarter, draft=draft)
 
     def documents(self, interview_id: int) -> list[tuple[str, bytes]]:
         """(file name, bytes) of the interview's notice and record."""
@@ -786,13 +789,19 @@ def _view(s: Session, i: Interview) -> InterviewView:
 def _blank_forms(c: Candidate, period: InterviewPeriod, today: dt.date, working_days: int, addressee: str
                  ) -> tuple[InterviewNoticeContent, InterviewRecordContent]:
     reasons = tuple(c.reasons + c.problems)
+    draft = period.state != PeriodState.LOCKED  # reviewed, not locked: its figures may still change
     notice = InterviewNoticeContent(unit=c.unit, interviewee_post=InterviewPost.PARTY_GROUP_SECRETARY.value,
                                     year=period.year, month=period.month, issued_on=today, reasons=reasons,
                                     rank=c.rank, unit_count=c.unit_count, total=c.total, tier=c.tier,
-                                    addressee=addressee, quarter=period.quarter)
+                                    addressee=addressee, quarter=period.quarter, draft=draft)
     record = InterviewRecordContent(unit=c.unit, year=period.year, month=period.month, reasons=reasons,
-                                    deadline_working_days=working_days, quarter=period.quarter)
+                                    deadline_working_days=working_days, quarter=period.quarter, draft=draft)
     return notice, record
+
+
+def _unlocked(s: Session, period_id: int) -> bool:
+    """Papers built from a period that is reviewed but not locked are drafts: its figures may still change."""
+    return s.get_one(Period, period_id).state != PeriodState.LOCKED
 
 
 def _period_view(p: Period) -> InterviewPeriod:
