@@ -16,6 +16,11 @@ def today() -> dt.date:
     return _fixed_today if _fixed_today is not None else dt.date.today()
 
 
+def fixed_day() -> dt.date | None:
+    """The day given with `--today`, or None when the app follows the computer's date."""
+    return _fixed_today
+
+
 def now() -> dt.datetime:
     """The moment, in UTC, for timestamps that are stored (audit entries, locks, reviews)."""
     return dt.datetime.now(dt.timezone.utc)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QWid
 from ui_fixtures import IGNORE_SIZE_HINTS, SAMPLE_DAY, ZHANG_ID, on_next_dialog, seed_register
 from ui_fixtures import synchronous_tasks as synchronous_tasks
 
+from app import clock
 from app import settings as S
 from app.errors import FieldProblem, ImportReport
 from app.services.idcard import make_id
@@ -460,3 +461,16 @@ def test_settings_page_refuses_a_bad_value_and_saves_nothing(qtbot, window, ctx)
     assert "无效" in form.problem_text(d.key)
     assert page.tabs.tabText(page.tabs.currentIndex()) == d.group, "the page with the problem is shown"
     assert ctx.setting(S.COUNTY_NAME) == "示范县", "nothing is saved while any value is wrong"
+
+
+def test_a_run_on_a_given_day_says_so_in_the_status_bar(qtbot, ctx, sample, monkeypatch):
+    assert window_label(qtbot, ctx, "fixed_day") is None  # the computer's date: nothing to say
+    monkeypatch.setattr(clock, "_fixed_today", dt.date(2026, 12, 31))  # `dangjian --today 2026-12-31`
+    label = window_label(qtbot, ctx, "fixed_day")
+    assert label is not None and label.text() == "按指定日期运行：2026年12月31日"
+
+
+def window_label(qtbot, ctx, name: str):
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    return w.statusBar().findChild(QLabel, name)

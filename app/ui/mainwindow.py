@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import APP_TITLE, __version__
+from app import APP_TITLE, __version__, clock
+from app.dates import cn_date
 from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.errors import report_bug
@@ -78,6 +79,13 @@ class MainWindow(QMainWindow):
         self.where.setStyleSheet("color: #666;")
         self._show_location()
         self.statusBar().addPermanentWidget(self.where)
+        day = clock.fixed_day()
+        if day is not None:
+            # Never let a rehearsal pass for today's work: every deadline and alert on screen is as of this day.
+            rehearsal = QLabel(f"按指定日期运行：{cn_date(day)}")
+            rehearsal.setObjectName("fixed_day")
+            rehearsal.setStyleSheet("color: #c00000; font-weight: bold;")
+            self.statusBar().addPermanentWidget(rehearsal)
         ctx.status.connect(lambda text: self.statusBar().showMessage(text, STATUS_TIMEOUT_MS))
         ctx.navigate.connect(self.show_page)
         ctx.changed.connect(self._on_changed)
