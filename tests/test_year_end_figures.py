@@ -397,3 +397,20 @@ def test_quarter_chart_plots_no_month_after_the_quarter(county, monkeypatch: pyt
     build_quarter_bulletin(dataclasses.replace(content, trend=means), issuer, style)
     assert drawn[-1][:3] == means[:3] and set(drawn[-1][3:]) == {None}
     assert marked and not any(marked)  # a quarter's 通报 has no 本月 ring on its last month
+
+
+def test_a_month_reopened_while_the_year_is_being_locked_stops_the_lock(county, monkeypatch) -> None:
+    """An administrator reopens December on another computer between the year's checks and its lock: the checks
+    run inside the unit of work that locks the year, so the lock sees December open and is refused."""
+    service = _complete(county)
+    service.review_results(YEAR)
+    find_year = AnnualService._year_period_id
+
+    def meanwhile(self, year: int) -> int:  # what happens on the other computer, just before the year is locked
+        county.scoring.reopen_period(county.periods[12], "补充材料", is_admin=True)
+        return find_year(self, year)
+
+    monkeypatch.setattr(AnnualService, "_year_period_id", meanwhile)
+    with pytest.raises(ValidationError, match="12月（已复核）尚未锁定"):
+        service.lock_results(YEAR)
+    assert service.results(YEAR).state != PeriodState.LOCKED

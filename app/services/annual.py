@@ -896,9 +896,9 @@ class AnnualService:
         """已复核 → 已锁定, only when every month of the year is locked (and, with 平时成绩 of quarters, every
         quarter reviewed) and the stored results are still what the data give: locked results are final, and a
         平时成绩 without December must not pass for the whole year's."""
-        with self._sf() as s:
+        def complete_and_current(s: Session) -> None:
             rules = AnnualRules.from_settings(S.reader(s))
-            waiting = year_open_parts(s, year, rules.mean_of_quarters)
+            waiting = year_open_parts(s, year, rules.mean_of_quarters, lock=True)
             if waiting:
                 raise ValidationError(f"{year}年度考核结果不能锁定：{'、'.join(waiting)}尚未锁定"
                                       f"{'或复核' if rules.mean_of_quarters else ''}。平时成绩须包含全年12个月的考评"
@@ -906,7 +906,9 @@ class AnnualService:
             if _results(s, year).stale:
                 raise ValidationError(f"{year}年度考核结果复核后，月度考评或述职评议数据又有变动，保存的结果与现在的"
                                       "计算结果不一致，不能锁定；请先取消复核，再重新复核后锁定", field="state")
-        ScoringService(self._sf, self._actor).lock_period(self._year_period_id(year))
+
+        # Checked in the unit of work that locks: a month reopened meanwhile waits for it, or is seen.
+        ScoringService(self._sf, self._actor).lock_period(self._year_period_id(year), complete_and_current)
         return self.results(year)
 
     def reopen_results(self, year: int, reason: str, is_admin: bool) -> AnnualResults:
@@ -1416,15 +1418,21 @@ def annual_means(s: Session, year: int, of_quarters: bool) -> dict[int, tuple[De
                       tuple(sorted(by_month))) for unit_id, by_month in tenths.items()}
 
 
-def year_open_parts(s: Session, year: int, of_quarters: bool) -> list[str]:
+def year_open_parts(s: Session, year: int, of_quarters: bool, *, lock: bool = False) -> list[str]:
     """The months (and, when 平时成绩 is of quarters, the quarters) of the year not final yet, e.g.
-    ["12月（草稿）"]: the year's results may not be locked while any is left, or 平时成绩 would miss them."""
-    states = dict(s.execute(select(Period.month, Period.state)
-                            .where(Period.kind == PeriodKind.MONTH, Period.year == year)).all())
+    ["12月（草稿）"]: the year's results may not be locked while any is left, or 平时成绩 would miss them.
+    `lock`: read them share-locked (a server; SQLite's writer holds the whole database), so that none is reopened
+    before the caller's transaction ends."""
+    def states_of(kind: PeriodKind, column: Any) -> dict[Any, PeriodState]:
+        q = select(column, Period.state).where(Period.kind == kind, Period.year == year)
+        if lock:
+            q = q.with_for_update(read=True)
+        return {k: state for k, state in s.execute(q)}
+
+    states = states_of(PeriodKind.MONTH, Period.month)
     out = [f"{m}月（{_state_text(states.get(m))}）" for m in range(1, 13) if states.get(m) != PeriodState.LOCKED]
     if of_quarters:
-        quarters = dict(s.execute(select(Period.quarter, Period.state)
-                                  .where(Period.kind == PeriodKind.QUARTER, Period.year == year)).all())
+        quarters = states_of(PeriodKind.QUARTER, Period.quarter)
         out += [f"第{q}季度（{_state_text(quarters.get(q))}）" for q in range(1, 5)
                 if quarters.get(q) in (None, PeriodState.DRAFT)]
     return out

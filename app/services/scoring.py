@@ -388,12 +388,16 @@ class ScoringService:
             return [SheetSummary(sh.id, sh.unit_id, name, sh.review_total, sh.self_total, sh.bonus_total, sh.veto,
                                  sh.reviewed, counts.get(sh.id, 0)) for sh, name in s.execute(q)]
 
-    def lock_period(self, period_id: int) -> PeriodView:
-        """已复核 → 已锁定 (every sheet reviewed).  Freezes the scheme it used."""
+    def lock_period(self, period_id: int, precondition: Callable[[Session], None] | None = None) -> PeriodView:
+        """已复核 → 已锁定 (every sheet reviewed).  Freezes the scheme it used.  `precondition` (raising when
+        the period may not be locked) runs inside the same unit of work, after the period's row is locked, so
+        what it checked still holds when the lock commits."""
         with unit_of_work(self._sf, self._actor) as (s, log):
             period = _period(s, period_id, lock="update")
             if period.state == PeriodState.LOCKED:
                 raise PeriodLockedError(f"{period.title}已锁定")
+            if precondition is not None:
+                precondition(s)
             pending = _unreviewed(s, period.id)
             if pending or period.state != PeriodState.REVIEWED:
                 names = "、".join(pending[:5]) + ("等" if len(pending) > 5 else "")
