@@ -244,7 +244,8 @@ def test_results_followups_and_bulletin(qtbot, annual_page, ctx, boxes, opened, 
         service.set_check_score(report.id, check)
     tab = annual_page.review
     tab.reload()
-    assert tab.result_model.index(0, 8).data() == "是" and tab.problems_label.text() == ""
+    assert tab.result_model.index(0, 8).data() == "是"
+    assert tab.problems_label.text() == "平时成绩所含月份：1—12月（全年）。"  # said even when whole
     qtbot.mouseClick(tab.review_button, Qt.MouseButton.LeftButton)
     assert tab.results.stored and tab.followup_button.isEnabled()
     qtbot.mouseClick(tab.followup_button, Qt.MouseButton.LeftButton)
@@ -304,3 +305,17 @@ def test_blank_ballots_are_built_in_the_background_and_opened(qtbot, annual_page
     assert path.parent.name == "2026年度述职评议" and path.suffix == ".docx"
     text = "\n".join(c.text for t in docx.Document(str(path)).tables for row in t.rows for c in row.cells)
     assert UNITS[0] in text
+
+
+def test_results_say_which_months_the_mean_is_over() -> None:
+    from types import SimpleNamespace
+
+    from app.ui.annual.review_tab import _coverage
+
+    def results(*months: tuple[int, ...]):
+        return SimpleNamespace(rows=[SimpleNamespace(mean_months=m) for m in months])
+
+    eleven = tuple(range(1, 12))
+    assert _coverage(results(eleven, eleven)) == "平时成绩所含月份：1—11月（未含12月）。"
+    assert _coverage(results(eleven, tuple(range(2, 12)))) == "各单位平时成绩所含月份不同（见“说明”列）。"
+    assert _coverage(None) == "" and _coverage(results((), ())) == ""

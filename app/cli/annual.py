@@ -143,7 +143,7 @@ def run_annual(args: argparse.Namespace) -> int:
 
 
 def _print_annual(r: AnnualResults) -> None:
-    from app.reports.annual import coverage_text
+    from app.dates import coverage_text
 
     state = r.state.value if r.state else "未开始"
     print(f"{r.year}年度述职评议考核（{state}，{'已保存的复核结果' if r.stored else '即时计算'}）  "

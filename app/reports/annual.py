@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.dates import dot_date
+from app.dates import coverage_text, dot_date, months_text
 from app.reports import charts
 from app.reports.content import AuditAnchor, cn_number, join_names, problems_of, unit_name_problems
 from app.reports.draft import draft_name, mark_xlsx
@@ -276,23 +276,6 @@ def tally_section(doc: GongwenDocument, r: ReviewRow, voters: int) -> None:
               [[str(voters), str(r.good), str(r.fair), str(r.average), str(r.poor), str(r.abstain), str(r.valid),
                 f"{score(r.rate)}%"]], size=12.0)
     doc.para("好票率＝（好票数＋较好票数）÷有效票数；弃权票不计入有效票。")
-
-
-def months_text(months: Sequence[int]) -> str:
-    """Months as runs: (1..12) → "1—12月", (1, 2, 3, 5) → "1—3、5月"."""
-    runs: list[list[int]] = []
-    for m in sorted(set(months)):
-        if runs and m == runs[-1][-1] + 1:
-            runs[-1].append(m)
-        else:
-            runs.append([m])
-    return "、".join(f"{r[0]}—{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) + "月"
-
-
-def coverage_text(months: Sequence[int]) -> str:
-    """What one 平时成绩 is over: "1—12月（全年）" or "1—11月（未含12月）"."""
-    missing = [m for m in range(1, 13) if m not in months]
-    return f"{months_text(months)}（{'全年' if not missing else '未含' + months_text(missing)}）"
 
 
 def mean_label(months: Sequence[int], of_quarters: bool) -> str:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.dates import coverage_text
 from app.errors import DangjianError
 from app.models import Grade, PeriodState, VoteMode
 from app.services.annual import (
@@ -295,15 +296,19 @@ class ReviewTab(QWidget):
         rows_: list[list[Any]] = []
         red: dict[int, str] = {}
         if res is not None:
+            differ = len({x.mean_months for x in res.rows if x.mean_months}) > 1
             for n, x in enumerate(res.rows):
+                months = f"平时成绩{coverage_text(x.mean_months)}" if differ and x.mean_months else ""
                 rows_.append([_num(x.rank), x.unit, x.secretary, _num(x.annual_mean), _num(x.check_score),
                               "—" if x.rate is None else f"{x.rate}%", _num(x.composite),
-                              x.grade.value if x.grade else "—", "是" if x.excellent else "", x.note])
+                              x.grade.value if x.grade else "—", "是" if x.excellent else "",
+                              "；".join(t for t in (x.note, months) if t)])
                 if x.grade in (Grade.AVERAGE, Grade.POOR):
                     red[n] = ERROR_COLOUR
         self.result_model.set_rows(rows_, [x.unit_id for x in res.rows] if res else None, foreground=red)
         problems = res.problems if res else []
         text = ("尚缺：" + "；".join(problems[:6]) + ("……" if len(problems) > 6 else "")) if problems else ""
+        text = _coverage(res) + text
         if res is not None and res.stale:
             text += "注意：复核后数据有改动，保存的结果与现在的计算不一致。"
         self.problems_label.setText(text)
@@ -495,3 +500,13 @@ class ReviewTab(QWidget):
             open_file(self.ctx, self, path)
 
         tasks.run_with_progress(self, "正在印发述职评议结果通报……", work, on_success=done)
+
+
+def _coverage(res: AnnualResults | None) -> str:
+    """The months 平时成绩 is over, said before anything else: a year without December must not look whole."""
+    covers = {r.mean_months for r in res.rows if r.mean_months} if res is not None else set()
+    if len(covers) == 1:
+        return f"平时成绩所含月份：{coverage_text(next(iter(covers)))}。"
+    if covers:
+        return "各单位平时成绩所含月份不同（见“说明”列）。"
+    return ""
