@@ -12,7 +12,7 @@ import pytest
 from annual_support import build_template, open_copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reports_samples import check_gongwen, open_docx
+from reports_samples import check_gongwen, open_docx, warnings_of
 from sqlalchemy import text
 
 from app import settings as S
@@ -275,7 +275,8 @@ def test_quarterly_bulletin(county, tmp_path: Path) -> None:
     issued = service.issue_bulletin(2026, 2, issued_on=dt.date(2026, 7, 8))
     assert issued.doc_number == "示直工委〔2026〕1号"
     data = BulletinService(county.db.session_factory).document(issued.id)
-    check_gongwen(data, tmp_path, "--redhead", "--expect-chart", name="quarter.docx")
+    results = check_gongwen(data, tmp_path, "--redhead", "--expect-chart", name="quarter.docx")
+    assert warnings_of(results) == {}  # the 附件说明 on one line, indented two characters
     doc = open_docx(data)
     body = "\n".join(p.text for p in doc.paragraphs)
     assert "关于2026年第二季度全县机关党建工作" in body and "分级量化考核情况的通报" in body

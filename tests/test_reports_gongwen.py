@@ -429,3 +429,19 @@ def test_a_column_can_say_it_is_not_figures() -> None:
     doc.table([Column("年份", 20, numeric=False), Column("编号", 20)], [["2026", "12"]])
     row = open_docx(doc.to_bytes()).tables[0].rows[1]
     assert [c.paragraphs[0].style.name for c in row.cells] == ["GW表格14", "GW表格右14"]
+
+
+def test_a_one_line_attachment_note_is_indented_two_characters_and_a_long_one_hangs() -> None:
+    # 7.3.4: 左空二字; wrapped lines line up under the name's first character.
+    def note(name: str):  # type: ignore[no-untyped-def]
+        doc = GongwenDocument(title="测试", author=ISSUER.name, date=DAY)
+        doc.para("正文。")
+        doc.attachment_note([name])
+        p = next(p for p in open_docx(doc.to_bytes()).paragraphs if p.text.startswith("附件："))
+        return p._p.pPr.find(f"{W}ind")
+
+    short = note("2026年度县直单位党建工作述职评议结果汇总表")
+    assert short.get(f"{W}firstLineChars") == "200" and short.get(f"{W}hanging") is None
+    long = note("2026年第四季度全县机关党建工作责任落实情况分级量化考核结果及排名表")
+    assert long.get(f"{W}hanging") == str(3 * CHAR_TWIPS) and long.get(f"{W}left") == str(5 * CHAR_TWIPS)
+

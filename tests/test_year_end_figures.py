@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from annual_support import UNITS, build_template, open_copy, score_month
-from reports_samples import check_gongwen, open_docx
+from reports_samples import check_gongwen, open_docx, warnings_of
 
 from app import settings as S
 from app.cli import main
@@ -301,7 +301,8 @@ def test_bulletin_prints_the_rule_and_explains_grades_out_of_rank_order(county, 
     results = service.results(YEAR)
     issued = service.issue_bulletin(YEAR, issued_on=dt.date(2026, 12, 28))
     data = BulletinService(county.db.session_factory).document(issued.id)
-    check_gongwen(data, tmp_path, "--redhead", "--expect-chart", name="review.docx")
+    checked = check_gongwen(data, tmp_path, "--redhead", "--expect-chart", name="review.docx")
+    assert warnings_of(checked) == {}
     doc = open_docx(data)
     body = "\n".join(p.text for p in doc.paragraphs)
     assert "需要说明的是：县财政局好票率80.0%低于85%，评为较好。" in body

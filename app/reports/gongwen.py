@@ -482,7 +482,10 @@ class GongwenDocument:
             ppr = p._p.get_or_add_pPr()
             hang = text_twips(f"{i + 1}.") if len(names) > 1 else 0
             left = indent + text_twips(lead) + hang
-            if i == 0:
+            if len(names) == 1 and indent + text_twips(lead + text) <= self.text_width_twips:
+                # One line: nothing wraps, so it is a plain paragraph indented two characters (the same place).
+                child(ppr, "ind", PPR_ORDER, firstLineChars="200", firstLine=str(indent))
+            elif i == 0:
                 child(ppr, "ind", PPR_ORDER, left=str(left), hanging=str(text_twips(lead) + hang))
             else:
                 child(ppr, "ind", PPR_ORDER, left=str(left), hanging=str(hang))

@@ -121,7 +121,8 @@ class _Builder:
 
     @property
     def attachment_title(self) -> str:
-        return f"{self.c.title_period}全县机关党建工作分级量化考核结果表"
+        # Short enough for the 附件说明 to stay on one line.
+        return f"{self.c.title_period}各单位分级量化考核结果表"
 
     def build(self) -> bytes:
         c = self.c
