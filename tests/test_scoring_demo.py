@@ -57,3 +57,15 @@ def test_the_ranking_shows_tiers_and_interview_candidates(county):
     assert all(r.change is not None for r in ranking.rows)
     form = ScoringService(county.session_factory).form(ranking.rows[-1].sheet_id)
     assert any(i.deductions for i in form.items)
+
+
+def test_months_scored_are_the_last_twelve_and_in_january_the_whole_year_before() -> None:
+    from app.services.demo_scores import demo_months
+
+    keys = lambda today: [f"{m:%Y-%m}" for m in demo_months(today)]  # noqa: E731
+    assert keys(dt.date(2026, 10, 20)) == [f"2025-{m:02d}" for m in (11, 12)] + [f"2026-{m:02d}" for m in range(1, 11)]
+    assert keys(dt.date(2026, 12, 31)) == [f"2026-{m:02d}" for m in range(1, 13)]
+    # January: the 述职评议 season of the year just ended; all of it, then this month's draft
+    assert keys(dt.date(2027, 1, 10)) == [f"2026-{m:02d}" for m in range(1, 13)] + ["2027-01"]
+    assert keys(dt.date(2028, 2, 29)) == [f"2027-{m:02d}" for m in range(3, 13)] + ["2028-01", "2028-02"]
+

@@ -117,11 +117,22 @@ class _Clock:
         return timestamp(self.t)
 
 
+def demo_months(today: dt.date) -> list[dt.date]:
+    """The first days of the months the demo scores: the twelve up to this one (the last still a draft); in
+    January, from the January before, so that the year just ended, the one the 述职评议 and the year's 通报 are
+    about, is whole (its results may not be locked without all twelve months)."""
+    this = dt.date(today.year, today.month, 1)
+    first = this - relativedelta(months=11)
+    if today.month == 1:
+        first = dt.date(today.year - 1, 1, 1)
+    count = (this.year - first.year) * 12 + this.month - first.month + 1
+    return [first + relativedelta(months=i) for i in range(count)]
+
+
 def step_scores(ctx: DemoContext) -> None:
     s = ctx.session
     log = AuditLog(s, WHO, now=lambda: dt.datetime.combine(ctx.today, dt.time(1, 0), dt.timezone.utc))
-    first = dt.date(ctx.today.year, ctx.today.month, 1) - relativedelta(months=11)
-    months = [first + relativedelta(months=i) for i in range(12)]
+    months = demo_months(ctx.today)
     schemes = {y: ensure_scheme(s, log, y) for y in sorted({m.year for m in months})}
     s.flush()
     units = _characters(ctx)
