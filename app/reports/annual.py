@@ -8,7 +8,6 @@ functions on a `GongwenDocument` so that the year-end packet of a unit prints th
 from __future__ import annotations
 
 import datetime as dt
-import io
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from app.reports.gongwen import (
     score,
 )
 from app.reports.styles import DocumentStyle
+from app.reports.xlsx_text import workbook_bytes
 
 GRADES = ("好", "较好", "一般", "差")
 FULFILMENT = ("未评定", "已践诺", "部分践诺", "未践诺")
@@ -449,9 +449,7 @@ def build_review_summary_xlsx(content: ReviewSummaryContent) -> bytes:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         if content.draft:
             mark_xlsx(ws)
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
+        return workbook_bytes(wb)  # text cells, never a formula
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -19,8 +19,10 @@ Import in brief:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import os
 import re
 import unicodedata
 import zipfile
@@ -45,13 +47,17 @@ from app import clock
 from app import settings as S
 from app.errors import (
     DangjianError,
+    DatabaseError,
     FieldProblem,
     ImportFileError,
     ImportReport,
     OperationCancelled,
+    OutputLockedError,
+    ReportError,
 )
 from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
-from app.reports.output import save_workbook
+from app.reports.output import temp_beside, write_atomic
+from app.reports.xlsx_text import as_text, text_cells, workbook_bytes
 from app.services import audit
 from app.services.accounts import Permission, require
 from app.services.idcard import mask_id, mask_phone, normalise_id
@@ -1063,7 +1069,7 @@ def _validation(spec: SheetSpec, col: Column) -> DataValidation | None:
 def _header_cells(ws: Any, spec: SheetSpec) -> list[WriteOnlyCell]:
     cells = []
     for col in spec.columns:
-        c = WriteOnlyCell(ws, value=col.header)
+        c = as_text(WriteOnlyCell(ws, value=col.header))
         c.font = _REQUIRED_FONT if col.required else _HEADER_FONT
         c.fill = _HEADER_FILL
         c.alignment = _HEADER_ALIGN
@@ -1076,6 +1082,7 @@ def _header_cells(ws: Any, spec: SheetSpec) -> list[WriteOnlyCell]:
 
 
 def _data_cells(ws: Any, spec: SheetSpec, values: Sequence[Any]) -> list[Any]:
+    """One row of cells; every text a string cell (app.reports.xlsx_text), never a formula."""
     out: list[Any] = []
     for col, v in zip(spec.columns, values, strict=True):
         if col.kind == "date" and v is not None:
@@ -1083,11 +1090,11 @@ def _data_cells(ws: Any, spec: SheetSpec, values: Sequence[Any]) -> list[Any]:
             c.number_format = _DATE_FORMAT
             out.append(c)
         elif col.kind in ("idno", "phone") and v:
-            c = WriteOnlyCell(ws, value=str(v))
+            c = as_text(WriteOnlyCell(ws, value=str(v)))
             c.number_format = _TEXT_FORMAT
             out.append(c)
         else:
-            out.append(v)
+            out.extend(text_cells(ws, [v]))
     return out
 
 
@@ -1126,7 +1133,7 @@ def _write_notes(wb: Workbook, masked: bool | None) -> None:
         table = table or line[:1] == ["工作表"]
         cells = []
         for text in line:
-            c = WriteOnlyCell(ws, value=text)
+            c = as_text(WriteOnlyCell(ws, value=text))
             if i == 0 or line[:1] == ["工作表"]:
                 c.font = _HEADER_FONT
             elif table:
@@ -1136,7 +1143,8 @@ def _write_notes(wb: Workbook, masked: bool | None) -> None:
 
 
 def _write_book(path: Path, data: dict[str, Iterable[Sequence[Any]]], masked: bool | None,
-                progress: Progress | None, cancelled: Cancelled | None, total: int) -> int:
+                progress: Progress | None, cancelled: Cancelled | None, total: int) -> tuple[bytes, int]:
+    """The workbook for `path` as bytes (nothing is written yet) and the number of data rows in it."""
     if not path.parent.is_dir():
         raise DangjianError(f"文件夹不存在：{path.parent}")
     wb = Workbook(write_only=True)
@@ -1155,8 +1163,7 @@ def _write_book(path: Path, data: dict[str, Iterable[Sequence[Any]]], masked: bo
     except BaseException:
         _discard(wb)
         raise
-    save_workbook(wb, path)
-    return written
+    return workbook_bytes(wb), written
 
 
 def _discard(wb: Workbook) -> None:
@@ -1174,7 +1181,8 @@ def _discard(wb: Workbook) -> None:
 
 def write_template(path: Path) -> None:
     """An empty import workbook: the three sheets with headers, drop-downs and hints, and the 说明 sheet."""
-    _write_book(Path(path), {}, None, None, None, 0)
+    data, _rows = _write_book(Path(path), {}, None, None, None, 0)
+    write_atomic(path, data)
 
 
 def export_register(session_factory: SessionFactory, path: Path, *, progress: Progress | None = None,
@@ -1182,7 +1190,9 @@ def export_register(session_factory: SessionFactory, path: Path, *, progress: Pr
     """Write all units, organisations and members in the register (members still in it) to `path`.
 
     身份证号 and phone are masked unless `reveal` (administrators only); returns the number of data rows written
-    (all sheets)."""
+    (all sheets).  The trail comes before the file: the workbook is written to a temporary file beside `path`,
+    the export is recorded and committed, and only then is the file moved into place.  If the record cannot be
+    committed no file remains; if the move fails the temporary file is removed and the trail says so."""
     if reveal:
         require(Permission.EXPORT_REVEAL)
     with session_factory() as s:
@@ -1197,12 +1207,75 @@ def export_register(session_factory: SessionFactory, path: Path, *, progress: Pr
         members = [_member_row_values(m, org, unit, reveal) for m, org, unit in s.execute(q)]
     total = len(units) + len(orgs) + len(members)
     report_progress(progress, cancelled, 0, total, "正在导出……", _CANCEL_EXPORT)
-    written = _write_book(Path(path), {"unit": units, "org": orgs, "member": members}, not reveal, progress,
-                          cancelled, total)
-    _record_export(session_factory, Path(path), len(members), reveal)
+    path = Path(path)
+    data, written = _write_book(path, {"unit": units, "org": orgs, "member": members}, not reveal, progress,
+                                cancelled, total)
+    staged = _stage(path, data)
+    try:
+        _record_export(session_factory, path, len(members), reveal)
+    except BaseException as exc:
+        _remove(staged)
+        if isinstance(exc, Exception):
+            why = str(exc) if isinstance(exc, DangjianError) else "数据库无法写入"
+            raise DatabaseError(f"无法在审计记录中登记本次导出（{why}），没有生成文件“{path.name}”。") from exc
+        raise
+    _move_into_place(session_factory, staged, path)
     if progress is not None:
         progress(total, total, "导出完成")
     return written
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """`data` in a temporary file beside `path`, on disk (fsync) before the export is recorded."""
+    try:
+        fd, tmp = temp_beside(path)
+    except PermissionError as exc:
+        raise OutputLockedError(f"无法在文件夹“{path.parent}”中写入文件：没有写入权限。请换一个文件夹。") from exc
+    except OSError as exc:
+        raise ReportError(f"无法在文件夹“{path.parent}”中写入文件：{exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException as exc:
+        _remove(tmp)
+        if isinstance(exc, OSError):
+            raise ReportError(f"保存文件“{path.name}”失败：{exc.strerror or exc}") from exc
+        raise
+    return tmp
+
+
+def _move_into_place(session_factory: SessionFactory, staged: Path, path: Path) -> None:
+    """The recorded export's file moved to `path`; if that fails, no file remains and the trail says why."""
+    try:
+        os.replace(staged, path)
+    except OSError as exc:
+        _remove(staged)
+        if isinstance(exc, PermissionError):
+            why = "文件正被其他程序（如 Excel 或 WPS）打开，或没有写入权限"
+            error: DangjianError = OutputLockedError(f"无法保存文件“{path.name}”：{why}。请关闭该文件后重试，"
+                                                     f"或另存为其他文件名。本次导出已记入审计记录，并注明未生成文件。")
+        else:
+            why = exc.strerror or str(exc)
+            error = ReportError(f"无法保存文件“{path.name}”：{why}。本次导出已记入审计记录，并注明未生成文件。")
+        _record_failed_move(session_factory, path, why)
+        raise error from exc
+
+
+def _record_failed_move(session_factory: SessionFactory, path: Path, why: str) -> None:
+    """The export just recorded produced no file: say so in the trail (best effort, the user is told anyway)."""
+    try:
+        with audit.unit_of_work(session_factory) as (_s, trail):
+            trail.record("导出未完成", "register", None, "members", None, "未生成文件",
+                       reason=f"文件“{path.name}”未能保存：{why}")
+    except Exception:
+        log.exception("cannot record that the export to %s produced no file", path)
+
+
+def _remove(tmp: Path) -> None:
+    with contextlib.suppress(OSError):
+        tmp.unlink()
 
 
 def _record_export(session_factory: SessionFactory, path: Path, members: int, reveal: bool) -> None:

@@ -28,7 +28,7 @@ from app import clock
 from app.errors import FieldProblem, ImportFileError, ImportReport
 from app.models import PartyOrg, Unit
 from app.models.orglife import UNIT_KINDS, AppraisalGrade, OrgLifeKind, OrgLifeRecord
-from app.reports.output import save_workbook
+from app.reports.xlsx_text import save_workbook
 from app.services.excel_io import (
     Cancelled,
     CellError,

@@ -40,7 +40,7 @@ from app.errors import (
     ValidationError,
 )
 from app.models import Bonus, Deduction, IndicatorMethod, Period, PeriodState, ScoreItem, ScoreSheet, Unit
-from app.reports.output import save_workbook
+from app.reports.xlsx_text import save_workbook
 from app.services.audit import unit_of_work
 from app.services.scheme import IndicatorView, SchemeView, parse_score, scheme_view
 from app.services.scoring import (
