@@ -466,6 +466,140 @@ def test_each_export_is_recorded_in_the_audit_trail(db, tmp_path, imported):
     assert audit.verify(db.session_factory).findings == []
 
 
+
+def exports_in_trail(db) -> list[tuple[str, str, str]]:
+    with db.session() as s:
+        return [(e.action, e.new, e.reason) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("导出%")).order_by(AuditEntry.seq))]
+
+
+def test_the_export_is_recorded_before_its_file_exists(db, tmp_path, imported, monkeypatch):
+    out = tmp_path / "full.xlsx"
+    seen: list[tuple[bool, list[str]]] = []
+    record = excel_io._record_export
+
+    def spy(*args: Any, **kwargs: Any) -> None:
+        seen.append((out.exists(), sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp"))))
+        record(*args, **kwargs)
+
+    monkeypatch.setattr(excel_io, "_record_export", spy)
+    excel_io.export_register(db.session_factory, out, reveal=True)
+    assert seen and seen[0][0] is False and len(seen[0][1]) == 1  # the workbook waits beside, not in place
+    assert out.exists() and not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert exports_in_trail(db) == [("导出", "3名党员（完整身份证号和电话）", "导出到Excel文件“full.xlsx”")]
+
+
+def _commit_fails(monkeypatch) -> None:
+    """The audit entry's transaction cannot commit (a read-only database, a full disk)."""
+    import sqlite3
+    from contextlib import contextmanager
+
+    from sqlalchemy.exc import OperationalError
+
+    real = audit.unit_of_work
+
+    @contextmanager
+    def failing(session_factory, who=None):
+        with real(session_factory, who) as (s, log):
+            yield s, log
+            raise OperationalError("COMMIT", {}, sqlite3.OperationalError("attempt to write a readonly database"))
+
+    monkeypatch.setattr(excel_io.audit, "unit_of_work", failing)
+
+
+@pytest.mark.parametrize("reveal", [True, False], ids=["revealed", "masked"])
+def test_an_export_that_cannot_be_recorded_leaves_no_file(db, tmp_path, imported, monkeypatch, reveal):
+    folder = tmp_path / "导出"
+    folder.mkdir()
+    _commit_fails(monkeypatch)
+    with pytest.raises(DangjianError, match="无法在审计记录中登记本次导出.*没有生成文件“full.xlsx”"):
+        excel_io.export_register(db.session_factory, folder / "full.xlsx", reveal=reveal)
+    assert list(folder.iterdir()) == []  # neither the file nor a temporary one
+    assert exports_in_trail(db) == []
+
+
+def test_cli_export_that_cannot_be_recorded_says_so_and_leaves_no_file(db, paths, tmp_path, imported, monkeypatch,
+                                                                      capsys):
+    out = tmp_path / "full.xlsx"
+    _commit_fails(monkeypatch)
+    assert main(["--data-dir", str(paths.data_dir), "export", str(out), "--reveal"]) != 0
+    assert "没有生成文件“full.xlsx”" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def _replace_fails(monkeypatch, error: OSError) -> None:
+    real = excel_io.os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        if str(dst).endswith(".xlsx"):
+            raise error
+        real(src, dst)
+
+    monkeypatch.setattr(excel_io.os, "replace", replace)
+
+
+@pytest.mark.parametrize(("error", "kind", "why"), [
+    (PermissionError(13, "Permission denied"), "OutputLockedError", "正被其他程序"),
+    (OSError(28, "No space left on device"), "ReportError", "No space left on device"),
+], ids=["locked", "full"])
+def test_a_file_that_cannot_be_moved_into_place_is_named_in_the_trail(db, tmp_path, imported, monkeypatch, error,
+                                                                       kind, why):
+    out = tmp_path / "full.xlsx"
+    out.write_bytes(b"the previous export")
+    _replace_fails(monkeypatch, error)
+    with pytest.raises(DangjianError, match="无法保存文件“full.xlsx”.*未生成文件") as caught:
+        excel_io.export_register(db.session_factory, out, reveal=True)
+    assert type(caught.value).__name__ == kind
+    assert out.read_bytes() == b"the previous export"  # the old file as it was, no partial file beside it
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    trail = exports_in_trail(db)
+    assert [a for a, _n, _r in trail] == ["导出", "导出未完成"]
+    assert trail[1][1] == "未生成文件" and trail[1][2].startswith("文件“full.xlsx”未能保存：") and why in trail[1][2]
+    assert audit.verify(db.session_factory).findings == []
+
+
+def test_an_unwritable_folder_stops_the_export_before_anything_is_recorded(db, tmp_path, imported, monkeypatch):
+    import os
+
+    folder = tmp_path / "只读"
+    folder.mkdir()
+    folder.chmod(0o500)
+    if os.geteuid() == 0:  # root writes into a read-only folder anyway: refuse as the file system would
+
+        def refused(_target: Path) -> Any:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(excel_io, "temp_beside", refused)
+    try:
+        with pytest.raises(DangjianError, match="没有写入权限"):
+            excel_io.export_register(db.session_factory, folder / "full.xlsx", reveal=True)
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o700)
+    assert exports_in_trail(db) == []
+
+
+def test_gui_export_whose_file_cannot_be_saved_tells_the_user_and_leaves_no_file(qtbot, db, paths, tmp_path,
+                                                                                  imported, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from app.ui import excel_actions
+    from app.ui.context import AppContext
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *_a, **_k: shown.append(text))
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text, *_a, **_k: shown.append(text))
+    _replace_fails(monkeypatch, PermissionError(13, "Permission denied"))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    out = tmp_path / "名册.xlsx"
+    task = excel_actions.export_register(AppContext(paths, db), parent, out)
+    assert task is not None
+    qtbot.waitUntil(lambda: task.state != "running", timeout=10_000)
+    assert task.state == "failed"
+    assert len(shown) == 1 and "无法保存文件“名册.xlsx”" in shown[0] and "未生成文件" in shown[0]
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
 def test_full_export_reimports_as_unchanged_into_an_empty_register_too(db, tmp_path, imported, paths):
     out = tmp_path / "full.xlsx"
     excel_io.export_register(db.session_factory, out, reveal=True)
