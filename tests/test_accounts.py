@@ -4,6 +4,7 @@ the last-administrator rule, and each role against the service operations (allow
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -127,6 +128,108 @@ def test_lockout_follows_the_settings(db: Database, svc: AccountService, admin: 
     clock.t += dt.timedelta(minutes=29)
     with pytest.raises(LoginFailed, match="已锁定"):
         svc.authenticate("admin", PW)
+
+
+def _local(at: dt.datetime) -> str:
+    local = at.astimezone()
+    return f"{local.month}月{local.day}日 {local:%H:%M}以后"
+
+
+def test_each_wrong_password_after_the_lock_doubles_it_up_to_a_day(svc: AccountService, admin: Actor,
+                                                                    clock: Clock) -> None:
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            svc.authenticate("admin", "wrong")
+    expected = ["5分钟", "10分钟", "20分钟", "40分钟", "1小时20分钟", "2小时40分钟", "5小时20分钟",
+                "10小时40分钟", "21小时20分钟", "24小时", "24小时"]
+    for n, wait in enumerate(expected, start=5):
+        with pytest.raises(LoginFailed) as err:
+            svc.authenticate("admin", "wrong")
+        assert f"密码已连续输错{n}次，账户已锁定{wait}" in err.value.message
+        until = svc.users()[0].locked_until
+        assert until is not None and _local(until) in err.value.message  # when to try again, on the clock
+        with pytest.raises(LoginFailed, match=f"请{wait}后再试"):
+            svc.authenticate("admin", PW)  # the right password is not even looked at while locked
+        clock.t = until + dt.timedelta(seconds=1)
+    assert svc.authenticate("admin", PW) == admin  # the lock ran out: a good login resets everything
+    with pytest.raises(LoginFailed, match="再错4次"):
+        svc.authenticate("admin", "wrong")
+
+
+def test_a_guesser_gets_about_a_guess_a_day_once_the_lock_is_at_its_cap(svc: AccountService, admin: Actor,
+                                                                           clock: Clock) -> None:
+    start = clock.t
+    guesses_per_day = [0, 0, 0]
+    while clock.t < start + dt.timedelta(days=3):
+        try:
+            svc.authenticate("admin", "wrong")
+        except LoginFailed as exc:
+            if "已锁定" in exc.message and "请" in exc.message and "后再试（" in exc.message:
+                clock.t += dt.timedelta(minutes=1)  # refused unseen: wait and try again
+                continue
+        guesses_per_day[(clock.t - start).days] += 1
+        clock.t += dt.timedelta(seconds=1)
+    assert guesses_per_day[0] <= 15 and guesses_per_day[1] <= 2 and guesses_per_day[2] <= 2
+
+
+def test_lockout_length_is_capped_and_starts_at_the_setting() -> None:
+    assert accounts.lockout_length(3, 3, 1) == dt.timedelta(minutes=1)
+    assert accounts.lockout_length(4, 3, 1) == dt.timedelta(minutes=2)
+    assert accounts.lockout_length(13, 3, 1) == dt.timedelta(minutes=1024)
+    assert accounts.lockout_length(14, 3, 1) == dt.timedelta(hours=24)
+    assert accounts.lockout_length(10_000, 3, 1) == dt.timedelta(hours=24)
+
+
+def _for_name(password: str, name: str) -> str:
+    """The same weakness for another user name: zhangsan → name, nasgnahz → the name reversed."""
+    swapped = re.sub("zhangsan", name, password, flags=re.IGNORECASE)
+    return swapped.replace("nasgnahz", name[::-1])
+
+
+@pytest.mark.parametrize("password, problem", [
+    ("1234567", "至少需要8个字符"),
+    ("12345678", "常见密码"),
+    ("87654321", "常见密码"),
+    ("11111111", "常见密码"),
+    ("password", "常见密码"),
+    ("Password2026", "常见密码"),
+    ("P@ssw0rd!", "常见密码"),
+    ("admin123", "常见密码"),
+    ("qwertyuiop", "常见密码"),
+    ("1qaz2wsx", "常见密码"),
+    ("woaini1314", "常见密码"),
+    ("19900101", "常见密码"),
+    ("20011231!", "常见密码"),
+    ("dangjian@123", "常见密码"),
+    ("zhangsan01", "用户名"),
+    ("ZhangSan", "用户名"),
+    ("nasgnahz", "用户名"),
+])
+def test_weak_passwords_are_refused_everywhere_a_password_is_set(db: Database, svc: AccountService, password: str,
+                                                                 problem: str) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        svc.create_first_admin("zhangsan", "张三", password)
+    admin = svc.create_first_admin("zhangsan", "张三", PW)
+    with acting_as(admin):
+        for attempt in (lambda: svc.add_user("liuxiaoyu", "", Role.VIEWER, _for_name(password, "liuxiaoyu")),
+                        lambda: svc.reset_password("zhangsan", password),
+                        lambda: svc.change_password("zhangsan", PW, password)):
+            with pytest.raises(ValidationError, match=problem):
+                attempt()
+    assert svc.authenticate("zhangsan", PW) == admin  # nothing was changed
+
+
+@pytest.mark.parametrize("password", ["correct horse", "Xk9#vLq2", "19901301", "zhang1990", "县委2026年考评",
+                                      "dangjian@123456"])
+def test_passwords_that_are_not_common_are_accepted(svc: AccountService, password: str) -> None:
+    assert svc.create_first_admin("zhangsan", "", password).username == "zhangsan"
+    assert svc.authenticate("zhangsan", password).username == "zhangsan"
+
+
+def test_the_rules_are_said_with_the_configured_length(db: Database, svc: AccountService) -> None:
+    assert svc.password_rules().startswith("密码至少8个字符，不能是常见密码")
+    SettingsService(db.session_factory).save({S.PASSWORD_MIN_LENGTH.key: 12})
+    assert "至少12个字符" in svc.password_rules() and "用户名" in svc.password_rules()
 
 
 def test_a_good_login_resets_the_count(svc: AccountService, admin: Actor) -> None:
@@ -266,5 +369,5 @@ def test_without_accounts_the_operator_setting_is_who(db: Database) -> None:
 
 def test_permission_table() -> None:
     assert all(make_actor(Role.ADMIN).can(p) for p in Permission)
-    assert [p for p in Permission if make_actor(Role.ASSESSOR).can(p)] == [Permission.WRITE]
-    assert not any(make_actor(Role.VIEWER).can(p) for p in Permission)
+    assert [p for p in Permission if make_actor(Role.ASSESSOR).can(p)] == [Permission.READ, Permission.WRITE]
+    assert [p for p in Permission if make_actor(Role.VIEWER).can(p)] == [Permission.READ]

@@ -29,11 +29,13 @@ from app import settings as S
 from app.errors import FieldProblem, NotFoundError, PermissionDenied, ValidationError
 from app.models import AuditEntry, Member, Role, Setting, User
 from app.services.audit import unit_of_work
+from app.services.common_passwords import is_common
 
 SessionFactory = Callable[[], Session]
 
 
 class Permission(enum.Enum):
+    READ = "查看数据"
     WRITE = "修改数据"
     REOPEN = "重新开放已锁定的考评期"
     REVEAL = "查看完整的身份证号和电话"
@@ -46,8 +48,8 @@ class Permission(enum.Enum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.ASSESSOR: frozenset({Permission.WRITE}),
-    Role.VIEWER: frozenset(),
+    Role.ASSESSOR: frozenset({Permission.READ, Permission.WRITE}),
+    Role.VIEWER: frozenset({Permission.READ}),
 }
 
 
@@ -194,6 +196,11 @@ class AccountService:
 
     # --- reading --------------------------------------------------------------------------------------------
 
+    def password_rules(self) -> str:
+        """The rules for a new password with the configured minimum length, to show before one is typed."""
+        with self._sf() as s:
+            return password_rules(int(S.get(s, S.PASSWORD_MIN_LENGTH)))
+
     def has_users(self) -> bool:
         with self._sf() as s:
             return bool(s.scalar(select(func.count()).select_from(User)))
@@ -230,7 +237,11 @@ class AccountService:
         raise LoginFailed(refusal or "用户名或密码错误")
 
     def _check_login(self, user: User | None, password: str, attempts: int, minutes: int) -> str | None:
-        """None when the login succeeds (and the user row updated), else the Chinese reason for refusing."""
+        """None when the login succeeds (and the user row updated), else the Chinese reason for refusing.
+
+        Wrong passwords back off exponentially per account: the `attempts`-th in a row locks it for `minutes`,
+        each further one (tried once the lock has run out) for twice as long as the last, up to a day; a good
+        login starts again from nothing.  While locked, the password is not even looked at."""
         now = self._now()
         if user is None:
             _verify_dummy(password)
@@ -238,14 +249,15 @@ class AccountService:
         if not user.active:
             return "该账户已停用，请联系管理员"
         if user.locked_until is not None and user.locked_until > now:
-            left = max(1, int((user.locked_until - now).total_seconds() + 59) // 60)
-            return f"密码连续输错{attempts}次，账户已锁定，请{left}分钟后再试"
+            return (f"密码已连续输错{user.failed_count}次，账户已锁定，"
+                    f"请{_wait_text(user.locked_until - now)}后再试（{_local_time(user.locked_until)}以后）")
         if not _verify(user, password):
             user.failed_count += 1
             if user.failed_count >= attempts:
-                user.failed_count = 0
-                user.locked_until = now + dt.timedelta(minutes=minutes)
-                return f"密码连续输错{attempts}次，账户已锁定{minutes}分钟"
+                lock = lockout_length(user.failed_count, attempts, minutes)
+                user.locked_until = now + lock
+                return (f"密码已连续输错{user.failed_count}次，账户已锁定{_wait_text(lock)}，"
+                        f"请{_local_time(user.locked_until)}以后再试；再输错，锁定时间将加倍（最长24小时）")
             return f"用户名或密码错误（再错{attempts - user.failed_count}次将锁定账户）"
         user.failed_count = 0
         user.locked_until = None
@@ -261,7 +273,7 @@ class AccountService:
             user = _user(s, name)
             if not _verify(user, old_password):
                 raise ValidationError("原密码不正确", field="old_password")
-            _check_password(s, new_password, "new_password")
+            _check_password(s, new_password, user.username, "new_password")
             user.password_hash = hasher.hash(new_password)
             log.record("修改密码", "app_user", user.id)
 
@@ -279,7 +291,7 @@ class AccountService:
         require(Permission.ACCOUNTS)
         with unit_of_work(self._sf) as (s, log):
             user = _user(s, _clean_username(username))
-            _check_password(s, new_password, "password")
+            _check_password(s, new_password, user.username, "password")
             user.password_hash = hasher.hash(new_password)
             user.failed_count, user.locked_until = 0, None
             log.record("重置密码", "app_user", user.id)
@@ -330,7 +342,7 @@ class AccountService:
             problems.append(("display_name", "姓名不能超过40个字符"))
         if problems:
             raise ValidationError([_problem(f, m) for f, m in problems])
-        _check_password(s, password, "password")
+        _check_password(s, password, name, "password")
         user = User(username=name, display_name=display, role=role, password_hash=hasher.hash(password),
                     failed_count=0, active=True, created_at=self._now())
         s.add(user)
@@ -370,10 +382,30 @@ def _keep_an_admin(s: Session, leaving: User) -> None:
         raise PermissionDenied("这是最后一个管理员账户，不能删除、停用或改为其他角色；请先添加另一个管理员")
 
 
-def _check_password(s: Session, password: str, field: str) -> None:
-    minimum = int(S.get(s, S.PASSWORD_MIN_LENGTH))
-    if len(password or "") < minimum:
-        raise ValidationError(f"密码至少需要{minimum}个字符", field=field)
+def password_rules(minimum: int) -> str:
+    """The rules a new password must meet, said before it is typed (the dialogs and `user add` show it)."""
+    return (f"密码至少{minimum}个字符，不能是常见密码（如12345678、password、woaini1314、生日19900101），"
+            "也不能与用户名相同")
+
+
+def password_problem(password: str, username: str, minimum: int) -> str | None:
+    """Why `password` may not be used by `username` (in Chinese), or None when it may."""
+    text = password or ""
+    if len(text) < minimum:
+        return f"密码至少需要{minimum}个字符"
+    folded, name = text.strip().lower(), _clean_username(username)
+    if name and (folded == name or folded == name[::-1] or (
+            folded.startswith(name) and len(folded) - len(name) <= 4 and not folded[len(name):].isalpha())):
+        return "密码不能与用户名相同，也不能只是用户名加几位数字"
+    if is_common(text):
+        return "这是常见密码，几秒钟就能被猜中，请换一个（可用几个词加数字和符号组成的句子）"
+    return None
+
+
+def _check_password(s: Session, password: str, username: str, field: str) -> None:
+    problem = password_problem(password, username, int(S.get(s, S.PASSWORD_MIN_LENGTH)))
+    if problem is not None:
+        raise ValidationError(problem, field=field)
 
 
 def _verify(user: User, password: str) -> bool:
@@ -391,6 +423,32 @@ def _verify_dummy(password: str) -> None:
         _DUMMY_HASH.append(hasher.hash("dummy-password-for-timing"))
     with suppress(VerifyMismatchError, VerificationError, InvalidHashError):
         hasher.verify(_DUMMY_HASH[0], password or "")
+
+
+# The longest a run of wrong passwords locks an account: a day (so at most a guess or so a day once reached).
+MAX_LOCKOUT = dt.timedelta(hours=24)
+
+
+def lockout_length(failures: int, attempts: int, minutes: int) -> dt.timedelta:
+    """How long the `failures`-th wrong password in a row locks the account: `minutes` at the `attempts`-th,
+    doubling with each one after it, at most MAX_LOCKOUT."""
+    doublings = min(max(0, failures - attempts), 20)  # 2**20 minutes is far past the cap already
+    return min(dt.timedelta(minutes=minutes) * 2 ** doublings, MAX_LOCKOUT)
+
+
+def _wait_text(left: dt.timedelta) -> str:
+    """A wait in whole minutes, rounded up, said as 小时 and 分钟."""
+    total = max(1, -(-int(left.total_seconds()) // 60))
+    hours, mins = divmod(total, 60)
+    if not hours:
+        return f"{mins}分钟"
+    return f"{hours}小时{f'{mins}分钟' if mins else ''}"
+
+
+def _local_time(at: dt.datetime) -> str:
+    """The machine's local clock time of `at`, as the user reads it: 3月2日 08:05."""
+    local = at.astimezone() if at.tzinfo is not None else at
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
 # --- personal data and the audit viewer ---------------------------------------------------------------------------
