@@ -512,7 +512,7 @@ def test_an_export_that_cannot_be_recorded_leaves_no_file(db, tmp_path, imported
     folder = tmp_path / "导出"
     folder.mkdir()
     _commit_fails(monkeypatch)
-    with pytest.raises(DangjianError, match="无法在审计记录中登记本次导出.*没有生成文件“full.xlsx”"):
+    with pytest.raises(DangjianError, match="无法在审计记录中登记本次导出（数据库文件只读），没有生成文件“full.xlsx”"):
         excel_io.export_register(db.session_factory, folder / "full.xlsx", reveal=reveal)
     assert list(folder.iterdir()) == []  # neither the file nor a temporary one
     assert exports_in_trail(db) == []

@@ -1216,13 +1216,24 @@ def export_register(session_factory: SessionFactory, path: Path, *, progress: Pr
     except BaseException as exc:
         _remove(staged)
         if isinstance(exc, Exception):
-            why = str(exc) if isinstance(exc, DangjianError) else "数据库无法写入"
-            raise DatabaseError(f"无法在审计记录中登记本次导出（{why}），没有生成文件“{path.name}”。") from exc
+            raise DatabaseError(f"无法在审计记录中登记本次导出（{_not_recorded(exc)}），没有生成文件“{path.name}”。") from exc
         raise
     _move_into_place(session_factory, staged, path)
     if progress is not None:
         progress(total, total, "导出完成")
     return written
+
+
+def _not_recorded(exc: Exception) -> str:
+    """Why the export's audit entry could not be committed, in words for the user."""
+    if isinstance(exc, DangjianError):
+        return exc.message
+    text = str(exc).lower()
+    for words, why in (("readonly", "数据库文件只读"), ("read-only", "数据库文件只读"), ("disk is full", "磁盘已满"),
+                       ("no space", "磁盘已满"), ("locked", "数据库正被其他程序占用")):
+        if words in text:
+            return why
+    return "数据库无法写入"
 
 
 def _stage(path: Path, data: bytes) -> Path:
