@@ -60,7 +60,7 @@ from app.reports.output import temp_beside, write_atomic
 from app.reports.xlsx_text import as_text, text_cells, workbook_bytes
 from app.services import audit
 from app.services.accounts import Permission, require
-from app.services.idcard import mask_id, mask_phone, normalise_id
+from app.services.idcard import mask_date, mask_id, mask_phone, normalise_id
 from app.services.idcard import pinyin_initials as initials_of
 from app.services.register import (
     MemberInput,
@@ -373,8 +373,14 @@ def _to_phone(v: Any) -> str | Masked:
     return Masked(s) if "*" in s else s
 
 
+# Dates a masked export writes as 1982-03-** (their day would narrow the 身份证号 down): kept on re-import.
+_MASKED_DATES = ("birth_date", "joined_on", "full_member_on")
+
+
 def convert_cell(col: Column, v: Any) -> Any:
     if col.kind == "date":
+        if col.key in _MASKED_DATES and isinstance(v, str) and "*" in v:
+            return Masked(unicodedata.normalize("NFKC", v).replace(" ", ""))
         return _to_date(v)
     if col.kind == "int":
         return _to_int(v)
@@ -870,7 +876,7 @@ class _Importer:
         values.pop("id_number", None)
         if isinstance(id_value, str) and id_value:
             values["id_number"] = id_value
-        if not self.keep_masked_phone(row, member, values):
+        if not self.keep_masked_phone(row, member, values) or not self.keep_masked_dates(row, member, values):
             return
         for key, enum in (("status", MemberStatus), ("gender", Gender)):
             if key in values:
@@ -905,6 +911,18 @@ class _Importer:
             return True
         self.problem(row, "phone", "联系电话是打码导出的（含*号），与系统中登记的号码对不上；请填写完整号码")
         return False
+
+    def keep_masked_dates(self, row: _Row, member: Member | None, values: dict[str, Any]) -> bool:
+        for key in _MASKED_DATES:
+            shown = values.get(key)
+            if not isinstance(shown, Masked):
+                continue
+            if member is None or mask_date(getattr(member, key)) != shown.text:
+                header = MEMBER_SHEET.column(key).header
+                self.problem(row, key, f"{header}是打码导出的（日以*代替），与系统中登记的日期对不上；请填写完整日期")
+                return False
+            values[key] = getattr(member, key)
+        return True
 
     # --- writing ----------------------------------------------------------------------------------------------
 
@@ -1085,7 +1103,7 @@ def _data_cells(ws: Any, spec: SheetSpec, values: Sequence[Any]) -> list[Any]:
     """One row of cells; every text a string cell (app.reports.xlsx_text), never a formula."""
     out: list[Any] = []
     for col, v in zip(spec.columns, values, strict=True):
-        if col.kind == "date" and v is not None:
+        if col.kind == "date" and isinstance(v, dt.date):
             c = WriteOnlyCell(ws, value=v)
             c.number_format = _DATE_FORMAT
             out.append(c)
@@ -1112,7 +1130,8 @@ def _notes(masked: bool | None) -> list[list[str]]:
         ["7. 党组织须先有所属单位，党员须先有所在党组织：可在同一文件的“单位”“党组织”表中一并填写。"],
     ]
     if masked:
-        lines.append(["8. 本文件为打码导出：身份证号、联系电话中间以*代替。原样再导入时保留系统中的完整号码。"])
+        lines.append(["8. 本文件为打码导出：身份证号只显示前两位和末位，联系电话中间以*代替，出生日期、入党日期、转正日期"
+                      "只显示年月（日以**代替）。原样再导入时保留系统中的完整号码和日期。"])
     elif masked is False:
         lines.append(["8. 本文件含完整的身份证号和联系电话，属于个人信息，请妥善保管，用后及时删除。"])
     lines += [[], ["工作表", "列", "是否必填", "填写说明"]]
@@ -1310,9 +1329,12 @@ def _org_values(o: PartyOrg) -> list[Any]:
 def _member_row_values(m: Member, org: str, unit: str, reveal: bool) -> list[Any]:
     id_number = (m.id_number or "") if reveal else mask_id(m.id_number)
     phone = m.phone if reveal else mask_phone(m.phone)
+    # Masked, the dates that bound the birth date show their month only (idcard.mask_id says why).
+    birth, joined, full = (m.birth_date, m.joined_on, m.full_member_on) if reveal else (
+        mask_date(m.birth_date) or None, mask_date(m.joined_on) or None, mask_date(m.full_member_on) or None)
     return [
-        m.name, m.gender.label if m.gender else "", m.ethnicity, m.birth_date, id_number, phone, m.education, unit,
-        org, m.status.label, m.joined_on, m.full_member_on, m.probation_extension_months or None, m.position,
+        m.name, m.gender.label if m.gender else "", m.ethnicity, birth, id_number, phone, m.education, unit,
+        org, m.status.label, joined, full, m.probation_extension_months or None, m.position,
         "是" if m.is_leader else "否", "是" if m.community_registered else "否", m.community_name,
         m.community_registered_on, m.note,
     ]

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from dateutil.relativedelta import relativedelta
 
 from app import clock
 
@@ -86,23 +89,147 @@ def make_id(region: str, birth: dt.date, seq: int) -> str:
     return first17 + check_char(first17)
 
 
+# What a masked view (member list, screenshot, default export) may show.  Designed as a whole: the view also
+# shows sex and, next to the number, the birth month and the joining month, and the register requires
+# 入党时应年满18周岁.  Even for an attacker who knows the 6-digit region code, every day of the birth month
+# (28-31) times the 500 sequence numbers of the person's sex, less the 1 in 11 kept by the shown check
+# character, leaves more than 1,000 valid numbers (`count_ids`; tests/test_mask_property.py proves it).  The
+# old mask (region + last four, full birth date beside it) left one.
+ID_SHOWN_HEAD = 2  # the province
+ID_SHOWN_TAIL = 1  # the check character
+
+
 def mask_id(s: str | None) -> str:
+    """43***************X: the province and the check character; the rest (birth date included) hidden."""
     if not s:
         return ""
-    if len(s) <= 10:
+    if len(s) < 15:
         return "*" * len(s)
-    return s[:6] + "*" * (len(s) - 10) + s[-4:]
+    return s[:ID_SHOWN_HEAD] + "*" * (len(s) - ID_SHOWN_HEAD - ID_SHOWN_TAIL) + s[-ID_SHOWN_TAIL:]
+
+
+def mask_date(d: dt.date | None) -> str:
+    """1982-03-**: a birth or joining date as a masked export writes it (the day would narrow the 身份证号)."""
+    return f"{d:%Y-%m}-**" if d else ""
+
+
+def month_text(d: dt.date | None) -> str:
+    """1982年3月: a birth or joining date as a masked list shows it."""
+    return f"{d.year}年{d.month}月" if d else ""
+
+
+PHONE_HIDDEN_MIN = 4  # digits; 10,000 numbers remain
 
 
 def mask_phone(s: str | None) -> str:
+    """139****5678: of 11 digits or more the first three and last four are shown, of fewer only the last four,
+    always with at least four digits hidden (separators such as the landline dash stay)."""
     if not s:
         return ""
-    digits = s.strip()
-    if len(digits) >= 11:
-        return digits[:3] + "****" + digits[-4:]
-    if len(digits) > 4:
-        return "*" * (len(digits) - 4) + digits[-4:]
-    return "*" * len(digits)
+    text = s.strip()
+    digits = [i for i, c in enumerate(text) if c.isdigit()]
+    n = len(digits)
+    head = 3 if n >= 11 else 0
+    tail = max(0, min(4, n - head - PHONE_HIDDEN_MIN))
+    hidden = set(digits[head:n - tail])
+    return "".join("*" if i in hidden else c for i, c in enumerate(text))
+
+
+def count_phones(shown: str) -> int:
+    """How many numbers agree with a masked phone: every hidden digit may be any digit (the shown prefix already
+    makes the number a mobile or a landline)."""
+    return 10 ** shown.count("*")
+
+
+_SHOWN_DATE_RE = re.compile(r"^(\d{4})(?:[-年](\d{1,2})(?:[-月](\d{1,2}|\*\*))?月?)?(?:日|年)?$")
+
+
+def shown_date_range(value: dt.date | str | None) -> tuple[dt.date, dt.date] | None:
+    """The first and last day a shown date can be: a date is itself; 1982年3月 or 1982-03-** is the month;
+    1982年 the year; empty is None (nothing shown)."""
+    if isinstance(value, dt.date):
+        return value, value
+    text = (value or "").strip()
+    if not text:
+        return None
+    m = _SHOWN_DATE_RE.match(text)
+    if m is None:
+        raise ValueError(f"不是可识别的日期：{text}")
+    year = int(m.group(1))
+    if m.group(2) is None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    month = int(m.group(2))
+    day = m.group(3)
+    if day is not None and day.isdigit():
+        d = dt.date(year, month, int(day))
+        return d, d
+    first = dt.date(year, month, 1)
+    return first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def latest_birth(joined: tuple[dt.date, dt.date] | None, full_member: tuple[dt.date, dt.date] | None,
+                 probation_months: int, min_age: int = 18) -> dt.date | None:
+    """The latest birth date the register's rules allow, given what is shown of the joining and 转正 dates:
+    入党时应年满18周岁, and 转正 no earlier than the end of the probation (入党 + `probation_months`, extension
+    included).  None if neither date is shown."""
+    if joined is None and full_member is None:
+        return None
+
+    def allowed(born: dt.date) -> bool:  # the earliest joining such a person could have had fits what is shown
+        earliest_join = born + relativedelta(years=min_age)
+        if joined is not None and earliest_join > joined[1]:
+            return False
+        return full_member is None or earliest_join + relativedelta(months=probation_months) <= full_member[1]
+
+    # Subtracting the periods is a first guess only (month ends: 2000-02-29 + 18 years is 2018-02-28).
+    guess = min(d for d in (joined[1] if joined else None,
+                            full_member[1] - relativedelta(months=probation_months) if full_member else None)
+                if d is not None) - relativedelta(years=min_age)
+    while not allowed(guess):
+        guess -= dt.timedelta(days=1)
+    while allowed(guess + dt.timedelta(days=1)):
+        guess += dt.timedelta(days=1)
+    return guess
+
+
+def count_ids(shown: str, born: tuple[dt.date, dt.date], gender: str | None, regions: Iterable[str]) -> int:
+    """How many valid 18-character 身份证号 agree with everything a view shows of a person: the shown characters
+    of the masked number (`*` hidden), a birth date between `born` (both included), the sex, and a region code
+    among `regions` (pass the person's own code alone for the worst case: an attacker who guesses it)."""
+    if len(shown) != 18:
+        return 0
+    seq = _seq_histogram(shown[14:17], gender)
+    total = 0
+    for region in regions:
+        if not _agrees(shown[:6], region):
+            continue
+        day = born[0]
+        while day <= born[1]:
+            first14 = f"{region}{day:%Y%m%d}"
+            if _agrees(shown[6:14], first14[6:]):
+                part = sum(int(c) * w for c, w in zip(first14, WEIGHTS[:14], strict=True))
+                if shown[17] == "*":
+                    total += sum(seq)
+                else:
+                    total += sum(n for r, n in enumerate(seq) if CHECK_CHARS[(part + r) % 11] == shown[17])
+            day += dt.timedelta(days=1)
+    return total
+
+
+def _agrees(shown: str, actual: str) -> bool:
+    return all(a == "*" or a == b for a, b in zip(shown, actual, strict=True))
+
+
+@lru_cache(maxsize=64)
+def _seq_histogram(shown: str, gender: str | None) -> tuple[int, ...]:
+    """For the 3 sequence digits: how many agree with `shown` and the sex, by their weighted sum mod 11."""
+    counts = [0] * 11
+    for n in range(1000):
+        digits = f"{n:03d}"
+        if not _agrees(shown, digits) or (gender is not None and id_gender("0" * 16 + digits[2]) != gender):
+            continue
+        counts[sum(int(c) * w for c, w in zip(digits, WEIGHTS[14:], strict=True)) % 11] += 1
+    return tuple(counts)
 
 
 def phone_problem(raw: str) -> str | None:
