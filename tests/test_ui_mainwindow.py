@@ -119,7 +119,7 @@ def test_member_search_like_a_user(qtbot, window):
     assert page.count_label.text() == "找到 1 名党员"
     _type(qtbot, page.search_box, "教育局")
     qtbot.waitUntil(lambda: sorted(_names(page)) == sorted(["王五", "赵六"]), timeout=2000)
-    _type(qtbot, page.search_box, ZHANG_ID[6:14])
+    _type(qtbot, page.search_box, ZHANG_ID)
     qtbot.waitUntil(lambda: _names(page) == ["张三"], timeout=2000)
     # Masked in the list even when searched by the number itself.
     assert page.model.data(page.model.index(0, Col.ID_NUMBER)) != ZHANG_ID
@@ -179,7 +179,7 @@ def test_edit_member_bad_id_shows_message_under_field_then_fix_and_save(qtbot, w
     row = page.model.row_of(sample.zhang)
     assert row is not None
     shown = page.model.data(page.model.index(row, Col.ID_NUMBER))
-    assert shown.endswith(good[-4:]) and "*" in shown
+    assert shown == good[:2] + "*" * 15 + good[-1]
 
 
 def test_new_member_shows_every_problem_next_to_its_field(qtbot, ctx, sample):

@@ -705,8 +705,9 @@ def _member_query(text: str, org_id: int | None, unit_id: int | None, include_le
         alts = [col.contains(word, autoescape=True) for col in (Member.name, PartyOrg.name, Unit.name, Member.position)]
         if word.isascii() and word.isalpha():
             alts.append(Member.name_initials.startswith(word.lower(), autoescape=True))
-        if any(c.isdigit() for c in word) or word.upper().endswith("X"):
-            alts.append(Member.id_number.contains(normalise_id(word), autoescape=True))
+        if len(normalise_id(word)) == 18:
+            # A whole number only: searching fragments would read a masked number back digit by digit.
+            alts.append(Member.id_number == normalise_id(word))
         conds.append(or_(*alts))
     return q.where(and_(*conds)) if conds else q
 

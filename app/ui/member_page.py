@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import DangjianError
+from app.services.idcard import month_text
 from app.services.register import MemberRow, RegisterService
 from app.ui.context import AppContext
 from app.ui.errors import show_error
@@ -54,8 +55,8 @@ class Col(enum.IntEnum):
 
 
 HEADERS = {
-    Col.NAME: "姓名", Col.GENDER: "性别", Col.BIRTH: "出生日期", Col.ID_NUMBER: "身份证号", Col.PHONE: "联系电话",
-    Col.UNIT: "单位", Col.ORG: "所在党组织", Col.STATUS: "党员类别", Col.JOINED: "入党日期", Col.POSITION: "职务",
+    Col.NAME: "姓名", Col.GENDER: "性别", Col.BIRTH: "出生年月", Col.ID_NUMBER: "身份证号", Col.PHONE: "联系电话",
+    Col.UNIT: "单位", Col.ORG: "所在党组织", Col.STATUS: "党员类别", Col.JOINED: "入党年月", Col.POSITION: "职务",
     Col.LEADER: "领导干部", Col.COMMUNITY: "社区报到",
 }
 
@@ -67,11 +68,14 @@ ORDER_KEYS = {
 
 
 def _cell(row: MemberRow, col: int) -> Any:
+    # The list is a masked view (every role sees it): beside the masked 身份证号 and the sex, the birth and
+    # joining dates show their month only, which leaves over a thousand valid numbers (idcard.mask_id); the
+    # member form has the full dates.
     return {
-        Col.NAME: row.name, Col.GENDER: row.gender, Col.BIRTH: row.birth_date, Col.ID_NUMBER: row.id_masked,
-        Col.PHONE: row.phone_masked, Col.UNIT: row.unit_name, Col.ORG: row.org_name, Col.STATUS: row.status,
-        Col.JOINED: row.joined_on, Col.POSITION: row.position, Col.LEADER: row.is_leader,
-        Col.COMMUNITY: row.community_registered,
+        Col.NAME: row.name, Col.GENDER: row.gender, Col.BIRTH: month_text(row.birth_date),
+        Col.ID_NUMBER: row.id_masked, Col.PHONE: row.phone_masked, Col.UNIT: row.unit_name, Col.ORG: row.org_name,
+        Col.STATUS: row.status, Col.JOINED: month_text(row.joined_on), Col.POSITION: row.position,
+        Col.LEADER: row.is_leader, Col.COMMUNITY: row.community_registered,
     }[Col(col)]
 
 
@@ -211,7 +215,7 @@ class MemberPage(QWidget):
 
         self.search_box = QLineEdit()
         self.search_box.setObjectName("member_search")
-        self.search_box.setPlaceholderText("搜索：姓名、拼音首字母（如 zs）、单位、党组织、身份证号片段（Ctrl+F）")
+        self.search_box.setPlaceholderText("搜索：姓名、拼音首字母（如 zs）、单位、党组织、完整身份证号（Ctrl+F）")
         self.search_box.setClearButtonEnabled(True)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
