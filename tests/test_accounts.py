@@ -371,3 +371,20 @@ def test_permission_table() -> None:
     assert all(make_actor(Role.ADMIN).can(p) for p in Permission)
     assert [p for p in Permission if make_actor(Role.ASSESSOR).can(p)] == [Permission.READ, Permission.WRITE]
     assert [p for p in Permission if make_actor(Role.VIEWER).can(p)] == [Permission.READ]
+
+
+def test_a_viewer_may_rehearse_a_change_but_never_commit_it(db: Database) -> None:
+    """`--dry-run`: the viewer's staged rows are flushed (checked) and rolled back; a commit is refused."""
+    from app.models import Unit
+
+    with acting_as(make_actor(Role.VIEWER)), accounts.rehearsal():
+        with db.session_factory() as s, s.begin():
+            s.add(Unit(name="县财政局", short_name="财政局"))
+            s.flush()  # the checks of a dry run see the row
+            s.rollback()
+        with pytest.raises(PermissionDenied, match="无权修改数据"), db.session_factory() as s, s.begin():
+            s.add(Unit(name="县教育局", short_name="教育局"))
+    with acting_as(make_actor(Role.VIEWER)), pytest.raises(PermissionDenied, match="无权修改数据"), \
+            db.session_factory() as s, s.begin():
+        s.add(Unit(name="县教育局", short_name="教育局"))  # outside the rehearsal: refused at the flush
+    assert RegisterService(db.session_factory).units() == []

@@ -1,5 +1,5 @@
 """`dangjian user …` and `--user` on the other commands: operator with full rights until accounts exist, then
-changes only when logged in with a role that allows them."""
+nothing without a login, and changes only with a role that allows them."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_without_accounts_commands_act_as_operator(data: list[str], capsys: pyte
 
 def test_first_account_must_be_an_administrator(data: list[str], monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("DANGJIAN_NEW_PASSWORD", "secret123")
+    monkeypatch.setenv("DANGJIAN_NEW_PASSWORD", "Boss-pass-2026")
     assert main([*data, "user", "add", "li"]) == 2
     assert "第一个账户必须是管理员" in capsys.readouterr().err
     assert main([*data, "user", "add", "boss", "--role", "管理员", "--display-name", "王书记"]) == 0
@@ -43,40 +43,42 @@ def test_first_account_must_be_an_administrator(data: list[str], monkeypatch: py
 
 def test_changes_need_a_login_with_the_right_role(data: list[str], monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("DANGJIAN_NEW_PASSWORD", "secret123")
+    monkeypatch.setenv("DANGJIAN_NEW_PASSWORD", "Boss-pass-2026")
     assert main([*data, "user", "add", "boss", "--role", "管理员"]) == 0
     assert main([*data, "user", "add", "li", "--role", "查阅"]) == 2  # accounts exist: --user needed
     assert "请用 --user" in capsys.readouterr().err
-    monkeypatch.setenv("DANGJIAN_PASSWORD", "secret123")
-    monkeypatch.setenv("DANGJIAN_NEW_PASSWORD", "viewer123")
+    monkeypatch.setenv("DANGJIAN_PASSWORD", "Boss-pass-2026")
+    monkeypatch.setenv("DANGJIAN_NEW_PASSWORD", "Li-reads-only")
     assert main([*data, "user", "add", "li", "--role", "查阅", "--user", "boss"]) == 0
     monkeypatch.delenv("DANGJIAN_PASSWORD")
     assert main([*data, "period", "open", "2026-03"]) == 2
     assert "请用 --user 用户名 登录" in capsys.readouterr().err
-    assert main([*data, "period", "list"]) == 0  # reading needs no login
-    monkeypatch.setenv("DANGJIAN_PASSWORD", "viewer123")
+    assert main([*data, "period", "list"]) == 2  # reading needs a login too (tests/test_read_login.py)
+    assert "请用 --user 用户名 登录" in capsys.readouterr().err
+    monkeypatch.setenv("DANGJIAN_PASSWORD", "Li-reads-only")
+    assert main([*data, "period", "list", "--user", "li"]) == 0
     assert main([*data, "period", "open", "2026-03", "--user", "li"]) == 2
     assert "“li”（查阅）无权修改数据" in capsys.readouterr().err
     monkeypatch.setenv("DANGJIAN_PASSWORD", "wrong")
     assert main([*data, "period", "open", "2026-03", "--user", "boss"]) == 2
     assert "用户名或密码错误" in capsys.readouterr().err
-    monkeypatch.setenv("DANGJIAN_PASSWORD", "secret123")
+    monkeypatch.setenv("DANGJIAN_PASSWORD", "Boss-pass-2026")
     assert main([*data, "period", "open", "2026-03", "--user", "boss"]) == 0
     capsys.readouterr()
-    assert main([*data, "user", "list"]) == 0
+    assert main([*data, "user", "list", "--user", "boss"]) == 0
     out = capsys.readouterr().out
     assert "boss" in out and "li\tli\t查阅" in out
 
 
 def test_password_from_the_prompt_and_own_password_change(data: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    answers = iter(["secret123", "secret123"])
+    answers = iter(["Boss-pass-2026", "Boss-pass-2026"])
     monkeypatch.setattr("getpass.getpass", lambda _prompt="": next(answers))
     assert main([*data, "user", "add", "boss", "--role", "管理员"]) == 0
-    answers = iter(["secret123", "secret123", "changed456", "changed456"])  # login, old, new, again
+    answers = iter(["Boss-pass-2026", "Boss-pass-2026", "Changed-pass-456", "Changed-pass-456"])  # login, old, new, again
     assert main([*data, "user", "passwd", "boss", "--user", "boss"]) == 0
-    answers = iter(["changed456"])
+    answers = iter(["Changed-pass-456"])
     assert main([*data, "period", "open", "2026-03", "--user", "boss"]) == 0
-    answers = iter(["changed456", "changed456", "a-new-pass", "different!"])  # the two new ones differ
+    answers = iter(["Changed-pass-456", "Changed-pass-456", "a-new-pass", "different!"])  # the two new ones differ
     assert main([*data, "user", "passwd", "boss", "--user", "boss"]) == 2
 
 
@@ -88,19 +90,19 @@ def test_every_command_explains_user_in_its_help(capsys: pytest.CaptureFixture[s
 
 def test_restore_and_demo_replacement_need_an_administrator_once_accounts_exist(
         data: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("DANGJIAN_NEW_PASSWORD", "secret123")
+    monkeypatch.setenv("DANGJIAN_NEW_PASSWORD", "Boss-pass-2026")
     assert main([*data, "user", "add", "boss", "--role", "管理员"]) == 0
-    assert main([*data, "backup"]) == 0
-    monkeypatch.setenv("DANGJIAN_PASSWORD", "secret123")
-    monkeypatch.setenv("DANGJIAN_NEW_PASSWORD", "viewer123")
+    monkeypatch.setenv("DANGJIAN_PASSWORD", "Boss-pass-2026")
+    assert main([*data, "backup", "--user", "boss"]) == 0
+    monkeypatch.setenv("DANGJIAN_NEW_PASSWORD", "Li-reads-only")
     assert main([*data, "user", "add", "li", "--role", "考评员", "--user", "boss"]) == 0
     capsys.readouterr()
     assert main([*data, "restore", "1"]) == 2
     assert "请用 --user" in capsys.readouterr().err
-    monkeypatch.setenv("DANGJIAN_PASSWORD", "viewer123")
+    monkeypatch.setenv("DANGJIAN_PASSWORD", "Li-reads-only")
     assert main([*data, "restore", "1", "--user", "li"]) == 2
     assert "无权从备份恢复数据库" in capsys.readouterr().err
     assert main([*data, "demo", "--size", "tiny", "--force", "--user", "li"]) == 2
     assert "无权" in capsys.readouterr().err
-    monkeypatch.setenv("DANGJIAN_PASSWORD", "secret123")
+    monkeypatch.setenv("DANGJIAN_PASSWORD", "Boss-pass-2026")
     assert main([*data, "restore", "1", "--user", "boss"]) == 0

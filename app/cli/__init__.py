@@ -133,8 +133,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(func: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
+    from app.cli.accounts import logged_in_for
+
     try:
-        return int(func(args) or 0)
+        # Every command logs in here once the database has accounts (app.cli.accounts.NO_LOGIN lists the few
+        # that need not), so a command added later cannot forget to.
+        with logged_in_for(args):
+            return int(func(args) or 0)
     except DangjianError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

@@ -1,8 +1,11 @@
 """`dangjian user add|passwd|list|role|disable|enable|delete`, and the `--user` login every command accepts.
 
 While the database has no accounts, commands act as the operator with full rights (as before accounts existed).
-Once accounts exist, a command logs in with `--user NAME` (password from the DANGJIAN_PASSWORD environment
-variable, or asked for); without `--user` it may only read."""
+Once accounts exist, every command that reads the county's data logs in with `--user NAME` (password from the
+DANGJIAN_PASSWORD environment variable, or asked for) before it runs: the CLI's dispatch calls
+`logged_in_for(args)` around every command, so a command added later is covered without doing anything; only
+the commands in NO_LOGIN (each with its reason) run without.  What the role may then do is checked by the
+services (app.services.accounts.require and the write guard on every session)."""
 
 from __future__ import annotations
 
@@ -11,12 +14,18 @@ import datetime as dt
 import getpass
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from app.cli.common import open_db
+from sqlalchemy import inspect
+
+from app.cli.common import LOGIN_PATHS, open_db, terminal_prompt
+from app.connection import login_paths
 from app.db import Database, open_database
 from app.errors import DangjianError, PermissionDenied, ValidationError
-from app.models import Role
+from app.models import Role, User
+from app.paths import app_paths
 from app.services import accounts
 from app.services.accounts import AccountService, Actor, Permission, require
 
@@ -25,24 +34,100 @@ NEW_PASSWORD_ENV = "DANGJIAN_NEW_PASSWORD"
 
 USER_HELP = ("以该用户身份登录（密码取自环境变量 DANGJIAN_PASSWORD，未设置时提示输入）。"
              "数据库还没有用户账户时，命令以操作员身份执行，拥有全部权限；"
-             "建立账户后，修改数据的命令必须用 --user 登录，否则只能查看")
+             "建立账户后，除 check、模板和主窗口外的每个命令都必须用 --user 登录（查阅角色可以查看和试运行导入）")
 
-# Who a command acts as when accounts exist but no --user was given: may read, may change nothing.
-ANONYMOUS = Actor(0, "（未登录）", "（未登录）", Role.VIEWER)
+# The parsed arguments carry the command's words ("report bulletin") under this name (set on every sub-parser
+# by `prepare_commands`), so the dispatch knows which command runs whatever module registered it.
+COMMAND_KEY = "login_command"
+
+# Commands that run without a login even once accounts exist, and why.  Every other command, including any
+# added later, logs in first (`logged_in_for`).
+NO_LOGIN: dict[str, str] = {
+    "": "不带命令时打开主窗口，主窗口启动时自己弹出登录对话框",
+    "gui": "打开主窗口，主窗口启动时自己弹出登录对话框",
+    "check": "只检查数据库文件的完整性、外键和版本，不显示任何党员或考评数据",
+    "template": "只生成空白的名册导入模板，不打开数据库",
+    "orglife template": "只生成空白的组织生活导入模板，不打开数据库",
+}
+
+LOGIN_NEEDED = ("数据库已建立用户账户，请用 --user 用户名 登录后再执行此命令"
+                "（密码取自环境变量 DANGJIAN_PASSWORD，未设置时提示输入）")
 
 
 def add_user_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS, help=USER_HELP)
 
 
-def add_user_option_to_commands(sub: argparse._SubParsersAction) -> None:
-    for parser in set(sub.choices.values()):
+def prepare_commands(sub: argparse._SubParsersAction, prefix: str = "") -> None:
+    """Give every command and sub-command `--user` and the words that name it (COMMAND_KEY)."""
+    for name, parser in sub.choices.items():
+        path = f"{prefix} {name}".strip()
         if not any("--user" in a.option_strings for a in parser._actions):
             add_user_option(parser)
+        parser.set_defaults(**{COMMAND_KEY: path})
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                prepare_commands(action, path)
+
+
+@contextmanager
+def logged_in_for(args: argparse.Namespace) -> Iterator[Actor | None]:
+    """Around a whole command: once the database has accounts, log in with --user (refused without it) and act
+    as that user until the command ends; the commands in NO_LOGIN and databases without accounts run as before."""
+    before = accounts.current()
+    actor = None if getattr(args, COMMAND_KEY, "") in NO_LOGIN else _log_in_before_running(args)
+    accounts.set_current(actor)
+    try:
+        # --dry-run checks an import and rolls it back: reading is enough for that (a 查阅 user may check a file)
+        with accounts.rehearsal() if getattr(args, "dry_run", False) else nullcontext():
+            yield actor
+    finally:
+        accounts.set_current(before)
+
+
+def _log_in_before_running(args: argparse.Namespace) -> Actor | None:
+    db = _open_for_login(args)
+    if db is None:
+        return None
+    try:
+        actor = log_in(args, db)
+        if actor is not None:
+            require(Permission.READ)
+        return actor
+    finally:
+        db.close()
+
+
+def _open_for_login(args: argparse.Namespace) -> Database | None:
+    """The command's database opened only to read its accounts (not migrated, no backup taken, not created);
+    None when there is none yet, or it has no accounts table (made before accounts existed), or it cannot be
+    opened at all: damaged, foreign or newer.  The command's own opening then says why, and `restore` exists
+    for exactly that case; a database nobody can open holds no accounts anyone could check."""
+    paths = app_paths(getattr(args, "data_dir", None), getattr(args, "database_url", None))
+    if paths.uses_server:
+        paths = login_paths(paths, terminal_prompt())  # the password is asked for once, kept for the command
+        setattr(args, LOGIN_PATHS, paths)
+    elif not _has_content(paths.db_path):
+        return None
+    try:
+        db = open_database(paths.database, migrate_to_head=False, check_integrity=False)
+    except DangjianError:
+        return None
+    if not inspect(db.engine).has_table(User.__tablename__):
+        db.close()
+        return None
+    return db
+
+
+def _has_content(db_path: Path) -> bool:
+    wal = Path(f"{db_path}-wal")
+    return any(p.is_file() and p.stat().st_size > 0 for p in (db_path, wal))
 
 
 def log_in(args: argparse.Namespace, db: Database) -> Actor | None:
-    """Set who this command acts as (app.services.accounts.set_current) and return it; None = operator."""
+    """Set who this command acts as (app.services.accounts.set_current) and return it; None = operator (no
+    accounts yet).  Once accounts exist, --user is required; a command logs in once per database (the login
+    before it runs is reused when it opens the database itself)."""
     service = AccountService(db.session_factory)
     name = getattr(args, "user", None)
     if not service.has_users():
@@ -50,10 +135,13 @@ def log_in(args: argparse.Namespace, db: Database) -> Actor | None:
             print("提示：数据库还没有用户账户，--user 被忽略，以操作员身份执行", file=sys.stderr)
         accounts.set_current(None)
         return None
-    if not name:
-        accounts.set_current(ANONYMOUS)
-        return ANONYMOUS
-    actor = service.authenticate(name, _password(f"用户“{name}”的密码："))
+    logins: dict[str, Actor] = args.__dict__.setdefault("_logins", {})
+    actor = logins.get(db.location)
+    if actor is None:
+        if not name:
+            raise PermissionDenied(LOGIN_NEEDED)
+        actor = service.authenticate(name, _password(f"用户“{name}”的密码："))
+        logins[db.location] = actor
     accounts.set_current(actor)
     return actor
 
@@ -88,8 +176,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--role", default=Role.ASSESSOR.value, choices=[r.value for r in Role],
                    help="角色（默认考评员）")
     p.set_defaults(func=run_user)
-    # Last in COMMAND_MODULES: every other command's parser exists now and gets --user too.
-    add_user_option_to_commands(sub)
+    # Last in COMMAND_MODULES: every other command's parser exists now and gets --user and its name too.
+    prepare_commands(sub)
 
 
 def run_user(args: argparse.Namespace) -> int:
@@ -105,12 +193,9 @@ def run_user(args: argparse.Namespace) -> int:
             if args.role != Role.ADMIN.value:
                 raise ValidationError("还没有任何账户：第一个账户必须是管理员（--role 管理员）", field="role")
             service.create_first_admin(args.name, args.display_name, _new_password())
-            print(f"已创建管理员“{args.name}”；此后修改数据的命令须用 --user 登录")
+            print(f"已创建管理员“{args.name}”；此后除 check 外的每个命令都须用 --user 登录（主窗口启动时登录）")
             return 0
-        actor = accounts.current()  # open_db logged in with --user
-        if actor is ANONYMOUS:
-            raise PermissionDenied("请用 --user 以管理员（或修改自己的密码时以本人）身份登录")
-        _act(service, args, actor)
+        _act(service, args, accounts.current())  # open_db logged in with --user
         return 0
     finally:
         accounts.set_current(None)

@@ -12,9 +12,16 @@ from app.connection import PasswordPrompt, login_paths, open_with_password
 from app.db import Database, open_app_database
 from app.paths import AppPaths, app_paths
 
+# Where the login before a command keeps the paths it found (a server's password included), so that the
+# command does not ask for the password a second time.
+LOGIN_PATHS = "_login_paths"
+
 
 def paths_of(args: argparse.Namespace) -> AppPaths:
     """The data directory and the database of this command (--data-dir, --database-url; app.paths.app_paths)."""
+    found = getattr(args, LOGIN_PATHS, None)
+    if isinstance(found, AppPaths):
+        return found.ensure()
     return app_paths(getattr(args, "data_dir", None), getattr(args, "database_url", None)).ensure()
 
 
@@ -22,10 +29,10 @@ def logged_in_paths(args: argparse.Namespace) -> AppPaths:
     """`paths_of(args)` with the server password that logs in, looked up as `open_db` does (the URL, PGPASSWORD
     or ~/.pgpass, the keyring, else asked on the terminal), for commands that hand the database to pg_dump or
     pg_restore.  Pass the result on to `open_db(args, paths)`: the user is asked once per command."""
-    return login_paths(paths_of(args), _terminal_prompt())
+    return login_paths(paths_of(args), terminal_prompt())
 
 
-def _terminal_prompt() -> PasswordPrompt | None:
+def terminal_prompt() -> PasswordPrompt | None:
     return ask_password if sys.stdin.isatty() else None  # a script without a terminal gets the refusal at once
 
 
@@ -44,7 +51,7 @@ def open_db(args: argparse.Namespace, paths: AppPaths | None = None) -> Database
     """Open the county database for a command: migrated (with a backup first) if it is behind, and the day's
     first backup taken (app.db.open_app_database).  A server that refuses the login asks for the password.
     `paths`: the command's paths found already (`logged_in_paths`), else `paths_of(args)`."""
-    db = open_with_password(paths or paths_of(args), open_app_database, _terminal_prompt())
+    db = open_with_password(paths or paths_of(args), open_app_database, terminal_prompt())
     for w in db.warnings:
         print(f"警告：{w}", file=sys.stderr)
     from app.cli.accounts import log_in  # it builds on this module

@@ -134,8 +134,35 @@ def _needed_for(obj: object) -> Permission | None:
     return Permission.WRITE
 
 
+# A dry run (an import checked and then rolled back) for a role that may only read: its flushes are let through,
+# any commit while it lasts is refused.  Per thread: it covers the code that runs the dry run, nothing else.
+_rehearsing = threading.local()
+
+
+@contextmanager
+def rehearsal() -> Iterator[None]:
+    """Run a dry run whose changes are rolled back: a 查阅 user may check an import (READ is enough), and
+    nothing it staged can be committed (a commit in the block needs WRITE as always)."""
+    require(Permission.READ)
+    before = getattr(_rehearsing, "on", False)
+    _rehearsing.on = True
+    try:
+        yield
+    finally:
+        _rehearsing.on = before
+
+
+def _in_rehearsal() -> bool:
+    return bool(getattr(_rehearsing, "on", False))
+
+
+def _guard_commit(session: Session) -> None:
+    if current() is not None and _in_rehearsal():
+        require(Permission.WRITE)
+
+
 def _guard_flush(session: Session, _context: Any, _instances: Any) -> None:
-    if current() is None:
+    if current() is None or _in_rehearsal():
         return
     for obj in (*session.new, *session.dirty, *session.deleted):
         needed = _needed_for(obj)
@@ -144,7 +171,7 @@ def _guard_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _guard_bulk(state: ORMExecuteState) -> None:
-    if current() is None or not (state.is_insert or state.is_update or state.is_delete):
+    if current() is None or _in_rehearsal() or not (state.is_insert or state.is_update or state.is_delete):
         return
     mapper = state.bind_mapper
     target = mapper.class_ if mapper is not None else None
@@ -156,6 +183,7 @@ def _guard_bulk(state: ORMExecuteState) -> None:
 if not event.contains(Session, "before_flush", _guard_flush):
     event.listen(Session, "before_flush", _guard_flush)
     event.listen(Session, "do_orm_execute", _guard_bulk)
+    event.listen(Session, "before_commit", _guard_commit)
 
 
 # --- accounts ---------------------------------------------------------------------------------------------------
