@@ -101,3 +101,33 @@ def test_restore_only_for_administrators(tmp_path: Path) -> None:
 
     with acting_as(ASSESSOR), pytest.raises(PermissionDenied, match="无权从备份恢复数据库"):
         restore_backup(tmp_path / "none.sqlite3", tmp_path / "db.sqlite3", tmp_path)
+
+
+def test_masked_dates_reimport_as_registered_and_an_edited_one_is_refused(db: Database, sample: Sample,
+                                                                          tmp_path: Path) -> None:
+    """The masked export shows the birth, joining and 转正 dates to the month (the day would narrow the masked
+    身份证号 down to a few dozen); importing it back keeps the registered days, a month changed by hand is
+    refused with the reason."""
+    from app.services.excel_io import import_register
+
+    reg = RegisterService(db.session_factory)
+    before = reg.member_input(sample.zhang)
+    out = tmp_path / "名册.xlsx"
+    export_register(db.session_factory, out)
+    wb = load_workbook(out)
+    ws = wb["党员"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "张三")
+    birth = row[headers.index("出生日期")]
+    assert birth.value == f"{before.birth_date:%Y-%m}-**"
+    assert f"{before.birth_date:%Y-%m-%d}" not in member_cells(out)
+    report = import_register(db.session_factory, out, dry_run=False)
+    assert report.ok and report.updated == 0, report.problems
+    assert reg.member_input(sample.zhang) == before
+
+    birth.value = f"{before.birth_date.year - 1}-{before.birth_date:%m}-**"
+    wb.save(out)
+    report = import_register(db.session_factory, out, dry_run=True)
+    assert not report.ok
+    assert [(p.column, p.message) for p in report.problems] == [
+        ("出生日期", "出生日期是打码导出的（日以*代替），与系统中登记的日期对不上；请填写完整日期")]
