@@ -6,7 +6,9 @@ Every service gets its day explicitly (`today=`): the documents are the same wha
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -18,6 +20,7 @@ import dbkit
 import documents_support
 
 from app.db import Database, open_database
+from app.reports.rectification import LedgerItem
 from app.services import office
 from app.services.annual import (
     AnnualService,
@@ -49,6 +52,8 @@ REPORT = ("一年来，我局党组坚持以党的政治建设为统领，认真
           "三是抓好作风建设。开展“三亮三强”活动，党员先锋岗覆盖全部科室。",
           "存在的问题：支委会未按月召开，党费收缴不及时，党组专题研究党建工作次数不足。",
           "下一步，我局党组将针对存在问题逐项整改，推动机关党建工作再上新台阶。")
+
+BUNDLED_FONT = Path(__file__).resolve().parents[1] / "resources" / "fonts" / "wqy-microhei.ttc"
 
 NO_OFFICE = "LibreOffice is not installed: page-level checks not run"
 NO_PDFTOTEXT = "pdftotext (poppler-utils) is not installed: page-level checks not run"
@@ -235,4 +240,63 @@ def render(docs: dict[str, Path], folder: Path) -> dict[str, list[Page]]:
     back page by page."""
     names = list(docs)
     pdfs = office.export_pdfs([(docs[n], folder / f"{n}.pdf") for n in names])
+    return {n: read_pages(p) for n, p in zip(names, pdfs, strict=True)}
+
+
+# --- the county 整改台账 -------------------------------------------------------------------------------------------
+
+LEDGER_UNITS = ("县发展和改革局", "县人大常委会办公室", "县卫生健康局", "县司法局", "县市场监督管理局")
+# The kinds of problem, measure and progress a county's ledger holds (as the 约谈 of the demo county write them).
+LEDGER_PROBLEMS = (
+    "上级党建工作部署落实：县直机关工委部署的“党员志愿服务”工作未按时落实（扣1.0分）",
+    "支委会（每月）：{unit}机关第一党支部{month}月未召开支委会（扣2.0分）",
+    "每月集中学习：{unit}机关第一党支部{month}月未组织集中学习（扣1.0分）",
+    "党组专题研究党建、听取机关党委工作汇报：党组上半年末专题研究党建工作（扣6.0分）",
+    "党费收缴：3名党员{month}月党费未按时缴纳（扣2.0分）",
+    "联系点走访指导：1名党组成员{month}月未按计划到联系点走访（扣0.5分）",
+    "组织生活记录及时规范：{unit}机关党支部{month}月会议记录未及时录入（扣2.0分）",
+    "谈心谈话：支委与党员谈心谈话未开展（扣2.0分）",
+)
+LEDGER_MEASURES = ("制定整改方案，明确责任人和完成时限，逐项整改到位", "明确专人负责党建材料报送，建立报送台账",
+                   "落实每月集中学习制度，由支部书记带头领学", "逐人核对党费基数，补缴欠缴党费，建立按月收缴台账",
+                   "每月制定主题党日活动方案，做到主题、内容、记录“三落实”")
+LEDGER_OWNERS = ("李雨玲", "任艳芳", "钱晶", "周泽宇")
+LEDGER_AS_OF = dt.date(2026, 12, 31)
+
+
+def typical_ledger_items(n: int = 120) -> tuple[LedgerItem, ...]:
+    """`n` 整改 items of a county's year: each unit's items from several monthly 约谈, about seven from each (the
+    source changes within a unit, as in the demo county), a third closed with the usual 销号说明, the others in progress, awaiting review or overdue."""
+    items = []
+    for i in range(n):
+        unit = LEDGER_UNITS[i * len(LEDGER_UNITS) // n]
+        month = 1 + (i // 7) % 11
+        deadline = dt.date(2026, month + 1, 27 + i % 2)
+        status = ("已销号", "整改中", "逾期", "已销号", "待审核", "未整改")[i % 6]
+        closed = status == "已销号"
+        items.append(LedgerItem(
+            unit, LEDGER_PROBLEMS[i % len(LEDGER_PROBLEMS)].format(unit=unit, month=month),
+            LEDGER_MEASURES[i % len(LEDGER_MEASURES)], LEDGER_OWNERS[i % len(LEDGER_OWNERS)], deadline, status,
+            closed_on=deadline - dt.timedelta(days=2) if closed else None,
+            close_note="经查阅资料、现场核实，整改措施落实到位，同意销号" if closed else "",
+            progress="" if status == "未整改" else "已召开党组（党委）会议研究部署，正在整改",
+            source=f"2026年{month}月约谈"))
+    return tuple(items)
+
+
+def font_home(folder: Path) -> Path:
+    """A HOME whose ~/.fonts holds the app's bundled Chinese font, for LibreOffice on a machine without one:
+    pages then break where they do in an office's Word with 仿宋 (a CJK character one em wide either way)."""
+    fonts = folder / "home" / ".fonts"
+    fonts.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(BUNDLED_FONT, fonts / BUNDLED_FONT.name)
+    return folder / "home"
+
+
+def render_with_font(docs: dict[str, Path], folder: Path) -> dict[str, list[Page]]:
+    """As `render`, LibreOffice running with the bundled font (font_home) as its only Chinese one."""
+    env = {**os.environ, "HOME": str(font_home(folder)), "XDG_CACHE_HOME": str(folder / "home" / ".cache")}
+    names = list(docs)
+    pdfs = office.export_pdfs([(docs[n], folder / f"{n}.pdf") for n in names],
+                              runner=functools.partial(subprocess.run, env=env))
     return {n: read_pages(p) for n, p in zip(names, pdfs, strict=True)}

@@ -23,10 +23,22 @@ from pathlib import Path
 
 import documents_support
 import pytest
-from pages_support import PT_PER_MM, Page, missing_tools, month_documents, render, year_documents
+from pages_support import (
+    LEDGER_AS_OF,
+    PT_PER_MM,
+    Page,
+    missing_tools,
+    month_documents,
+    render,
+    render_with_font,
+    typical_ledger_items,
+    year_documents,
+)
+from reports_samples import ISSUER
 
 from app.reports.gongwen import LANDSCAPE_MARGINS_MM, PORTRAIT_MARGINS_MM
 from app.reports.packet import PARTS
+from app.reports.rectification import DETAIL_COLUMNS, LedgerContent, build_ledger
 from app.reports.styles import IMPRINT_PT
 
 WHY_NOT = missing_tools()
@@ -164,3 +176,40 @@ def test_each_part_of_the_packet_starts_a_page(printed) -> None:
     assert pages[0].body[0] == "县林业局"  # the cover
     tops = [p.body[0] for p in pages[1:]]
     assert [t for t in tops if t in PARTS] == list(PARTS)
+
+
+# --- the county 整改台账 ---------------------------------------------------------------------------------------------
+
+LEDGER_ITEMS = 120
+ITEMS_A_PAGE = 15  # a full detail page of typical items (sixteen or seventeen in LibreOffice with the bundled font)
+GROUP_ROW = re.compile(r".+（(\d+项|续)）(来源：.+)?")
+
+
+@pytest.fixture(scope="module")
+def ledger_pages(tmp_path_factory: pytest.TempPathFactory) -> list[Page]:
+    """A year's 整改台账 of typical texts, printed with a Chinese font of one-em characters (the bundled one given
+    to LibreOffice; 仿宋 in an office's Word breaks the lines alike)."""
+    folder = tmp_path_factory.mktemp("ledger")
+    content = LedgerContent("2026年度全县机关", LEDGER_AS_OF, typical_ledger_items(LEDGER_ITEMS))
+    path = folder / "ledger.docx"
+    path.write_bytes(build_ledger(content, ISSUER))
+    return render_with_font({"ledger": path}, folder)["ledger"]
+
+
+def _item_numbers(page: Page) -> list[int]:
+    """The 序号 printed in the detail table's first column."""
+    left = LANDSCAPE_MARGINS_MM["left"] * PT_PER_MM
+    right = left + DETAIL_COLUMNS[0].width_mm * PT_PER_MM
+    return [int(w.text) for w in page.words if w.text.isdigit() and left - SLACK_PT <= w.x0 and w.x1 <= right]
+
+
+def test_the_ledger_prints_at_least_fifteen_items_a_detail_page(ledger_pages) -> None:
+    detail = [p for p in ledger_pages if p.landscape]
+    numbers = [_item_numbers(p) for p in detail]
+    # Every item once and in order: one row each, never split over two pages.
+    assert [n for page in numbers for n in page] == list(range(1, LEDGER_ITEMS + 1))
+    full = numbers[1:-1]  # not the first (under the attachment's title) nor the last (the remainder)
+    assert full and all(len(page) >= ITEMS_A_PAGE for page in full), str([len(page) for page in numbers])
+    assert all(any(x.startswith("序号存在问题整改措施") for x in p.body) for p in detail)  # the header repeats
+    # A unit's (or source's) row is kept with its first item: never the last line of a page.
+    assert not [p.number for p in detail[:-1] if GROUP_ROW.fullmatch(p.body[-1])]

@@ -725,21 +725,36 @@ def year_losses(c: County) -> dict[str, dict[str, tuple[int, Decimal]]]:
     return out
 
 
+LEDGER_GROUP = re.compile(r"(?P<unit>.+?)（(?:(?P<total>\d+)项|续)）(?:　来源：(?P<source>.+?)(?:（(?P<run>\d+)项）)?)?")
+
+
 def ledger_items(rows: list[list[str]]) -> list[tuple[str, list[str]]]:
-    """The 台账 detail's items with their unit: a row across the table names the unit ("县林业局（3项）") of the
-    numbered rows below it; the count it prints is checked against them."""
+    """The 台账 detail's items with their unit: a row across the table names the unit and the source of the
+    numbered rows below it ("县林业局（12项）　来源：2026年10月约谈（5项）", then "县林业局（续）　来源：…（7项）";
+    a run's count is left out when it is the unit's whole); the counts it prints are checked against them."""
     out: list[tuple[str, list[str]]] = []
-    unit, announced, seen = "", 0, 0
+    unit, announced, listed = "", 0, 0  # the unit's count and its items so far
+    run, seen = None, 0  # the run's count (None: the unit's whole) and its items so far
+
+    def close_run() -> None:
+        assert run is None or seen == run, f"{unit}: {run} items announced for a source, {seen} listed"
+
     for r in rows[1:]:
         if r[0].isdigit():
             out.append((unit, r))
-            seen += 1
+            listed, seen = listed + 1, seen + 1
             continue
-        assert seen == announced, f"{unit}: {announced} items announced, {seen} listed"
-        m = re.fullmatch(r"(.+)（(\d+)项）", r[0])
+        close_run()
+        m = LEDGER_GROUP.fullmatch(r[0])
         assert m, f"a row that is neither an item nor a unit: {r}"
-        unit, announced, seen = m.group(1), int(m.group(2)), 0
-    assert seen == announced, f"{unit}: {announced} items announced, {seen} listed"
+        if m["total"] is not None:  # a new unit: the one before is complete
+            assert listed == announced, f"{unit}: {announced} items announced, {listed} listed"
+            unit, announced, listed = m["unit"], int(m["total"]), 0
+        else:
+            assert m["unit"] == unit, f"{r[0]} continues {unit}"
+        run, seen = (int(m["run"]) if m["run"] else None), 0
+    close_run()
+    assert listed == announced, f"{unit}: {announced} items announced, {listed} listed"
     return out
 
 

@@ -20,14 +20,21 @@ from app.dates import dot_date
 from app.reports import styles as S
 from app.reports.content import cn_number, join_names, problems_of
 from app.reports.gongwen import Column, GongwenDocument, IssuingBody, cn_date, rendering, safe_filename
-from app.reports.ooxml import PPR_ORDER, TCPR_ORDER, child
+from app.reports.ooxml import PPR_ORDER, TBLPR_ORDER, TCPR_ORDER, child
 from app.reports.styles import DocumentStyle
 
 STATUSES = ("未整改", "整改中", "待审核", "已销号", "逾期")
 OVERDUE_LISTED = 10  # more overdue items than this are counted per unit, not listed one by one
-DETAIL_COLUMNS = (Column("序号", 8), Column("存在问题", 82, left=True), Column("整改措施", 40, left=True),
-                  Column("责任人", 12), Column("整改时限", 22), Column("状态", 12),
-                  Column("进展及销号情况", 49, left=True))  # 225 mm: the landscape 版心
+DETAIL_PT = 9.0  # 小5号, on exact 11 pt lines (styles.TABLE_EXACT_LINES)
+# Widths for the 225 mm landscape 版心, in 小5号 characters of 3.18 mm plus 1.2 mm of cell margins: a name or a
+# status three characters, a date "2026.12.30" ten digits wide even in a fall-back font's wider figures (0.64 of a
+# character); the problem, the measure and the progress share the rest in the proportions of their usual lengths
+# (about 38, 25 and 32 characters) so that most rows take two lines.  The source is not a column: it heads the
+# items that share it, with the unit.
+DETAIL_COLUMNS = (Column("序号", 8), Column("存在问题", 74, left=True), Column("整改措施", 46, left=True),
+                  Column("责任人", 11), Column("整改时限", 19.5), Column("状态", 11),
+                  Column("进展及销号情况", 55.5, left=True))
+CELL_MARGINS_TWIPS = {"top": 0, "left": 34, "bottom": 0, "right": 34}  # the 11 pt line leaves 1 pt above and below
 CLOSED = "已销号"
 OVERDUE = "逾期"
 
@@ -118,22 +125,43 @@ def _summary(doc: GongwenDocument, c: LedgerContent) -> None:
 
 
 def _detail(doc: GongwenDocument, c: LedgerContent) -> None:
-    """One row per item under a row naming its unit: the unit's name no longer takes a column of its own, so the
-    problem and the progress get the width to fit on a line or two."""
+    """One row per item, under a row naming its unit and its source: the unit's name and the source no longer
+    take columns of their own, so the problem, the measure and the progress get the width to fit on two lines."""
     doc.attachment(None, f"{c.scope}整改事项明细", landscape=True)
     items = sorted(c.items, key=lambda x: (x.unit, x.deadline, x.problem))
     rows = []
     for i, item in enumerate(items, 1):
         # Once closed, the 销号 date and note are what the ledger records; before that, the progress reported.
         done = f"{dot_date(item.closed_on)}销号：{item.close_note.strip()}" if item.closed_on else item.progress.strip()
-        problem = item.problem + (f"（来源：{item.source}）" if item.source else "")
-        rows.append([str(i), problem, item.measure, item.owner, dot_date(item.deadline), item.status, done])
-    table = doc.table(DETAIL_COLUMNS, rows, size=9.0)
-    counts = Counter(item.unit for item in items)
+        rows.append([str(i), item.problem, item.measure, item.owner, dot_date(item.deadline), item.status, done])
+    table = doc.table(DETAIL_COLUMNS, rows, size=DETAIL_PT)
+    margins = child(table._tbl.tblPr, "tblCellMar", TBLPR_ORDER)
+    for side, twips in CELL_MARGINS_TWIPS.items():
+        child(margins, side, tuple(CELL_MARGINS_TWIPS), w=str(twips), type="dxa")
     body = table._tbl.tr_lst[1:]
-    for tr, item, previous in zip(body, items, [None, *items[:-1]], strict=True):
-        if previous is None or previous.unit != item.unit:
-            tr.addprevious(_unit_row(tr, f"{item.unit}（{counts[item.unit]}项）"))
+    for first, heading in _group_headings(items).items():
+        body[first].addprevious(_unit_row(body[first], heading))
+
+
+def _group_headings(items: list[LedgerItem]) -> dict[int, str]:
+    """The row above each run of a unit's items from one source, by the index of the run's first item:
+    "县林业局（12项）　来源：2026年10月约谈（5项）", then "县林业局（续）　来源：2026年11月约谈（7项）"; the run's count
+    is left out when it is the unit's whole."""
+    per_unit = Counter(item.unit for item in items)
+    runs: list[tuple[int, int]] = []  # (first index, length)
+    for i, item in enumerate(items):
+        if i and (item.unit, item.source) == (items[i - 1].unit, items[i - 1].source):
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((i, 1))
+    out = {}
+    for first, length in runs:
+        item = items[first]
+        whole = length == per_unit[item.unit]
+        head = f"（{per_unit[item.unit]}项）" if first == 0 or items[first - 1].unit != item.unit else "（续）"
+        source = "" if whole and not item.source else f"　来源：{item.source or '未注明'}" + ("" if whole else f"（{length}项）")
+        out[first] = f"{item.unit}{head}{source}"
+    return out
 
 
 def _unit_row(like: CT_Row, text: str) -> CT_Row:
@@ -150,7 +178,7 @@ def _unit_row(like: CT_Row, text: str) -> CT_Row:
     for r in p.findall(qn("w:r")):
         p.remove(r)
     ppr = p.get_or_add_pPr()
-    child(ppr, "pStyle", PPR_ORDER, val=S.STYLE_IDS[S.table_text(9.0, header=True)])
+    child(ppr, "pStyle", PPR_ORDER, val=S.STYLE_IDS[S.table_text(DETAIL_PT, header=True)])
     child(ppr, "keepNext", PPR_ORDER)
     child(ppr, "jc", PPR_ORDER, val="left")
     p.add_r().text = text
