@@ -204,6 +204,8 @@ def _for_name(password: str, name: str) -> str:
     ("zhangsan01", "用户名"),
     ("ZhangSan", "用户名"),
     ("nasgnahz", "用户名"),
+    ("zhangsan123456", "用户名"),
+    ("password!zhangsan", "用户名"),
 ])
 def test_weak_passwords_are_refused_everywhere_a_password_is_set(db: Database, svc: AccountService, password: str,
                                                                  problem: str) -> None:

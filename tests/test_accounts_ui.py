@@ -20,7 +20,7 @@ from app.ui.accounts.login import ChangePasswordDialog, FirstAdminDialog, IdleLo
 from app.ui.accounts.session import AccountSession
 from app.ui.context import AppContext
 
-PW = "secret123"
+PW = "Secret-pass-26"
 
 # The offscreen platform's note on any shown QMainWindow with a central widget (as in the other UI tests).
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -130,6 +130,35 @@ def test_cancelled_relogin_closes_the_window_and_logs_out(qtbot, service: Accoun
     assert not window.isVisible() and accounts.current() is None
 
 
+def test_first_admin_dialog_says_the_rules_before_typing_and_refuses_weak_ones(qtbot, service: AccountService) -> None:
+    dialog = FirstAdminDialog(service)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    rules = dialog.findChild(QLabel, "rules")
+    assert rules is not None and rules.isVisible()
+    assert rules.text().startswith("密码至少8个字符，不能是常见密码") and "用户名相同" in rules.text()
+    for weak, problem in (("1234567", "至少需要8个字符"), ("12345678", "常见密码"), ("woaini1314", "常见密码"),
+                          ("admin2026", "用户名")):
+        dialog.password.setText(weak)
+        dialog.again.setText(weak)
+        dialog.buttons.accepted.emit()
+        assert problem in dialog.problem.text() and dialog.result() != QDialog.DialogCode.Accepted
+    assert not service.has_users()
+
+
+def test_change_password_dialog_says_the_rules_and_refuses_a_common_password(qtbot, service: AccountService,
+                                                                            admin) -> None:
+    dialog = ChangePasswordDialog(service, admin)
+    qtbot.addWidget(dialog)
+    assert dialog.rules_label.text() == service.password_rules()
+    dialog.old.setText(PW)
+    dialog.new.setText("password1")
+    dialog.again.setText("password1")
+    dialog.buttons.accepted.emit()
+    assert "常见密码" in dialog.problem.text() and dialog.result() != QDialog.DialogCode.Accepted
+    assert service.authenticate("admin", PW) == admin
+
+
 def test_change_password_dialog(qtbot, service: AccountService, admin) -> None:
     dialog = ChangePasswordDialog(service, admin)
     qtbot.addWidget(dialog)
@@ -175,9 +204,16 @@ def test_users_dialog_adds_a_user_and_refuses_removing_the_last_admin(qtbot, ctx
     qtbot.addWidget(add)
     add.username.setText("li")
     add.display_name.setText("李考评")
+    assert add.rules_label.text() == dialog.service.password_rules()  # said before the password is typed
     add.password.setText("short")
     add.buttons.accepted.emit()
     assert "密码至少需要8个字符" in add.problem.text()
+    add.password.setText("li123456")
+    add.buttons.accepted.emit()
+    assert "用户名" in add.problem.text()
+    add.password.setText("qwertyuiop")
+    add.buttons.accepted.emit()
+    assert "常见密码" in add.problem.text()
     add.password.setText(PW)
     add.buttons.accepted.emit()
     dialog.reload()

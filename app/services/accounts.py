@@ -421,13 +421,22 @@ def password_problem(password: str, username: str, minimum: int) -> str | None:
     text = password or ""
     if len(text) < minimum:
         return f"密码至少需要{minimum}个字符"
-    folded, name = text.strip().lower(), _clean_username(username)
-    if name and (folded == name or folded == name[::-1] or (
-            folded.startswith(name) and len(folded) - len(name) <= 4 and not folded[len(name):].isalpha())):
-        return "密码不能与用户名相同，也不能只是用户名加几位数字"
+    if _built_on_name(text.strip().lower(), _clean_username(username)):
+        return "密码不能与用户名相同，也不能只是用户名加几位数字或常见密码"
     if is_common(text):
         return "这是常见密码，几秒钟就能被猜中，请换一个（可用几个词加数字和符号组成的句子）"
     return None
+
+
+def _built_on_name(folded: str, name: str) -> bool:
+    """The user name, reversed, or with a few characters, digits or a common password before or after it."""
+    if not name:
+        return False
+    if folded in (name, name[::-1]):
+        return True
+    rests = ([folded[len(name):]] if folded.startswith(name) else []) + \
+        ([folded[:-len(name)]] if folded.endswith(name) else [])
+    return any(len(rest) <= 4 or rest.isdigit() or is_common(rest) for rest in rests)
 
 
 def _check_password(s: Session, password: str, username: str, field: str) -> None:

@@ -58,6 +58,7 @@ class AddUserDialog(_FormDialog):
         self.role.addItems([r.value for r in (Role.ASSESSOR, Role.VIEWER, Role.ADMIN)])
         self.form.addRow("角色(&R)：", self.role)
         self.password = self.field("password", "初始密码(&P)：", secret=True)
+        self.rules_label = self.rules(service.password_rules())
 
     def attempt(self) -> None:
         self.service.add_user(self.username.text(), self.display_name.text(), self.role.currentText(),
@@ -125,7 +126,8 @@ class UsersDialog(QDialog):
         name = self.selected()
         if name is None:
             return
-        password, ok = QInputDialog.getText(self, "重设密码", f"“{name}”的新密码：", QLineEdit.EchoMode.Password)
+        password, ok = QInputDialog.getText(self, "重设密码", f"{self.service.password_rules()}。\n\n“{name}”的新密码：",
+                                            QLineEdit.EchoMode.Password)
         if ok:
             self._do("重设密码", lambda: self.service.reset_password(name, password))
 

@@ -59,6 +59,17 @@ class _FormDialog(QDialog):
         self.form.addRow(label, edit)
         return edit
 
+    def rules(self, text: str) -> QLabel:
+        """The password rules under the fields, shown before anything is typed."""
+        label = QLabel(text)
+        label.setObjectName("rules")
+        label.setWordWrap(True)
+        label.setStyleSheet("color: #555555;")
+        box = self.layout()
+        assert isinstance(box, QVBoxLayout)
+        box.insertWidget(box.indexOf(self.problem), label)  # a row of its own: a form row clips wrapped text
+        return label
+
     def attempt(self) -> None:
         raise DangjianError("未定义的操作")
 
@@ -81,6 +92,7 @@ class FirstAdminDialog(_FormDialog):
         self.display_name = self.field("display_name", "姓名(&N)：")
         self.password = self.field("password", "密码(&P)：", secret=True)
         self.again = self.field("again", "再次输入密码(&A)：", secret=True)
+        self.rules_label = self.rules(service.password_rules())
 
     def attempt(self) -> None:
         if self.password.text() != self.again.text():
@@ -116,6 +128,7 @@ class ChangePasswordDialog(_FormDialog):
         self.old = self.field("old_password", "原密码(&O)：", secret=True)
         self.new = self.field("new_password", "新密码(&N)：", secret=True)
         self.again = self.field("again", "再次输入新密码(&A)：", secret=True)
+        self.rules_label = self.rules(service.password_rules())
 
     def attempt(self) -> None:
         if self.new.text() != self.again.text():
