@@ -3,6 +3,7 @@ reveal and each export in the audit trail under the logged-in user."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +14,12 @@ from ui_fixtures import ZHANG_ID, Sample, seed_register
 
 from app.db import Database
 from app.errors import PermissionDenied
-from app.models import AuditEntry, Role
+from app.models import AuditEntry, MemberStatus, Role
 from app.services import accounts
 from app.services.accounts import Actor, acting_as, reveal_member
 from app.services.excel_io import export_register
-from app.services.register import RegisterService
+from app.services.idcard import make_id, mask_id
+from app.services.register import MemberInput, RegisterService
 
 ADMIN = Actor(1, "admin", "王管理", Role.ADMIN)
 ASSESSOR = Actor(2, "li", "李考评", Role.ASSESSOR)
@@ -131,3 +133,33 @@ def test_masked_dates_reimport_as_registered_and_an_edited_one_is_refused(db: Da
     assert not report.ok
     assert [(p.column, p.message) for p in report.problems] == [
         ("出生日期", "出生日期是打码导出的（日以*代替），与系统中登记的日期对不上；请填写完整日期")]
+
+
+def _lookalike(number: str, region: str, birth: dt.date) -> str:
+    """Another man's number the mask cannot tell from `number`: same province, same check character."""
+    other = next(n for seq in range(103, 999, 2) if (n := make_id(region, birth, seq))[-1] == number[-1])
+    assert mask_id(other) == mask_id(number) and other != number
+    return other
+
+
+def test_masked_export_of_namesakes_reimports_by_organisation_and_dates(db: Database, sample: Sample,
+                                                                        tmp_path: Path) -> None:
+    """The mask shows three characters, so namesakes' masked numbers can look alike: the row's organisation and
+    masked dates tell them apart; when nothing does, the row is refused and says why."""
+    from app.services.excel_io import import_register
+
+    reg = RegisterService(db.session_factory)
+    a = make_id("430121", dt.date(1985, 3, 9), 101)
+    b = _lookalike(a, "430181", dt.date(1986, 4, 9))
+    c = _lookalike(a, "430121", dt.date(1985, 3, 20))
+    d = _lookalike(a, "430121", dt.date(1987, 5, 1))
+    joined = {"joined_on": dt.date(2010, 7, 1), "full_member_on": dt.date(2011, 7, 1)}
+    for org, number in ((sample.finance_branch, a), (sample.edu_branch, b), (sample.finance_branch, c),
+                        (sample.finance_branch, d)):
+        reg.save_member(MemberInput(org, "孙八", MemberStatus.FULL, id_number=number, **joined))  # type: ignore[arg-type]
+    out = tmp_path / "名册.xlsx"
+    export_register(db.session_factory, out)
+    report = import_register(db.session_factory, out, dry_run=True)
+    # b is told apart by its organisation, d by its birth month; a and c share both.
+    assert [(p.column, p.message) for p in report.problems] == [
+        ("公民身份号码", "身份证号是打码导出的（含*号），系统中有2名同名党员与之相符，无法确定是哪一位；请填写完整的身份证号")] * 2

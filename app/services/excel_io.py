@@ -839,9 +839,12 @@ class _Importer:
         """The registered member this row describes, None for a new one; `_Refused` (reported) when unclear."""
         if isinstance(id_value, Masked):
             found = [m for m in self.by_name.get(name, []) if mask_id(m.id_number) == id_value.text]
+            if len(found) > 1:
+                found = _masked_namesakes(row, found, org_id)
             if len(found) == 1:
                 return self.active(row, found[0])
-            self.problem(row, "id_number", "身份证号是打码导出的（含*号），系统中找不到与之对应的党员；请填写完整的身份证号")
+            why = "找不到与之对应的党员" if not found else f"有{len(found)}名同名党员与之相符，无法确定是哪一位"
+            self.problem(row, "id_number", f"身份证号是打码导出的（含*号），系统中{why}；请填写完整的身份证号")
             raise _Refused
         if id_value:
             m = self.by_id_number.get(id_value)
@@ -945,6 +948,17 @@ class _Importer:
             self.s.execute(insert(Member), batch)
             done += len(batch)
             report_progress(self.progress, self.cancelled, done, total, "正在写入党员……")
+
+
+def _masked_namesakes(row: _Row, found: list[Member], org_id: int | None) -> list[Member]:
+    """Namesakes whose masked numbers look alike (the mask shows three characters): the ones in the row's
+    organisation, then the ones whose masked dates are the row's."""
+    narrowed = [m for m in found if m.org_id == org_id] or found
+    for key in _MASKED_DATES:
+        shown = row.values.get(key)
+        if len(narrowed) > 1 and isinstance(shown, Masked):
+            narrowed = [m for m in narrowed if mask_date(getattr(m, key)) == shown.text] or narrowed
+    return narrowed
 
 
 def _present(row: _Row, names: list[str]) -> dict[str, Any]:
