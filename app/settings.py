@@ -165,7 +165,8 @@ EXCELLENT_QUOTA = declare("annual.excellent_quota_percent", int, 20,
 
 # --- accounts and privacy (PLATFORM.md "Security and privacy") -----------------------------------------------------
 LOGIN_ATTEMPTS = declare("accounts.login_attempts", int, 5, "连续输错密码几次锁定账户", "账户与安全", minimum=1, maximum=20)
-LOCKOUT_MINUTES = declare("accounts.lockout_minutes", int, 5, "账户锁定时长（分钟）", "账户与安全", minimum=1, maximum=1440)
+LOCKOUT_MINUTES = declare("accounts.lockout_minutes", int, 5, "首次锁定时长（分钟；此后每再输错一次加倍，最长24小时）",
+                          "账户与安全", minimum=1, maximum=1440)
 IDLE_LOCK_MINUTES = declare("accounts.idle_lock_minutes", int, 15, "无操作几分钟后锁定程序（须重新登录）", "账户与安全",
                             minimum=1, maximum=240)
 PASSWORD_MIN_LENGTH = declare("accounts.password_min_length", int, 8, "密码最短长度", "账户与安全", minimum=6, maximum=64)
