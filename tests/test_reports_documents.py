@@ -241,12 +241,14 @@ def test_ledger_sums_up_names_the_overdue_and_lists_every_item(tmp_path: Path) -
     assert [c.text for c in per_unit.rows[1].cells] == ["1", "县统计局", "2", "0", "0", "0", "1", "1"]
     assert detail.rows[0]._tr.trPr.find(f"{W}tblHeader") is not None
     rows = [[tc.xpath("string(.)") for tc in r._tr.tc_lst] for r in detail.rows[1:]]
-    assert [r for r in rows if len(r) == 1] == [["县司法局（2项）"], ["县审计局（1项）"], ["县统计局（2项）"]]
+    # a unit's row names the source of the items below it, the run's count when the unit has others
+    assert [r for r in rows if len(r) == 1] == [["县司法局（2项）"], ["县审计局（1项）"], ["县统计局（2项）　来源：未注明（1项）"],
+                                                 ["县统计局（续）　来源：2026年10月约谈（1项）"]]
     rows = [r for r in rows if len(r) > 1]
     assert len(rows) == 5
     closed = next(r for r in rows if r[1] == "党费未按时缴纳")
     assert closed[3:] == ["李明", "2026.11.20", "已销号", "2026.11.18销号：经审核整改到位"]
-    assert any(r[1] == "支委会未按月召开（来源：2026年10月约谈）" for r in rows)
+    assert rows[-1][1] == "支委会未按月召开"  # under its source's row, not lengthened by it
     assert doc.sections[-1].page_width > doc.sections[-1].page_height
     assert ledger_filename(content) == "2026年10月约谈整改台账（截至2026年11月25日）.docx"
 
