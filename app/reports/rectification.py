@@ -166,7 +166,7 @@ def _group_headings(items: list[LedgerItem]) -> dict[int, str]:
 
 
 def _unit_row(like: CT_Row, text: str) -> CT_Row:
-    """A row across the table naming the unit of the rows below it, kept with the first of them."""
+    """A row across the table naming the unit (and the source) of the rows below it, kept with the first of them."""
     tr = copy.deepcopy(like)
     first, *rest = tr.tc_lst
     for tc in rest:
