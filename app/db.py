@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ from app.errors import (
     DatabaseTooNewError,
     IntegrityCheckError,
 )
-from app.paths import migrations_dir
+from app.paths import make_private, migrations_dir
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -399,6 +401,63 @@ def foreign_key_problems(db_path: str | Path) -> list[str]:
     return [_describe_fk_row(tuple(r)) for r in rows]
 
 
+# The triggers that make the audit trail append-only (migration 0002), as that migration writes them: a trail
+# whose triggers were dropped, or replaced by ones that let changes through, can be edited in place.
+AUDIT_TRIGGER_SQL = {
+    name: f"CREATE TRIGGER {name} BEFORE {event} ON audit_entry "
+          "BEGIN SELECT RAISE(ABORT, '审计日志只能追加，不能修改或删除'); END"
+    for name, event in (("audit_entry_no_update", "UPDATE"), ("audit_entry_no_delete", "DELETE"))
+}
+# Revisions from before the audit trail existed (no audit_entry table, nothing to protect).
+BEFORE_AUDIT_TRAIL = frozenset({"0001"})
+
+
+def _normal_sql(sql: str) -> str:
+    return " ".join(sql.split()).upper()
+
+
+def audit_trigger_problems(db_path: str | Path) -> list[str]:
+    """What is missing of the audit trail's append-only protection in a database file (Chinese, read-only)."""
+    try:
+        with read_only_connection(db_path) as con:
+            return audit_trigger_findings(con)
+    except sqlite3.DatabaseError as exc:
+        return [f"无法检查审计日志的保护触发器：{exc}"]
+
+
+def audit_trigger_findings(con: sqlite3.Connection) -> list[str]:
+    if con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='audit_entry'").fetchone() is None:
+        return ["数据库中没有审计日志表（audit_entry）"]
+    stored = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name='audit_entry'"))
+    problems = []
+    for name, sql in AUDIT_TRIGGER_SQL.items():
+        what = "修改" if "UPDATE" in sql else "删除"
+        if name not in stored:
+            problems.append(f"审计日志缺少防止{what}的触发器 {name}：日志可被直接改写，数据库可能被绕过程序改动过")
+        elif _normal_sql(stored[name] or "") != _normal_sql(sql):
+            problems.append(f"审计日志的触发器 {name} 已被改写，不再阻止{what}：数据库可能被绕过程序改动过")
+    return problems
+
+
+# On a server TRUNCATE bypasses row triggers: migration 0002 adds a statement trigger refusing it as well.
+SERVER_AUDIT_TRIGGERS = {"audit_entry_no_update": "修改", "audit_entry_no_delete": "删除",
+                         "audit_entry_no_truncate": "清空"}
+
+
+def server_audit_trigger_problems(engine: Engine) -> list[str]:
+    """The audit trail's append-only triggers on a server database: each present and enabled (Chinese)."""
+    with engine.connect() as conn:
+        if conn.exec_driver_sql("SELECT to_regclass('audit_entry')").scalar() is None:
+            conn.rollback()
+            return ["数据库中没有审计日志表（audit_entry）"]
+        enabled = {r[0] for r in conn.exec_driver_sql(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_entry'::regclass "
+            "AND NOT tgisinternal AND tgenabled <> 'D'")}
+        conn.rollback()
+    return [f"审计日志缺少防止{what}的触发器 {name}（或已被停用）：日志可被直接改写，数据库可能被绕过程序改动过"
+            for name, what in SERVER_AUDIT_TRIGGERS.items() if name not in enabled]
+
+
 def server_schema(engine: Engine) -> StoredSchema:
     """The schema revision recorded in a server database, read in a transaction that is rolled back."""
     with engine.connect() as conn:
@@ -566,6 +625,9 @@ def open_database(
 ) -> Database:
     """Open (and if needed create and migrate) the county database at `db_path`.
 
+    A missing file is a new county: it is built aside and renamed into place.  A file that exists but is empty
+    (0 bytes) is not: it raises `IntegrityCheckError` (truncated or damaged), like any damaged file.
+
     Raises `DatabaseTooNewError` for a database from a newer app and `DatabaseError` for a file that is not ours
     (both left byte-for-byte untouched), and `IntegrityCheckError` when the file is damaged (the caller offers
     `app.services.backup.latest_good_backup`).  A migration of an existing database is preceded by a backup
@@ -577,24 +639,28 @@ def open_database(
                                      keep_backups=keep_backups, migrations=migrations)
     db_path = t
     warnings = [NETWORK_WARNING] if is_network_path(db_path) else []
-    existing = _has_content(db_path)
-    current: str | None = None
-    if existing:
-        schema = stored_schema(db_path)
-        if not (migrations is None and schema.revisions == (SCHEMA_HEAD,)):
-            _refuse_foreign_or_newer(schema, known_revisions(migrations), db_path.name)
-        if check_integrity:
-            problems = integrity_problems(db_path)
-            if problems:
-                raise IntegrityCheckError("数据库完整性检查未通过：" + "；".join(problems[:5]))
-        current = schema.revision
+    made_now = False
+    if not _has_content(db_path):
+        if db_path.exists():
+            raise IntegrityCheckError(empty_database_message(db_path))
+        made_now = _create_database_file(db_path, migrate_to_head=migrate_to_head, migrations=migrations)
+    for name in ("", "-wal", "-shm"):
+        make_private(Path(f"{db_path}{name}"))
+    schema = stored_schema(db_path)
+    if not (migrations is None and schema.revisions == (SCHEMA_HEAD,)):
+        _refuse_foreign_or_newer(schema, known_revisions(migrations), db_path.name)
+    if check_integrity and not made_now:
+        problems = integrity_problems(db_path)
+        if problems:
+            raise IntegrityCheckError("数据库完整性检查未通过：" + "；".join(problems[:5]))
+    current = schema.revision
     engine = make_engine(db_path)
     db = Database(db_path, engine, sessionmaker(engine, expire_on_commit=False), warnings,
-                  created=current is None)
+                  created=made_now or current is None)
     try:
         up_to_date = migrations is None and current == SCHEMA_HEAD
         if migrate_to_head and not up_to_date and current != head_revision(migrations):
-            if current is not None:
+            if current is not None and not made_now:
                 db.backups_made.append(_backup_before_migration(engine, backup_dir or db_path.parent / "backups",
                                                                 keep_backups))
             migrate(engine, migrations=migrations)
@@ -605,6 +671,70 @@ def open_database(
         engine.dispose()
         raise
     return db
+
+
+def empty_database_message(db_path: Path) -> str:
+    return (f"数据库文件是空的（0 字节）：{db_path}。它可能被截断或损坏；程序不会把它当作新的数据库使用，"
+            "以免在空库上继续工作、再用空库的备份冲掉完好的备份。请用 dangjian restore --latest"
+            "（或主窗口的“从备份恢复”）恢复最近一份完好的备份；确实要新建数据库时，请先把这个空文件移走。")
+
+
+def is_empty_database_file(db_path: Path) -> bool:
+    """A database file that exists but holds nothing (0 bytes, no -wal with commits): truncated or damaged.
+    The app never makes one (`_create_database_file`), so it is never taken for a new county."""
+    return db_path.exists() and not _has_content(db_path)
+
+
+# A temporary file of a first start that was killed is left behind; one a day old is nobody's any more.
+_STALE_CREATING_S = 24 * 3600
+
+
+def _create_database_file(db_path: Path, *, migrate_to_head: bool, migrations: Path | None) -> bool:
+    """A new county's database, built under a temporary name (0600) and renamed into place once its schema is
+    complete: a first start killed halfway leaves no empty file behind that the next start would refuse as
+    damaged.  False when another process put its own new database in place meanwhile (that one is used)."""
+    folder = db_path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_creating(db_path)
+    fd, name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".creating", dir=folder)  # mode 0600
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        engine = make_engine(tmp)
+        try:
+            if migrate_to_head:
+                migrate(engine, migrations=migrations)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                # The first connection writes the header (WAL mode); the checkpoint moves every page into the
+                # file itself, so the file alone is the whole database when it is renamed.
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            engine.dispose()
+        return _put_in_place(tmp, db_path)
+    finally:
+        for extra in ("", "-wal", "-shm"):
+            Path(f"{tmp}{extra}").unlink(missing_ok=True)
+
+
+def _put_in_place(tmp: Path, db_path: Path) -> bool:
+    # A hard link never replaces a file another process created meanwhile; os.replace would.
+    try:
+        os.link(tmp, db_path)
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links
+        os.replace(tmp, db_path)
+    return True
+
+
+def _remove_stale_creating(db_path: Path) -> None:
+    cutoff = time.time() - _STALE_CREATING_S
+    for old in db_path.parent.glob(f".{db_path.name}.*.creating*"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            continue
 
 
 def _open_server_database(url: URL, *, backup_dir: Path | None, migrate_to_head: bool, keep_backups: int | None,
@@ -700,8 +830,10 @@ def check_database(db_path: str | Path, *, migrations: Path | None = None) -> Ch
     """Integrity, references and schema version of a database file, read-only."""
     db_path = Path(db_path)
     head = head_revision(migrations)
-    if not _has_content(db_path):
-        raise DatabaseError(f"数据库文件不存在或为空：{db_path}")
+    if not db_path.exists():
+        raise DatabaseError(f"数据库文件不存在：{db_path}")
+    if is_empty_database_file(db_path):
+        return CheckReport(db_path, None, head, [], [], [empty_database_message(db_path)], [])
     findings: list[str] = []
     notes: list[str] = []
     if is_network_path(db_path):
@@ -720,6 +852,8 @@ def check_database(db_path: str | Path, *, migrations: Path | None = None) -> Ch
     revision = schema.revision if schema else None
     if schema is not None:
         findings.extend(_version_findings(schema, head, known_revisions(migrations), notes))
+        if schema.has_tables and revision not in BEFORE_AUDIT_TRAIL:
+            findings.extend(audit_trigger_problems(db_path))
     return CheckReport(db_path, revision, head, integrity, fks, findings, notes)
 
 

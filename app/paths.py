@@ -64,9 +64,52 @@ class AppPaths:
         return self.data_dir / "logs"
 
     def ensure(self) -> AppPaths:
+        """Create the data folder and its subfolders, readable by their owner only (POSIX): they hold the
+        county's personal data, its backups and logs.  Documents meant for circulation are written elsewhere
+        (the output folder the user picks) with the user's umask."""
         for d in (self.data_dir, self.backup_dir, self.attachment_dir, self.log_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            private_dir(d)
         return self
+
+
+# Modes of what holds personal data on POSIX: the database (and the -wal/-shm SQLite gives the database's mode),
+# backups, logs and the folders they live in.  On Windows the per-user data folder's ACL already keeps other
+# users out, and chmod there only toggles the read-only flag: nothing is changed.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+_POSIX = os.name != "nt"
+
+
+def private_dir(path: Path) -> Path:
+    """`path` as a folder only its owner may enter: created 0700, an existing one tightened to 0700."""
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    _tighten(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def make_private(path: Path) -> None:
+    """Tighten an existing file to 0600 (a database or backup made by an earlier version was 0644).  A file
+    that is not the user's own, or a file system without modes, is left as it is."""
+    _tighten(path, PRIVATE_FILE_MODE)
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` empty and 0600 (whatever the umask), refusing to replace an existing file: SQLite and
+    pg_dump then write into it and keep its mode."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE)
+    os.close(fd)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    # Only bits are taken away (group and others'), never added: a read-only file stays read-only.
+    if not _POSIX:
+        return
+    try:
+        current = path.stat().st_mode & 0o777
+        if current & 0o077:
+            os.chmod(path, current & mode)
+    except OSError:
+        pass  # not the owner, or no such file: nothing this app may change
 
 
 def default_data_dir() -> Path:

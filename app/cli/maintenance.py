@@ -37,12 +37,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="要恢复的备份：文件路径、备份目录中的文件名，或 --list 显示的序号")
     p.add_argument("--latest", action="store_true", help="恢复最近一份完好的备份")
     p.add_argument("--list", action="store_true", help="列出备份（时间、大小、原因），不做恢复")
-    p.add_argument("--verify", action="store_true", help="与 --list 一起使用：逐个检查备份是否完好")
+    p.add_argument("--verify", action="store_true", help="与 --list 一起使用：逐个检查备份是否完好"
+                   "（能打开、通过完整性检查、审计日志保护触发器齐全、审计链核验通过）")
+    p.add_argument("--force", action="store_true",
+                   help="备份中的党员、评分记录或审计记录比当前数据库少时也直接恢复，不再询问")
     p.set_defaults(func=run_restore)
 
-    p = sub.add_parser("check", help="检查数据库（完整性、外键、版本）",
-                       description="只读检查数据库：PRAGMA integrity_check、foreign_key_check，以及数据库版本"
-                       "是否与本程序一致。发现任何问题时以非零状态退出。")
+    p = sub.add_parser("check", help="检查数据库（完整性、外键、版本、审计日志保护）",
+                       description="只读检查数据库：PRAGMA integrity_check、foreign_key_check，数据库版本"
+                       "是否与本程序一致，以及审计日志防止修改、删除的触发器是否齐全。空的（0 字节）数据库文件"
+                       "视为已损坏。发现任何问题时以非零状态退出。")
     add_data_dir(p)
     p.set_defaults(func=run_check)
 
@@ -59,9 +63,14 @@ def _paths(args: argparse.Namespace) -> AppPaths:
 
 
 def _require_database(paths: AppPaths) -> bool:
+    from app.db import empty_database_message, is_empty_database_file
+
     if paths.uses_server:
         return True  # a server is reached when the command runs; a wrong address gets its own message
-    if paths.db_path.is_file() and paths.db_path.stat().st_size > 0:
+    if is_empty_database_file(paths.db_path):
+        print(f"错误：{empty_database_message(paths.db_path)}", file=sys.stderr)
+        return False
+    if paths.db_path.is_file():
         return True
     print(f"错误：数据目录中没有数据库：{paths.db_path}", file=sys.stderr)
     return False
@@ -153,10 +162,16 @@ def run_restore(args: argparse.Namespace) -> int:
     require_for_file(args, paths.db_path, Permission.RESTORE)  # once accounts exist: administrators only
     keep = backup.configured_keep(paths.db_path) if paths.db_path.is_file() else backup.DEFAULT_KEEP
     if args.latest:
-        result = backup.restore_latest_good(paths.db_path, paths.backup_dir, keep=keep)
+        best, skipped = backup.newest_good_backup(paths.backup_dir)
+        _print_skipped(skipped)
+        if best is None:
+            raise BackupError(f"备份目录中没有可用的完好备份：{paths.backup_dir}")
+        chosen = best.path
     else:
         chosen = _resolve_backup(args.file, paths.backup_dir)
-        result = backup.restore_backup(chosen, paths.db_path, paths.backup_dir, keep=keep)
+    if not _confirm_loss(args, chosen, paths.db_path):
+        return EXIT_BAD_INPUT
+    result = backup.restore_backup(chosen, paths.db_path, paths.backup_dir, keep=keep)
     _record(args, paths, lambda sf: _accounts().record_restore(sf, Path(result.restored_from).name))
     print(f"已从备份恢复：{result.restored_from}")
     if result.safety_backup:
@@ -164,6 +179,38 @@ def run_restore(args: argparse.Namespace) -> int:
     if result.damaged_copy:
         print(f"原数据库已损坏，已原样另存为：{result.damaged_copy}")
     return 0
+
+
+def _print_skipped(skipped: list[tuple[Any, str]]) -> None:
+    if not skipped:
+        return
+    print(f"已跳过 {len(skipped)} 份不完好的较新备份：")
+    for info, why in skipped:
+        print(f"  {info.path.name}（{info.taken_at:%Y-%m-%d %H:%M:%S}，{info.reason_label}）：{why}")
+
+
+def _confirm_loss(args: argparse.Namespace, chosen: Path, db_path: Path) -> bool:
+    """When the current database holds more members, score items or audit entries than the backup, show the
+    numbers and go on only with --force or a typed confirmation (never silently on a terminal-less run)."""
+    from app.services import backup
+
+    comparison = backup.compare_with_current(chosen, db_path)
+    if comparison is None or not comparison.loses_data:
+        return True
+    print(f"注意：当前数据库中的数据比备份 {chosen.name} 多，恢复后多出的部分将被替换掉"
+          "（恢复前会先备份当前数据库）：")
+    for line in comparison.lines():
+        print(f"  {line}")
+    if args.force:
+        return True
+    if not sys.stdin.isatty():
+        print("错误：未恢复。确认要用这份备份替换当前数据库时，请加 --force 再运行。", file=sys.stderr)
+        return False
+    answer = input("确定用这份备份替换当前数据库吗？输入“是”确认，其他任意内容取消：").strip()
+    if answer in ("是", "y", "Y", "yes"):
+        return True
+    print("已取消，数据库未改动。")
+    return False
 
 
 def _run_list(args: argparse.Namespace) -> int:
@@ -265,10 +312,16 @@ def _print_list(backup_dir: Path, *, verify: bool) -> int:
 # --- check -----------------------------------------------------------------------------------------------------
 
 def run_check(args: argparse.Namespace) -> int:
-    from app.db import check_database
+    from app.db import check_database, empty_database_message, is_empty_database_file
     from app.services import backup
 
     paths = _paths(args)
+    if not paths.uses_server and is_empty_database_file(paths.db_path):
+        # Not "no database": an empty file where the county's data should be is damage, and says so.
+        print(f"数据库：{paths.db_path}")
+        print("结论：发现 1 项问题：")
+        print(f"  1. {empty_database_message(paths.db_path)}")
+        return EXIT_FINDINGS
     if not _require_database(paths):
         return EXIT_BAD_INPUT
     if paths.uses_server:
@@ -290,8 +343,8 @@ def run_check(args: argparse.Namespace) -> int:
     print(f"结论：发现 {len(report.findings)} 项问题：")
     for i, finding in enumerate(report.findings, 1):
         print(f"  {i}. {finding}")
-    if report.integrity or report.foreign_keys:
-        print("建议：用 `dangjian restore --list` 查看备份，用 `dangjian restore --latest` 恢复最近的完好备份。")
+    if report.integrity or report.foreign_keys or any("触发器" in f for f in report.findings):
+        print("建议：用 `dangjian restore --list --verify` 查看备份，用 `dangjian restore --latest` 恢复最近的完好备份。")
     return EXIT_FINDINGS
 
 
@@ -299,9 +352,11 @@ def _check_server(paths: AppPaths) -> int:
     """`check` for a server database: the connection, the schema version and the tools backups need (the server
     checks its own pages and references; SQLite's pragmas do not apply)."""
     from app.db import (
+        BEFORE_AUDIT_TRAIL,
         describe_target,
         head_revision,
         known_revisions,
+        server_audit_trigger_problems,
         server_engine,
         server_schema,
         version_findings,
@@ -313,9 +368,10 @@ def _check_server(paths: AppPaths) -> int:
         with engine.connect() as conn:
             version = conn.exec_driver_sql("SHOW server_version").scalar()
         schema = server_schema(engine)
+        triggers = server_audit_trigger_problems(engine) if schema.revision not in (None, *BEFORE_AUDIT_TRAIL) else []
     print(f"连接：正常（PostgreSQL {version}）")
     head = head_revision()
-    findings = version_findings(schema, head, known_revisions())
+    findings = version_findings(schema, head, known_revisions()) + triggers
     print(f"数据库版本：{schema.revision or '无'}；本程序版本：{head}")
     if not backup.can_dump_server():
         findings.append("本机没有安装 PostgreSQL 的 pg_dump 程序：dangjian backup 无法备份服务器数据库")

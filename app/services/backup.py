@@ -27,17 +27,23 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import URL, Engine, inspect, text
+from sqlalchemy import URL, Engine, create_engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import NullPool
 
 from app import clock
 from app import settings as S
 from app.db import (
+    BEFORE_AUDIT_TRAIL,
+    audit_trigger_findings,
     database_target,
+    empty_database_message,
     integrity_problems,
+    is_empty_database_file,
     known_revisions,
     read_only_connection,
     server_engine,
@@ -46,6 +52,7 @@ from app.db import (
     stored_schema,
 )
 from app.errors import BackupError, DatabaseError, ValidationError
+from app.paths import create_private_file, make_private, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +89,8 @@ class RestoreResult:
     restored_from: Path
     safety_backup: Path | None  # the database as it was, backed up first (None when there was none)
     damaged_copy: Path | None  # a damaged database cannot be backed up: it is copied aside as it was
+    # Newer backups `restore_latest_good` passed over, each with why it is not sound.
+    skipped: tuple[tuple[BackupInfo, str], ...] = ()
 
 
 # --- making backups --------------------------------------------------------------------------------------------
@@ -94,7 +103,10 @@ def make_backup(source: Engine | str | Path, backup_dir: Path, *, reason: str = 
     the path of a database file (opened read-only)."""
     if not re.fullmatch(r"[a-z][a-z-]*", reason):
         raise BackupError(f"备份原因只能由小写字母和连字符组成：{reason}")
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    if not isinstance(source, Engine) and is_empty_database_file(Path(source)):
+        # A backup of an empty file would be the newest one and push the good ones out of the rotation.
+        raise BackupError(f"未备份：{empty_database_message(Path(source))}")
+    private_dir(backup_dir)
     if isinstance(source, Engine) and source.dialect.name == "postgresql":
         return _server_backup(source.url, backup_dir, reason, keep, now or dt.datetime.now())
     target = _free_name(backup_dir, reason, now or dt.datetime.now())
@@ -111,9 +123,12 @@ def make_backup(source: Engine | str | Path, backup_dir: Path, *, reason: str = 
 @contextmanager
 def _written_then_renamed(target: Path) -> Iterator[Path]:
     """The block writes and checks `target`.partial; only when it ends normally does the file take the name
-    `target`.  A failure or a crash never leaves a half-written file under a backup's name."""
+    `target`.  A failure or a crash never leaves a half-written file under a backup's name.  The file is
+    created 0600 before anything writes into it: a backup holds the whole county's personal data."""
     partial = target.with_name(target.name + ".partial")
     try:
+        partial.unlink(missing_ok=True)
+        create_private_file(partial)
         yield partial
         os.replace(partial, target)
     except (sqlite3.Error, OSError, subprocess.SubprocessError) as exc:
@@ -254,6 +269,8 @@ def rotate(backup_dir: Path, keep: int) -> list[Path]:
     keep = max(1, keep)
     _remove_stale_partials(backup_dir)
     backups = list_backups(backup_dir)
+    for b in backups:
+        make_private(b.path)  # backups an earlier version made were 0644
     if len(backups) <= keep:
         return []
     if not _readable(backups[0].path):
@@ -320,11 +337,15 @@ def _server_setting(url: URL, key: str) -> tuple[str] | None:
 # --- restoring ---------------------------------------------------------------------------------------------------
 
 def backup_problems(backup_file: Path) -> list[str]:
-    """Why `backup_file` cannot be restored (Chinese, empty when it can)."""
+    """Why `backup_file` cannot be restored (Chinese, empty when it can).  A sound backup (完好) opens, passes
+    integrity_check, is this app's at a known version, keeps the audit trail's append-only triggers, and its
+    audit chain verifies: a backup of a trail edited in place is no restore point."""
     if not backup_file.is_file():
         return [f"备份文件不存在：{backup_file}"]
     if is_server_backup(backup_file):
         return _dump_problems(backup_file)
+    if backup_file.stat().st_size == 0:
+        return ["备份文件是空的（0 字节）"]
     integrity = integrity_problems(backup_file)
     if integrity:
         return ["备份文件已损坏：" + "；".join(integrity[:3])]
@@ -337,15 +358,120 @@ def backup_problems(backup_file: Path) -> list[str]:
     unknown = [r for r in schema.revisions if r not in known_revisions()]
     if unknown:
         return [f"该备份由更新版本的程序创建（版本 {'、'.join(unknown)}），本程序无法使用"]
-    return []
+    if schema.revision in BEFORE_AUDIT_TRAIL:
+        return []
+    return _trail_problems(backup_file)
+
+
+def _trail_problems(backup_file: Path) -> list[str]:
+    """The audit trail of a backup: its append-only triggers, then its hash chain (app.services.audit.verify)."""
+    from app.services import audit  # audit pulls in the models; backup stays light
+
+    try:
+        with read_only_connection(backup_file) as con:
+            triggers = audit_trigger_findings(con)
+    except sqlite3.DatabaseError as exc:
+        return [f"备份文件无法读取：{exc}"]
+    if triggers:
+        return ["备份中的" + t for t in triggers]
+    engine = _read_only_engine(backup_file)
+    try:
+        report = audit.verify(sessionmaker(engine), check_state=False)
+    except SQLAlchemyError as exc:
+        return [f"无法核验备份中的审计链（备份版本过旧或表结构不完整）：{getattr(exc, 'orig', exc)}"]
+    finally:
+        engine.dispose()
+    return [f"备份中的审计链未通过核验：{f}" for f in report.findings if f.kind == "chain"][:3]
+
+
+def _read_only_engine(path: Path) -> Engine:
+    # A backup is one self-contained file (journal_mode=DELETE, no -wal): opened immutable, nothing is written
+    # beside it, not even a -shm.
+    uri = sqlite_uri(path, "mode=ro&immutable=1")
+    return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+                         poolclass=NullPool)
 
 
 def latest_good_backup(backup_dir: Path, *, server: bool = False) -> BackupInfo | None:
     """The newest backup that can be restored (of a SQLite file, or with `server` of a server database), or None."""
+    return newest_good_backup(backup_dir, server=server)[0]
+
+
+def newest_good_backup(backup_dir: Path, *, server: bool = False
+                       ) -> tuple[BackupInfo | None, list[tuple[BackupInfo, str]]]:
+    """The newest sound backup (or None), and the newer ones passed over with why each is not sound."""
+    skipped: list[tuple[BackupInfo, str]] = []
     for b in list_backups(backup_dir):
-        if is_server_backup(b.path) == server and not backup_problems(b.path):
-            return b
-    return None
+        if is_server_backup(b.path) != server:
+            continue
+        problems = backup_problems(b.path)
+        if not problems:
+            return b, skipped
+        skipped.append((b, problems[0]))
+    return None, skipped
+
+
+# --- what a restore would lose -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Holdings:
+    """What a database holds that a restore can lose, counted read-only."""
+
+    members: int
+    scores: int
+    audit_entries: int
+
+
+HOLDING_LABELS = (("members", "党员", "人"), ("scores", "评分记录", "条"),
+                  ("audit_entries", "审计记录（备份、恢复操作的记录除外）", "条"))
+# The trail's records of backups and restores themselves (app.services.accounts): every backup is recorded
+# after its file is written, so the newest backup always lacks its own record; that is no work lost.
+_BOOKKEEPING_ENTITY = "database"
+
+
+def holdings(db_file: Path) -> Holdings | None:
+    """Counts of members, score items and audit entries in a database file; None when it cannot be read (missing,
+    empty, damaged, or from before these tables)."""
+    if not db_file.is_file() or is_empty_database_file(db_file):
+        return None
+    try:
+        with read_only_connection(db_file) as con:
+            members, scores = (con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+                               for table in ("member", "score_item"))
+            entries = con.execute("SELECT count(*) FROM audit_entry WHERE entity <> ?",
+                                  (_BOOKKEEPING_ENTITY,)).fetchone()[0]
+    except sqlite3.DatabaseError:
+        return None
+    return Holdings(int(members), int(scores), int(entries))
+
+
+@dataclass(frozen=True)
+class RestoreComparison:
+    current: Holdings
+    backup: Holdings
+
+    @property
+    def loses_data(self) -> bool:
+        """The current database holds more members, score items or audit entries than the backup."""
+        return any(getattr(self.current, f) > getattr(self.backup, f) for f, _, _ in HOLDING_LABELS)
+
+    def lines(self) -> list[str]:
+        """One Chinese line per count: current → backup, and how many fewer."""
+        out = []
+        for f, label, unit in HOLDING_LABELS:
+            now, then = getattr(self.current, f), getattr(self.backup, f)
+            fewer = f"（少 {now - then} {unit}）" if now > then else ""
+            out.append(f"{label}：当前 {now} {unit}，备份 {then} {unit}{fewer}")
+        return out
+
+
+def compare_with_current(backup_file: Path, db_path: Path) -> RestoreComparison | None:
+    """The current database's holdings against the backup's; None when either cannot be counted (a damaged or
+    empty current database has nothing a restore could lose that a count would show)."""
+    current, then = holdings(db_path), holdings(backup_file)
+    if current is None or then is None:
+        return None
+    return RestoreComparison(current, then)
 
 
 def ensure_not_in_use(db_path: Path) -> None:
@@ -396,6 +522,8 @@ def restore_backup(backup_file: Path, db_path: Path, backup_dir: Path, *, keep: 
     partial = db_path.with_name(db_path.name + ".restoring")
     try:
         # Copy first: saving the current database may rotate old backups, perhaps the one being restored.
+        partial.unlink(missing_ok=True)
+        create_private_file(partial)  # it becomes the database: 0600 from the start
         _copy_database(backup_file, partial)
         if integrity_problems(partial):
             raise BackupError("恢复失败：复制出的数据库未通过完整性检查，当前数据库未改动")
@@ -412,11 +540,12 @@ def restore_backup(backup_file: Path, db_path: Path, backup_dir: Path, *, keep: 
 
 
 def restore_latest_good(db_path: Path, backup_dir: Path, *, keep: int = DEFAULT_KEEP) -> RestoreResult:
-    """The start-up recovery: restore the newest sound backup (`BackupError` when there is none)."""
-    best = latest_good_backup(backup_dir)
+    """The start-up recovery: restore the newest sound backup (`BackupError` when there is none).  The result
+    names the newer backups passed over as not sound."""
+    best, skipped = newest_good_backup(backup_dir)
     if best is None:
         raise BackupError(f"备份目录中没有可用的完好备份：{backup_dir}")
-    return restore_backup(best.path, db_path, backup_dir, keep=keep)
+    return replace(restore_backup(best.path, db_path, backup_dir, keep=keep), skipped=tuple(skipped))
 
 
 def _save_current(db_path: Path, backup_dir: Path, keep: int, now: dt.datetime) -> tuple[Path | None, Path | None]:
@@ -425,13 +554,23 @@ def _save_current(db_path: Path, backup_dir: Path, keep: int, now: dt.datetime) 
     if not integrity_problems(db_path):
         return make_backup(db_path, backup_dir, reason="before-restore", keep=keep, now=now), None
     # The backup API may fail on damaged pages: keep the file (and its -wal) exactly as it was.
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(backup_dir)
     damaged = backup_dir / f"{DAMAGED_PREFIX}{now.strftime(_STAMP)}{SUFFIX}"
-    shutil.copy2(db_path, damaged)
+    copy_private(db_path, damaged)
     wal = Path(str(db_path) + "-wal")
     if wal.is_file():
-        shutil.copy2(wal, Path(str(damaged) + "-wal"))
+        copy_private(wal, Path(str(damaged) + "-wal"))
     return None, damaged
+
+
+def copy_private(source: Path, dest: Path) -> None:
+    """A byte-for-byte copy readable by its owner only (shutil.copy2 would copy the source's mode, 0644 for a
+    database made by an earlier version)."""
+    dest.unlink(missing_ok=True)
+    create_private_file(dest)
+    shutil.copyfile(source, dest)
+    st = source.stat()
+    os.utime(dest, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
 # --- a database on a PostgreSQL server: pg_restore -----------------------------------------------------------

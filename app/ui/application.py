@@ -52,11 +52,11 @@ def install_translations(app: QApplication) -> bool:
 
 def setup_logging(paths: AppPaths) -> None:
     """Log to a rotating file in the data directory (no personal data is ever logged)."""
+    from app.logfile import file_handler  # created 0600: the log holds paths, user names, tracebacks
+
     path = paths.log_dir / LOG_FILE
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
-    root.addHandler(handler)
+    root.addHandler(file_handler(path))
     root.setLevel(logging.INFO)
     errors.set_log_file(path)
 

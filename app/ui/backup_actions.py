@@ -6,7 +6,6 @@ first), and reopens it; every page then reloads (`AppContext.reset`)."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.db import database_target
 from app.errors import BackupError
-from app.paths import AppPaths
+from app.paths import AppPaths, private_dir
 from app.services import backup
 from app.ui import tasks
 from app.ui.context import AppContext
@@ -91,9 +90,30 @@ def daily_backup(ctx: AppContext) -> tasks.Task | None:
 def keep_damaged_copy(paths: AppPaths) -> Path:
     """Copy a damaged database (closed) beside the backups before a restore replaces it: never delete data."""
     kept = paths.backup_dir / f"damaged-{dt.datetime.now():%Y%m%d-%H%M%S}-{paths.db_path.name}"
-    paths.backup_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(paths.db_path, kept)  # nothing has the file open at this point: a plain copy is safe
+    private_dir(paths.backup_dir)
+    # Nothing has the file open at this point: a plain copy is safe.  0600 like every copy of the county's data.
+    backup.copy_private(paths.db_path, kept)
     return kept
+
+
+def confirm_restore(parent: QWidget | None, info: backup.BackupInfo, db_path: Path | None) -> bool:
+    """Ask before replacing the database with `info`; when the current database holds more members, score items
+    or audit entries than the backup, the question is a warning that gives the numbers (No is the default)."""
+    comparison = backup.compare_with_current(info.path, db_path) if db_path is not None else None
+    question = (f"将用 {info.taken_at:%Y-%m-%d %H:%M} 的{reason_label(info.reason)}替换当前全部数据。\n"
+                "恢复前会自动备份当前数据，需要时可以再恢复回来。\n\n确定恢复吗？")
+    if comparison is None or not comparison.loses_data:
+        answer = QMessageBox.question(parent, "从备份恢复", question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+    box = QMessageBox(QMessageBox.Icon.Warning, "从备份恢复：备份中的数据比当前少",
+                      "当前数据库中的数据比这份备份多，恢复后多出的部分将被替换掉：\n\n"
+                      + "\n".join(comparison.lines()) + "\n\n" + question,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setObjectName("restore_loss_warning")
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 def restore(ctx: AppContext, parent: QWidget | None, info: backup.BackupInfo, *, confirm: bool = True,
@@ -102,12 +122,8 @@ def restore(ctx: AppContext, parent: QWidget | None, info: backup.BackupInfo, *,
     `keep_damaged`: the current file failed its integrity check; a copy is kept (backup.restore_backup only
     saves a sound one)."""
     if confirm:
-        answer = QMessageBox.question(
-            parent, "从备份恢复",
-            f"将用 {info.taken_at:%Y-%m-%d %H:%M} 的{reason_label(info.reason)}替换当前全部数据。\n"
-            "恢复前会自动备份当前数据，需要时可以再恢复回来。\n\n确定恢复吗？",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        if answer != QMessageBox.StandardButton.Yes:
+        db_path = None if ctx.paths.uses_server else ctx.paths.db_path
+        if not confirm_restore(parent, info, db_path):
             return None
     keep = ctx.backup_keep()
     # Nothing may hold the database while its file is replaced.
