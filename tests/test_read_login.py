@@ -230,8 +230,21 @@ def test_a_viewer_exports_the_masked_register_and_reads_the_ranking(county: Path
     assert "无权导出完整的身份证号和电话" in capsys.readouterr().err
     assert main(["--data-dir", str(county), "period", "list", "--user", "li"]) == 0
     assert main(["--data-dir", str(county), "report", "list", "--user", "li"]) == 0
-    assert main(["--data-dir", str(county), "user", "list", "--user", "li"]) == 0
-    assert "boss" in capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["--data-dir", str(county), "user", "list", "--user", "li"]) == 2  # the accounts: administrators
+    assert "无权管理用户账户" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["alerts"], ["ranking"], ["audit", "verify"], ["audit", "head"],
+                                     ["compliance", "2026-10"], ["scores", "template", "2026-10", "{out}"],
+                                     ["report", "bulletin", "2026-10", "--out", "{out}"]])
+def test_a_viewer_runs_the_read_commands_on_real_data(county: Path, tmp_path: Path, command: list[str],
+                                                      as_viewer: None, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [a.replace("{out}", str(tmp_path / "out.docx" if "report" in command else tmp_path / "out.xlsx"))
+            for a in command]
+    assert main(["--data-dir", str(county), *argv]) == 2
+    assert "请用 --user" in capsys.readouterr().err and not list(tmp_path.iterdir())
+    assert main(["--data-dir", str(county), *argv, "--user", "li"]) == 0, capsys.readouterr().err
 
 
 def test_a_viewer_may_dry_run_an_import_but_not_import(county: Path, tmp_path: Path, as_viewer: None,

@@ -185,6 +185,7 @@ def run_user(args: argparse.Namespace) -> int:
     try:
         service = AccountService(db.session_factory)
         if args.action == "list":
+            require(Permission.ACCOUNTS)  # who may log in, and as what, is for administrators (as in the GUI)
             _list(service)
             return 0
         if not args.name:
