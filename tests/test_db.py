@@ -441,3 +441,20 @@ def test_data_dir_with_spaces_percent_hash_and_chinese(paths: AppPaths, tmp_path
     with pytest.raises(DatabaseTooNewError):
         open_database(odd.db_path)
     assert _fingerprint(odd.data_dir) == before
+
+
+@pytest.mark.server_only
+def test_check_on_a_server_reports_a_disabled_audit_trigger(paths: AppPaths, db: Database,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A server's trail is protected by three triggers; one disabled (ALTER TABLE … DISABLE TRIGGER, no trace
+    in the trail) lets entries be deleted: `check` names it."""
+    from app.cli import main
+
+    assert main(["check", "--data-dir", str(paths.data_dir)]) in (0, 1)
+    assert "audit_entry_no" not in capsys.readouterr().out
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_delete")
+    db.close()
+    assert main(["check", "--data-dir", str(paths.data_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "缺少防止删除的触发器 audit_entry_no_delete（或已被停用）" in out
