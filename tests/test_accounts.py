@@ -385,8 +385,17 @@ def test_a_viewer_may_rehearse_a_change_but_never_commit_it(db: Database) -> Non
             s.flush()  # the checks of a dry run see the row
             s.rollback()
         with pytest.raises(PermissionDenied, match="无权修改数据"), db.session_factory() as s, s.begin():
+            s.add(Unit(name="县教育局", short_name="教育局"))  # pending at the commit
+        with pytest.raises(PermissionDenied, match="无权修改数据"), db.session_factory() as s, s.begin():
             s.add(Unit(name="县教育局", short_name="教育局"))
+            s.flush()  # flushed before the commit
     with acting_as(make_actor(Role.VIEWER)), pytest.raises(PermissionDenied, match="无权修改数据"), \
             db.session_factory() as s, s.begin():
         s.add(Unit(name="县教育局", short_name="教育局"))  # outside the rehearsal: refused at the flush
     assert RegisterService(db.session_factory).units() == []
+
+
+def test_logging_in_during_a_rehearsal_still_commits(db: Database, svc: AccountService, admin: Actor) -> None:
+    with acting_as(make_actor(Role.VIEWER)), accounts.rehearsal():
+        assert svc.authenticate("admin", PW) == admin  # its own bookkeeping and audit entry are not staged data
+    assert trail(db)[-1].action == "登录"

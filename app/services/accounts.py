@@ -135,14 +135,15 @@ def _needed_for(obj: object) -> Permission | None:
 
 
 # A dry run (an import checked and then rolled back) for a role that may only read: its flushes are let through,
-# any commit while it lasts is refused.  Per thread: it covers the code that runs the dry run, nothing else.
+# and a session that flushed such changes may roll them back but not commit them (login bookkeeping and the audit
+# of it still commit).  Per thread: it covers the code that runs the dry run, nothing else.
 _rehearsing = threading.local()
 
 
 @contextmanager
 def rehearsal() -> Iterator[None]:
     """Run a dry run whose changes are rolled back: a 查阅 user may check an import (READ is enough), and
-    nothing it staged can be committed (a commit in the block needs WRITE as always)."""
+    nothing it staged can be committed (committing it needs the permission it always needs)."""
     require(Permission.READ)
     before = getattr(_rehearsing, "on", False)
     _rehearsing.on = True
@@ -156,34 +157,61 @@ def _in_rehearsal() -> bool:
     return bool(getattr(_rehearsing, "on", False))
 
 
+# Set on a session that flushed guarded changes during a rehearsal: it may roll them back, not commit them.
+_REHEARSED = "dangjian_rehearsed_changes"
+
+
 def _guard_commit(session: Session) -> None:
-    if current() is not None and _in_rehearsal():
-        require(Permission.WRITE)
+    """Before a commit: changes staged in a rehearsal (flushed already, or still pending: the commit's own
+    flush comes after this hook) need their permission, as outside one."""
+    needed = session.info.pop(_REHEARSED, None)
+    if current() is None:
+        return
+    if needed is not None:
+        require(needed)
+    if _in_rehearsal():
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            pending = _needed_for(obj)
+            if pending is not None:
+                require(pending)
 
 
 def _guard_flush(session: Session, _context: Any, _instances: Any) -> None:
-    if current() is None or _in_rehearsal():
+    if current() is None:
         return
     for obj in (*session.new, *session.dirty, *session.deleted):
         needed = _needed_for(obj)
-        if needed is not None:
+        if needed is None:
+            continue
+        if _in_rehearsal():
+            session.info.setdefault(_REHEARSED, needed)
+        else:
             require(needed)
 
 
+def _forget_rehearsal(session: Session, _transaction: Any = None) -> None:
+    session.info.pop(_REHEARSED, None)
+
+
 def _guard_bulk(state: ORMExecuteState) -> None:
-    if current() is None or _in_rehearsal() or not (state.is_insert or state.is_update or state.is_delete):
+    if current() is None or not (state.is_insert or state.is_update or state.is_delete):
         return
     mapper = state.bind_mapper
     target = mapper.class_ if mapper is not None else None
     if target is not None and issubclass(target, _ALWAYS_WRITABLE):
         return
-    require(Permission.SETTINGS if target is Setting else Permission.WRITE)
+    needed = Permission.SETTINGS if target is Setting else Permission.WRITE
+    if _in_rehearsal():
+        state.session.info.setdefault(_REHEARSED, needed)
+    else:
+        require(needed)
 
 
 if not event.contains(Session, "before_flush", _guard_flush):
     event.listen(Session, "before_flush", _guard_flush)
     event.listen(Session, "do_orm_execute", _guard_bulk)
     event.listen(Session, "before_commit", _guard_commit)
+    event.listen(Session, "after_rollback", _forget_rehearsal)
 
 
 # --- accounts ---------------------------------------------------------------------------------------------------
