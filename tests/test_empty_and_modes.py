@@ -109,6 +109,29 @@ def test_a_zero_byte_database_is_restored_from_the_latest_good_backup(db: Databa
     assert backup.holdings(paths.db_path) == backup.holdings(good)
 
 
+def test_the_main_window_offers_a_backup_for_a_zero_byte_database(qtbot: object, db: Database, paths: AppPaths,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.ui.application import open_database_interactively
+
+    _record(db, "新增")
+    good = _backup_at(db, paths, 10)
+    db.close()
+    _truncated(paths)
+    asked: list[str] = []
+
+    def yes(_parent: object, _title: str, text: str, *_a: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", yes)
+    monkeypatch.setattr(QMessageBox, "information", lambda *_a: QMessageBox.StandardButton.Ok)
+    reopened = open_database_interactively(paths)
+    assert reopened is not None
+    reopened.close()
+    assert "0 字节" in asked[0] and str(paths.db_path) in asked[0]
+    assert backup.holdings(paths.db_path) == backup.holdings(good)
+
+
 def test_a_first_start_killed_midway_leaves_no_empty_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The new county is built aside and renamed into place: a crash while creating it leaves nothing at the
     database's name that the next start would refuse as empty."""
