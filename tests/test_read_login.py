@@ -184,6 +184,12 @@ def test_without_accounts_every_command_runs_as_the_operator(path: str, paths: A
     assert code == 0 and spy.calls == [None]
 
 
+def test_a_new_data_folder_has_no_accounts_to_ask_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, spy = _run_spied(monkeypatch, "period", tmp_path / "new")
+    assert code == 0 and spy.calls == [None]
+    assert not (tmp_path / "new").exists()  # the login looked, and created nothing
+
+
 @pytest.mark.parametrize("path", [c for c in COMMANDS if c in EXPECTED_NO_LOGIN])
 def test_the_listed_commands_run_without_a_login(path: str, with_accounts: AppPaths,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
