@@ -169,7 +169,7 @@ def run_restore(args: argparse.Namespace) -> int:
         chosen = best.path
     else:
         chosen = _resolve_backup(args.file, paths.backup_dir)
-    if not _confirm_loss(args, chosen, paths.db_path):
+    if not _confirm_loss(args, chosen, backup.compare_with_current(chosen, paths.db_path)):
         return EXIT_BAD_INPUT
     result = backup.restore_backup(chosen, paths.db_path, paths.backup_dir, keep=keep)
     _record(args, paths, lambda sf: _accounts().record_restore(sf, Path(result.restored_from).name))
@@ -189,12 +189,10 @@ def _print_skipped(skipped: list[tuple[Any, str]]) -> None:
         print(f"  {info.path.name}（{info.taken_at:%Y-%m-%d %H:%M:%S}，{info.reason_label}）：{why}")
 
 
-def _confirm_loss(args: argparse.Namespace, chosen: Path, db_path: Path) -> bool:
-    """When the current database holds more members, score items or audit entries than the backup, show the
-    numbers and go on only with --force or a typed confirmation (never silently on a terminal-less run)."""
-    from app.services import backup
-
-    comparison = backup.compare_with_current(chosen, db_path)
+def _confirm_loss(args: argparse.Namespace, chosen: Path, comparison: Any) -> bool:
+    """When the current database holds more members, score items or audit entries than the backup
+    (`comparison`, app.services.backup.RestoreComparison), show the numbers and go on only with --force or a
+    typed confirmation (never silently on a terminal-less run)."""
     if comparison is None or not comparison.loses_data:
         return True
     print(f"注意：当前数据库中的数据比备份 {chosen.name} 多，恢复后多出的部分将被替换掉"
@@ -230,13 +228,16 @@ def _restore_server(args: argparse.Namespace, paths: AppPaths) -> int:
     url = database_target(paths.database)
     assert not isinstance(url, Path)
     if args.latest:
-        best = backup.latest_good_backup(paths.backup_dir, server=True)
+        best, skipped = backup.newest_good_backup(paths.backup_dir, server=True)
+        _print_skipped(skipped)
         if best is None:
             raise BackupError(f"备份目录中没有可用的服务器数据库备份（.dump）：{paths.backup_dir}")
         chosen = best.path
     else:
         chosen = _resolve_backup(args.file, paths.backup_dir)
     _require_restore_on_server(args, url)
+    if not _confirm_loss(args, chosen, backup.compare_with_server(chosen, url)):
+        return EXIT_BAD_INPUT
     keep = backup.configured_keep(paths.database)
     result = backup.restore_server_backup(chosen, url, paths.ensure().backup_dir, keep=keep)
     _record(args, paths, lambda sf: _accounts().record_restore(sf, Path(result.restored_from).name))

@@ -465,6 +465,68 @@ class RestoreComparison:
         return out
 
 
+_COUNTED_TABLES = ("member", "score_item", "audit_entry")
+
+
+def server_holdings(url: URL) -> Holdings | None:
+    """The holdings of a server database (None when it has none of these tables yet: a new database)."""
+    with server_engine(url) as engine, engine.connect() as conn:
+        if set(_COUNTED_TABLES) - set(inspect(conn).get_table_names()):
+            return None
+        members, scores = (int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())  # noqa: S608
+                           for t in _COUNTED_TABLES[:2])
+        entries = int(conn.execute(text("SELECT count(*) FROM audit_entry WHERE entity <> :e"),
+                                   {"e": _BOOKKEEPING_ENTITY}).scalar_one())
+    return Holdings(members, scores, entries)
+
+
+def dump_holdings(path: Path) -> Holdings | None:
+    """The holdings of a pg_dump backup, counted from its data without restoring it (None without pg_restore
+    or when the dump cannot be read)."""
+    counts = []
+    for table in _COUNTED_TABLES:
+        rows = _dump_rows(path, table)
+        if rows is None:
+            return None
+        columns, data = rows
+        if table == "audit_entry":
+            entity = columns.index("entity")
+            data = [r for r in data if len(r) > entity and r[entity] != _BOOKKEEPING_ENTITY]
+        counts.append(len(data))
+    return Holdings(*counts)
+
+
+def _dump_rows(path: Path, table: str) -> tuple[list[str], list[list[str]]] | None:
+    """A table's column names and rows (COPY text format, fields unescaped only as far as tabs) from a dump."""
+    pg_restore = server_tool("pg_restore")
+    if pg_restore is None:
+        return None
+    try:
+        done = subprocess.run([pg_restore, "--data-only", f"--table={table}", "--file=-", str(path)],
+                              capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    lines = done.stdout.split("\n")  # not splitlines: a value may hold U+2028 and the like, unescaped by COPY
+    for i, line in enumerate(lines):
+        m = re.match(r"COPY \S+ \((.*)\) FROM stdin;$", line)
+        if m:
+            columns = [c.strip().strip('"') for c in m.group(1).split(",")]
+            end = lines.index("\\.", i + 1)
+            return columns, [row.split("\t") for row in lines[i + 1:end]]
+    return [], []  # a table without rows has no COPY block
+
+
+def compare_with_server(backup_file: Path, url: URL) -> RestoreComparison | None:
+    """`compare_with_current` for a pg_dump backup and the server database it would replace."""
+    current = server_holdings(url)
+    then = dump_holdings(backup_file) if current is not None else None
+    if current is None or then is None:
+        return None
+    return RestoreComparison(current, then)
+
+
 def compare_with_current(backup_file: Path, db_path: Path) -> RestoreComparison | None:
     """The current database's holdings against the backup's; None when either cannot be counted (a damaged or
     empty current database has nothing a restore could lose that a count would show)."""

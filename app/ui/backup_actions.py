@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import URL
 
 from app.db import database_target
 from app.errors import BackupError
@@ -96,10 +97,12 @@ def keep_damaged_copy(paths: AppPaths) -> Path:
     return kept
 
 
-def confirm_restore(parent: QWidget | None, info: backup.BackupInfo, db_path: Path | None) -> bool:
-    """Ask before replacing the database with `info`; when the current database holds more members, score items
-    or audit entries than the backup, the question is a warning that gives the numbers (No is the default)."""
-    comparison = backup.compare_with_current(info.path, db_path) if db_path is not None else None
+def confirm_restore(parent: QWidget | None, info: backup.BackupInfo, target: Path | URL) -> bool:
+    """Ask before replacing the database (`target`: the file, or the server's URL) with `info`; when the current
+    database holds more members, score items or audit entries than the backup, the question is a warning that
+    gives the numbers (No is the default)."""
+    comparison = (backup.compare_with_server(info.path, target) if isinstance(target, URL)
+                  else backup.compare_with_current(info.path, target))
     question = (f"将用 {info.taken_at:%Y-%m-%d %H:%M} 的{reason_label(info.reason)}替换当前全部数据。\n"
                 "恢复前会自动备份当前数据，需要时可以再恢复回来。\n\n确定恢复吗？")
     if comparison is None or not comparison.loses_data:
@@ -121,10 +124,8 @@ def restore(ctx: AppContext, parent: QWidget | None, info: backup.BackupInfo, *,
     """Replace the county database with the backup `info` (after asking, unless `confirm` is False).
     `keep_damaged`: the current file failed its integrity check; a copy is kept (backup.restore_backup only
     saves a sound one)."""
-    if confirm:
-        db_path = None if ctx.paths.uses_server else ctx.paths.db_path
-        if not confirm_restore(parent, info, db_path):
-            return None
+    if confirm and not confirm_restore(parent, info, database_target(ctx.paths.database)):
+        return None
     keep = ctx.backup_keep()
     # Nothing may hold the database while its file is replaced.
     tasks.cancel_all()

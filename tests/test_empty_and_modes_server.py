@@ -1,0 +1,52 @@
+"""Issue 13, point 6 on a PostgreSQL server: a restore of a pg_dump backup that holds fewer audit entries than
+the server database shows the numbers and needs --force; --latest says which damaged dumps it skipped.
+(The SQLite side: tests/test_empty_and_modes.py.)"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from app.cli import main
+from app.db import database_target, open_database
+from app.paths import AppPaths
+from app.services import audit, backup
+
+pytestmark = pytest.mark.server_only
+
+
+def _record(paths: AppPaths, *actions: str) -> None:
+    db = open_database(paths.database)
+    try:
+        with audit.unit_of_work(db.session_factory, "测试员") as (_s, log):
+            for a in actions:
+                log.record(a, "unit", 1, "name", None, a)
+    finally:
+        db.close()
+
+
+def test_server_restore_shows_what_would_be_lost_and_needs_force(paths: AppPaths, capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _record(paths, "新增")
+    assert main(["backup", "--data-dir", str(paths.data_dir)]) == 0
+    (taken,) = backup.list_backups(paths.backup_dir)
+    _record(paths, "修改", "删除")
+    url = database_target(paths.database)
+    comparison = backup.compare_with_server(taken.path, url)  # type: ignore[arg-type]
+    assert comparison is not None and comparison.loses_data
+    assert comparison.current.audit_entries == comparison.backup.audit_entries + 2
+    capsys.readouterr()
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    assert main(["restore", taken.path.name, "--data-dir", str(paths.data_dir)]) == 2
+    out, err = capsys.readouterr()
+    assert "（少 2 条）" in out and "--force" in err
+    assert backup.server_holdings(url) == comparison.current  # type: ignore[arg-type]
+
+    empty = paths.backup_dir / "dangjian-20991231-000000-000000-manual.dump"
+    empty.write_bytes(b"")
+    assert main(["restore", "--latest", "--force", "--data-dir", str(paths.data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "已跳过 1 份不完好的较新备份" in out and empty.name in out and "少 2 条" in out
+    assert backup.server_holdings(url) == comparison.backup  # type: ignore[arg-type]
