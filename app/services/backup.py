@@ -343,7 +343,7 @@ def backup_problems(backup_file: Path) -> list[str]:
     if not backup_file.is_file():
         return [f"备份文件不存在：{backup_file}"]
     if is_server_backup(backup_file):
-        return _dump_problems(backup_file)
+        return _dump_problems(backup_file) or _dump_trail_problems(backup_file)
     if backup_file.stat().st_size == 0:
         return ["备份文件是空的（0 字节）"]
     integrity = integrity_problems(backup_file)
@@ -498,17 +498,10 @@ def dump_holdings(path: Path) -> Holdings | None:
 
 def _dump_rows(path: Path, table: str) -> tuple[list[str], list[list[str]]] | None:
     """A table's column names and rows (COPY text format, fields unescaped only as far as tabs) from a dump."""
-    pg_restore = server_tool("pg_restore")
-    if pg_restore is None:
+    dumped = _pg_restore_text(path, "--data-only", f"--table={table}")
+    if dumped is None:
         return None
-    try:
-        done = subprocess.run([pg_restore, "--data-only", f"--table={table}", "--file=-", str(path)],
-                              capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    lines = done.stdout.split("\n")  # not splitlines: a value may hold U+2028 and the like, unescaped by COPY
+    lines = dumped.split("\n")  # not splitlines: a value may hold U+2028 and the like, unescaped by COPY
     for i, line in enumerate(lines):
         m = re.match(r"COPY \S+ \((.*)\) FROM stdin;$", line)
         if m:
@@ -681,6 +674,80 @@ def _dump_problems(path: Path) -> list[str]:
     if revision not in known_revisions():
         return [f"该备份由更新版本的程序创建（版本 {revision}），本程序无法使用"]
     return []
+
+
+def _dump_trail_problems(path: Path) -> list[str]:
+    """The audit trail of a pg_dump backup, read without restoring it: its three append-only triggers present
+    and enabled, and its hash chain recomputed from the dumped rows."""
+    from app.db import SERVER_AUDIT_TRIGGERS
+
+    definitions = _pg_restore_text(path, "--section=post-data")
+    if definitions is None:
+        return ["无法读取备份中的审计日志保护触发器"]
+    problems = []
+    for name, what in SERVER_AUDIT_TRIGGERS.items():
+        if not re.search(rf"CREATE TRIGGER {name} BEFORE \w+ ON \S*audit_entry", definitions):
+            problems.append(f"备份中的审计日志缺少防止{what}的触发器 {name}")
+        elif re.search(rf"DISABLE TRIGGER {name}\b", definitions):
+            problems.append(f"备份中的审计日志触发器 {name} 已被停用，不再阻止{what}")
+    return problems or _dump_chain_problems(path)
+
+
+def _dump_chain_problems(path: Path) -> list[str]:
+    from app.services.audit import GENESIS_HASH, entry_hash
+
+    rows = _dump_rows(path, "audit_entry")
+    if rows is None:
+        return ["无法读取备份中的审计日志"]
+    columns, data = rows
+    fields = ("seq", "at", "who", "action", "entity", "entity_id", "field", "old", "new", "reason", "hash")
+    try:
+        index = [columns.index(f) for f in fields]
+    except ValueError:
+        return ["备份中的审计日志表缺少字段"]
+    entries = sorted(([_copy_value(r[i]) for i in index] for r in data), key=lambda e: int(e[0] or 0))
+    prev = GENESIS_HASH
+    for expected, e in enumerate(entries, 1):
+        seq = int(e[0] or 0)
+        if seq != expected:
+            return [f"备份中的审计链未通过核验：审计链断裂：第{expected}条记录缺失（可能被删除）"]
+        row = (seq, *e[1:5], None if e[5] is None else int(e[5]), *e[6:10])
+        if entry_hash(prev, row) != e[10]:
+            return [f"备份中的审计链未通过核验：第{seq}条记录的内容与哈希不符（记录被修改、删除或调换）"]
+        prev = str(e[10])
+    return []
+
+
+_COPY_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))")
+_COPY_CHARS = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _copy_value(field: str) -> str | None:
+    """One field of COPY's text format as the value it stands for (\\N is NULL)."""
+    if field == "\\N":
+        return None
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1):
+            return chr(int(m.group(1), 8))
+        if m.group(2):
+            return chr(int(m.group(2), 16))
+        return _COPY_CHARS.get(m.group(3), m.group(3))
+
+    return _COPY_ESCAPE.sub(one, field)
+
+
+def _pg_restore_text(path: Path, *options: str) -> str | None:
+    """What pg_restore writes for `options` as SQL text (None without pg_restore or when it fails)."""
+    pg_restore = server_tool("pg_restore")
+    if pg_restore is None:
+        return None
+    try:
+        done = subprocess.run([pg_restore, *options, "--file=-", str(path)], capture_output=True, text=True,
+                              timeout=600)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 def restore_server_backup(backup_file: Path, url: URL, backup_dir: Path, *, keep: int = DEFAULT_KEEP,
