@@ -117,6 +117,8 @@ def test_the_main_window_offers_a_backup_for_a_zero_byte_database(qtbot: object,
     good = _backup_at(db, paths, 10)
     db.close()
     _truncated(paths)
+    empty = paths.backup_dir / "dangjian-20261112-090000-000000-daily.sqlite3"
+    empty.write_bytes(b"")  # the backup of the empty file an earlier version took: skipped, and said so
     asked: list[str] = []
 
     def yes(_parent: object, _title: str, text: str, *_a: object) -> QMessageBox.StandardButton:
@@ -129,6 +131,7 @@ def test_the_main_window_offers_a_backup_for_a_zero_byte_database(qtbot: object,
     assert reopened is not None
     reopened.close()
     assert "0 字节" in asked[0] and str(paths.db_path) in asked[0]
+    assert "已跳过" in asked[0] and empty.name in asked[0]
     assert backup.holdings(paths.db_path) == backup.holdings(good)
 
 

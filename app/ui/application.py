@@ -123,7 +123,10 @@ def offer_restore(paths: AppPaths, problem: str) -> bool:
     from app.services import backup
     from app.ui.backup_actions import keep_damaged_copy
 
-    good = backup.latest_good_backup(paths.backup_dir)
+    good, skipped = backup.newest_good_backup(paths.backup_dir)
+    if skipped:  # newer backups that are empty, damaged or hold a forged trail: say why they are passed over
+        problem += "\n\n以下较新的备份不完好，已跳过：\n" + "\n".join(
+            f"{info.path.name}：{why}" for info, why in skipped[:5])
     if not _ask_restore(None, paths, problem, good) or good is None:
         return False
     try:
