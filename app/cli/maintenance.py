@@ -169,6 +169,7 @@ def run_restore(args: argparse.Namespace) -> int:
         chosen = best.path
     else:
         chosen = _resolve_backup(args.file, paths.backup_dir)
+        _refuse_unsound(chosen)  # before any question about what it would lose
     if not _confirm_loss(args, chosen, backup.compare_with_current(chosen, paths.db_path)):
         return EXIT_BAD_INPUT
     result = backup.restore_backup(chosen, paths.db_path, paths.backup_dir, keep=keep)
@@ -187,6 +188,14 @@ def _print_skipped(skipped: list[tuple[Any, str]]) -> None:
     print(f"已跳过 {len(skipped)} 份不完好的较新备份：")
     for info, why in skipped:
         print(f"  {info.path.name}（{info.taken_at:%Y-%m-%d %H:%M:%S}，{info.reason_label}）：{why}")
+
+
+def _refuse_unsound(chosen: Path) -> None:
+    from app.services import backup
+
+    problems = backup.backup_problems(chosen)
+    if problems:
+        raise BackupError("无法恢复：" + "；".join(problems) + "。当前数据库未改动")
 
 
 def _confirm_loss(args: argparse.Namespace, chosen: Path, comparison: Any) -> bool:
@@ -235,6 +244,7 @@ def _restore_server(args: argparse.Namespace, paths: AppPaths) -> int:
         chosen = best.path
     else:
         chosen = _resolve_backup(args.file, paths.backup_dir)
+        _refuse_unsound(chosen)
     _require_restore_on_server(args, url)
     if not _confirm_loss(args, chosen, backup.compare_with_server(chosen, url)):
         return EXIT_BAD_INPUT
