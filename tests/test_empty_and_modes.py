@@ -223,6 +223,7 @@ def test_check_reports_a_missing_or_disarmed_audit_trigger(db: Database, paths: 
     out = capsys.readouterr().out
     assert "缺少防止删除的触发器 audit_entry_no_delete" in out
     assert "audit_entry_no_update 已被改写" in out and "未发现问题" not in out
+    assert "审计日志保护（防改、防删触发器）：2处问题" in out and "restore --latest" in out
 
 
 # --- 6. a restore that would lose work asks first ----------------------------------------------------------------

@@ -342,6 +342,8 @@ def run_check(args: argparse.Namespace) -> int:
     print(f"完整性检查（integrity_check）：{'通过' if not report.integrity else f'{len(report.integrity)}处问题'}")
     print(f"外键检查（foreign_key_check）：{'通过' if not report.foreign_keys else f'{len(report.foreign_keys)}处引用错误'}")
     print(f"数据库版本：{report.revision or '无'}；本程序版本：{report.head}")
+    triggers = [f for f in report.findings if "触发器" in f or "审计日志表" in f]
+    print(f"审计日志保护（防改、防删触发器）：{'齐全' if not triggers else f'{len(triggers)}处问题'}")
     backups = backup.list_backups(paths.backup_dir)
     if backups:
         newest = backups[0]
@@ -354,7 +356,7 @@ def run_check(args: argparse.Namespace) -> int:
     print(f"结论：发现 {len(report.findings)} 项问题：")
     for i, finding in enumerate(report.findings, 1):
         print(f"  {i}. {finding}")
-    if report.integrity or report.foreign_keys or any("触发器" in f for f in report.findings):
+    if report.integrity or report.foreign_keys or triggers:
         print("建议：用 `dangjian restore --list --verify` 查看备份，用 `dangjian restore --latest` 恢复最近的完好备份。")
     return EXIT_FINDINGS
 
