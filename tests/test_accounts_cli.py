@@ -105,4 +105,4 @@ def test_restore_and_demo_replacement_need_an_administrator_once_accounts_exist(
     assert main([*data, "demo", "--size", "tiny", "--force", "--user", "li"]) == 2
     assert "无权" in capsys.readouterr().err
     monkeypatch.setenv("DANGJIAN_PASSWORD", "Boss-pass-2026")
-    assert main([*data, "restore", "1", "--user", "boss"]) == 0
+    assert main([*data, "restore", "1", "--force", "--user", "boss"]) == 0  # the backup lacks the later users
