@@ -24,8 +24,10 @@ from app.db import Database, audit_trigger_problems, check_database, open_databa
 from app.errors import BackupError, IntegrityCheckError
 from app.logfile import file_handler
 from app.paths import AppPaths
+from app.reports.output import write_atomic
 from app.services import audit, backup
 from app.services.demo import build_demo
+from app.services.excel_io import export_register
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -383,3 +385,18 @@ def test_log_file_is_private_and_stays_so_after_rotation(tmp_path: Path) -> None
         handler.close()
         os.umask(old)
     assert "第二行" in path.read_text(encoding="utf-8")
+
+
+@posix_only
+def test_a_register_export_is_the_owners_only_and_a_circulated_document_keeps_the_umask(db: Database,
+                                                                                          tmp_path: Path) -> None:
+    # The roster (names, units, posts; revealed: numbers) is personal data; a 通报 is meant to be passed round.
+    old = os.umask(0o022)
+    try:
+        roster = tmp_path / "名册.xlsx"
+        export_register(db.session_factory, roster)
+        bulletin = write_atomic(tmp_path / "通报.docx", b"data")
+    finally:
+        os.umask(old)
+    assert _mode(roster) == 0o600
+    assert _mode(bulletin) == 0o644

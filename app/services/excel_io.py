@@ -56,6 +56,7 @@ from app.errors import (
     ReportError,
 )
 from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
+from app.paths import make_private
 from app.reports.output import temp_beside, write_atomic
 from app.reports.xlsx_text import as_text, text_cells, workbook_bytes
 from app.services import audit
@@ -1278,6 +1279,7 @@ def _stage(path: Path, data: bytes) -> Path:
     except OSError as exc:
         raise ReportError(f"无法在文件夹“{path.parent}”中写入文件：{exc.strerror or exc}") from exc
     try:
+        make_private(tmp)  # names, units and posts of every member (and, revealed, their numbers): the owner's only
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
