@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from reports_samples import ISSUER, check_gongwen, open_docx, texts
+from reports_samples import ISSUER, check_gongwen, open_docx, texts, warnings_of
 
 from app.reports.rectification import (
     CELL_MARGINS_TWIPS,
@@ -61,7 +61,8 @@ def _fallback_twips(text: str, size_pt: float) -> float:
 
 def test_the_detail_fits_the_landscape_page_with_dates_on_one_line(tmp_path: Path) -> None:
     data = build_ledger(LedgerContent("全县机关", AS_OF, county_items()), ISSUER)
-    check_gongwen(data, tmp_path, name="ledger.docx")
+    # the only warnings are the checker reading the landscape detail as if it were a portrait page
+    assert set(warnings_of(check_gongwen(data, tmp_path, name="ledger.docx"))) == {"footer-style", "lines-per-page", "chars-per-line"}
     widths, items, groups = _detail_rows(data)
     assert abs(sum(widths) - 225 * MM) <= 10  # the landscape 版心, all of it
     # the longest date inside its cell margins, even in a fall-back font's wider figures

@@ -397,6 +397,7 @@ def build_review_summary(content: ReviewSummaryContent, issuer: IssuingBody,
         doc.para(content.note + f"共{len(content.rows)}个单位，" +
                  "，".join(f"{g}等次{sum(1 for r in content.rows if r.grade == g)}个" for g in GRADES) +
                  f"；党建工作优秀单位{sum(1 for r in content.rows if r.excellent)}个。详见下表。")
+        doc.signature(issuer.name, content.made_on)  # who compiled the table, and when (署名, 成文日期)
         doc.attachment(None, content.title, landscape=True)
         summary_table(doc, content.rows, content.rule)
         return doc.to_bytes()

@@ -89,6 +89,8 @@ def build_ledger(content: LedgerContent, issuer: IssuingBody, style: DocumentSty
         doc.title([f"{c.scope}整改台账"])
         doc.blank()
         _summary(doc, c)
+        # The 工委 keeps the ledger: its name and the day the figures stand at close the summary (署名, 成文日期).
+        doc.signature(issuer.name, c.as_of)
         if c.items:
             _detail(doc, c)
         return doc.to_bytes()
