@@ -22,5 +22,5 @@ def today() -> dt.date:
 
 
 def now() -> dt.datetime:
-    """The moment the frozen run started, local wall-clock time (naive, as `datetime.now()` gives it)."""
+    """The moment the frozen run started: local wall-clock time, naive, as the app reads its clock."""
     return dt.datetime.combine(TODAY, dt.time(START_HOUR))
