@@ -242,3 +242,19 @@ def test_full_width_id_is_stored_in_ascii_and_found_as_a_duplicate(reg, branch):
     with pytest.raises(ValidationError) as exc:
         reg.save_member(member(branch, "李四"))
     assert "重复" in problems(exc)["id_number"]
+
+
+def test_texts_longer_than_the_register_holds_are_refused_in_chinese(db) -> None:
+    # SQLite would keep them; a server refuses the whole save with a database error: say which field, in Chinese.
+    reg = RegisterService(db.session_factory)
+    with pytest.raises(ValidationError) as unit_refused:
+        reg.save_unit(UnitInput("县财政局", short_name="财" * 41, contact_person="张" * 41))
+    said = {p.field: p.message for p in unit_refused.value.problems}
+    assert said == {"short_name": "简称不能超过40个字", "contact_person": "联系人不能超过40个字"}
+    unit = reg.save_unit(UnitInput("县财政局", short_name="财" * 40))
+    org = reg.save_org(OrgInput(unit, "中共县财政局机关支部委员会", OrgKind.BRANCH))
+    with pytest.raises(ValidationError) as member_refused:
+        reg.save_member(MemberInput(org, "张三", MemberStatus.FULL, ethnicity="族" * 21, position="职" * 61,
+                                    joined_on=dt.date(2010, 7, 1), full_member_on=dt.date(2011, 7, 1)))
+    said = {p.field: p.message for p in member_refused.value.problems}
+    assert said == {"ethnicity": "民族不能超过20个字", "position": "职务不能超过60个字"}

@@ -264,6 +264,7 @@ class RegisterService:
                 problems.append(FieldProblem("name", f"已有同名单位“{data.name}”"))
         if (msg := phone_problem(data.contact_phone)) is not None:
             problems.append(FieldProblem("contact_phone", msg))
+        _too_long(Unit, data, problems)
         return problems
 
     def save_unit(self, data: UnitInput, unit_id: int | None = None) -> int:
@@ -329,6 +330,7 @@ class RegisterService:
             problems.append(FieldProblem("term_start", "填写任期结束日期时须填写任期开始日期"))
         if data.term_start and data.term_end and data.term_end <= data.term_start:
             problems.append(FieldProblem("term_end", "任期结束日期应晚于开始日期"))
+        _too_long(PartyOrg, data, problems)
         return problems
 
     def _is_descendant(self, s: Session, candidate: int, ancestor: int) -> bool:
@@ -557,6 +559,7 @@ class RegisterService:
                 bad("community_name", "已到社区报到的，请填写报到社区")
             if data.community_registered_on and data.community_registered_on > today:
                 bad("community_registered_on", "报到日期不能晚于今天")
+        _too_long(Member, data, problems)
         return problems
 
     def save_member(self, data: MemberInput, member_id: int | None = None) -> int:
@@ -745,6 +748,24 @@ def unit_addressees(s: Session, unit_ids: Iterable[int]) -> dict[int, str]:
             best[unit_id] = (rank[kind], name)
     names: dict[int, str] = {u: n for u, n in s.execute(select(Unit.id, Unit.name).where(Unit.id.in_(wanted)))}
     return {u: best[u][1] if u in best else names.get(u, "") for u in wanted}
+
+
+# What a register text field is called, for "…不能超过N个字" (lengths come from the model's columns).
+_FIELD_LABELS = {"name": "名称", "short_name": "简称", "category": "类别", "party_secretary": "党组（党委）书记",
+                 "contact_person": "联系人", "contact_phone": "联系电话", "ethnicity": "民族", "education": "学历",
+                 "position": "职务", "community_name": "报到社区", "phone": "联系电话"}
+
+
+def _too_long(model: type, data: object, problems: list[FieldProblem]) -> None:
+    """A problem for each text longer than its column holds (a server refuses such a value outright; SQLite
+    would keep it): said per field in Chinese, never a database error."""
+    said = {p.field for p in problems}
+    for column in model.__table__.columns:  # type: ignore[attr-defined]
+        length = getattr(column.type, "length", None)
+        value = getattr(data, column.key, None)
+        if length and isinstance(value, str) and len(value) > length and column.key not in said:
+            label = "姓名" if model is Member and column.key == "name" else _FIELD_LABELS.get(column.key, column.key)
+            problems.append(FieldProblem(column.key, f"{label}不能超过{length}个字"))
 
 
 def term_status(term_end: dt.date | None, today: dt.date, ending_days: int) -> str:
