@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import dbkit
+import pytest
 
 from app.db import Database, open_database
 from app.models import MemberStatus, OrgKind, OrgPostKind
@@ -116,3 +117,11 @@ def open_copy(built: DocCounty, source: Path, paths: AppPaths) -> DocCounty:
     db = open_database(paths.database, backup_dir=paths.backup_dir)
     return replace(built, db=db, scoring=ScoringService(db.session_factory, actor="测试员"),
                    periods=dict(built.periods), branch_secretaries=dict(built.branch_secretaries))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, _template_db: Path) -> tuple[DocCounty, Path]:
+    """The documents county, built once per test module (import this fixture; each test opens a copy)."""
+    path = tmp_path_factory.mktemp("county") / "county.sqlite3"
+    return build_template(path, _template_db), path
+

@@ -10,12 +10,12 @@ import os
 import re
 import zipfile
 from decimal import Decimal
-from pathlib import Path
 
 import dbkit
 import docx
 import pytest
-from documents_support import UNITS, DocCounty, build_template, open_copy, score_month
+from documents_support import UNITS, open_copy, score_month
+from documents_support import built as built
 from reports_samples import check_gongwen
 from sqlalchemy import select, text
 
@@ -30,12 +30,6 @@ from app.services.ranking import RankingService
 from app.services.scoring import OccurrenceInput
 
 ISSUED = dt.date(2026, 11, 5)
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, _template_db) -> tuple[DocCounty, Path]:
-    path = tmp_path_factory.mktemp("county") / "county.sqlite3"
-    return build_template(path, _template_db), path
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 import reports_samples as samples
-from documents_support import DocCounty, build_template, open_copy, score_month
+from documents_support import DocCounty, open_copy, score_month
+from documents_support import built as built
 from pages_support import PT_PER_MM, Page, Word, missing_tools, render
 from PIL import Image
 from reports_samples import ISSUER
@@ -37,12 +38,6 @@ NOVEMBER = [
     (7, "life.committee_meeting", 4, "四个支部未召开支委会"), (7, "life.theme_day", 4, "四个支部未开展主题党日"),
     (7, "study.monthly", 1, "未按月集中学习"),
 ]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, _template_db) -> tuple[DocCounty, Path]:
-    path = tmp_path_factory.mktemp("county") / "county.sqlite3"
-    return build_template(path, _template_db), path
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 import docx
 import pytest
-from documents_support import UNITS, DocCounty, build_template, open_copy, score_month
+from documents_support import UNITS, open_copy, score_month
+from documents_support import built as built
 from reports_samples import check_gongwen
 from sqlalchemy import select
 
@@ -29,12 +29,6 @@ from app.services.register import MemberInput, OrgInput, PostInput, RegisterServ
 
 TODAY = dt.date(2026, 11, 5)
 MEETING = dt.datetime(2026, 11, 10, 9, 30)  # a Tuesday
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, _template_db) -> tuple[DocCounty, Path]:
-    path = tmp_path_factory.mktemp("county") / "county.sqlite3"
-    return build_template(path, _template_db), path
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 import docx
 import pytest
-from documents_support import DocCounty, build_template, open_copy
+from documents_support import built as built
+from documents_support import open_copy
 from reports_samples import check_gongwen
 from sqlalchemy import select, text
 
@@ -37,12 +37,6 @@ class Clock:
 
     def __call__(self) -> dt.date:
         return self.day
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, _template_db) -> tuple[DocCounty, Path]:
-    path = tmp_path_factory.mktemp("county") / "county.sqlite3"
-    return build_template(path, _template_db), path
 
 
 @pytest.fixture

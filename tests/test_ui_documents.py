@@ -10,7 +10,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from documents_support import UNITS, DocCounty, build_template, open_copy
+from documents_support import UNITS, open_copy
+from documents_support import built as built
 from PySide6.QtCore import QDateTime, QModelIndex, Qt
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPlainTextEdit, QPushButton
@@ -39,12 +40,6 @@ from app.ui.pages import page
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 St = RectificationStatus
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, _template_db) -> tuple[DocCounty, Path]:
-    path = tmp_path_factory.mktemp("county") / "county.sqlite3"
-    return build_template(path, _template_db), path
 
 
 @pytest.fixture
