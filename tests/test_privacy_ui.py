@@ -3,12 +3,13 @@ administrators reveal them (audited) and may then edit them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from PySide6.QtWidgets import QLineEdit
 from sqlalchemy import select
-from ui_fixtures import ZHANG_ID, Sample, seed_register
+from ui_fixtures import ZHANG_ID, Sample, make_id, seed_register
 
 from app.db import Database
 from app.models import AuditEntry, Role
@@ -50,6 +51,11 @@ def test_assessor_sees_masked_values_cannot_reveal_and_saving_keeps_them(qtbot, 
         assert isinstance(id_box, QLineEdit) and isinstance(phone_box, QLineEdit)
         assert ZHANG_ID not in id_box.text() and "*" in id_box.text() and id_box.isReadOnly()
         assert phone_box.text() != "13912345678" and "*" in phone_box.text()
+        # The full birth date would narrow the masked number to a few dozen candidates: the month only.
+        birth_box = dialog.basic.field("birth_date")
+        assert isinstance(birth_box, QLineEdit)
+        assert birth_box.text() == "1980年5月" and birth_box.isReadOnly()
+        assert not any(action.isVisible() for action in birth_box.actions())  # no calendar to read it from
         assert dialog.personal is not None and not dialog.personal.button.isEnabled()
         position = dialog.basic.field("position")
         assert isinstance(position, QLineEdit)
@@ -58,6 +64,7 @@ def test_assessor_sees_masked_values_cannot_reveal_and_saving_keeps_them(qtbot, 
         assert not dialog.isVisible() or dialog.result()
     saved = ctx.register.member_input(sample.zhang)
     assert (saved.id_number, saved.phone, saved.position) == (ZHANG_ID, "13912345678", "办公室主任")
+    assert saved.birth_date == dt.date(1980, 5, 1)
     assert reveals(db) == []
 
 
@@ -70,6 +77,14 @@ def test_administrator_reveals_in_the_form_and_it_is_audited(qtbot, ctx: AppCont
         dialog.personal.button.click()
         id_box = dialog.basic.field("id_number")
         assert isinstance(id_box, QLineEdit) and id_box.text() == ZHANG_ID and not id_box.isReadOnly()
+        birth_box = dialog.basic.field("birth_date")
+        assert isinstance(birth_box, QLineEdit)
+        assert birth_box.text() == "1980-05-01" and not birth_box.isReadOnly()
+        birth_box.setText("1980-05-02")  # corrected after the reveal, and the number with it
+        id_box.setText(make_id("430102", dt.date(1980, 5, 2), 11))
+        dialog.accept()
+    saved = ctx.register.member_input(sample.zhang)
+    assert saved.birth_date == dt.date(1980, 5, 2) and saved.id_number == make_id("430102", dt.date(1980, 5, 2), 11)
     [entry] = reveals(db)
     assert (entry.who, entry.entity_id) == ("王管理（admin）", sample.zhang)
 

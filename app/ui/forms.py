@@ -236,7 +236,8 @@ class Form(QWidget):
     def date_problems(self) -> list[FieldProblem]:
         problems = []
         for name, w in self._fields.items():
-            if isinstance(w, DateEdit):
+            # A read-only date shows what the user may not change (a masked birth month), not their input.
+            if isinstance(w, DateEdit) and not w.isReadOnly():
                 try:
                     w.date()
                 except ValueError as exc:

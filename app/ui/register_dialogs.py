@@ -5,6 +5,7 @@ checks every rule and its `ValidationError` comes back under the fields (see for
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -296,8 +297,9 @@ class MemberDialog(FormDialog):
         for signal in (joined.textChanged, self.status_box.value_changed, self.extension.valueChanged):
             signal.connect(self._update_probation_hint)
         self._update_probation_hint()
-        # An existing member's 身份证号 and phone stay masked until revealed (accounts; audited).
-        self.personal = (PersonalFields(a, ctx.session_factory, member_id, data.id_number or "", data.phone)
+        # An existing member's 身份证号, phone and birth date stay masked until revealed (accounts; audited).
+        self.personal = (PersonalFields(a, ctx.session_factory, member_id, data.id_number or "", data.phone,
+                                        data.birth_date)
                          if member_id else None)
 
     def _update_probation_hint(self, *_: object) -> None:
@@ -317,6 +319,9 @@ class MemberDialog(FormDialog):
         shown = self.basic.text(name)
         return self.personal.value(name, shown) if self.personal is not None else shown
 
+    def _birth_date(self) -> dt.date | None:
+        return self.personal.birth_date() if self.personal is not None else self.basic.date("birth_date")
+
     def _write(self) -> int:
         a, b = self.basic, self.party
         org_id = self.org_box.value()
@@ -324,7 +329,7 @@ class MemberDialog(FormDialog):
             raise ValidationError(FieldProblem("org_id", "请选择所在党组织"))
         data = MemberInput(
             org_id=org_id, name=a.text("name"), status=self.status_box.value(), gender=self.gender_box.value(),
-            ethnicity=a.text("ethnicity"), birth_date=a.date("birth_date"), id_number=self._personal("id_number"),
+            ethnicity=a.text("ethnicity"), birth_date=self._birth_date(), id_number=self._personal("id_number"),
             phone=self._personal("phone"), education=a.text("education"), position=a.text("position"),
             joined_on=b.date("joined_on"), full_member_on=b.date("full_member_on"),
             probation_extension_months=self.extension.value(), is_leader=self._check("is_leader"),
