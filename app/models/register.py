@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Name
@@ -104,6 +104,11 @@ class Member(Base):
     status: Mapped[MemberStatus] = mapped_column(label_enum(MemberStatus))
     joined_on: Mapped[dt.date | None] = mapped_column(Date)  # 入党日期 (支部大会通过接收为预备党员之日)
     full_member_on: Mapped[dt.date | None] = mapped_column(Date)  # 转正日期
+    # Offices often keep 出生年月, 入党时间 and 转正时间 to the month only (1992.03): such a date is stored as the
+    # first of its month with its flag set, and shown as 1992年3月, never as an invented day.
+    birth_month_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    joined_month_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    full_member_month_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     probation_extension_months: Mapped[int] = mapped_column(Integer, default=0)  # 延长预备期 6–12
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)  # 党员领导干部
     community_registered: Mapped[bool] = mapped_column(Boolean, default=False)  # 在职党员到社区报到
