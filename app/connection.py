@@ -9,7 +9,8 @@ the environment (used, never stored), from PGPASSWORD or ~/.pgpass (libpq reads 
 when the optional `keyring` package is installed (service "dangjian"), or from the user when the server refuses
 the login (`open_with_password`: a terminal prompt or a dialog, supplied by the caller).
 
-No Qt here, and nothing heavy at import: `app.paths` imports this module.
+No Qt here, and nothing heavy at import.  Reading the connection file is `app.connection_file`'s, below
+`app.paths` (which applies the order above); this module opens databases and sits above `app.db`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from app.connection_file import (  # noqa: F401  (the settings page and tests name them as connection's)
+    CONNECTION_FILE,
+    SOURCE_ENV,
+    SOURCE_FILE,
+    SOURCE_LABELS,
+    SOURCE_LOCAL,
+    SOURCE_OPTION,
+    connection_file,
+    read_connection_url,
+)
 from app.errors import DatabaseConnectionError, DatabaseError
 
 if TYPE_CHECKING:
@@ -32,22 +43,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CONNECTION_FILE = "connection.json"
 KEYRING_SERVICE = "dangjian"
 DEFAULT_PORT = 5432
-
-# Where the URL in use came from (AppPaths.database_source), for the settings page and messages.
-SOURCE_OPTION = "option"
-SOURCE_ENV = "env"
-SOURCE_FILE = "file"
-SOURCE_LOCAL = ""
-
-SOURCE_LABELS = {
-    SOURCE_OPTION: "命令行参数 --database-url",
-    SOURCE_ENV: "环境变量 DANGJIAN_DATABASE_URL",
-    SOURCE_FILE: "本机连接设置",
-    SOURCE_LOCAL: "本机数据库文件",
-}
 
 
 @dataclass(frozen=True)
@@ -99,33 +96,6 @@ def validate(server: ServerSettings) -> list[str]:
 
 
 # --- the connection file ------------------------------------------------------------------------------------------
-
-def connection_file(data_dir: Path) -> Path:
-    return data_dir / CONNECTION_FILE
-
-
-def read_connection_url(data_dir: Path) -> str | None:
-    """The server URL saved for this workstation, or None for the local SQLite file (also when nothing is saved).
-
-    A file that cannot be read is an error, not the SQLite file: officers would otherwise go on working in a
-    second, empty county without noticing."""
-    path = connection_file(data_dir)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise DatabaseError(f"本机的数据库连接设置无法读取（{path}）：{exc}。请在设置页重新保存数据库连接，"
-                            "或删除该文件改用本机数据库文件") from exc
-    if not isinstance(data, dict) or data.get("kind") not in ("sqlite", "server"):
-        raise DatabaseError(f"本机的数据库连接设置内容不正确（{path}），请在设置页重新保存数据库连接")
-    if data["kind"] == "sqlite":
-        return None
-    url = data.get("url")
-    if not isinstance(url, str) or not url:
-        raise DatabaseError(f"本机的数据库连接设置中缺少服务器地址（{path}），请在设置页重新保存数据库连接")
-    return url
-
 
 def read_server_settings(data_dir: Path) -> ServerSettings | None:
     url = read_connection_url(data_dir)

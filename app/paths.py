@@ -14,7 +14,7 @@ from pathlib import Path
 import platformdirs
 
 from app import APP_NAME
-from app import connection as c
+from app import connection_file as c
 
 DB_FILENAME = "dangjian.sqlite3"
 # A PostgreSQL URL in this variable puts the county's data on that server instead of the SQLite file.
@@ -27,7 +27,7 @@ class AppPaths:
     # The county database on a server (issue 8); None: the SQLite file in the data directory.  The data directory
     # still holds backups, logs and documents of this workstation.  It may hold a password: kept out of repr.
     database_url: str | None = field(default=None, repr=False)
-    # Where `database_url` came from: app.connection.SOURCE_OPTION / _ENV / _FILE, or "" for the SQLite file.
+    # Where `database_url` came from: app.connection_file.SOURCE_OPTION / _ENV / _FILE, or "" for the SQLite file.
     database_source: str = ""
 
     @property
@@ -62,6 +62,11 @@ class AppPaths:
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def anchor_path(self) -> Path:
+        """The audit chain's heads kept outside the database (app.services.anchors)."""
+        return self.data_dir / "audit-anchors.log"
 
     def ensure(self) -> AppPaths:
         """Create the data folder and its subfolders, readable by their owner only (POSIX): they hold the
@@ -119,7 +124,7 @@ def default_data_dir() -> Path:
 def app_paths(data_dir: str | Path | None = None, database_url: str | None = None) -> AppPaths:
     """The data directory (given, or the per-user default) and the database: `database_url` (the --database-url
     option) when given, else the DANGJIAN_DATABASE_URL environment variable, else the server saved in the data
-    directory's connection file (app.connection), else the SQLite file in the data directory."""
+    directory's connection file (app.connection_file), else the SQLite file in the data directory."""
     directory = Path(data_dir).expanduser().resolve() if data_dir else default_data_dir()
     if database_url:
         return AppPaths(directory, database_url, c.SOURCE_OPTION)
