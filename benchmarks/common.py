@@ -56,6 +56,10 @@ class Benchmark:
     unit: str  # "s", "ms" or "MB"
     measure: Measure  # one run: one value, or several samples (e.g. one per keystroke)
     runs: int | None = None  # calls of `measure` (None: the runner's --runs)
+    # The bare floor of the same work (e.g. a bare Qt window), measured in the same run, alternating with
+    # `measure` so that both see the same load; `ratio` is the ceiling for median / floor median.
+    floor: Measure | None = None
+    ratio: float | None = None
 
 
 @dataclass(frozen=True)
@@ -63,14 +67,28 @@ class Result:
     benchmark: Benchmark
     samples: list[float]
     error: str = ""
+    floor_samples: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
         return statistics.median(self.samples)
 
     @property
+    def floor_median(self) -> float | None:
+        return statistics.median(self.floor_samples) if self.floor_samples else None
+
+    @property
+    def ratio(self) -> float | None:
+        floor = self.floor_median
+        return self.median / floor if self.samples and floor else None
+
+    @property
     def over_target(self) -> bool:
         return bool(self.samples) and self.benchmark.target is not None and self.median > self.benchmark.target
+
+    @property
+    def over_ratio(self) -> bool:
+        return self.ratio is not None and self.benchmark.ratio is not None and self.ratio > self.benchmark.ratio
 
 
 def fmt(value: float, unit: str) -> str:

@@ -1,4 +1,4 @@
-"""Run the benchmarks on a demo county and print a Markdown table: | 项目 | target | median | runs |.
+"""Run the benchmarks on a demo county and print a Markdown table: | 项目 | target | median | floor | ratio | runs |.
 
     python benchmarks/run.py                         # build the large county in a temporary directory
     python benchmarks/run.py --data-dir D            # build it in D (kept), or with --reuse use the county in D
@@ -6,7 +6,9 @@
 
 Every `benchmarks/bench_*.py` that defines ``BENCHMARKS`` (see benchmarks/common.py) adds its rows, in file-name
 order.  Each benchmark runs `--runs` times (unless it says otherwise); the median of all its samples is shown,
-marked when it is over the target.  Not part of the test suite."""
+marked when it is over the target.  A benchmark with a floor (the bare work: a bare Qt window, a bare interpreter
+importing SQLAlchemy …) measures it alternately with its own runs, and the row shows the floor's median and the
+ratio, marked when it is over the issue's ratio.  Not part of the test suite."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks.*` and `app` from the checkout
@@ -64,30 +67,49 @@ def prepare(env: BenchEnv, reuse: bool) -> None:
 
 def run_one(env: BenchEnv, bench: Benchmark) -> Result:
     samples: list[float] = []
+    floor: list[float] = []
     try:
         for _ in range(bench.runs or env.runs):
-            value = bench.measure(env)
-            samples.extend([value] if isinstance(value, (int, float)) else value)
+            _extend(samples, bench.measure(env))
+            if bench.floor is not None:  # right after: the same load on the shared machine
+                _extend(floor, bench.floor(env))
     except Exception as exc:  # one broken benchmark must not hide the others' rows
         traceback.print_exc()
-        return Result(bench, samples, f"{type(exc).__name__}: {exc}")
-    return Result(bench, samples)
+        return Result(bench, samples, f"{type(exc).__name__}: {exc}", floor)
+    return Result(bench, samples, floor_samples=floor)
+
+
+def _extend(samples: list[float], value: float | Sequence[float]) -> None:
+    samples.extend([value] if isinstance(value, (int, float)) else value)
 
 
 def row(result: Result) -> str:
     b = result.benchmark
     target = f"≤ {b.target:g} {b.unit}" if b.target is not None else "—"
+    if b.ratio is not None:
+        target += f"，≤ {b.ratio:g}× 基线"
+    floor = fmt(result.floor_median, b.unit) if result.floor_median is not None else "—"
     if result.error or not result.samples:
         what = f"失败：{result.error}" if result.error else "未测"
-        return f"| {b.name} | {target} | {what} | {len(result.samples)} |"
+        return f"| {b.name} | {target} | {what} | {floor} | — | {len(result.samples)} |"
     median = fmt(result.median, b.unit) + ("（超标）" if result.over_target else "")
-    return f"| {b.name} | {target} | {median} | {len(result.samples)} |"
+    ratio = "—" if result.ratio is None else f"{result.ratio:.2f}×" + ("（超标）" if result.over_ratio else "")
+    return f"| {b.name} | {target} | {median} | {floor} | {ratio} | {len(result.samples)} |"
 
 
-def machine(size_name: str) -> str:
+def machine(size_name: str, load_before: str) -> str:
     size = SIZES[size_name]
     return (f"机器：{os.cpu_count()} 核（nproc），{platform.system()} {platform.machine()}，Python "
-            f"{platform.python_version()}；示范县：{size.label}（{size.units}个单位、约{size.members:,}名党员）")
+            f"{platform.python_version()}；示范县：{size.label}（{size.units}个单位、约{size.members:,}名党员）；"
+            f"负载（1/5/15分钟平均）：开始时 {load_before}，结束时 {load_average()}")
+
+
+def load_average() -> str:
+    """The machine is shared: how busy it was says how far the seconds can be trusted (the ratios more)."""
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except (AttributeError, OSError):  # Windows
+        return "不可用"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     assert data_dir is not None
     env = BenchEnv(data_dir.resolve(), args.size, args.seed, max(1, args.runs),
                    0 if args.reuse else max(1, args.build_runs))
+    load_before = load_average()
     try:
         prepare(env, args.reuse)
         benchmarks = [b for b in discover() if not args.only or any(t in b.name for t in args.only)]
@@ -121,10 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         env.close()
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
-    print(machine(args.size))
+    print(machine(args.size, load_before))
     print()
-    print("| 项目 | target | median | runs |")
-    print("|---|---|---|---|")
+    print("| 项目 | target | median | floor | ratio | runs |")
+    print("|---|---|---|---|---|---|")
     for result in results:
         print(row(result))
     return 1 if any(r.error for r in results) else 0
