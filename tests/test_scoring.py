@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from app.errors import NotFoundError, PeriodLockedError, PermissionDenied, ValidationError
 from app.models import AuditEntry, IndicatorMethod, OrgKind, OrgPostKind, PeriodState
 from app.services.register import OrgInput, PostInput, RegisterService, UnitInput
-from app.services.scheme import SchemeService, indicator_score, parse_score, sheet_totals
+from app.services.scheme import SchemeService
+from app.services.score_rules import indicator_score, parse_score, sheet_totals
 from app.services.scoring import OccurrenceInput, ScoringService
 
 

@@ -103,7 +103,8 @@ from app.services.quarter import (
     within_quota,
 )
 from app.services.ranking import competition_ranks
-from app.services.scheme import ensure_scheme, indicator_score, parse_score
+from app.services.scheme import ensure_scheme
+from app.services.score_rules import indicator_score, parse_score
 from app.services.scoring import ScoringService
 
 SessionFactory = Callable[[], Session]

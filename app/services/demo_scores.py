@@ -34,14 +34,8 @@ from app.models import (
 )
 from app.services.audit import AuditLog, chained_rows, locked_head, occurrence_snapshot, timestamp
 from app.services.demo import DemoContext, DemoStep, DemoUnit
-from app.services.scheme import (
-    IndicatorView,
-    base_score,
-    ensure_scheme,
-    indicator_score,
-    scheme_view,
-    sheet_totals,
-)
+from app.services.scheme import IndicatorView, ensure_scheme, scheme_view
+from app.services.score_rules import base_score, indicator_score, sheet_totals
 
 WHO = "机关工委"
 TENTH = Decimal("0.1")

@@ -1,4 +1,5 @@
-"""Indicator schemes: the default scheme shipped in resources/, a year's scheme, the editor, and the arithmetic.
+"""Indicator schemes: the default scheme shipped in resources/, a year's scheme and the editor (the
+arithmetic they imply is app.services.score_rules).
 
 A scheme used by a locked period is frozen: any edit first copies it to a new version of the same year, moves
 the periods that are not locked onto the copy, and edits the copy.  The locked months keep the version they
@@ -8,9 +9,9 @@ months at once (new items, recomputed scores), each change an audit entry."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -31,97 +32,12 @@ from app.models import (
 )
 from app.paths import resource_path
 from app.services.audit import AuditLog, unit_of_work
+from app.services.score_rules import ZERO, base_score, parse_score
+from app.services.sheets import recompute_sheets
 
 SessionFactory = Callable[[], Session]
 
-ZERO = Decimal(0)
-TENTH = Decimal("0.1")
-MAX_SCORE = Decimal(1000)  # no scheme comes near; bigger numbers are typing errors
 DEFAULT_SCHEME_FILE = ("schemes", "default_monthly.json")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# arithmetic (DOMAIN.md: per occurrence, never below 0 within an indicator, a cap, a bonus ceiling)
-
-
-def parse_score(value: Any, fld: str, label: str, *, allow_zero: bool = True,
-                problems: list[FieldProblem] | None = None) -> Decimal | None:
-    """A score typed by a user or read from a file: a number ≥ 0 with at most one decimal place.
-
-    Returns None and records the problem (or raises, without a list) when the value is not acceptable."""
-    text = str(value).strip() if value is not None else ""
-    msg = None
-    number: Decimal | None = None
-    try:
-        number = Decimal(text) if not isinstance(value, Decimal) else value
-        if not number.is_finite():
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        msg = f"{label}应为数字" if text else f"请填写{label}"
-        number = None
-    if number is not None:
-        if number < 0 or (number == 0 and not allow_zero):
-            msg = f"{label}应大于0" if not allow_zero else f"{label}不能为负数"
-        elif number > MAX_SCORE:
-            msg = f"{label}不能超过{MAX_SCORE}分"
-        elif number != number.quantize(TENTH, rounding=ROUND_HALF_UP):
-            msg = f"{label}最多保留一位小数"
-    if msg is not None:
-        problem = FieldProblem(fld, msg)
-        if problems is None:
-            raise ValidationError(problem)
-        problems.append(problem)
-        return None
-    assert number is not None
-    return number.quantize(TENTH)
-
-
-def indicator_score(method: IndicatorMethod, points: Decimal, limit: Decimal, amounts: Iterable[Decimal]) -> Decimal:
-    """The 复核 score of one indicator from its deductions (or bonuses).
-
-    扣分/一票否决: points − Σ deductions, the loss capped at `limit` and never below 0.
-    加分: Σ bonuses, capped at `limit` (the scheme's ceiling applies to the sheet as a whole)."""
-    total = sum(amounts, ZERO)
-    if method == IndicatorMethod.BONUS:
-        return min(total, limit).quantize(TENTH)
-    return max(points - min(total, limit), ZERO).quantize(TENTH)
-
-
-def base_score(method: IndicatorMethod, points: Decimal) -> Decimal:
-    """The score of an indicator with nothing recorded against it."""
-    return ZERO.quantize(TENTH) if method == IndicatorMethod.BONUS else points.quantize(TENTH)
-
-
-@dataclass(frozen=True)
-class SheetTotals:
-    review_total: Decimal
-    bonus_total: Decimal
-    self_total: Decimal | None
-    veto: bool
-
-
-def sheet_totals(items: Iterable[tuple[IndicatorMethod, Decimal, Decimal | None, bool]],
-                 bonus_ceiling: Decimal) -> SheetTotals:
-    """Totals of a sheet from (method, 复核 score, 自评 score, veto flag) per item: bonus capped at the ceiling."""
-    base = bonus = ZERO
-    self_base = self_bonus = ZERO
-    any_self = veto = False
-    for method, score, self_score, item_veto in items:
-        is_bonus = method == IndicatorMethod.BONUS
-        if is_bonus:
-            bonus += score
-        else:
-            base += score
-        if self_score is not None:
-            any_self = True
-            if is_bonus:
-                self_bonus += self_score
-            else:
-                self_base += self_score
-        veto = veto or (item_veto and method == IndicatorMethod.VETO)
-    bonus = min(bonus, bonus_ceiling)
-    self_total = (self_base + min(self_bonus, bonus_ceiling)).quantize(TENTH) if any_self else None
-    return SheetTotals((base + bonus).quantize(TENTH), bonus.quantize(TENTH), self_total, veto)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -724,8 +640,6 @@ def _add_items_to_open_sheets(s: Session, log: AuditLog, scheme: IndicatorScheme
 
 
 def _recompute_open_sheets(s: Session, log: AuditLog, scheme: IndicatorScheme) -> None:
-    from app.services.scoring import recompute_sheets  # the scoring service owns the sheet arithmetic
-
     periods = _open_periods(s, scheme.id)
     if periods:
         sheet_ids = list(s.scalars(select(ScoreSheet.id).where(ScoreSheet.period_id.in_([p.id for p in periods]))))

@@ -42,18 +42,17 @@ from app.errors import (
 from app.models import Bonus, Deduction, IndicatorMethod, Period, PeriodState, ScoreItem, ScoreSheet, Unit
 from app.reports.xlsx_text import save_workbook
 from app.services.audit import unit_of_work
-from app.services.scheme import IndicatorView, SchemeView, parse_score, scheme_view
+from app.services.scheme import IndicatorView, SchemeView, scheme_view
+from app.services.score_rules import parse_score
 from app.services.scoring import (
     OccurrenceInput,
     ScoringService,
-    lock_sheets,
     month_key,
     occurrence_problems,
     read_period,
-    recompute_item,
     snapshot_of,
-    update_totals,
 )
+from app.services.sheets import lock_sheets, recompute_item, update_totals
 
 log = logging.getLogger(__name__)
 
