@@ -1,7 +1,7 @@
 """Reading needs a login once accounts exist (issue 13, part 2).
 
-Every command of the parser, found by walking `app.cli.build_parser()` (so a command added later is covered
-without touching this file), is refused without `--user` on a database that has accounts and runs for a 查阅
+Every command of the parser, found by walking `app.cli.build_parser(load_all=True)` (so a command added later
+is covered without touching this file), is refused without `--user` on a database that has accounts and runs for a 查阅
 user; without accounts it runs as before.  The few that need no login are listed here with the reason, and must
 match app.cli.accounts.NO_LOGIN exactly.  Then a few real commands on a demo county: nothing of the county
 leaves without a login (no export file, no backup copy), and a 查阅 user may read and dry-run an import but not
@@ -57,7 +57,7 @@ def _leaves(parser: argparse.ArgumentParser, prefix: str = "") -> Iterator[tuple
                 yield path, child
 
 
-COMMANDS = sorted(path for path, _ in _leaves(cli.build_parser()))
+COMMANDS = sorted(path for path, _ in _leaves(cli.build_parser(load_all=True)))
 GUARDED = [c for c in COMMANDS if c not in EXPECTED_NO_LOGIN]
 
 
@@ -128,7 +128,7 @@ def with_accounts(paths: AppPaths) -> AppPaths:
 
 def _run_spied(monkeypatch: pytest.MonkeyPatch, path: str, data_dir: Path, *extra: str) -> tuple[int, Spy]:
     """`dangjian --data-dir DIR <path> <required values> <extra>` with the command replaced by a Spy."""
-    parser = cli.build_parser()
+    parser = cli.build_parser(load_all=True)
     leaf = dict(_leaves(parser))[path]
     spy = Spy()
     leaf.set_defaults(func=spy)
@@ -145,7 +145,7 @@ def test_the_commands_without_a_login_are_exactly_the_listed_ones() -> None:
 
 @pytest.mark.parametrize("path", COMMANDS)
 def test_every_command_knows_its_name_and_takes_user(path: str) -> None:
-    leaf = dict(_leaves(cli.build_parser()))[path]
+    leaf = dict(_leaves(cli.build_parser(load_all=True)))[path]
     assert leaf.get_default(COMMAND_KEY) == path
     assert any("--user" in a.option_strings for a in leaf._actions)
 

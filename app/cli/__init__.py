@@ -18,20 +18,38 @@ from app.errors import DangjianError
 
 log = logging.getLogger(__name__)
 
-# Modules that add sub-commands; each has register(subparsers).
-COMMAND_MODULES = [
-    "app.cli.gui",
-    "app.cli.maintenance",
-    "app.cli.screenshot",
-    "app.cli.demo",
-    "app.cli.register_io",
-    "app.cli.orglife",
-    "app.cli.scoring",
-    "app.cli.report",
-    "app.cli.annual",
-    "app.cli.dbcopy",
-    "app.cli.accounts",
-]
+# The commands in the order `dangjian --help` lists them: name, help, and the module whose register(subparsers)
+# adds the command's parser.  Only the chosen command's module is imported (with what it needs: documents, Excel,
+# the demo data …), so `dangjian --help` and every command start without the others; tests/test_cli_lazy.py checks
+# this table against the modules' own parsers.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("gui", "打开主窗口（不带命令时的默认操作）", "app.cli.gui"),
+    ("backup", "立即备份数据库", "app.cli.maintenance"),
+    ("restore", "列出备份或从备份恢复数据库", "app.cli.maintenance"),
+    ("check", "检查数据库（完整性、外键、版本、审计日志保护）", "app.cli.maintenance"),
+    ("screenshot", "把主窗口的每个页面离屏渲染为 PNG 图片后退出", "app.cli.screenshot"),
+    ("demo", "生成示范县（演示数据）", "app.cli.demo"),
+    ("template", "生成党员信息导入模板（.xlsx）", "app.cli.register_io"),
+    ("import", "从Excel导入单位、党组织、党员", "app.cli.register_io"),
+    ("export", "把单位、党组织、党员导出到Excel", "app.cli.register_io"),
+    ("alerts", "列出今日提醒（支委空缺、换届、会议缺失、预备党员转正等）", "app.cli.orglife"),
+    ("compliance", "某月组织生活合规检查（缺开、迟报的会议活动）", "app.cli.orglife"),
+    ("orglife", "组织生活记录：从 Excel 导入、生成导入模板", "app.cli.orglife"),
+    ("ranking", "显示某月考评排名（默认最近一个已锁定的月份）", "app.cli.scoring"),
+    ("scores", "生成某月评分模板或导入评分（.xlsx）", "app.cli.scoring"),
+    ("period", "考评期：列出、开始、锁定、重新开放", "app.cli.scoring"),
+    ("audit", "审计日志：校验哈希链和当前数据，显示链头", "app.cli.scoring"),
+    ("report", "生成通报、考评情况反馈单、约谈通知书和记录、整改台账（Word 文档）", "app.cli.report"),
+    ("quarter", "季度分级量化考核：评定、复核、锁定、重新开放、印发通报", "app.cli.annual"),
+    ("annual", "年度述职评议考核：结果、复核、锁定、约谈整改、印发通报、测评表", "app.cli.annual"),
+    ("packets", "生成年度述职评议考核材料（每单位一份，另有汇总表和压缩包）", "app.cli.annual"),
+    ("migrate-db", "把县里的全部数据复制到另一个空数据库（本机文件 ⇄ 数据库服务器）", "app.cli.dbcopy"),
+    ("user", "用户账户：添加、修改密码、列出、改角色、停用、启用、删除", "app.cli.accounts"),
+)
+
+# Modules that add sub-commands, in the order of COMMANDS (app.cli.accounts last: its register gives every
+# command parser there is --user and its name).
+COMMAND_MODULES = list(dict.fromkeys(module for _name, _help, module in COMMANDS))
 
 
 # argparse's own words (it has no Chinese catalogue of its own).
@@ -69,16 +87,65 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}：参数错误：{_chinese(message)}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(load_all: bool = False) -> argparse.ArgumentParser:
+    """The `dangjian` parser.  Its commands are placeholders (name and help, enough for `dangjian --help`) until
+    one is chosen on the command line: then that command's module adds its real parser (`_LazyCommands`).
+    `load_all`: every command's real parser at once (what tests walk to enumerate the commands)."""
     parser = ChineseArgumentParser(prog="dangjian", description=f"{APP_TITLE}（县直机关党建工作考评）")
     parser.add_argument("--version", action="version", version=f"dangjian {__version__}")
     add_data_dir(parser)
     parser.add_argument("--today", metavar="YYYY-MM-DD", type=_day,
                         help="按指定日期运行（演练月底、补看某日的提醒和期限；审计日志仍记真实时间）")
-    sub = parser.add_subparsers(title="命令", dest="command", parser_class=ChineseArgumentParser)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    sub = parser.add_subparsers(title="命令", dest="command", parser_class=ChineseArgumentParser,
+                                action=_LazyCommands)
+    assert isinstance(sub, _LazyCommands)
+    for name, help_text, module in COMMANDS:
+        sub.add_placeholder(name, help_text, module)
+    if load_all:
+        for module in COMMAND_MODULES:
+            sub.load(module)
     return parser
+
+
+class _LazyCommands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Sub-commands whose parsers are built when chosen: a placeholder per command lists its name and help; when
+    the command line names it, its module registers the real parser (with --user and the command's name, as
+    app.cli.accounts.prepare_commands gives every command) in the placeholder's place."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.pending: dict[str, str] = {}  # command name → module still to load
+
+    def add_placeholder(self, name: str, help_text: str, module: str) -> None:
+        self.add_parser(name, help=help_text)
+        self.pending[name] = module
+
+    def load(self, module: str) -> None:
+        """Replace the module's placeholders by its real parsers, keeping the order of COMMANDS."""
+        names = [n for n, m in self.pending.items() if m == module]
+        if not names:
+            return
+        order = list(self._name_parser_map)
+        for name in names:
+            del self._name_parser_map[name]
+            del self.pending[name]
+        self._choices_actions = [a for a in self._choices_actions if a.dest not in names]
+        importlib.import_module(module).register(self)
+        from app.cli.accounts import prepare_commands
+
+        prepare_commands(self)
+        rank = {name: i for i, name in enumerate(order)}
+        ordered = sorted(self._name_parser_map.items(), key=lambda item: rank.get(item[0], len(rank)))
+        self._name_parser_map.clear()
+        self._name_parser_map.update(ordered)
+        self._choices_actions.sort(key=lambda a: rank.get(a.dest, len(rank)))
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[object] | None, option_string: str | None = None) -> None:
+        name = values[0] if isinstance(values, list) and values else None
+        if name in self.pending:
+            self.load(self.pending[name])
+        super().__call__(parser, namespace, values, option_string)
 
 
 def _day(text: str) -> dt.date:
