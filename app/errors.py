@@ -127,6 +127,9 @@ class ImportReport:
     """The result of validating (and maybe applying) an import."""
 
     problems: list[FieldProblem] = field(default_factory=list)
+    # What the import did on its own and the user should know: rows skipped as a table's footer, columns not
+    # imported, names and organisations read differently from the file (Chinese, one line each)
+    notes: list[str] = field(default_factory=list)
     created: int = 0
     updated: int = 0
     unchanged: int = 0

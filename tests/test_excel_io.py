@@ -303,12 +303,12 @@ def test_unit_does_not_match_the_org(db, tmp_path):
 
 def test_bad_cells_each_get_their_own_reason(db, tmp_path):
     report = import_rows(db, tmp_path, members=[
-        member(入党日期="2020.07", 性别="男女", 是否党员领导干部="也许"),
+        member(入党日期="2020.13", 性别="男女", 是否党员领导干部="也许"),
         member(姓名="李四", 公民身份号码=LI, 转正日期="2021-02-30", 人员类别="积极分子"),
         member(姓名="", 公民身份号码=ZHAO),
     ])
     messages = {(p.row, p.column): p.message for p in report.problems}
-    assert "写到日" in messages[(2, "入党日期")]
+    assert "年月不存在" in messages[(2, "入党日期")]  # a month alone is accepted (tests/test_office_roster.py)
     assert "男、女" in messages[(2, "性别")]
     assert "是" in messages[(2, "是否党员领导干部")]
     assert "不存在" in messages[(3, "转正日期")]

@@ -1,6 +1,6 @@
 """Local accounts, the current user and what each role may do.
 
-Who is acting is held here for the whole process (`set_current`): the UI sets it after the login dialog, the CLI
+Who is acting is held for the whole process (`set_current`, in app.services.actor): the UI sets it after the login dialog, the CLI
 after checking `--user`.  Services ask `require(permission)` at their entry points; on top of that every ORM
 session refuses to write data (`before_flush`, bulk statements) when the current user's role may not change it,
 so a forgotten check in some service still cannot let a 查阅 account change anything.  With no current user (a
@@ -13,7 +13,6 @@ trail's "who" becomes the logged-in user (`app.services.audit.operator`)."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -28,96 +27,23 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from app import settings as S
 from app.errors import FieldProblem, NotFoundError, PermissionDenied, ValidationError
 from app.models import AuditEntry, Member, Role, Setting, User
+from app.services import actor
 from app.services.audit import unit_of_work
 from app.services.common_passwords import is_common
 
 SessionFactory = Callable[[], Session]
 
-
-class Permission(enum.Enum):
-    READ = "查看数据"
-    WRITE = "修改数据"
-    REOPEN = "重新开放已锁定的考评期"
-    REVEAL = "查看完整的身份证号和电话"
-    EXPORT_REVEAL = "导出完整的身份证号和电话"
-    ACCOUNTS = "管理用户账户"
-    SETTINGS = "修改设置"
-    AUDIT_VIEW = "查看审计日志"
-    RESTORE = "从备份恢复数据库"
-
-
-ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
-    Role.ASSESSOR: frozenset({Permission.READ, Permission.WRITE}),
-    Role.VIEWER: frozenset({Permission.READ}),
-}
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The logged-in user as the services see it."""
-
-    user_id: int
-    username: str
-    display_name: str
-    role: Role
-
-    @property
-    def who(self) -> str:
-        """The audit trail's "who": the display name, and the login name when it differs."""
-        if self.display_name == self.username:
-            return self.username[:60]
-        return f"{self.display_name}（{self.username}）"[:60]
-
-    def can(self, permission: Permission) -> bool:
-        return permission in ROLE_PERMISSIONS[self.role]
-
-
-# --- the current user --------------------------------------------------------------------------------------------
-
-# One process-wide value, not a context variable: the UI's background threads act for the same logged-in user.
-_current: Actor | None = None
-_current_lock = threading.Lock()
-
-
-def current() -> Actor | None:
-    return _current
-
-
-def set_current(actor: Actor | None) -> None:
-    global _current
-    with _current_lock:
-        _current = actor
-
-
-@contextmanager
-def acting_as(actor: Actor | None) -> Iterator[Actor | None]:
-    """Act as `actor` for a block (a CLI command, a test), then restore whoever acted before."""
-    before = current()
-    set_current(actor)
-    try:
-        yield actor
-    finally:
-        set_current(before)
-
-
-def allowed(permission: Permission) -> bool:
-    actor = current()
-    return actor is None or actor.can(permission)
-
-
-def require(permission: Permission) -> None:
-    """Raise PermissionDenied unless the current user's role allows `permission`."""
-    actor = current()
-    if actor is not None and not actor.can(permission):
-        if actor.user_id == 0:  # the CLI without --user on a database that has accounts
-            raise PermissionDenied(f"数据库已建立用户账户，请用 --user 用户名 登录后再{permission.value}")
-        raise PermissionDenied(f"当前用户“{actor.who}”（{actor.role.value}）无权{permission.value}")
-
-
-def who() -> str | None:
-    actor = current()
-    return actor.who if actor is not None else None
+# Who acts and what each role may do live below the audit trail, which names the actor in every entry; they are
+# part of this module's interface as well (`accounts.current()`, `accounts.Permission`, …).
+ROLE_PERMISSIONS = actor.ROLE_PERMISSIONS
+Actor = actor.Actor
+Permission = actor.Permission
+acting_as = actor.acting_as
+allowed = actor.allowed
+current = actor.current
+require = actor.require
+set_current = actor.set_current
+who = actor.who
 
 
 # --- the write guard on every ORM session -------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from app import settings as S
 from app.models import AuditEntry
+from app.services import actor
 
 # Importing app.services.changes also makes every committed write move the change stamp.
 from app.services.changes import lock_database_for_write
@@ -230,9 +231,7 @@ def locked_head(session: Session) -> ChainHead | None:
 
 def operator(session: Session) -> str:
     """The trail's "who": the logged-in user, or the operator setting while the database has no accounts."""
-    from app.services.accounts import who  # accounts builds on this module
-
-    return who() or str(S.get(session, S.OPERATOR)) or "未署名"
+    return actor.who() or str(S.get(session, S.OPERATOR)) or "未署名"
 
 
 @contextmanager

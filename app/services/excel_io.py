@@ -61,7 +61,7 @@ from app.reports.output import temp_beside, write_atomic
 from app.reports.xlsx_text import as_text, text_cells, workbook_bytes
 from app.services import audit
 from app.services.accounts import Permission, require
-from app.services.idcard import mask_date, mask_id, mask_phone, normalise_id
+from app.services.idcard import mask_date, mask_id, mask_phone, month_text, normalise_id
 from app.services.idcard import pinyin_initials as initials_of
 from app.services.register import (
     MemberInput,
@@ -97,6 +97,7 @@ class Column:
     synonyms: tuple[str, ...] = ()  # other headers the offices use for this column
     choice_synonyms: tuple[tuple[str, str], ...] = ()  # other spellings of a choice → the choice
     strict: bool = True  # a drop-down that refuses other values (False: suggestions only)
+    months: bool = False  # a date that may be given to the month only (1992.03), as offices keep 出生年月
     width: float = 12
     hint: str = ""
 
@@ -114,6 +115,15 @@ class SheetSpec:
 
 _YES_NO = ("是", "否")
 _EDUCATION = ("研究生", "大学本科", "大学专科", "中专", "高中", "初中及以下")
+# How offices write education (after “学历”/“毕业” endings are dropped) → the register's value.
+_EDUCATION_SYNONYMS = tuple((spelling, value) for value, spellings in (
+    ("研究生", ("博士研究生", "硕士研究生", "博士", "硕士", "在职研究生", "研究生班", "中央党校研究生", "省委党校研究生")),
+    ("大学本科", ("本科", "大学", "大本", "学士", "中央党校大学", "省委党校大学", "党校大学")),
+    ("大学专科", ("大专", "专科", "高职", "高等专科", "高等职业", "中央党校大专", "省委党校大专", "党校大专")),
+    ("中专", ("中等专科", "中等专业", "中等专业学校", "中技", "技校", "职高", "中职", "职业高中", "中师")),
+    ("高中", ("普高", "高级中学", "高中及同等")),
+    ("初中及以下", ("初中", "小学", "初中以下", "初小", "高小")),
+) for spelling in spellings)
 
 UNIT_SHEET = SheetSpec("unit", "单位", (
     Column("name", "单位名称", required=True, synonyms=("单位", "单位全称", "单位名"), width=28,
@@ -155,25 +165,38 @@ MEMBER_SHEET = SheetSpec("member", "党员", (
     Column("gender", "性别", kind="choice", choices=tuple(g.label for g in Gender),
            choice_synonyms=(("男性", "男"), ("女性", "女")), width=6, hint="可留空，按身份证号自动填写。"),
     Column("ethnicity", "民族", width=8, hint="如“汉族”。"),
-    Column("birth_date", "出生日期", kind="date", synonyms=("出生年月日",), width=12,
-           hint="可留空，按身份证号自动填写。"),
-    Column("id_number", "公民身份号码", kind="idno", synonyms=("身份证号", "身份证号码", "身份证", "公民身份证号码"),
+    Column("birth_date", "出生日期", kind="date", months=True, synonyms=("出生年月日", "出生年月", "出生时间"), width=12,
+           hint="可留空，按身份证号自动填写。只知年月的可写作1992.03或1992年3月，须与身份证号一致。"),
+    Column("id_number", "公民身份号码", kind="idno",
+           synonyms=("身份证号", "身份证号码", "身份证", "公民身份证号码", "身份证件号码", "公民身份证号"),
            width=22, hint="18位，最后一位可以是X。本列已设为文本格式，请勿改为数字格式。再次导入时按身份证号对应已有党员。"),
-    Column("phone", "联系电话", kind="phone", synonyms=("手机", "手机号码", "电话", "电话号码", "联系方式"), width=14),
-    Column("education", "学历", choices=_EDUCATION, strict=False, synonyms=("文化程度", "最高学历"), width=10),
+    Column("phone", "联系电话", kind="phone", synonyms=("手机", "手机号码", "手机号", "电话", "电话号码", "联系方式"),
+           width=14),
+    # Where a roster has several education columns, the first of these headers present is imported.
+    Column("education", "学历", kind="choice", choices=_EDUCATION, strict=False,
+           synonyms=("最高学历", "全日制学历", "全日制教育学历", "文化程度", "在职学历", "在职教育学历"),
+           choice_synonyms=_EDUCATION_SYNONYMS, width=10, hint="本科、大专、硕士等写法会换成左列的规范名称。"),
     Column("unit", "所在单位", synonyms=("单位", "工作单位", "单位名称"), width=24,
            hint="可留空；填写时须与所在党组织所属单位一致（联合支部除外）。"),
-    Column("org", "所在党组织", required=True, synonyms=("党组织", "所在支部", "所在党支部", "党支部", "所属党组织"),
+    Column("org", "所在党组织", required=True,
+           synonyms=("党组织", "所在支部", "所在党支部", "党支部", "所属党组织", "所在党组织名称", "党支部名称",
+                     "所在支部名称", "支部名称", "党组织名称", "所属支部", "所属党支部"),
            width=32, hint="须是“党组织”表或系统中已有的党组织名称。"),
     Column("status", "人员类别", kind="choice", required=True, choices=tuple(m.label for m in MemberStatus),
-           synonyms=("党员类别", "类别", "党员类型", "人员类型"),
+           synonyms=("党员类别", "类别", "党员类型", "人员类型", "党员身份"),
            choice_synonyms=(("正式", "正式党员"), ("预备", "预备党员")), width=10),
-    Column("joined_on", "入党日期", kind="date", required=True, synonyms=("入党时间",), width=12,
-           hint="支部大会通过接收为预备党员的日期。日期可写作2020-07-01、2020/7/1、2020.07.01或2020年7月1日。"),
-    Column("full_member_on", "转正日期", kind="date", synonyms=("转正时间",), width=12, hint="预备党员留空。"),
+    Column("joined_on", "入党日期", kind="date", months=True, required=True,
+           synonyms=("入党时间", "入党年月", "加入党组织日期", "加入党组织时间"), width=12,
+           hint="支部大会通过接收为预备党员的日期。日期可写作2020-07-01、2020/7/1、2020.07.01或2020年7月1日；"
+                "只知年月的可写作2020.07或2020年7月。"),
+    Column("full_member_on", "转正日期", kind="date", months=True,
+           synonyms=("转正时间", "转正年月", "转为正式党员日期", "转为正式党员时间"), width=12,
+           hint="预备党员留空。只知年月的可写作2021.07。"),
     Column("probation_extension_months", "延长预备期（月）", kind="int", synonyms=("延长预备期",), width=10,
            hint="一般留空；延长的填6至12。"),
-    Column("position", "工作岗位/职务", synonyms=("职务", "工作岗位", "岗位", "职务职级", "现任职务"), width=16),
+    Column("position", "工作岗位/职务",
+           synonyms=("职务", "工作岗位", "岗位", "职务职级", "现任职务", "工作岗位及职务", "工作单位及职务",
+                     "现工作岗位及职务", "行政职务", "现职务"), width=16),
     Column("is_leader", "是否党员领导干部", kind="bool", choices=_YES_NO, synonyms=("党员领导干部", "是否领导干部"),
            width=10),
     Column("community_registered", "是否到社区报到", kind="bool", choices=_YES_NO,
@@ -253,9 +276,23 @@ class Masked:
     text: str
 
 
+class MonthCell(dt.date):
+    """A date cell whose number format shows no day (yyyy年m月, yyyy.mm, mmm-yy): Excel keeps the first of the
+    month, but the office meant the month."""
+
+
+@dataclass(frozen=True)
+class MonthDate:
+    """A date the file gives to the month only (1992.03, 1992年3月, 199203): `first` is the first of the month."""
+
+    first: dt.date
+
+
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MONTH_ONLY_RE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*月?$")
+_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_COMPACT_MONTH_RE = re.compile(r"^(\d{4})(\d{2})$")
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "有"}
 _FALSE = {"否", "n", "no", "false", "0", "×", "无", "不是"}
 # Excel serial numbers of 1900-01-01 .. 2100-12-31: a date cell whose format was lost reads as such a number.
@@ -278,7 +315,7 @@ def _to_date(v: Any) -> dt.date | None:
     if isinstance(v, dt.datetime):
         return v.date()
     if isinstance(v, dt.date):
-        return v
+        return dt.date(v.year, v.month, v.day)  # a MonthCell is a plain date where months are not accepted
     if isinstance(v, bool):
         raise CellError("应为日期")
     if isinstance(v, (int, float)):
@@ -293,6 +330,30 @@ def _to_date(v: Any) -> dt.date | None:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         raise CellError(f"日期不存在：“{s}”") from None
+
+
+def _to_month_or_date(v: Any) -> dt.date | MonthDate | None:
+    """A date column where offices keep months: 1992.03, 1992-03, 1992/3, 1992年3月, 199203, the number 1992.03
+    (a typed 1992.03 that Excel took for a number), a date cell formatted without its day — or a full date."""
+    if isinstance(v, MonthCell):
+        return MonthDate(dt.date(v.year, v.month, 1))
+    if isinstance(v, float) and not v.is_integer() and 1900 < v < 2101:
+        year, month = int(v), round((v - int(v)) * 100)  # 1992.1 is how Excel keeps a typed 1992.10
+        return _month(year, month, cell_text(v))
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer() and 190001 <= v <= 210012:
+        return _month(int(v) // 100, int(v) % 100, cell_text(v))
+    if isinstance(v, str):
+        s = unicodedata.normalize("NFKC", v).strip()
+        m = _MONTH_RE.match(s) or _COMPACT_MONTH_RE.match(s)
+        if m is not None:
+            return _month(int(m.group(1)), int(m.group(2)), s)
+    return _to_date(v)
+
+
+def _month(year: int, month: int, written: str) -> MonthDate:
+    if not 1 <= month <= 12 or not 1900 <= year <= 2100:
+        raise CellError(f"年月不存在：“{written}”")
+    return MonthDate(dt.date(year, month, 1))
 
 
 def _number_to_date(v: float) -> dt.date:
@@ -339,16 +400,18 @@ def _to_bool(v: Any) -> bool:
 
 
 def _to_choice(col: Column, v: Any) -> str:
-    s = unicodedata.normalize("NFKC", cell_text(v)).replace(" ", "")
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(v)))
     if not s:
         if col.required:
             raise CellError(f"请填写{col.header}（{'、'.join(col.choices)}）")
         return ""
-    if s in col.choices:
-        return s
-    s = dict(col.choice_synonyms).get(s, s)
-    if s in col.choices:
-        return s
+    synonyms = dict(col.choice_synonyms)
+    # 本科学历, 大专毕业, 硕士研究生(学位): the ending and a bracketed remark say nothing more
+    plain = re.sub(r"(学历|毕业|文化|学位)+$", "", without_brackets(s))
+    for candidate in (s, plain):
+        candidate = synonyms.get(candidate, candidate)
+        if candidate in col.choices:
+            return candidate
     raise CellError(f"应为{'、'.join(col.choices)}之一，现为“{cell_text(v)}”")
 
 
@@ -376,13 +439,16 @@ def _to_phone(v: Any) -> str | Masked:
 
 # Dates a masked export writes as 1982-03-** (their day would narrow the 身份证号 down): kept on re-import.
 _MASKED_DATES = ("birth_date", "joined_on", "full_member_on")
+# The member's flag that says a date is known to the month only (MonthDate).
+_MONTH_FLAG = {"birth_date": "birth_month_only", "joined_on": "joined_month_only",
+               "full_member_on": "full_member_month_only"}
 
 
 def convert_cell(col: Column, v: Any) -> Any:
     if col.kind == "date":
         if col.key in _MASKED_DATES and isinstance(v, str) and "*" in v:
             return Masked(unicodedata.normalize("NFKC", v).replace(" ", ""))
-        return _to_date(v)
+        return _to_month_or_date(v) if col.months else _to_date(v)
     if col.kind == "int":
         return _to_int(v)
     if col.kind == "bool":
@@ -409,6 +475,7 @@ class _Sheet:
     headers: dict[str, str]  # column key → header text as written in the file
     positions: dict[str, int]  # column key → 0-based position
     rows: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)  # (Excel row number, cells)
+    notes: list[str] = field(default_factory=list)  # footers skipped, columns not imported (for the report)
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or self.spec.column(key).header
@@ -495,20 +562,30 @@ def _find_header(title: str, top: list[tuple[Any, ...]]) -> tuple[SheetSpec, int
     return best[1], best[2]
 
 
+def _rank(spec: SheetSpec, key: str, text: Any) -> int:
+    """Which of a column's names `text` is: 0 for the template's header, then the synonyms in their order."""
+    names = [norm_header(n) for n in (spec.column(key).header, *spec.column(key).synonyms)]
+    n = norm_header(text)
+    for candidate in (n, without_brackets(n)):
+        if candidate in names:
+            return names.index(candidate)
+    return len(names)
+
+
 def _check_columns(title: str, spec: SheetSpec, cells: tuple[Any, ...]) -> dict[str, int]:
-    """Column key → position.  Where a synonym sits beside the template's own header (e.g. “类别” beside
-    “人员类别”), the template's header wins and the other column is ignored; two equal headers are refused."""
+    """Column key → position.  Where two headers name one column (“类别” beside “人员类别”, 全日制学历 beside
+    在职学历), the template's header or else the earlier synonym wins and the other column is not imported (the
+    dry run lists it); two equal headers are refused."""
     found: dict[str, int] = {}
     for pos, cell in enumerate(cells):
         key = _match_header(spec, cell)
         if key is None:
             continue
         if key in found:
-            canonical = norm_header(spec.column(key).header)
-            earlier, this = norm_header(cells[found[key]]), norm_header(cell)
-            if earlier == canonical and this != canonical:
+            earlier, this = _rank(spec, key, cells[found[key]]), _rank(spec, key, cell)
+            if earlier < this:
                 continue
-            if this == canonical and earlier != canonical:
+            if this < earlier:
                 found[key] = pos
                 continue
             first = get_column_letter(found[key] + 1)
@@ -529,11 +606,61 @@ def is_blank(cells: Iterable[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
+# Columns that only number the rows: not data, and not worth a note that they were not imported.
+_ROW_NUMBERS = {"序号", "编号", "序", "no", "no."}
+# What a row of a table's footer begins with (the first cell that is not empty): totals, signatures, remarks.
+_FOOTER_RE = re.compile(r"^(合计|总计|小计|共计|累计|填表人|填报人|填表|审核人|审核|审批人|制表|负责人|单位负责人|联系人|联系电话|"
+                        r"电话|备注|说明|填表说明|附注|注[:：]|注\d|填报日期|填表日期|制表日期|报送日期|签字|盖章|[（(]盖章)")
+
+
+def _unimported(title: str, spec: SheetSpec, cells: tuple[Any, ...], positions: dict[str, int]) -> str | None:
+    """The note naming every header of the file that will not be imported, and why (None if there is none)."""
+    taken = set(positions.values())
+    out = []
+    for pos, cell in enumerate(cells):
+        text = cell_text(cell)
+        if not text or pos in taken or norm_header(text) in _ROW_NUMBERS:
+            continue
+        key = _match_header(spec, cell)
+        if key is None:
+            out.append(f"{text}（登记簿无此项）")
+        else:
+            used = cell_text(cells[positions[key]])
+            out.append(f"{text}（与“{used}”列同为{spec.column(key).header}，按“{used}”列导入）")
+    return f"“{title}”表未导入的列：{'、'.join(out)}" if out else None
+
+
+def _footer(cells: tuple[Any, ...]) -> str | None:
+    """The text of a footer row (合计：32人, 填表人：…, 审核人：…), None for a row of data."""
+    texts = [cell_text(c) for c in cells if cell_text(c)]
+    if not texts or _FOOTER_RE.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", texts[0]))) is None:
+        return None
+    whole = re.sub(r"\s+", " ", " ".join(texts))
+    return whole if len(whole) <= 40 else whole[:40] + "……"
+
+
+def _has_day(number_format: str) -> bool:
+    """Whether an Excel date format shows the day (yyyy-mm-dd does, yyyy"年"m"月" and mmm-yy do not)."""
+    fmt = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", number_format or "").lower()
+    return "d" in fmt or fmt in ("", "general")
+
+
+def _cell_values(cells: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The values of a row; a date cell whose format shows no day becomes a `MonthCell`."""
+    values = []
+    for c in cells:
+        v = getattr(c, "value", None)
+        if isinstance(v, dt.datetime) and v.day == 1 and not _has_day(getattr(c, "number_format", "")):
+            v = MonthCell(v.year, v.month, 1)
+        values.append(v)
+    return tuple(values)
+
+
 def _read_sheet(ws: Any, progress: Progress | None, cancelled: Cancelled | None) -> _Sheet | None:
     estimate = ws.max_row or 0
     report_progress(progress, cancelled, 0, estimate, f"正在读取“{ws.title}”表……")
     ws.reset_dimensions()  # some programs write a wrong <dimension>; read what is really there
-    rows = ws.iter_rows(values_only=True)
+    rows = (_cell_values(cells) for cells in ws.iter_rows())
     top: list[tuple[Any, ...]] = []
     for cells in rows:
         top.append(cells)
@@ -546,12 +673,21 @@ def _read_sheet(ws: Any, progress: Progress | None, cancelled: Cancelled | None)
     positions = _check_columns(ws.title, spec, top[header_index])
     headers = {key: cell_text(top[header_index][pos]) for key, pos in positions.items()}
     sheet = _Sheet(spec, ws.title, headers, positions)
+    if (note := _unimported(ws.title, spec, top[header_index], positions)) is not None:
+        sheet.notes.append(note)
     row_no = header_index + 1
+    numbered_only: list[int] = []
 
     def take(cells: tuple[Any, ...]) -> None:
         nonlocal row_no
         row_no += 1
-        if not is_blank(cells):
+        if is_blank(cells):
+            return
+        if (footer := _footer(cells)) is not None:
+            sheet.notes.append(f"“{ws.title}”表第{row_no}行“{footer}”是表尾，已跳过")
+        elif is_blank(cells[p] for p in positions.values() if p < len(cells)):
+            numbered_only.append(row_no)  # a numbered but empty line of a printed form
+        else:
             sheet.rows.append((row_no, cells))
 
     for cells in top[header_index + 1:]:
@@ -560,7 +696,18 @@ def _read_sheet(ws: Any, progress: Progress | None, cancelled: Cancelled | None)
         take(cells)
         if row_no % _STEP == 0:
             report_progress(progress, cancelled, row_no, max(estimate, row_no), f"正在读取“{ws.title}”表……")
+    if numbered_only:
+        sheet.notes.append(f"“{ws.title}”表{_row_span(numbered_only)}只有序号等、没有要导入的内容，已跳过")
     return sheet
+
+
+def _row_span(rows: list[int]) -> str:
+    """第40行 / 第40–45行 / 第40、42行等3行."""
+    if len(rows) == 1:
+        return f"第{rows[0]}行"
+    if rows[-1] - rows[0] == len(rows) - 1:
+        return f"第{rows[0]}–{rows[-1]}行"
+    return f"第{'、'.join(map(str, rows[:5]))}行" + (f"等{len(rows)}行" if len(rows) > 5 else "")
 
 
 def _read_book(path: Path, progress: Progress | None, cancelled: Cancelled | None) -> list[_Sheet]:
@@ -626,6 +773,9 @@ class _Importer:
         self.new_members: list[dict[str, Any]] = []
         self.member_updates: list[tuple[Member, MemberInput]] = []
         self.moves: list[tuple[Member, int]] = []
+        self.spaced_names: list[str] = []  # rows whose member name had spaces taken out (for the report's note)
+        self.org_keys: dict[str, list[str]] | None = None  # normalised name → registered names (formal_org_key)
+        self.org_readings: dict[str, str] = {}  # organisation as the file writes it → as registered
 
     # --- common -----------------------------------------------------------------------------------------------
 
@@ -654,11 +804,25 @@ class _Importer:
         for key, pos in sheet.positions.items():
             raw = cells[pos] if pos < len(cells) else None
             try:
-                row.values[key] = convert_cell(sheet.spec.column(key), raw)
+                value = convert_cell(sheet.spec.column(key), raw)
             except CellError as exc:
                 row.bad.add(key)
                 self.problem(row, key, str(exc))
+                continue
+            if key in _MONTH_FLAG and sheet.spec.key == "member" and not isinstance(value, Masked):
+                row.values[_MONTH_FLAG[key]] = isinstance(value, MonthDate)
+                value = value.first if isinstance(value, MonthDate) else value
+            if key == "name" and sheet.spec.key == "member":
+                value = self.tidy_name(row, value)
+            row.values[key] = value
         return row
+
+    def tidy_name(self, row: _Row, name: str) -> str:
+        """张　三 → 张三: offices pad two-character names to the width of three with a (full-width) space."""
+        tidy = person_name(name)
+        if tidy != name:
+            self.spaced_names.append(f"第{row.row}行“{name}”")
+        return tidy
 
     def count(self, changed: bool | None) -> None:
         """None: created; True: updated; False: unchanged."""
@@ -772,6 +936,11 @@ class _Importer:
         name = row.values.get(key, "")
         if not name or key in row.bad:
             return None
+        if name not in known and name not in failed and known is self.orgs:
+            name = self.formal_org(row, key, name, what)
+            if not name:
+                row.bad.add(key)
+                return None
         if name in failed:
             self.problem(row, key, f"{what}“{name}”在本文件“{table}”表中有错误，请先改正那一行")
         elif name not in known:
@@ -780,6 +949,36 @@ class _Importer:
             return int(known[name].id)
         row.bad.add(key)
         return None
+
+    def formal_org(self, row: _Row, key: str, name: str, what: str) -> str:
+        """The registered organisation a name in another style means (中共县财政局机关支部委员会 → 县财政局机关党支部),
+        if exactly one fits; `name` itself if none does (reported as unknown later); "" (reported) if several do."""
+        if self.org_keys is None:
+            self.org_keys = {}
+            for registered in self.orgs:
+                for k in set(formal_org_keys(registered)):
+                    self.org_keys.setdefault(k, []).append(registered)
+        exact, loose = formal_org_keys(name)
+        for k in (exact, loose):
+            found = sorted(set(self.org_keys.get(k, [])))
+            if len(found) == 1:
+                self.org_readings[name] = found[0]
+                return found[0]
+            if len(found) > 1:
+                self.problem(row, key, f"{what}“{name}”与系统中的{len(found)}个党组织都对得上：{'、'.join(found)}；"
+                                       f"请写出其中一个的登记名称")
+                return ""
+        return name
+
+    def notes(self, sheets: list[_Sheet]) -> list[str]:
+        """What the report tells besides problems: skipped rows, columns not imported, names read otherwise."""
+        out = [note for sheet in sheets for note in sheet.notes]
+        for written, registered in self.org_readings.items():
+            out.append(f"所在党组织“{written}”按系统中的“{registered}”导入")
+        if self.spaced_names:
+            shown = "、".join(self.spaced_names[:3]) + ("等" if len(self.spaced_names) > 3 else "")
+            out.append(f"{len(self.spaced_names)}个姓名中的空格已去掉（{shown}）")
+        return out
 
     # --- members ----------------------------------------------------------------------------------------------
 
@@ -926,6 +1125,7 @@ class _Importer:
                 self.problem(row, key, f"{header}是打码导出的（日以*代替），与系统中登记的日期对不上；请填写完整日期")
                 return False
             values[key] = getattr(member, key)
+            values[_MONTH_FLAG[key]] = getattr(member, _MONTH_FLAG[key])
         return True
 
     # --- writing ----------------------------------------------------------------------------------------------
@@ -949,6 +1149,41 @@ class _Importer:
             self.s.execute(insert(Member), batch)
             done += len(batch)
             report_progress(self.progress, self.cancelled, done, total, "正在写入党员……")
+
+
+_CJK_NAME_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u00b7\u2022\u30fb\s]+")
+
+
+def person_name(name: str) -> str:
+    """A name as the register keeps it: a Chinese name without the spaces (half- or full-width) that pad 张　三
+    to three characters; other names with single spaces."""
+    name = name.strip()
+    if _CJK_NAME_RE.fullmatch(name):
+        return re.sub(r"\s+", "", name)
+    return re.sub(r"\s+", " ", name)
+
+
+# The endings of an organisation's name, formal (支部委员会) or short (党支部), and the kind each means.
+_ORG_ENDINGS = (
+    (re.compile(r"(党总支部委员会|总支部委员会|党总支委员会|党总支部|党总支|总支部|总支)$"), "总支"),
+    (re.compile(r"(联合党支部委员会|联合支部委员会|联合党支部|联合支部)$"), "联合支部"),
+    (re.compile(r"(党支部委员会|支部委员会|党支部|支部)$"), "支部"),
+    (re.compile(r"(机关党委|机关委员会|机关党的委员会|党委员会|党委|委员会)$"), "委"),
+)
+
+
+def formal_org_keys(name: str) -> tuple[str, str]:
+    """Two keys under which the formal and the short name of an organisation agree: 中共县财政局机关支部委员会 and
+    县财政局机关党支部 both give 县财政局机关|支部; the second key also drops 机关 (县财政局|支部)."""
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+    s = re.sub(r"^(中国共产党|中共)", "", s)
+    kind = ""
+    for pattern, meaning in _ORG_ENDINGS:
+        m = pattern.search(s)
+        if m is not None:
+            s, kind = s[:m.start()], meaning
+            break
+    return f"{s}|{kind}", f"{s.replace('机关', '')}|{kind}"
 
 
 def _masked_namesakes(row: _Row, found: list[Member], org_id: int | None) -> list[Member]:
@@ -1015,6 +1250,7 @@ def import_register(session_factory: SessionFactory, path: Path, *, dry_run: boo
             imp.import_orgs(sheets)
             imp.import_members(sheets)
             report = imp.report
+            report.notes = imp.notes(sheets)
             if report.problems or dry_run:
                 tx.rollback()
                 order = {sheet.title: i for i, sheet in enumerate(sheets)}  # as the file has them
@@ -1345,9 +1581,12 @@ def _org_values(o: PartyOrg) -> list[Any]:
 def _member_row_values(m: Member, org: str, unit: str, reveal: bool) -> list[Any]:
     id_number = (m.id_number or "") if reveal else mask_id(m.id_number)
     phone = m.phone if reveal else mask_phone(m.phone)
-    # Masked, the dates that bound the birth date show their month only (idcard.mask_id says why).
-    birth, joined, full = (m.birth_date, m.joined_on, m.full_member_on) if reveal else (
-        mask_date(m.birth_date) or None, mask_date(m.joined_on) or None, mask_date(m.full_member_on) or None)
+    # Masked, the dates that bound the birth date show their month only (idcard.mask_id says why); a date the
+    # register knows to the month only is written as such (1992年3月), which re-imports as it is.
+    birth, joined, full = (
+        month_text(d) if month_only else (d if reveal else mask_date(d) or None)
+        for d, month_only in ((m.birth_date, m.birth_month_only), (m.joined_on, m.joined_month_only),
+                              (m.full_member_on, m.full_member_month_only)))
     return [
         m.name, m.gender.label if m.gender else "", m.ethnicity, birth, id_number, phone, m.education, unit,
         org, m.status.label, joined, full, m.probation_extension_months or None, m.position,

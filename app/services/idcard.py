@@ -52,15 +52,24 @@ class IdCheck:
     gender: str | None = None  # "男" / "女"
 
 
-def check_id_against(number: str, birth_date: dt.date | None, gender: str | None) -> IdCheck:
-    """The rules every form with a 身份证号 applies (member, recruit): valid, and agreeing with the person."""
+def check_id_against(number: str, birth_date: dt.date | None, gender: str | None, *,
+                     month_only: bool = False) -> IdCheck:
+    """The rules every form with a 身份证号 applies (member, recruit): valid, and agreeing with the person.
+    A birth date known to the month only (`month_only`, an office's 出生年月) must agree in year and month; the
+    number's full date is then the one filled in."""
     result = IdCheck(birth_date=birth_date, gender=gender)
     if (msg := id_problem(number)) is not None:
         result.problems.append(("id_number", msg))
         return result
     born = id_birth_date(number)
+    assert born is not None  # id_problem checked it
     if birth_date is None:
         result.birth_date = born
+    elif month_only:
+        if (birth_date.year, birth_date.month) != (born.year, born.month):
+            result.problems.append(("birth_date", f"出生年月{month_text(birth_date)}与身份证号不符（身份证为{month_text(born)}）"))
+        else:
+            result.birth_date = born
     elif birth_date != born:
         result.problems.append(("birth_date", f"出生日期与身份证号不符（身份证为{born:%Y-%m-%d}）"))
     if gender is None:

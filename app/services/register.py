@@ -90,6 +90,10 @@ class MemberInput:
     community_name: str = ""
     community_registered_on: dt.date | None = None
     note: str = ""
+    # 出生年月 / 入党时间 / 转正时间 known to the month only (the date is then the first of its month)
+    birth_month_only: bool = False
+    joined_month_only: bool = False
+    full_member_month_only: bool = False
 
 
 @dataclass
@@ -195,6 +199,27 @@ def _strip(v: Any) -> Any:
     return v.strip() if type(v) is str else v  # not enums: they are str subclasses
 
 
+def _month_span(d: dt.date | None, month_only: bool) -> tuple[dt.date, dt.date] | None:
+    """The first and last day a registered date can be: the day itself, or its whole month."""
+    if d is None:
+        return None
+    if not month_only:
+        return d, d
+    first = d.replace(day=1)
+    return first, first + relativedelta(months=1, days=-1)
+
+
+def _month_firsts(data: MemberInput) -> None:
+    """A month-only date is stored as the first of its month; a missing date has no precision."""
+    for name, flag in (("birth_date", "birth_month_only"), ("joined_on", "joined_month_only"),
+                       ("full_member_on", "full_member_month_only")):
+        d = getattr(data, name)
+        if d is None:
+            setattr(data, flag, False)
+        elif getattr(data, flag):
+            setattr(data, name, d.replace(day=1))
+
+
 def _clean(obj: Any) -> None:
     for f in fields(obj):
         setattr(obj, f.name, _strip(getattr(obj, f.name)))
@@ -235,10 +260,16 @@ class _PersonInput(Protocol):
 
 def fill_from_id(data: _PersonInput, bad: Callable[[str, str], None]) -> bool:
     """Check a 身份证号 against the birth date and gender entered (GB 11643) and fill both from it; every problem
-    goes to `bad`.  True when the number itself is sound (then it may be looked up for duplicates)."""
-    check = check_id_against(data.id_number, data.birth_date, data.gender.label if data.gender else None)
+    goes to `bad`.  True when the number itself is sound (then it may be looked up for duplicates).  A birth date
+    known to the month only (`birth_month_only`) is checked against the number's month and then becomes the
+    number's full date."""
+    month_only = bool(getattr(data, "birth_month_only", False))
+    check = check_id_against(data.id_number, data.birth_date, data.gender.label if data.gender else None,
+                             month_only=month_only)
     for fld, problem in check.problems:
         bad(fld, problem)
+    if month_only and not any(fld in ("id_number", "birth_date") for fld, _ in check.problems):
+        data.birth_month_only = False  # type: ignore[attr-defined]  # the number knows the day
     data.birth_date = check.birth_date
     data.gender = Gender(check.gender) if check.gender else None
     return not any(fld == "id_number" for fld, _ in check.problems)
@@ -504,6 +535,7 @@ class RegisterService:
         """Problems with `data` (normalised in place).  A bulk caller (the Excel import) passes one settings
         `read`er and `id_owners` (身份证号 → (member id, name) of the register) so that rows need no query each."""
         _clean(data)
+        _month_firsts(data)
         read = read or S.reader(s)
         today = self._today()
         problems: list[FieldProblem] = []
@@ -530,14 +562,18 @@ class RegisterService:
                 bad("id_number", f"身份证号与已登记党员“{dup[1]}”重复")
         if (msg := phone_problem(data.phone)) is not None:
             bad("phone", msg)
-        if data.birth_date and data.birth_date > today:
+        # A date known to the month only is any day of it: a rule is broken only if every such day breaks it.
+        birth = _month_span(data.birth_date, data.birth_month_only)
+        joined = _month_span(data.joined_on, data.joined_month_only)
+        full = _month_span(data.full_member_on, data.full_member_month_only)
+        if birth and birth[0] > today:
             bad("birth_date", "出生日期不能晚于今天")
-        if data.joined_on is None:
+        if joined is None:
             bad("joined_on", "请填写入党日期")
         else:
-            if data.joined_on > today:
+            if joined[0] > today:
                 bad("joined_on", "入党日期不能晚于今天")
-            if data.birth_date and data.joined_on < data.birth_date + relativedelta(years=18):
+            if birth and joined[1] < birth[0] + relativedelta(years=18):
                 bad("joined_on", "入党时应年满18周岁")
         months = int(read(S.PROBATION_MONTHS))
         if data.probation_extension_months and not 6 <= data.probation_extension_months <= 12:
@@ -545,13 +581,13 @@ class RegisterService:
         if data.status == MemberStatus.PROBATIONARY:
             if data.full_member_on is not None:
                 bad("full_member_on", "预备党员不应有转正日期")
-        elif data.status == MemberStatus.FULL and data.joined_on and data.full_member_on:
-            if data.full_member_on < probation_end(data.joined_on, data.probation_extension_months, months):  # type: ignore[operator]
+        elif data.status == MemberStatus.FULL and joined and full:
+            if full[1] < probation_end(joined[0], data.probation_extension_months, months):  # type: ignore[operator]
                 bad("full_member_on", "转正日期不能早于预备期满（入党日期起一年）")
-            if data.full_member_on > today:
+            if full[0] > today:
                 bad("full_member_on", "转正日期不能晚于今天")
-        if data.status == MemberStatus.FULL and data.joined_on and not data.full_member_on:
-            end = probation_end(data.joined_on, data.probation_extension_months, months)
+        if data.status == MemberStatus.FULL and joined and not data.full_member_on:
+            end = probation_end(joined[0], data.probation_extension_months, months)
             if end and end > today:
                 bad("status", "入党未满预备期，应登记为预备党员")
         if data.community_registered:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
+    QPlainTextEdit,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -92,6 +93,13 @@ class ImportReportDialog(QDialog):
         self.summary.setObjectName("import_summary")
         self.summary.setWordWrap(True)
         col.addWidget(self.summary)
+        # Rows skipped as the table's footer, columns not imported, names read otherwise: said before 导入.
+        self.notes = QPlainTextEdit("\n".join(report.notes))
+        self.notes.setObjectName("import_notes")
+        self.notes.setReadOnly(True)
+        self.notes.setMaximumHeight(self.notes.fontMetrics().lineSpacing() * 7 + 12)
+        self.notes.setVisible(bool(report.notes))
+        col.addWidget(self.notes)
         rows = [(p.row if p.row is not None else "", p.column or "", p.message) for p in report.problems]
         self.model = RowsTableModel(["行", "列", "问题"], rows, parent=self)
         self.view = QTableView()
@@ -113,7 +121,7 @@ class ImportReportDialog(QDialog):
             self.view.hide()
             self.buttons.addButton("导入(&I)", QDialogButtonBox.ButtonRole.AcceptRole)
             self.buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
-            self.resize(480, 160)
+            self.resize(640, 320 if report.notes else 160)
         else:
             self.summary.setText(f"发现 {len(report.problems)} 个问题，没有导入任何数据。请按下表修改文件后重新导入。")
             self.summary.setStyleSheet(f"color: {ERROR_COLOUR};")

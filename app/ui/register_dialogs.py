@@ -26,6 +26,7 @@ from app import clock
 from app import settings as S
 from app.errors import FieldProblem, ValidationError
 from app.models import Gender, MemberStatus, OrgKind, OrgPostKind
+from app.services.idcard import month_text
 from app.services.register import PARENT_KINDS, MemberInput, OrgInput, PostInput, UnitInput, probation_end
 from app.ui.accounts.privacy import PersonalFields
 from app.ui.context import AppContext
@@ -33,7 +34,7 @@ from app.ui.forms import ChoiceBox, DateEdit, FormDialog
 from app.ui.itemmodels import RowsTableModel
 
 UNIT_CATEGORIES = ["党政机关", "事业单位", "群团组织", "国有企业", "其他"]
-EDUCATIONS = ["研究生", "大学本科", "大学专科", "中等专科", "高中", "初中及以下"]
+EDUCATIONS = ["研究生", "大学本科", "大学专科", "中专", "高中", "初中及以下"]  # as the Excel import writes them
 
 
 def _line(text: str = "", max_length: int = 100, placeholder: str = "") -> QLineEdit:
@@ -249,7 +250,7 @@ class MemberDialog(FormDialog):
         a.add("ethnicity", "民族", _line(data.ethnicity, 20))
         birth = DateEdit()
         birth.set_date(data.birth_date)
-        a.add("birth_date", "出生日期", birth, "留空则取自身份证号")
+        a.add("birth_date", "出生日期", birth, _month_hint(data.birth_date, data.birth_month_only, "留空则取自身份证号"))
         a.add("id_number", "身份证号(&I)", _line(data.id_number, 18, "18位，末位可为X"))
         a.add("phone", "联系电话", _line(data.phone, 20))
         a.add("education", "学历", _with_completions(_line(data.education, 20), EDUCATIONS))
@@ -268,8 +269,10 @@ class MemberDialog(FormDialog):
         joined, full = DateEdit(), DateEdit()
         joined.set_date(data.joined_on)
         full.set_date(data.full_member_on)
-        b.add("joined_on", "入党日期(&J)", joined, "支部大会通过接收为预备党员之日")
-        b.add("full_member_on", "转正日期", full)
+        b.add("joined_on", "入党日期(&J)", joined,
+              _month_hint(data.joined_on, data.joined_month_only, "支部大会通过接收为预备党员之日"))
+        b.add("full_member_on", "转正日期", full, _month_hint(data.full_member_on, data.full_member_month_only, ""))
+        self.loaded = data  # a date known to the month only stays so while it is left as it is
         self.extension = QSpinBox()
         self.extension.setRange(0, 12)
         self.extension.setSpecialValueText("不延长")
@@ -336,7 +339,18 @@ class MemberDialog(FormDialog):
             community_registered=self._check("community_registered"), community_name=b.text("community_name"),
             community_registered_on=b.date("community_registered_on"), note=a.text("note"),
         )
+        old = self.loaded
+        data.birth_month_only = old.birth_month_only and data.birth_date == old.birth_date
+        data.joined_month_only = old.joined_month_only and data.joined_on == old.joined_on
+        data.full_member_month_only = old.full_member_month_only and data.full_member_on == old.full_member_on
         return self.ctx.register.save_member(data, self.member_id)
+
+
+def _month_hint(d: dt.date | None, month_only: bool, hint: str) -> str:
+    """Under a date the register knows to the month only: say so, rather than let the 1st pass for the day."""
+    if not month_only or d is None:
+        return hint
+    return f"登记为{month_text(d)}（只到月）；不改动则仍按月登记" + (f"。{hint}" if hint else "")
 
 
 # -----------------------------------------------------------------------------------------------------------
