@@ -10,9 +10,7 @@ shown (start-up stays light).  A page may offer, and the main window then uses:
 * `has_unsaved_changes()`: True while the page has edits of its own that `reload()` would reset (free editors,
   not dialogs or cell editors, which the refresher sees by itself); the page is then reloaded only later.
 
-To fill an area that is still a `_future(...)` line, replace that line, keeping its key and title, e.g.::
-
-    PageDef("scoring", "月度考评", "app.ui.scoring.page:ScoringPage"),
+A new area is one more line here, e.g. `PageDef("scoring", "月度考评", "app.ui.scoring.page:ScoringPage")`.
 
 Ctrl+1 … Ctrl+9 go to the first nine areas in this order."""
 
@@ -45,18 +43,6 @@ class PageDef:
         widget: QWidget = make(ctx)
         widget.setObjectName(f"page_{self.key}")
         return widget
-
-
-def _future(key: str, title: str) -> PageDef:
-    """An area later work fills: a page that says what will come there (app/ui/future_page.py)."""
-
-    def make(_ctx: AppContext) -> QWidget:
-        from app.ui.future_page import AREAS, FuturePage
-
-        purpose, features = AREAS[key]
-        return FuturePage(title, purpose, features)
-
-    return PageDef(key, title, make)
 
 
 PAGES: list[PageDef] = [
