@@ -142,8 +142,9 @@ def _check_generations(s: Session, written: dict[int, str]) -> None:
         assert s.scalars(select(Transfer).where(Transfer.member_id == member.id)).one().to_org_id == member.org_id
         assert s.scalars(select(Setting).where(Setting.key == f"test.rev.{n}")).one().value == f'"{rev}"'
     # Every row of every register table loads through the current models (types, enums, dates).
-    for model in (Unit, PartyOrg, Member, OrgPost, Transfer, Setting):
+    for model in (Unit, PartyOrg, Member, OrgPost, Transfer):
         assert len(s.scalars(select(model)).all()) == len(written)
+    assert len(s.scalars(select(Setting).where(Setting.key.startswith("test.rev."))).all()) == len(written)
 
 
 # --- the migration machinery -------------------------------------------------------------------------------------

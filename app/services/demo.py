@@ -63,6 +63,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "app.services.demo_scores",
     "app.services.demo_documents",
     "app.services.demo_annual",
+    "app.services.demo_trail",  # last: records every register row the steps before wrote
 )
 
 

@@ -59,7 +59,7 @@ from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
 from app.paths import make_private
 from app.reports.output import temp_beside, write_atomic
 from app.reports.xlsx_text import as_text, text_cells, workbook_bytes
-from app.services import audit
+from app.services import audit, register_audit
 from app.services.accounts import Permission, require
 from app.services.idcard import mask_date, mask_id, mask_phone, month_text, normalise_id
 from app.services.idcard import pinyin_initials as initials_of
@@ -1146,7 +1146,7 @@ class _Importer:
             self.tick(done, total, "正在办理组织关系转接……")
         for start in range(0, len(self.new_members), 2000):
             batch = self.new_members[start:start + 2000]
-            self.s.execute(insert(Member), batch)
+            register_audit.created(self.s, "member", self.s.scalars(insert(Member).returning(Member.id), batch))
             done += len(batch)
             report_progress(self.progress, self.cancelled, done, total, "正在写入党员……")
 
@@ -1249,6 +1249,7 @@ def import_register(session_factory: SessionFactory, path: Path, *, dry_run: boo
             imp.import_units(sheets)
             imp.import_orgs(sheets)
             imp.import_members(sheets)
+            register_audit.start(s)  # what the import changes goes to the audit trail before the commit
             report = imp.report
             report.notes = imp.notes(sheets)
             if report.problems or dry_run:
@@ -1261,6 +1262,7 @@ def import_register(session_factory: SessionFactory, path: Path, *, dry_run: boo
             tx.commit()
             report.applied = True
             return report
+            register_audit.write_bulk(s, audit.operator(s), f"Excel导入：{path.name}")
         except BaseException:
             if tx.is_active:
                 tx.rollback()

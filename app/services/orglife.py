@@ -17,6 +17,8 @@ from app import clock
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Member, OrgKind, OrgPost, OrgPostKind, PartyOrg, Transfer, Unit
 from app.models.orglife import UNIT_KINDS, AppraisalGrade, OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
+from app.services import register_audit
+from app.services.register_audit import register_work
 
 SessionFactory = Callable[[], Session]
 
@@ -277,12 +279,12 @@ class OrgLifeService:
     # --- saving ---------------------------------------------------------------------------------------------
 
     def save_record(self, data: RecordInput, record_id: int | None = None) -> int:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             return self._save(s, data, record_id)
 
     def save_records(self, items: Sequence[RecordInput]) -> list[int]:
         """Several records in one transaction (fast entry of a month): all or nothing; problems name the line."""
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             problems: list[FieldProblem] = []
             for i, data in enumerate(items, start=1):
                 problems += [replace(p, row=i) for p in self.validate_record(s, data)]
@@ -308,6 +310,7 @@ class OrgLifeService:
         rec.lecturer, rec.lecturer_member_id = data.lecturer, data.lecturer_member_id
         rec.lecturer_is_leader = self._lecturer_leader(s, data)
         if rec.attendance:
+            register_audit.attendance_changing(s, rec.id)
             rec.attendance.clear()
             s.flush()  # delete the old lines first: (record, member) is unique
         rec.attendance = [
@@ -331,7 +334,7 @@ class OrgLifeService:
         return posts.get(data.lecturer_member_id) in LEADER_POSTS
 
     def delete_record(self, record_id: int) -> None:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             rec = s.get(OrgLifeRecord, record_id)
             if rec is None:
                 raise NotFoundError(f"组织生活记录不存在（编号 {record_id}）")

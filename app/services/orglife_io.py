@@ -25,10 +25,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.db import begin_writing
 from app.errors import FieldProblem, ImportFileError, ImportReport
 from app.models import PartyOrg, Unit
 from app.models.orglife import UNIT_KINDS, AppraisalGrade, OrgLifeKind, OrgLifeRecord
 from app.reports.xlsx_text import save_workbook
+from app.services import audit, register_audit
 from app.services.excel_io import (
     Cancelled,
     CellError,
@@ -288,7 +290,10 @@ def import_orglife(session_factory: SessionFactory, path: Path, *, dry_run: bool
     svc = OrgLifeService(session_factory, today=today)
     with session_factory() as s:
         tx = s.begin()
+        if not dry_run:  # the write lock first: waited for while another program writes, not refused
+            begin_writing(s)
         try:
+            register_audit.start(s)  # the stored records go to the audit trail before the commit
             imp = _Importer(s, svc, layout)
             for i, (row, raw) in enumerate(layout.rows, start=1):
                 if i % 100 == 0:
@@ -303,6 +308,7 @@ def import_orglife(session_factory: SessionFactory, path: Path, *, dry_run: bool
             report_progress(progress, cancelled, len(layout.rows), len(layout.rows), "正在写入……")
             for data in imp.staged:
                 svc.store(s, data, None)
+            register_audit.write_bulk(s, audit.operator(s), f"Excel导入：{Path(path).name}")
             tx.commit()
         except BaseException:
             if tx.is_active:

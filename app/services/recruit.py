@@ -26,6 +26,7 @@ from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
 from app.models.recruit import Recruit, RecruitStage, RecruitStageKind, ReviewResult
 from app.services.idcard import normalise_id, phone_problem
 from app.services.register import MemberInput, RegisterService, fill_from_id
+from app.services.register_audit import register_work
 
 SessionFactory = Callable[[], Session]
 Stage = RecruitStageKind
@@ -191,7 +192,7 @@ class RecruitService:
             bad("id_number", f"身份证号与已登记党员“{member}”重复")
 
     def create(self, data: RecruitInput) -> int:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             problems = self.validate(s, data)
             if problems:
                 raise ValidationError(problems)
@@ -205,7 +206,7 @@ class RecruitService:
 
     def update(self, recruit_id: int, data: RecruitInput) -> None:
         """Correct the person's details (the stage dates have their own steps)."""
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             problems = self.validate(s, data, recruit_id)
             if r.member_id is not None and data.org_id != r.org_id:
@@ -225,7 +226,7 @@ class RecruitService:
         r.education, r.position, r.note = data.education, data.position, data.note
 
     def delete(self, recruit_id: int) -> None:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             if r.member_id is not None:
                 _fail("stage", "已接收为预备党员的，不能删除发展记录")
@@ -235,7 +236,7 @@ class RecruitService:
 
     def record_talk(self, recruit_id: int, talked_on: dt.date) -> None:
         """党组织派人与申请人谈话: within a month (a setting) of the application."""
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             self._not_future(talked_on, "talked_on", "谈话日期")
             if talked_on < r.applied_on:
@@ -247,7 +248,7 @@ class RecruitService:
             r.talked_on = talked_on
 
     def make_activist(self, recruit_id: int, on: dt.date, contacts: str) -> None:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             self._expect(r, Stage.APPLICANT, "确定为入党积极分子")
             self._not_future(on, "activist_on", "确定日期")
@@ -263,7 +264,7 @@ class RecruitService:
             self._enter(r, Stage.ACTIVIST, on, f"培养联系人：{contacts}")
 
     def make_candidate(self, recruit_id: int, on: dt.date) -> None:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             self._expect(r, Stage.ACTIVIST, "列为发展对象")
             self._not_future(on, "candidate_on", "确定日期")
@@ -278,7 +279,7 @@ class RecruitService:
 
     def record_review(self, recruit_id: int, result: ReviewResult, on: dt.date) -> None:
         """政治审查 result (for a 发展对象)."""
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             self._expect(r, Stage.CANDIDATE, "登记政治审查结论")
             self._not_future(on, "reviewed_on", "政审日期")
@@ -288,7 +289,7 @@ class RecruitService:
             r.review_result, r.reviewed_on = result, on
 
     def record_training(self, recruit_id: int, hours: int) -> None:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             if r.stage not in (Stage.ACTIVIST, Stage.CANDIDATE):
                 _fail("training_hours", "集中培训学时只为入党积极分子、发展对象登记")
@@ -298,7 +299,7 @@ class RecruitService:
 
     def set_sponsors(self, recruit_id: int, sponsor1_id: int, sponsor2_id: int) -> None:
         """入党介绍人: two 正式党员 in the register."""
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             self._expect(r, Stage.CANDIDATE, "确定入党介绍人")
             if sponsor1_id == sponsor2_id:
@@ -312,7 +313,7 @@ class RecruitService:
             r.sponsor1_id, r.sponsor2_id = sponsor1_id, sponsor2_id
 
     def record_publicity(self, recruit_id: int, start: dt.date, end: dt.date) -> None:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             self._expect(r, Stage.CANDIDATE, "登记发展对象公示")
             self._not_future(start, "publicity_from", "公示开始日期")
@@ -329,7 +330,7 @@ class RecruitService:
     def admit(self, recruit_id: int, admitted_on: dt.date, votes_for: int, votes_against: int = 0,
               votes_abstain: int = 0) -> None:
         """支部大会 votes to admit the 发展对象 as a 预备党员 (effective when the 党委 approves)."""
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             self._expect(r, Stage.CANDIDATE, "提交支部大会讨论")
             self._not_future(admitted_on, "admitted_on", "支部大会日期")
@@ -371,7 +372,7 @@ class RecruitService:
 
     def approve(self, recruit_id: int, approved_on: dt.date) -> int:
         """上级党委 approves: the recruit becomes a 预备党员 and the 党员 is created; returns the member id."""
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             self._expect(r, Stage.CANDIDATE, "党委审批")
             self._not_future(approved_on, "approved_on", "审批日期")
@@ -402,7 +403,7 @@ class RecruitService:
             raise ValidationError([FieldProblem(p.field, f"登记为党员时：{p.message}") for p in exc.problems]) from exc
 
     def extend_probation(self, recruit_id: int, months: int) -> None:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             self._expect(r, Stage.PROBATIONARY, "延长预备期")
             lo, hi = int(S.get(s, S.EXTENSION_MIN_MONTHS)), int(S.get(s, S.EXTENSION_MAX_MONTHS))
@@ -418,7 +419,7 @@ class RecruitService:
 
     def make_full(self, recruit_id: int, full_on: dt.date) -> None:
         """转正: not before the 预备期 (plus any extension) has run."""
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             r = self._get(s, recruit_id)
             self._expect(r, Stage.PROBATIONARY, "转为正式党员")
             self._not_future(full_on, "full_on", "转正日期")

@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.services.idcard import check_id_against, mask_id, mask_phone, normalise_id, phone_problem
 from app.services.idcard import pinyin_initials as initials_of
+from app.services.register_audit import register_work
 
 SessionFactory = Callable[[], Session]
 
@@ -299,7 +300,7 @@ class RegisterService:
         return problems
 
     def save_unit(self, data: UnitInput, unit_id: int | None = None) -> int:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             _raise_if(self.validate_unit(s, data, unit_id))
             unit = _get(s, Unit, unit_id, "单位") if unit_id else Unit()
             for f in fields(data):
@@ -309,7 +310,7 @@ class RegisterService:
             return unit.id
 
     def delete_unit(self, unit_id: int) -> None:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             unit = _get(s, Unit, unit_id, "单位")
             if s.scalar(select(func.count()).select_from(PartyOrg).where(PartyOrg.unit_id == unit_id)):
                 raise ValidationError("该单位下还有党组织，不能删除；请先删除或移走其党组织", field="name")
@@ -373,7 +374,7 @@ class RegisterService:
         return False
 
     def save_org(self, data: OrgInput, org_id: int | None = None) -> int:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             _raise_if(self.validate_org(s, data, org_id))
             org = _get(s, PartyOrg, org_id, "党组织") if org_id else PartyOrg()
             for f in fields(data):
@@ -385,7 +386,7 @@ class RegisterService:
             return org.id
 
     def delete_org(self, org_id: int) -> None:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             org = _get(s, PartyOrg, org_id, "党组织")
             if s.scalar(select(func.count()).select_from(PartyOrg).where(PartyOrg.parent_id == org_id)):
                 raise ValidationError("该党组织下还有下级党组织，不能删除", field="name")
@@ -511,7 +512,7 @@ class RegisterService:
         return problems
 
     def save_post(self, data: PostInput, post_id: int | None = None) -> int:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             _raise_if(self.validate_post(s, data, post_id))
             post = _get(s, OrgPost, post_id, "职务") if post_id else OrgPost()
             for f in fields(data):
@@ -521,7 +522,7 @@ class RegisterService:
             return post.id
 
     def end_post(self, post_id: int, end_on: dt.date) -> None:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf, reason="离任") as s:
             post = _get(s, OrgPost, post_id, "职务")
             if end_on < post.start_on:
                 raise ValidationError("离任日期不能早于任职日期", field="end_on")
@@ -599,7 +600,7 @@ class RegisterService:
         return problems
 
     def save_member(self, data: MemberInput, member_id: int | None = None) -> int:
-        with self._sf() as s, s.begin():
+        with register_work(self._sf) as s:
             _raise_if(self.validate_member(s, data, member_id))
             m = _get(s, Member, member_id, "党员") if member_id else Member()
             if member_id and m.org_id != data.org_id:
@@ -629,7 +630,7 @@ class RegisterService:
     def transfer_member(self, member_id: int, moved_on: dt.date, to_org_id: int | None, external_org: str = "",
                         note: str = "") -> int:
         """Move a member to another organisation in the county, or out of the county (`to_org_id` None)."""
-        with self._sf() as s, s.begin():
+        with register_work(self._sf, reason=note.strip() or "组织关系转接") as s:
             m = _get(s, Member, member_id, "党员")
             _raise_if(self.validate_transfer(s, m, moved_on, to_org_id, external_org))
             return self.apply_transfer(s, m, moved_on, to_org_id, external_org, note).id

@@ -1,0 +1,533 @@
+"""The register in the audit trail: units, 党组织, committee posts, members and their moves, 组织生活 records and
+发展党员 records, so that `dangjian audit verify` finds any of them changed, added or deleted outside the app.
+
+What the trail holds for a record (entity = the table's name, entity_id = its id):
+- 新建 (and 基线, the records a database already held when this began): field "", `new` = a snapshot of the
+  record (JSON object: column → text), taken from the database after the change;
+- 修改: one entry per changed column (field = the column), `old` and `new` as text;
+- 删除: field "", `old` = the last snapshot, `new` = NULL.
+The state check replays these entries in order (a 新建 starts a record afresh, so an id SQLite hands out again
+after a delete is no confusion) and compares every column the trail knows with the database.
+
+Personal numbers (身份证号, phones) never enter the trail in plain: it is shown on the 审计日志 page and exported.
+They are recorded as an HMAC-SHA256 under a key made at first use and kept in this database's `setting` table
+(`DIGEST_SETTING`).  A plain SHA-256 would not do: an 18-digit 身份证号 with a known region and birth date has about
+10^4 candidates, the whole county's ~10^9, which a laptop tries in minutes.  The key protects the numbers from
+whoever sees the trail without the database (a screenshot, an export of the log, a printed page); whoever holds
+the database file holds the key and the numbers themselves, so it protects nothing against them — and it is not
+what catches a forger: the chain and its anchors are.
+
+Writers: services wrap a write in `register_work` (a `unit_of_work` whose ORM changes to these tables are
+collected by a flush listener and written to the trail before it commits); bulk writers (the Excel import, the
+demo, migration 0009's baseline) use `start` and `write_bulk` or `record_untracked`, which chain rows in bulk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Table, event, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.models import AuditEntry, Member, OrgPost, PartyOrg, Setting, Transfer, Unit
+from app.models.orglife import OrgLifeAttendance, OrgLifeRecord
+from app.models.recruit import Recruit, RecruitStage
+from app.services import audit as audit_trail
+from app.services.audit import AuditFinding, AuditLog, ChainHead, LastValues, chained_rows, fmt, timestamp
+
+SessionFactory = Callable[[], Session]
+
+ENTITIES: dict[str, type[Any]] = {
+    "unit": Unit, "party_org": PartyOrg, "org_post": OrgPost, "member": Member, "transfer": Transfer,
+    "org_life_record": OrgLifeRecord, "recruit": Recruit, "recruit_stage": RecruitStage,
+}
+_ENTITY_OF = {model: name for name, model in ENTITIES.items()}
+ENTITY_LABELS = {"unit": "单位", "party_org": "党组织", "org_post": "支委职务", "member": "党员", "transfer": "组织关系转接",
+                 "org_life_record": "组织生活记录", "recruit": "发展党员", "recruit_stage": "发展党员阶段"}
+
+# Columns left out: the key, derived values (pinyin initials) and the moment a row was typed in.
+_SKIP = frozenset({"id", "name_initials", "created_at"})
+SECRET_FIELDS = frozenset({"id_number", "phone", "contact_phone"})
+ATTENDANCE = "attendance"  # an org-life record's attendance lines, summarised with a check code
+MY_ACTIONS = ("新建", "修改", "删除", "基线")
+DIGEST_SETTING = "audit.digest_key"
+DIGEST_PREFIX = "hmac:"
+DIGEST_SHOWN = "（已加密摘要）"
+
+FIELD_LABELS = {
+    "name": "名称", "short_name": "简称", "category": "类别", "party_secretary": "党组（党委）书记",
+    "contact_person": "联系人", "contact_phone": "联系电话", "sort_order": "排序", "active": "在用", "note": "备注",
+    "unit_id": "所属单位", "parent_id": "上级党组织", "kind": "类别", "established_on": "成立日期",
+    "term_start": "本届任期开始", "term_end": "本届任期结束", "org_id": "所在党组织", "member_id": "党员",
+    "start_on": "任职日期", "end_on": "离任日期", "gender": "性别", "ethnicity": "民族", "birth_date": "出生日期",
+    "id_number": "身份证号", "phone": "联系电话", "education": "学历", "position": "职务", "status": "党员类别",
+    "joined_on": "入党日期", "full_member_on": "转正日期", "probation_extension_months": "延长预备期（月）",
+    "is_leader": "党员领导干部", "community_registered": "到社区报到", "community_name": "报到社区",
+    "community_registered_on": "报到日期", "left_on": "离开日期", "birth_month_only": "出生日期只到月",
+    "joined_month_only": "入党日期只到月", "full_member_month_only": "转正日期只到月",
+    "from_org_id": "转出党组织", "to_org_id": "转入党组织", "external_org": "县外党组织", "moved_on": "转接日期",
+    "held_on": "召开日期", "recorded_on": "登记日期", "topic": "主题", "place": "地点", "host": "主持人",
+    "lecturer": "主讲人", "lecturer_member_id": "主讲党员", "lecturer_is_leader": "主讲人为书记或领导干部",
+    "content": "内容", ATTENDANCE: "出勤登记", "stage": "阶段", "applied_on": "递交申请书日期", "talked_on": "谈话日期",
+    "activist_on": "确定积极分子日期", "contacts": "培养联系人", "candidate_on": "确定发展对象日期",
+    "review_result": "政治审查结果", "reviewed_on": "政治审查日期", "training_hours": "集中培训学时",
+    "sponsor1_id": "入党介绍人一", "sponsor2_id": "入党介绍人二", "publicity_from": "公示开始",
+    "publicity_to": "公示结束", "admitted_on": "支部大会接收日期", "votes_for": "赞成票", "votes_against": "反对票",
+    "votes_abstain": "弃权票", "approved_on": "上级党委审批日期", "extension_months": "延长预备期（月）",
+    "full_on": "转正日期", "recruit_id": "发展党员", "entered_on": "进入阶段日期",
+}
+# A member's or recruit's "name" is a 姓名.
+_NAME_LABEL = {"member": "姓名", "recruit": "姓名"}
+
+
+def field_label(entity: str, column: str) -> str:
+    if column == "name" and entity in _NAME_LABEL:
+        return _NAME_LABEL[entity]
+    return FIELD_LABELS.get(column, column)
+
+
+def columns(model: type[Any]) -> list[str]:
+    return [c.key for c in model.__table__.columns if c.key not in _SKIP]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the key and the digests
+
+
+def digest_key(conn: Connection, *, create: bool) -> bytes | None:
+    """This database's key for digests of personal numbers (made at first use when `create`)."""
+    stored = conn.execute(select(Setting.value).where(Setting.key == DIGEST_SETTING)).scalar()
+    if stored is not None:
+        try:
+            return bytes.fromhex(json.loads(stored))
+        except (ValueError, TypeError):
+            return b""  # damaged: every digest then differs from the trail's, and verify says so
+    if not create:
+        return None
+    key = secrets.token_bytes(32)
+    conn.execute(insert(Setting).values(key=DIGEST_SETTING, value=json.dumps(key.hex())))
+    return key
+
+
+def digest(key: bytes | None, value: Any) -> str | None:
+    """An empty number stays empty (nothing to hide); any other is `hmac:` and 32 hex digits."""
+    if value is None or value == "":
+        return fmt(value)
+    if key is None:
+        return DIGEST_PREFIX + "无密钥"
+    text = str(value).strip().upper()
+    return DIGEST_PREFIX + hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def _text(key: bytes | None, column: str, value: Any) -> str | None:
+    return digest(key, value) if column in SECRET_FIELDS else fmt(value)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# snapshots from the database
+
+
+def _present_columns(conn: Connection, model: type[Any]) -> list[str]:
+    """The audited columns the database has (a migration reads a table as it was at its revision)."""
+    there = {c["name"] for c in inspect(conn).get_columns(model.__tablename__)}
+    return [c for c in columns(model) if c in there]
+
+
+def snapshots(conn: Connection, entity: str, key: bytes | None, ids: Iterable[int] | None = None
+              ) -> dict[int, dict[str, str | None]]:
+    """Each record's audited columns as the trail writes them (all records, or those with `ids`)."""
+    model = ENTITIES[entity]
+    table: Table = model.__table__
+    names = _present_columns(conn, model)
+    wanted = None if ids is None else sorted(set(ids))
+    out: dict[int, dict[str, str | None]] = {}
+    for chunk in _chunks(wanted):
+        q = select(table.c.id, *(table.c[n] for n in names))
+        if chunk is not None:
+            q = q.where(table.c.id.in_(chunk))
+        for row in conn.execute(q):
+            out[row[0]] = {n: _text(key, n, v) for n, v in zip(names, row[1:], strict=True)}
+    if entity == "org_life_record" and out:
+        summaries = attendance_summaries(conn, None if wanted is None else list(out))
+        for rid, snap in out.items():
+            snap[ATTENDANCE] = summaries.get(rid, attendance_summary([]))
+    return out
+
+
+def _chunks(ids: list[int] | None, size: int = 900) -> Iterator[list[int] | None]:
+    if ids is None:
+        yield None
+        return
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def attendance_summary(lines: list[tuple[Any, ...]]) -> str:
+    """出席/缺席 counts and a check code over every line (member, present, reason, grade), sorted by member."""
+    lines = sorted(lines, key=lambda r: r[0])
+    present = sum(1 for r in lines if r[1])
+    code = hashlib.sha256(json.dumps([[r[0], bool(r[1]), r[2] or "", fmt(r[3]) or ""] for r in lines],
+                                     ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
+    return f"出席{present}人，缺席{len(lines) - present}人（核对码{code}）"
+
+
+def attendance_summaries(conn: Connection, record_ids: list[int] | None) -> dict[int, str]:
+    table = OrgLifeAttendance.__table__
+    by_record: dict[int, list[tuple[Any, ...]]] = {}
+    for chunk in _chunks(None if record_ids is None else sorted(record_ids)):
+        q = select(table.c.record_id, table.c.member_id, table.c.present, table.c.absence_reason, table.c.grade)
+        if chunk is not None:
+            q = q.where(table.c.record_id.in_(chunk))
+        for rid, *line in conn.execute(q):
+            by_record.setdefault(rid, []).append(tuple(line))
+    return {rid: attendance_summary(lines) for rid, lines in by_record.items()}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# collecting the changes of a unit of work
+
+_COLLECT = "register_audit.changes"
+
+
+@dataclass
+class Changes:
+    """What a unit of work did to audited records (filled by the flush listener, or told by bulk writers)."""
+
+    created: dict[str, set[int]] = field(default_factory=dict)
+    old: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # first value seen of each column
+    deleted: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # raw values at deletion
+    attendance: dict[int, str] = field(default_factory=dict)  # record id → summary before the change
+
+    def was_created(self, entity: str, rid: int) -> bool:
+        return rid in self.created.get(entity, set())
+
+
+def start(s: Session) -> Changes:
+    """Collect this session's changes to audited records from now on (until `write`/`write_bulk`)."""
+    changes = s.info.get(_COLLECT)
+    if not isinstance(changes, Changes):
+        changes = s.info[_COLLECT] = Changes()
+    return changes
+
+
+def created(s: Session, entity: str, ids: Iterable[int]) -> None:
+    """Records inserted in bulk (Core inserts), to be recorded as 新建 with the other changes."""
+    start(s).created.setdefault(entity, set()).update(ids)
+
+
+def attendance_changing(s: Session, record_id: int) -> None:
+    """Called before a record's attendance lines are replaced: keeps their summary as the old value."""
+    changes = s.info.get(_COLLECT)
+    if isinstance(changes, Changes) and record_id not in changes.attendance:
+        with s.no_autoflush:
+            changes.attendance[record_id] = attendance_summaries(s.connection(), [record_id]).get(
+                record_id, attendance_summary([]))
+
+
+def _after_flush(s: Session, _context: Any) -> None:
+    changes = s.info.get(_COLLECT)
+    if not isinstance(changes, Changes):
+        return
+    for obj in s.new:
+        entity = _ENTITY_OF.get(type(obj))
+        if entity is not None:
+            changes.created.setdefault(entity, set()).add(obj.id)
+    for obj in s.dirty:
+        entity = _ENTITY_OF.get(type(obj))
+        if entity is None or changes.was_created(entity, obj.id):
+            continue
+        state = inspect(obj)
+        old = changes.old.setdefault((entity, obj.id), {})
+        for name in columns(type(obj)):
+            hist = state.attrs[name].history
+            if hist.has_changes() and name not in old:
+                old[name] = hist.deleted[0] if hist.deleted else None
+    for obj in s.deleted:
+        entity = _ENTITY_OF.get(type(obj))
+        if entity is not None:
+            values = dict(inspect(obj).dict)
+            values.update(changes.old.get((entity, obj.id), {}))
+            changes.deleted[(entity, obj.id)] = values
+
+
+event.listen(Session, "after_flush", _after_flush)
+
+
+def _entries(conn: Connection, changes: Changes, reason: str, bulk_action: str = "新建"
+             ) -> Iterator[tuple[str, str, int, str, Any, Any, str]]:
+    """(action, entity, id, field, old, new, reason) for the collected changes, read back from the database."""
+    key = digest_key(conn, create=True)
+    for entity, ids in changes.created.items():
+        live = [i for i in ids if (entity, i) not in changes.deleted]
+        for rid, snap in sorted(snapshots(conn, entity, key, live).items()):
+            yield bulk_action, entity, rid, "", None, snap, reason
+    by_entity: dict[str, list[int]] = {}
+    for (entity, rid) in changes.old:
+        if (entity, rid) not in changes.deleted:
+            by_entity.setdefault(entity, []).append(rid)
+    for rid in changes.attendance:
+        if not changes.was_created("org_life_record", rid) and ("org_life_record", rid) not in changes.deleted:
+            by_entity.setdefault("org_life_record", []).append(rid)
+    for entity, changed in by_entity.items():
+        now = snapshots(conn, entity, key, changed)
+        for rid in sorted(set(changed)):
+            current = now.get(rid, {})
+            olds = {n: _text(key, n, v) for n, v in changes.old.get((entity, rid), {}).items()}
+            if entity == "org_life_record" and rid in changes.attendance:
+                olds[ATTENDANCE] = changes.attendance[rid]
+            for name, before in olds.items():
+                if name in current and current[name] != before:
+                    yield "修改", entity, rid, name, before, current[name], reason
+    for (entity, rid), values in changes.deleted.items():
+        if not changes.was_created(entity, rid):
+            snap = {n: _text(key, n, values[n]) for n in columns(ENTITIES[entity]) if n in values}
+            yield "删除", entity, rid, "", snap, None, reason
+
+
+def write(s: Session, log: AuditLog, reason: str = "") -> None:
+    """Record the collected changes through `log` (a unit of work's), and stop collecting."""
+    s.flush()
+    changes = s.info.pop(_COLLECT, None)
+    if isinstance(changes, Changes):
+        for action, entity, rid, fld, old, new, why in list(_entries(s.connection(), changes, reason)):
+            log.record(action, entity, rid, fld, old, new, reason=why)
+
+
+def write_bulk(s: Session, who: str, reason: str = "", *, at: dt.datetime | None = None) -> int:
+    """Record the collected changes as chained rows in bulk (imports of thousands); the number written."""
+    s.flush()
+    changes = s.info.pop(_COLLECT, None)
+    if not isinstance(changes, Changes):
+        return 0
+    conn = s.connection()
+    rows = list(_entries(conn, changes, reason))
+    return _insert_chained(conn, audit_trail.locked_head(s), who, rows, at)
+
+
+def _insert_chained(conn: Connection, head: ChainHead | None, who: str,
+                    rows: list[tuple[str, str, int, str, Any, Any, str]], at: dt.datetime | None) -> int:
+    stamp = timestamp(at or clock.now())
+    params = list(chained_rows(head, ((stamp, who, *r) for r in rows)))
+    for i in range(0, len(params), 5_000):
+        conn.execute(insert(AuditEntry), params[i:i + 5_000])
+    return len(params)
+
+
+@contextmanager
+def register_work(session_factory: SessionFactory, who: str | None = None, reason: str = ""
+                  ) -> Iterator[Session]:
+    """A `unit_of_work` whose changes to the register, org-life and recruit records become audit entries."""
+    with audit_trail.unit_of_work(session_factory, who) as (s, log):
+        start(s)
+        try:
+            yield s
+            write(s, log, reason)
+        finally:
+            s.info.pop(_COLLECT, None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# records the trail does not know yet: the demo county, and a database from before this module (migration 0009)
+
+
+def _trail_state(conn: Connection) -> dict[tuple[str, int], dict[str, str | None]]:
+    """The register as the trail says it is: its entries for these tables replayed in order."""
+    state: dict[tuple[str, int], dict[str, str | None]] = {}
+    table = AuditEntry.__table__
+    q = (select(table.c.entity, table.c.entity_id, table.c.field, table.c.new)
+         .where(table.c.entity.in_(list(ENTITIES)), table.c.action.in_(MY_ACTIONS)).order_by(table.c.seq))
+    for entity, rid, fld, new in conn.execute(q):
+        if rid is None:
+            continue
+        if fld == "":
+            if new is None:
+                state.pop((entity, rid), None)
+            else:
+                try:
+                    loaded = json.loads(new)
+                except ValueError:
+                    loaded = None
+                state[(entity, rid)] = loaded if isinstance(loaded, dict) else {}
+        else:
+            state.setdefault((entity, rid), {})[fld] = new
+    return state
+
+
+def record_untracked(conn: Connection, who: str, action: str, reason: str, *,
+                     at: dt.datetime | None = None) -> int:
+    """A 新建 (or 基线) entry for every record the trail does not know, in bulk; the number written.  Records it
+    already knows are left alone, so a record changed outside the app stays found."""
+    if not any(conn.execute(select(model.id).limit(1)).first() for model in ENTITIES.values()):
+        return 0  # an empty county: nothing to record, and no key made before it is needed
+    known = set(_trail_state(conn))
+    rows_at = at or clock.now()
+    key = digest_key(conn, create=True)
+    head_row = conn.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    head = ChainHead(head_row[0], head_row[1]) if head_row is not None else None
+    rows: list[tuple[str, str, int, str, Any, Any, str]] = []
+    for entity in ENTITIES:
+        for rid, snap in sorted(snapshots(conn, entity, key).items()):
+            if (entity, rid) not in known:
+                rows.append((action, entity, rid, "", None, snap, reason))
+    return _insert_chained(conn, head, who, rows, rows_at)
+
+
+def demo_step(ctx: Any) -> None:
+    """The demo county's register, org-life and recruit records enter the trail as 新建 (after every step)."""
+    s = ctx.session
+    audit_trail.lock_chain(s)
+    s.flush()
+    at = dt.datetime.combine(ctx.today, dt.time(0, 30), dt.timezone.utc)
+    ctx.count("审计日志（登记记录）", record_untracked(s.connection(), "机关工委", "新建", "示范数据", at=at))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the state check
+
+
+def _describe(entity: str, snap: Mapping[str, str | None], rid: int, names: _Names) -> str:
+    """A record in words: 党员张三, 单位县财政局, 县财政局机关党支部的书记职务, …"""
+    label = ENTITY_LABELS[entity]
+    if entity in ("unit", "party_org", "member", "recruit") and snap.get("name"):
+        return f"{label}{snap['name']}"
+    if entity == "org_post":
+        return f"{names.org(snap.get('org_id'))}的{snap.get('kind') or ''}职务（编号{rid}）"
+    if entity == "transfer":
+        return f"党员{names.member(snap.get('member_id'))}{snap.get('moved_on') or ''}的组织关系转接（编号{rid}）"
+    if entity == "org_life_record":
+        where = names.org(snap.get("org_id")) if snap.get("org_id") else names.unit(snap.get("unit_id"))
+        return f"{where}{snap.get('held_on') or ''}的{snap.get('kind') or '组织生活'}记录（编号{rid}）"
+    if entity == "recruit_stage":
+        return f"发展党员{names.recruit(snap.get('recruit_id'))}的“{snap.get('stage') or ''}”阶段记录（编号{rid}）"
+    return f"{label}（编号{rid}）"
+
+
+class _Names:
+    """Names of the records a finding mentions (looked up only for those)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.cache: dict[tuple[str, str | None], str] = {}
+
+    def _name(self, model: type[Any], rid: str | None, fallback: str) -> str:
+        k = (model.__tablename__, rid)
+        if k not in self.cache:
+            table = model.__table__
+            found = None
+            if rid is not None and str(rid).isdigit():
+                found = self.conn.execute(select(table.c.name).where(table.c.id == int(rid))).scalar()
+            self.cache[k] = found or f"{fallback}（编号{rid}）"
+        return self.cache[k]
+
+    def org(self, rid: str | None) -> str:
+        return self._name(PartyOrg, rid, "党组织")
+
+    def unit(self, rid: str | None) -> str:
+        return self._name(Unit, rid, "单位")
+
+    def member(self, rid: str | None) -> str:
+        return self._name(Member, rid, "党员")
+
+    def recruit(self, rid: str | None) -> str:
+        return self._name(Recruit, rid, "发展对象")
+
+
+def _differs(entity: str, what: str, name: str, value: str | None, recorded: str | None) -> str:
+    """A column that differs from the trail: with both values when they say something and reveal nothing."""
+    label = field_label(entity, name)
+    if name in SECRET_FIELDS or name.endswith("_id") or name == ATTENDANCE or len(value or "") > 40 \
+            or len(recorded or "") > 40:
+        return f"{what}的{label}与审计日志记录不一致（数据库被绕过程序修改）"
+    return f"{what}的{label}为“{value or '空'}”，审计日志记录为“{recorded or '空'}”（数据库被绕过程序修改）"
+
+
+def check_register_state(s: Session, _last: LastValues) -> list[AuditFinding]:
+    """Every audited record as it is now against the trail: a column that differs, a record the trail does not
+    know (written outside the app) and one it knows that is gone (deleted outside the app)."""
+    conn = s.connection()
+    trail = _trail_state(conn)
+    key = digest_key(conn, create=False)
+    names = _Names(conn)
+    findings: list[AuditFinding] = []
+    extra = 0
+
+    def add(entity: str, rid: int, message: str) -> None:
+        nonlocal extra
+        if len(findings) < 10_000:
+            findings.append(AuditFinding("state", message, None, entity, rid))
+        else:
+            extra += 1
+
+    for entity in ENTITIES:
+        for rid, snap in snapshots(conn, entity, key).items():
+            recorded = trail.pop((entity, rid), None)
+            what = _describe(entity, snap, rid, names)
+            if recorded is None:
+                add(entity, rid, f"{what}没有审计记录（绕过程序写入数据库）")
+                continue
+            for name, value in snap.items():
+                if name in recorded and recorded[name] != value:
+                    add(entity, rid, _differs(entity, what, name, value, recorded[name]))
+    for (entity, rid), recorded in trail.items():
+        add(entity, rid, f"审计日志记录的{_describe(entity, recorded, rid, names)}在数据库中已不存在（被绕过程序删除）")
+    if extra:
+        findings.append(AuditFinding("state", f"另有{extra}处登记记录与审计日志不一致，未逐条列出"))
+    return findings
+
+
+def register_hooks() -> None:
+    """Join the audit verification (idempotent; done when this module is imported)."""
+    if check_register_state not in audit_trail.STATE_CHECKS:
+        audit_trail.STATE_CHECKS.append(check_register_state)
+
+
+register_hooks()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# showing entries
+
+
+def readable_value(entity: str, fld: str, value: str | None) -> str:
+    """An entry's old or new value as the 审计日志 page shows it: a snapshot as 名称：值 pairs, a digest never."""
+    if value is None:
+        return ""
+    if fld in SECRET_FIELDS and value.startswith(DIGEST_PREFIX):
+        return DIGEST_SHOWN
+    if fld == "" and entity in ENTITIES and value.startswith("{"):
+        try:
+            snap = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(snap, dict):
+            return "；".join(f"{field_label(entity, k)}：{readable_value(entity, k, v)}"
+                            for k, v in snap.items() if v not in (None, ""))
+    return value
+
+
+# The trail's other entities, named on the 审计日志 page as the register's are.
+_OTHER_LABELS = {
+    "period": "考评期", "score_sheet": "考评表", "score_item": "考评项目", "deduction": "扣分", "bonus": "加分",
+    "indicator_scheme": "指标体系", "indicator_category": "指标类别", "indicator": "考评指标", "app_user": "用户",
+    "database": "数据库", "register": "党员名册", "bulletin": "通报", "interview": "约谈",
+    "rectification_item": "整改事项", "review_report": "述职评议", "review_ballot": "评议选票", "commitment": "公开承诺",
+    "commitment_item": "承诺事项", "duty_list": "责任清单", "duty_review": "责任清单评定",
+    "quarter_result": "季度分级结果", "annual_result": "年度考评结果",
+}
+
+
+def readable_entity(entity: str) -> str:
+    return ENTITY_LABELS.get(entity) or _OTHER_LABELS.get(entity, entity)
+
+
+def readable_field(entity: str, fld: str) -> str:
+    return field_label(entity, fld) if entity in ENTITIES and fld else fld
+
