@@ -308,3 +308,22 @@ def test_the_member_form_says_a_date_is_a_month_and_keeps_it_so_unless_changed(q
     changed = register.member_input(member_id)
     assert (changed.joined_on, changed.joined_month_only) == (dt.date(2000, 7, 15), False)
     assert changed.full_member_month_only
+
+
+def test_a_probation_that_began_in_a_month_ends_in_a_month(db, register):
+    from app.services.alerts import probation_alerts
+
+    with db.session() as s:
+        branch = s.scalar(select(PartyOrg.id).where(PartyOrg.name == "县财政局机关党支部"))
+    this_month = TODAY.replace(day=1)
+    ids = {}
+    for name, back in (("甲", 12), ("乙", 14)):
+        ids[name] = register.save_member(MemberInput(branch, name, MemberStatus.PROBATIONARY,
+                                                     joined_on=this_month - relativedelta(months=back),
+                                                     joined_month_only=True))
+    with db.session() as s:
+        found = {a.target_id: a for a in probation_alerts(s, TODAY)}
+    ending, ended = found[ids["甲"]], found[ids["乙"]]
+    assert f"预备期将于{TODAY.year}年{TODAY.month}月期满，请及时讨论转正" in ending.message and not ending.overdue
+    two_ago = this_month - relativedelta(months=2)
+    assert f"预备期已于{two_ago.year}年{two_ago.month}月期满，尚未转正" in ended.message and ended.overdue

@@ -174,19 +174,22 @@ def probation_alerts(s: Session, today: dt.date) -> list[Alert]:
     months, warn = int(read(S.PROBATION_MONTHS)), int(read(S.PROBATION_ALERT_DAYS))
     horizon = today + dt.timedelta(days=warn)
     q = (select(Member.id, Member.name, Member.joined_on, Member.probation_extension_months, PartyOrg.name,
-                PartyOrg.unit_id)
+                PartyOrg.unit_id, Member.joined_month_only)
          .join(PartyOrg, Member.org_id == PartyOrg.id)
          .where(Member.status == MemberStatus.PROBATIONARY, Member.left_on.is_(None), Member.joined_on.is_not(None),
                 Member.joined_on <= horizon - relativedelta(months=months))
          .order_by(Member.joined_on))
     out = []
-    for mid, name, joined, ext, org, unit_id in s.execute(q):
+    for mid, name, joined, ext, org, unit_id, month_only in s.execute(q):
         end = probation_end(joined, ext, months)
         if end is None or end > horizon:
             continue
-        when = f"已于{cn_date(end)}期满，尚未转正" if end < today else f"将于{cn_date(end)}期满，请及时讨论转正"
+        # 入党时间 known to the month only: the 预备期 ends some day of a month, said as the month
+        shown, last = ((f"{end.year}年{end.month}月", end + relativedelta(months=1, days=-1)) if month_only
+                       else (cn_date(end), end))
+        when = f"已于{shown}期满，尚未转正" if last < today else f"将于{shown}期满，请及时讨论转正"
         out.append(Alert("probation_due", name, f"{org}预备党员{name}预备期{when}", end, MEMBER, mid, unit_id,
-                         end < today))
+                         last < today))
     return out
 
 
