@@ -57,8 +57,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def progress_printer(step: float = 0.05, every: float = 1.0) -> Callable[[int, int, str], None]:
-    """Progress of a long import on stderr: a line at each new stage, then every 5% or every second, whichever
-    comes first (“正在读取“党员”表：4000/20000行”), so that 20,000 rows do not look like a hang."""
+    """Progress of a long import on stderr: a line at each new stage and at its end, in between every 5% or every
+    second, whichever comes first (“正在读取“党员”表：4000/20000行”), so that 20,000 rows do not look like a hang."""
     last: dict[str, float] = {"share": -1.0, "at": 0.0}
     stage = [""]
 
@@ -68,7 +68,7 @@ def progress_printer(step: float = 0.05, every: float = 1.0) -> Callable[[int, i
         now = time.monotonic()  # elapsed time for pacing only, not the calendar
         if text != stage[0]:
             stage[0], last["share"] = text, -1.0
-        elif share - last["share"] < step and now - last["at"] < every:
+        elif share - last["share"] < step and now - last["at"] < every and done != total:
             return
         last["share"], last["at"] = share, now
         print(f"{text}：{done}/{total}行" if total > 1 else f"{text}……", file=sys.stderr, flush=True)
