@@ -15,6 +15,7 @@ from orglife_fixtures import TODAY, Branch, make_branch
 from sqlalchemy import select, text
 
 import app.services.demo as demo
+from app.cli import main
 from app.db import Database, make_engine, migrate, open_database
 from app.models import AuditEntry, Member, OrgKind, OrgPostKind, Setting
 from app.models.orglife import OrgLifeKind
@@ -33,7 +34,7 @@ from app.services.register_audit import (
 )
 
 ID_OR_PHONE = re.compile(r"(?<!\d)(\d{17}[\dXx]|1\d{10})(?!\d)")
-DIGEST = re.compile(r"hmac:[0-9a-f]{32}")
+DIGEST = re.compile(r"hmac:[0-9a-f]{32}|核对码[0-9a-f]{12}")  # hex of digests and check codes, not numbers
 
 
 @pytest.fixture
@@ -136,7 +137,7 @@ def test_org_life_records_with_their_attendance(db, branch):
     assert [e.field for e in changed] == ["attendance"] and changed[0].new.startswith(f"出席{len(lines) - 1}人，缺席1人")
     assert findings(db) == []
     # An attendance line changed in the file is found through the record's summary.
-    dbkit.tamper(db, f"UPDATE org_life_attendance SET present = 1 WHERE record_id = {rid}")
+    dbkit.tamper(db, f"UPDATE org_life_attendance SET present = TRUE WHERE record_id = {rid}")
     assert any("出勤登记与审计日志记录不一致" in m for m in findings(db))
 
 
@@ -290,3 +291,19 @@ def test_the_baseline_blesses_no_record_the_trail_already_knows(db, branch):
     with db.engine.begin() as conn:
         assert register_audit.record_untracked(conn, "系统升级", "基线", "再次升级") == 0
     assert len(findings(db)) == 1
+
+
+# --- reading the trail ------------------------------------------------------------------------------------------
+
+def test_cli_audit_log_shows_register_entries_in_chinese_without_numbers(db, reg, branch, paths, capsys):
+    mid = branch.members[0]
+    data = reg.member_input(mid)
+    data.phone = "13912345678"
+    reg.save_member(data, mid)
+    db.close()
+    assert main(["--data-dir", str(paths.data_dir), "audit", "log", "--limit", "3"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 3
+    assert out[-1].endswith(f"修改 党员（编号{mid}） 联系电话：{DIGEST_SHOWN}")
+    assert "13912345678" not in "".join(out) and "hmac:" not in "".join(out)
+    assert "新建 支委职务" in out[0] and "党员：编号" in out[0]

@@ -54,6 +54,7 @@ def open_db(args: argparse.Namespace, paths: AppPaths | None = None) -> Database
     db = open_with_password(paths or paths_of(args), open_app_database, terminal_prompt())
     for w in db.warnings:
         print(f"警告：{w}", file=sys.stderr)
+    _attach_anchor_file(db, paths or paths_of(args))
     from app.cli.accounts import log_in  # it builds on this module
 
     try:
@@ -62,6 +63,15 @@ def open_db(args: argparse.Namespace, paths: AppPaths | None = None) -> Database
         db.close()
         raise
     return db
+
+
+def _attach_anchor_file(db: Database, paths: AppPaths) -> None:
+    """Locks and issues keep the audit chain's head in the data folder's anchor file too (app.services.anchors);
+    a line that cannot be written is a warning on the terminal (the work it anchors stands)."""
+    from app.services import anchors
+
+    anchors.attach(db.session_factory, anchors.AnchorFile(
+        paths.anchor_path, warn=lambda message: print(f"警告：{message}", file=sys.stderr)))
 
 
 def print_json(obj: Any) -> None:

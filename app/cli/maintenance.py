@@ -103,7 +103,8 @@ def run_backup(args: argparse.Namespace) -> int:
     if paths.uses_server:
         return _backup_server(args, paths)
     keep = backup.configured_keep(paths.db_path)
-    target = backup.make_backup(paths.db_path, paths.backup_dir, reason="manual", keep=keep)
+    target = backup.make_backup(paths.db_path, paths.backup_dir, reason="manual", keep=keep,
+                                anchor_file=_anchor_file(paths))
     _record(args, paths, lambda sf: _accounts().record_backup(sf, target.name, "manual"))
     print(f"已备份：{target}（{_size(target.stat().st_size)}，保留最近 {keep} 份）")
     return 0
@@ -115,11 +116,19 @@ def _backup_server(args: argparse.Namespace, paths: AppPaths) -> int:
 
     keep = backup.configured_keep(paths.database)
     with server_engine(paths.database) as engine:
-        target = backup.make_backup(engine, paths.ensure().backup_dir, reason="manual", keep=keep)
+        target = backup.make_backup(engine, paths.ensure().backup_dir, reason="manual", keep=keep,
+                                    anchor_file=_anchor_file(paths))
     _record(args, paths, lambda sf: _accounts().record_backup(sf, target.name, "manual"))
     print(f"已用 pg_dump 备份服务器数据库 {describe_target(paths.database)} 到 {target}"
           f"（{_size(target.stat().st_size)}，保留最近 {keep} 份；恢复：dangjian restore {target.name}）")
     return 0
+
+
+def _anchor_file(paths: AppPaths) -> Any:
+    """The data folder's anchor file (app.services.anchors); a line it cannot write is a warning here."""
+    from app.services.anchors import AnchorFile
+
+    return AnchorFile(paths.anchor_path, warn=lambda message: print(f"警告：{message}", file=sys.stderr))
 
 
 def _accounts() -> Any:
@@ -172,7 +181,8 @@ def run_restore(args: argparse.Namespace) -> int:
         _refuse_unsound(chosen)  # before any question about what it would lose
     if not _confirm_loss(args, chosen, backup.compare_with_current(chosen, paths.db_path)):
         return EXIT_BAD_INPUT
-    result = backup.restore_backup(chosen, paths.db_path, paths.backup_dir, keep=keep)
+    result = backup.restore_backup(chosen, paths.db_path, paths.backup_dir, keep=keep,
+                                   anchor_file=_anchor_file(paths))
     _record(args, paths, lambda sf: _accounts().record_restore(sf, Path(result.restored_from).name))
     print(f"已从备份恢复：{result.restored_from}")
     if result.safety_backup:
@@ -249,7 +259,8 @@ def _restore_server(args: argparse.Namespace, paths: AppPaths) -> int:
     if not _confirm_loss(args, chosen, backup.compare_with_server(chosen, url)):
         return EXIT_BAD_INPUT
     keep = backup.configured_keep(paths.database)
-    result = backup.restore_server_backup(chosen, url, paths.ensure().backup_dir, keep=keep)
+    result = backup.restore_server_backup(chosen, url, paths.ensure().backup_dir, keep=keep,
+                                          anchor_file=_anchor_file(paths))
     _record(args, paths, lambda sf: _accounts().record_restore(sf, Path(result.restored_from).name))
     print(f"已用 pg_restore 把备份 {result.restored_from} 恢复到服务器数据库 {describe_target(url)}")
     if result.safety_backup:

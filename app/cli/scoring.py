@@ -12,7 +12,9 @@ from pathlib import Path
 from app.cli import add_data_dir
 from app.cli.common import open_db, paths_of, print_json
 from app.services import audit, score_io
+from app.services.accounts import AuditFilter, audit_lines
 from app.services.ranking import Ranking, RankingService
+from app.services.register_audit import readable_entity, readable_field, readable_value
 from app.services.scoring import ScoringService, parse_month
 
 EXIT_FINDINGS = 1
@@ -46,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="verify：逐条校验审计日志的哈希链，并核对当前得分、扣分、考评期状态与日志最后记录"
                        "是否一致；发现任何问题时以非零状态退出。head：显示链头（序号和短哈希）。")
     add_data_dir(p)
-    p.add_argument("action", choices=["verify", "head"])
+    p.add_argument("action", choices=["verify", "head", "log"])
+    p.add_argument("--limit", type=int, default=50, help="log：显示最近多少条（默认50）")
     p.set_defaults(func=run_audit)
 
 
@@ -140,9 +143,27 @@ def run_period(args: argparse.Namespace) -> int:
 
 def run_audit(args: argparse.Namespace) -> int:
     db = open_db(args)
+def _print_audit_log(session_factory: audit.SessionFactory, limit: int) -> int:
+    """The newest entries, oldest first, as the 审计日志 page shows them (a personal number's digest never)."""
+    lines = audit_lines(session_factory, AuditFilter(limit=max(1, limit)))
+    for e in reversed(lines):
+        what = f"{readable_entity(e.entity)}{'' if e.entity_id is None else f'（编号{e.entity_id}）'}"
+        field = readable_field(e.entity, e.field)
+        change = f"{field}：" if field else ""
+        old, new = readable_value(e.entity, e.field, e.old), readable_value(e.entity, e.field, e.new)
+        change += f"{old} → {new}" if old and new else (new or old)
+        print(f"第{e.seq}条 {e.at.replace('T', ' ').rstrip('Z')} {e.who} {e.action} {what} {change}"
+              + (f"（{e.reason}）" if e.reason else ""))
+    if not lines:
+        print("审计日志为空")
+    return 0
+
+
     try:
         if args.action == "head":
             head = audit.chain_head(db.session_factory)
+        if args.action == "log":
+            return _print_audit_log(db.session_factory, args.limit)
             print(str(head) if head else "审计日志为空")
             return 0
         report = audit.verify(db.session_factory)

@@ -29,8 +29,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app import settings as S
-from app.models import AuditEntry
-from app.services import actor
+from app.models import AuditEntry, Period, PeriodState
+from app.services import actor, anchors
 
 # Importing app.services.changes also makes every committed write move the change stamp.
 from app.services.changes import lock_database_for_write
@@ -150,6 +150,7 @@ class AuditLog:
         self._pending: list[tuple[Any, ...]] = []
         self._deferred = deferred
         self.count = 0  # entries recorded so far (a caller can tell whether a step changed anything)
+        self.anchor_why = ""  # set by `anchor`: the head is written to the anchor file after the commit
         if deferred:
             session.info[_PENDING_LOG] = self
         else:
@@ -169,6 +170,16 @@ class AuditLog:
             self._pending.append(fields)
         else:
             self._append(fields)
+
+    def anchor(self, why: str) -> None:
+        """Keep the chain's head outside the database once this unit of work has committed (app.services.anchors:
+        at a lock, an issue); nothing happens when the database has no anchor file attached."""
+        self.anchor_why = why
+
+    @property
+    def last_head(self) -> ChainHead | None:
+        """The head after this log's last entry (None when it chained none)."""
+        return self._head
 
     def chain_pending(self) -> None:
         """Chain the kept entries now (taking the writer lock); from here on entries are chained as recorded."""
@@ -242,16 +253,27 @@ def unit_of_work(session_factory: SessionFactory, who: str | None = None) -> Ite
     must hold its one write lock from the start).  PostgreSQL: the entries are chained at the end (`AuditLog`
     deferred), so the lock is held only while appending and committing; the lock holder then only inserts new
     audit rows and bumps the change stamp, and waits for no row another writer holds: no deadlock."""
-    with _WRITE_LOCK, session_factory() as s, s.begin():
-        deferred = s.get_bind().dialect.name == "postgresql"
-        if not deferred:
-            lock_chain(s)
-        log = AuditLog(s, who or operator(s), deferred=deferred)
-        try:
-            yield s, log
-            log.chain_pending()
-        finally:
-            s.info.pop(_PENDING_LOG, None)
+    with _WRITE_LOCK, session_factory() as s:
+        with s.begin():
+            deferred = s.get_bind().dialect.name == "postgresql"
+            if not deferred:
+                lock_chain(s)
+            log = AuditLog(s, who or operator(s), deferred=deferred)
+            try:
+                yield s, log
+                log.chain_pending()
+            finally:
+                s.info.pop(_PENDING_LOG, None)
+        _write_anchor(s, log)
+
+
+def _write_anchor(s: Session, log: AuditLog) -> None:
+    """After the commit: the head this unit of work made, into the database's anchor file (if it asked for one and
+    the database has one).  A failure is the anchor file's to report; the committed work stands."""
+    sink = s.info.get(anchors.SESSION_KEY)
+    head = log.last_head
+    if log.anchor_why and head is not None and isinstance(sink, anchors.AnchorFile):
+        sink.append(head.seq, head.hash, log.anchor_why)
 
 
 def chained_rows(head: ChainHead | None, rows: Iterable[tuple[str, str, str, str, int | None, str, Any, Any, str]]
@@ -319,6 +341,9 @@ class AuditReport:
     entries: int = 0
     head: ChainHead | None = None
     findings: list[AuditFinding] = field(default_factory=list)
+    anchors: int = 0  # heads kept outside the database that the chain was checked against
+    digests: int = 0  # locked periods whose data was checked against the digest taken at their lock
+    undigested: int = 0  # locked periods whose lock recorded no digest (locked by an earlier version)
 
     @property
     def ok(self) -> bool:
@@ -367,8 +392,11 @@ def compare_results(last: LastValues, entity: str, what: str, current: Iterable[
     return findings
 
 
-def verify(session_factory: SessionFactory, check_state: bool = True) -> AuditReport:
-    """Check the hash chain (stopping at the first broken entry) and, when asked, the current state."""
+def verify(session_factory: SessionFactory, check_state: bool = True,
+           anchored: Iterable[anchors.Anchor] = ()) -> AuditReport:
+    """Check the hash chain (stopping at the first broken entry), against the heads printed on issued 通报 and
+    the heads kept outside the database (`anchored`: app.services.anchors.collect), and, when asked, the current
+    state: the last values in the trail, and each locked period's data against the digest taken at its lock."""
     report = AuditReport()
     last: LastValues = {}
     with session_factory() as s:
@@ -384,11 +412,58 @@ def verify(session_factory: SessionFactory, check_state: bool = True) -> AuditRe
             report.findings.append(_explain(s, broken))
             return report
         report.findings.extend(_check_printed_heads(s, report))
+        report.findings.extend(_check_anchors(s, report, list(anchored)))
         if check_state:
             _load_state_checks()
             for check in (check_scoring_state, *STATE_CHECKS):
                 report.findings.extend(check(s, last))
+            report.findings.extend(_check_digests(s, report, last))
     return report
+
+
+def _check_anchors(s: Session, report: AuditReport, anchored: list[anchors.Anchor]) -> list[AuditFinding]:
+    """The chain against heads kept outside it: an anchor beyond the chain's end means entries were deleted
+    from the end; an anchor whose hash is not the entry's at its number means the chain was rewritten up to
+    there (every later hash recomputed, so the chain alone still links).  Only the anchored entries are read."""
+    report.anchors = len(anchored)
+    end = report.entries
+    beyond = [a for a in anchored if a.seq > end]
+    numbers = sorted({a.seq for a in anchored if a.seq <= end})
+    stored: dict[int, str] = {}
+    for i in range(0, len(numbers), 500):
+        chunk = ",".join(map(str, numbers[i:i + 500]))
+        found_rows = _rows(s, f"SELECT seq, hash FROM audit_entry WHERE seq IN ({chunk})")
+        stored.update((int(seq), str(h)) for seq, h in found_rows)
+    found = []
+    if beyond:
+        a = max(beyond, key=lambda a: a.seq)
+        missing = f"第{end + 1}条" if a.seq == end + 1 else f"第{end + 1}至{a.seq}条"
+        found.append(AuditFinding("chain", f"审计日志末尾被删除：{a.when}{a.why}时链头为第{a.seq}条（见{a.source}），"
+                                           f"现审计链只有{end}条（{missing}缺失）", end + 1))
+    wrong = [a for a in anchored if a.seq <= end and stored.get(a.seq) != a.hash]
+    if wrong:
+        a = min(wrong, key=lambda a: a.seq)
+        sound = max((b.seq for b in anchored if b.seq < a.seq and stored.get(b.seq) == b.hash), default=0)
+        where = "" if sound + 1 == a.seq else f"，改写发生在第{sound + 1}至{a.seq}条之间"
+        now = stored.get(a.seq, "")[:SHORT_HASH]
+        found.append(AuditFinding("chain", f"审计日志在第{a.seq}条被改写：{a.when}{a.why}时第{a.seq}条的哈希为"
+                                           f"{a.hash[:SHORT_HASH]}，现为{now}（见{a.source}）{where}", a.seq))
+    return found
+
+
+def _check_digests(s: Session, report: AuditReport, last: LastValues) -> list[AuditFinding]:
+    """Each locked period's data against the digest its (latest) lock put in the trail: a change after the lock
+    is named even when the trail was given matching entries."""
+    from app.services.lockdigest import DIGEST_FIELD, period_digests  # it builds on this module
+
+    locked = {p.id: p.title for p in s.scalars(select(Period).where(Period.state == PeriodState.LOCKED))}
+    recorded = {pid: last.get(("period", pid, DIGEST_FIELD)) for pid in locked}
+    checked = [pid for pid, digest in recorded.items() if digest]
+    report.digests, report.undigested = len(checked), len(locked) - len(checked)
+    now = period_digests(s, checked)
+    return [AuditFinding("state", f"{locked[pid]}锁定后数据被改动（锁定时摘要{str(recorded[pid])[:SHORT_HASH]}，"
+                                  f"现为{now[pid][:SHORT_HASH]}）", None, "period", pid)
+            for pid in checked if now[pid] != recorded[pid]]
 
 
 def _check_printed_heads(s: Session, report: AuditReport) -> list[AuditFinding]:

@@ -71,6 +71,7 @@ from app.reports.feedback import (
 from app.reports.gongwen import DocNumber, IssuingBody, safe_filename
 from app.reports.output import write_atomic
 from app.reports.styles import DocumentStyle
+from app.services import anchors
 from app.services.audit import read_head, unit_of_work
 from app.services.ranking import MonthPoint, Ranking, RankingService
 from app.services.register import unit_addressees
@@ -371,6 +372,7 @@ class BulletinService:
                 s.flush()
                 log.record("印发", "bulletin", b.id, "doc_number", str(c.supersedes) if c.supersedes else None,
                            str(c.number), reason=reason or f"{period.title}考评情况通报")
+                log.anchor(anchors.ISSUE)  # the head it printed, kept outside the database too
                 return _views(s, [b])[0]
         except IntegrityError as exc:  # another process took the number between the check and the insert
             raise ValidationError(f"文号{c.number}已被使用，请重新生成", field="sequence") from exc

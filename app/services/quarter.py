@@ -47,6 +47,7 @@ from app.models import (
     ScoreSheet,
     Unit,
 )
+from app.services import anchors
 from app.services.audit import (
     AuditFinding,
     AuditLog,
@@ -530,6 +531,7 @@ def store_bulletin(sf: SessionFactory, actor: str | None, period_id: int, number
             if supersedes_id is not None:
                 old = s.get_one(Bulletin, supersedes_id).doc_number
             log.record("印发", "bulletin", b.id, "doc_number", old, str(number), reason=reason or title)
+            log.anchor(anchors.ISSUE)  # the head it printed, kept outside the database too
             return IssuedBulletin(b.id, b.doc_number, b.title, b.issued_on, b.file_name)
     except IntegrityError as exc:
         raise ValidationError(f"文号{number}已被使用，请重新生成", field="sequence") from exc

@@ -57,8 +57,10 @@ from app.models import (
     SuggestionRejection,
     Unit,
 )
+from app.services import anchors
 from app.services.accounts import Permission, require
 from app.services.audit import AuditLog, occurrence_snapshot, read_head, unit_of_work
+from app.services.lockdigest import DIGEST_FIELD, period_digests
 from app.services.scheme import IndicatorView, SchemeView, ensure_scheme, scheme_view
 from app.services.score_rules import base_score, parse_score, sheet_totals
 from app.services.sheets import bump_version, recompute_item, update_totals
@@ -404,6 +406,10 @@ class ScoringService:
                            reason=f"{period.title}已锁定，本版指标体系不再修改，修改时另存新版本")
                 scheme.frozen = True
             s.flush()
+            # What the month holds as it is locked, in the trail: `verify` recomputes it (app.services.lockdigest).
+            log.record("锁定", "period", period.id, DIGEST_FIELD, None, period_digests(s, [period.id])[period.id],
+                       reason=f"{period.title}锁定时的数据摘要")
+            log.anchor(anchors.LOCK)
             return _period_view_of(s, period)
 
     def reopen_period(self, period_id: int, reason: str, is_admin: bool) -> PeriodView:

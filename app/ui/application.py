@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+from app.services.anchors import EXIT as EXIT_ANCHOR
+from app.services.anchors import AnchorFile
 LOG_FILE = "dangjian.log"
 
 
@@ -131,7 +133,8 @@ def offer_restore(paths: AppPaths, problem: str) -> bool:
         return False
     try:
         kept = keep_damaged_copy(paths)
-        backup.restore_backup(good.path, paths.db_path, paths.backup_dir)
+        backup.restore_backup(good.path, paths.db_path, paths.backup_dir,
+                              anchor_file=AnchorFile(paths.anchor_path))
     except Exception as exc:
         errors.show_error(None, exc, "恢复失败")
         return False
@@ -223,3 +226,4 @@ def run(data_dir: str | None, database_url: str | None = None) -> int:
         tasks.cancel_all()
         tasks.wait_for_all()
         ctx.close_database()
+        ctx.anchor_head(EXIT_ANCHOR)  # the head as this session leaves it, kept outside the database

@@ -66,7 +66,7 @@ def _backup_and_record(ctx: AppContext, engine: Any, backup_dir: Path, reason: s
     """Worker side: write the backup, then put it in the audit trail (who, which file)."""
     from app.services.accounts import record_backup
 
-    path = backup.make_backup(engine, backup_dir, reason=reason, keep=keep)
+    path = backup.make_backup(engine, backup_dir, reason=reason, keep=keep, anchor_file=ctx.anchor_file)
     record_backup(ctx.session_factory, path.name, reason)
     return path
 
@@ -163,7 +163,7 @@ def restore(ctx: AppContext, parent: QWidget | None, info: backup.BackupInfo, *,
 
     return tasks.run_with_progress(
         parent, "正在恢复数据……",
-        lambda _p, _c: backup.restore_any(info.path, target, backup_dir, keep),
+        lambda _p, _c: backup.restore_any(info.path, target, backup_dir, keep, anchor_file=ctx.anchor_file),
         on_success=succeeded, on_failure=failed, cancellable=False,
     )
 

@@ -18,7 +18,9 @@ from app import clock
 from app import settings as S
 from app.db import Database, open_database
 from app.paths import AppPaths
+from app.services import anchors
 from app.services.app_settings import SettingsService
+from app.services.audit import chain_head as read_head_of
 from app.services.register import RegisterService
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,10 @@ class AppContext(QObject):
         self.today = today
         self.register = RegisterService(self.session_factory, today=today)
         self.settings = SettingsService(self.session_factory)
+        # The audit chain's heads kept in this workstation's data folder (locks, 印发, backups, closing): a line
+        # that cannot be written is said in the status bar and the log; the work it anchors stands.
+        self.anchor_file = anchors.AnchorFile(paths.anchor_path, warn=self.status.emit)
+        anchors.attach(db.session_factory, self.anchor_file)
 
     def session_factory(self) -> Session:
         return self.db.session_factory()
@@ -74,8 +80,22 @@ class AppContext(QObject):
         """Open the database again (after a restore replaced its contents) and tell every page to reload."""
         self.db.close()
         self.db = open_database(self.paths.database, backup_dir=self.paths.backup_dir)
+        anchors.attach(self.db.session_factory, self.anchor_file)
         self.database_closed = False
         self.reset.emit()
+
+    def anchor_head(self, why: str) -> None:
+        """Write the audit chain's head into the anchor file now (at exit); a database that cannot be read then
+        is only logged: closing must not fail."""
+        if self.database_closed:
+            return
+        try:
+            head = read_head_of(self.session_factory)
+        except Exception:  # noqa: BLE001 (the window closes whatever the database says)
+            log.warning("audit head not read for the anchor file", exc_info=True)
+            return
+        if head is not None:
+            self.anchor_file.append(head.seq, head.hash, why)
 
 
 class _Follower(QObject):
