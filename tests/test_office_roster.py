@@ -327,3 +327,23 @@ def test_a_probation_that_began_in_a_month_ends_in_a_month(db, register):
     assert f"预备期将于{TODAY.year}年{TODAY.month}月期满，请及时讨论转正" in ending.message and not ending.overdue
     two_ago = this_month - relativedelta(months=2)
     assert f"预备期已于{two_ago.year}年{two_ago.month}月期满，尚未转正" in ended.message and ended.overdue
+
+
+def test_numbered_empty_lines_and_a_second_education_column(db, register, tmp_path):
+    """A printed form's numbered empty lines are skipped; of 全日制学历 and 在职学历 the first is imported and the
+    other named as not imported."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["县财政局党员花名册"])
+    ws.append(["序号", "姓名", "公民身份号码", "全日制学历", "在职学历", "入党时间", "转正时间", "所在支部", "人员类别"])
+    number = make_id("430102", dt.date(1980, 5, 6), 21)
+    ws.append([1, "王　芳", number, "大专", "研究生", "2005.07", "2006.07", "中共县财政局第二支部委员会", "正式党员"])
+    for n in range(2, 6):
+        ws.append([n])
+    wb.save(tmp_path / "form.xlsx")
+    report = excel_io.import_register(db.session_factory, tmp_path / "form.xlsx", dry_run=False)
+    assert report.ok and report.created == 1, [str(p) for p in report.problems]
+    assert "“Sheet”表第4–7行只有序号等、没有要导入的内容，已跳过" in report.notes
+    assert "“Sheet”表未导入的列：在职学历（与“全日制学历”列同为学历，按“全日制学历”列导入）" in report.notes
+    [wang] = members(db)
+    assert (wang.name, wang.education, wang.joined_on, wang.joined_month_only) == ("王芳", "大学专科", dt.date(2005, 7, 1), True)
