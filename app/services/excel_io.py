@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app import settings as S
+from app.db import begin_writing
 from app.errors import (
     DangjianError,
     DatabaseError,
@@ -55,6 +56,7 @@ from app.errors import (
     OutputLockedError,
     ReportError,
 )
+from app.failures import os_reason
 from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
 from app.paths import make_private
 from app.reports.output import temp_beside, write_atomic
@@ -1244,12 +1246,14 @@ def import_register(session_factory: SessionFactory, path: Path, *, dry_run: boo
     reg = RegisterService(session_factory, today=today)
     with session_factory() as s:
         tx = s.begin()
+        if not dry_run:  # the write lock first: waited for while another program writes, not refused
+            begin_writing(s)
         try:
+            register_audit.start(s)  # what the import changes goes to the audit trail before the commit
             imp = _Importer(s, reg, today(), progress, cancelled)
             imp.import_units(sheets)
             imp.import_orgs(sheets)
             imp.import_members(sheets)
-            register_audit.start(s)  # what the import changes goes to the audit trail before the commit
             report = imp.report
             report.notes = imp.notes(sheets)
             if report.problems or dry_run:
@@ -1258,11 +1262,11 @@ def import_register(session_factory: SessionFactory, path: Path, *, dry_run: boo
                 report.problems.sort(key=lambda p: (order.get(p.sheet or "", len(order)), p.row or 0))
                 return report
             imp.apply()
+            register_audit.write_bulk(s, audit.operator(s), f"Excel导入：{path.name}")
             report_progress(progress, cancelled, 1, 1, "正在提交……")
             tx.commit()
             report.applied = True
             return report
-            register_audit.write_bulk(s, audit.operator(s), f"Excel导入：{path.name}")
         except BaseException:
             if tx.is_active:
                 tx.rollback()
@@ -1375,7 +1379,8 @@ def _notes(masked: bool | None) -> list[list[str]]:
         [],
         ["1. 本工作簿有“单位”“党组织”“党员”三张表，可只填其中一张或几张；表头请勿改动（列的顺序可以调整）。"],
         ["2. 红色表头为必填列。导入前会逐行检查，发现任何问题都不会导入，并列出第几行、哪一列、什么原因。"],
-        ["3. 日期请填写为日期格式，或写作2020-07-01、2020/7/1、2020.07.01、2020年7月1日。"],
+        ["3. 日期请填写为日期格式，或写作2020-07-01、2020/7/1、2020.07.01、2020年7月1日；出生日期、入党日期、转正日期"
+         "只知年月的，可写作1992.03、1992-03或1992年3月（按月登记，显示为1992年3月）。"],
         ["4. “公民身份号码”列为文本格式，请勿改为数字（否则Excel会把后几位变成0）；末位小写x会自动改为X。"],
         ["5. 再次导入同一文件不会重复登记：单位、党组织按名称对应，党员按身份证号对应（无身份证号时按姓名和所在党组织）；"
          "有变化的内容会更新，所在党组织有变化的按组织关系转接办理并留有记录。"],
@@ -1515,7 +1520,7 @@ def _stage(path: Path, data: bytes) -> Path:
     except PermissionError as exc:
         raise OutputLockedError(f"无法在文件夹“{path.parent}”中写入文件：没有写入权限。请换一个文件夹。") from exc
     except OSError as exc:
-        raise ReportError(f"无法在文件夹“{path.parent}”中写入文件：{exc.strerror or exc}") from exc
+        raise ReportError(f"无法在文件夹“{path.parent}”中写入文件：{os_reason(exc)}") from exc
     try:
         make_private(tmp)  # names, units and posts of every member (and, revealed, their numbers): the owner's only
         with os.fdopen(fd, "wb") as fh:
@@ -1525,7 +1530,7 @@ def _stage(path: Path, data: bytes) -> Path:
     except BaseException as exc:
         _remove(tmp)
         if isinstance(exc, OSError):
-            raise ReportError(f"保存文件“{path.name}”失败：{exc.strerror or exc}") from exc
+            raise ReportError(f"保存文件“{path.name}”失败：{os_reason(exc)}") from exc
         raise
     return tmp
 
@@ -1541,7 +1546,7 @@ def _move_into_place(session_factory: SessionFactory, staged: Path, path: Path) 
             error: DangjianError = OutputLockedError(f"无法保存文件“{path.name}”：{why}。请关闭该文件后重试，"
                                                      f"或另存为其他文件名。本次导出已记入审计记录，并注明未生成文件。")
         else:
-            why = exc.strerror or str(exc)
+            why = os_reason(exc)
             error = ReportError(f"无法保存文件“{path.name}”：{why}。本次导出已记入审计记录，并注明未生成文件。")
         _record_failed_move(session_factory, path, why)
         raise error from exc
