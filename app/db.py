@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
     from sqlalchemy.engine import ExceptionContext
+    from sqlalchemy.pool import ConnectionPoolEntry
 
     from app.paths import AppPaths
 
@@ -74,7 +75,7 @@ NETWORK_FS_TYPES = frozenset({
 
 # --- engine ------------------------------------------------------------------------------------------------------
 
-def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+def _on_connect(dbapi_conn: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
     # pysqlite opens transactions itself, and only before INSERT/UPDATE/DELETE: DDL would run autocommitted and a
     # failed migration could not be rolled back.  Take that job away from it; `_on_begin` emits BEGIN instead.
     dbapi_conn.isolation_level = None
@@ -86,14 +87,105 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.close()
+    record.info[WRITE_WAIT_KEY] = _write_wait_seconds(dbapi_conn)
 
 
 def _on_begin(conn: Connection) -> None:
     # A deferred BEGIN: a unit of work reads one consistent snapshot.  If it reads, then another connection
-    # commits, then it writes, SQLite refuses the write at once (SQLITE_BUSY): units of work are kept short.
-    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+    # commits, then it writes, SQLite refuses the write at once (SQLITE_BUSY): units of work are kept short,
+    # and a long one that writes (an import) takes the write lock first (`begin_writing`).
+    options = conn.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    if options.get(WRITE_OPTION):
+        _begin_immediate(conn)
         return
     conn.exec_driver_sql("BEGIN")
+
+
+# --- waiting for the write lock ----------------------------------------------------------------------------------
+
+# The execution option by which a unit of work says it will write (`begin_writing`).
+WRITE_OPTION = "dangjian_writes"
+# How long a unit of work that writes waits for another program's write to end (a setting; app.settings).
+WRITE_WAIT_KEY = "db.write_wait_seconds"
+WRITE_WAIT_DEFAULT_S = 30
+WRITE_WAIT_MAX_S = 600
+# After this long the user is told why nothing seems to happen.
+WRITE_WAIT_NOTICE_S = 1.0
+
+_write_wait_notice: Callable[[], None] | None = None
+
+
+def set_write_wait_notice(notice: Callable[[], None] | None) -> Callable[[], None] | None:
+    """Who is told, once per wait, that a unit of work is waiting for another program's write (the CLI prints
+    a line on stderr, the main window shows it in the status bar; it may be called on a worker thread).
+    Returns the previous one."""
+    global _write_wait_notice
+    previous, _write_wait_notice = _write_wait_notice, notice
+    return previous
+
+
+def begin_writing(session: Session) -> None:
+    """Begin `session`'s unit of work by taking the database's write lock, waiting (up to the setting's
+    seconds, with a notice after one) while another program writes.
+
+    Call it first, before the unit of work reads anything.  A SQLite transaction that has read cannot wait
+    for the lock: when another program writes meanwhile, its first write fails at once with 'database is
+    locked'.  Taking the lock first, it waits, then reads what the other wrote.  A server needs none of this
+    (rows are locked one by one, with the server's own lock_timeout)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={WRITE_OPTION: True})
+
+
+def _begin_immediate(conn: Connection) -> None:
+    take_write_lock(conn, lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+
+
+def take_write_lock(conn: Connection, statement: Callable[[], object]) -> None:
+    """Run `statement`, one that takes SQLite's write lock (BEGIN IMMEDIATE, or a first write that changes
+    nothing), waiting while another program holds the lock: up to the setting's seconds, telling
+    `set_write_wait_notice`'s listener after the first.  Raises `DatabaseBusyError` (in Chinese; nothing was
+    written) when the other program is still writing then.  The wait only works while the transaction has read
+    nothing yet: SQLite does not wait for a transaction that holds an older snapshot."""
+    limit_s = float(conn.info.get(WRITE_WAIT_KEY, WRITE_WAIT_DEFAULT_S))
+    try:
+        if _try_write_lock(conn, statement, min(WRITE_WAIT_NOTICE_S, limit_s)):
+            return
+        notice = _write_wait_notice
+        if notice is not None:
+            notice()
+        if not _try_write_lock(conn, statement, max(limit_s - WRITE_WAIT_NOTICE_S, 0)):
+            from app.failures import locked_message
+
+            raise DatabaseBusyError(locked_message(limit_s))
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _try_write_lock(conn: Connection, statement: Callable[[], object], wait_s: float) -> bool:
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_s * 1000)}")  # SQLite's busy handler retries this long
+    try:
+        statement()
+    except sa_exc.OperationalError as exc:
+        if "locked" in str(exc.orig).lower():
+            return False
+        raise
+    return True
+
+
+def _write_wait_seconds(dbapi_conn: sqlite3.Connection) -> float:
+    """The setting, read when a connection opens (a unit of work that has begun must not read before it takes
+    the lock); its default while the table or the row is not there (a database being created) or is unusable."""
+    import json
+
+    try:
+        # fetchall: a statement left unfinished would keep a read lock open on the idle connection
+        rows = dbapi_conn.execute("SELECT value FROM setting WHERE key = ?", (WRITE_WAIT_KEY,)).fetchall()
+        value = float(json.loads(rows[0][0])) if rows else WRITE_WAIT_DEFAULT_S
+    except (sqlite3.Error, ValueError, TypeError):
+        return WRITE_WAIT_DEFAULT_S
+    return min(max(value, 1.0), WRITE_WAIT_MAX_S)
 
 
 def database_target(value: str | Path | URL) -> DatabaseTarget:
@@ -376,7 +468,9 @@ def stored_schema(db_path: str | Path) -> StoredSchema:
             if "alembic_version" in names:
                 revs = tuple(r[0] for r in con.execute("SELECT version_num FROM alembic_version"))
     except sqlite3.DatabaseError as exc:
-        raise IntegrityCheckError(f"数据库完整性检查未通过：文件已损坏或不是数据库文件（{exc}）") from exc
+        from app.failures import RESTORE_HINT  # SQLite's English words stay in the traceback, for the log
+
+        raise IntegrityCheckError(f"数据库完整性检查未通过：文件已损坏或不是数据库文件。{RESTORE_HINT}。") from exc
     return StoredSchema(revs, bool(names))
 
 
@@ -652,7 +746,9 @@ def open_database(
     if check_integrity and not made_now:
         problems = integrity_problems(db_path)
         if problems:
-            raise IntegrityCheckError("数据库完整性检查未通过：" + "；".join(problems[:5]))
+            from app.failures import damage_summary
+
+            raise IntegrityCheckError("数据库完整性检查未通过：" + damage_summary(problems))
     current = schema.revision
     engine = make_engine(db_path)
     db = Database(db_path, engine, sessionmaker(engine, expire_on_commit=False), warnings,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import WRITE_WAIT_DEFAULT_S, WRITE_WAIT_KEY, WRITE_WAIT_MAX_S
 from app.errors import ValidationError
 from app.models import Setting
 
@@ -66,6 +67,10 @@ BACKUP_KEEP = declare("backup.keep", int, 30, "保留最近备份份数", "备�
 # cheap read of the change stamp); 0: only when the user comes back to the app.
 REFRESH_SECONDS = declare("ui.refresh_seconds", int, 30, "多台电脑共用数据库时，每隔几秒检查他人的修改并刷新当前页面（0为仅在切回本程序时检查）",
                           minimum=0, maximum=3600)
+# An import (or another long write) waits this long while another program (the main window, a command) writes,
+# instead of failing at once with "database is locked" (app.db.begin_writing).
+WRITE_WAIT_SECONDS = declare(WRITE_WAIT_KEY, int, WRITE_WAIT_DEFAULT_S,
+                             "另一个程序正在写入数据库时，导入等较长的保存最多等待几秒", minimum=1, maximum=WRITE_WAIT_MAX_S)
 
 # --- register rules (DOMAIN.md) -----------------------------------------------------------------------------------
 TERM_YEARS_COMMITTEE = declare("term.years.committee", int, 5, "基层党委任期（年）", "组织", minimum=1, maximum=10)

@@ -10,11 +10,16 @@ import datetime as dt
 import importlib
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from app import APP_TITLE, __version__, clock
-from app.errors import DangjianError
+
+if TYPE_CHECKING:
+    from app.logfile import FirstUseFileHandler
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +182,6 @@ def warn_password_in_url(value: str | None, option: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "data_dir", None):
@@ -190,26 +194,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.cli.gui import run_gui
 
         func = run_gui
-    if args.today is None:
-        return _run(func, args)
-    clock.set_today(args.today)
+    with _log_file(args) as log_file:
+        if args.today is None:
+            return _run(func, args, log_file)
+        clock.set_today(args.today)
+        try:
+            return _run(func, args, log_file)
+        finally:
+            clock.set_today(None)
+
+
+CLI_LOG_FILE = "dangjian-cli.log"
+
+
+@contextmanager
+def _log_file(args: argparse.Namespace) -> Iterator[FirstUseFileHandler]:
+    """The command's log: the data folder's logs/dangjian-cli.log (a private folder in the temporary folder
+    when that cannot be written), opened at the first record.  What the services log is for whoever maintains
+    the app: it goes to the file, never to the terminal in English."""
+    from app.logfile import FirstUseFileHandler, fallback_log_folder
+    from app.paths import default_data_dir
+
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+    handler = FirstUseFileHandler([data_dir / "logs", fallback_log_folder()], CLI_LOG_FILE, logging.INFO)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
     try:
-        return _run(func, args)
+        yield handler
     finally:
-        clock.set_today(None)
+        root.removeHandler(handler)
+        root.setLevel(level)
+        handler.close()
 
 
-def _run(func: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
+def _run(func: Callable[[argparse.Namespace], int | None], args: argparse.Namespace,
+         log_file: FirstUseFileHandler | None = None) -> int:
     from app.cli.accounts import logged_in_for
+    from app.db import set_write_wait_notice
 
+    previous_notice = set_write_wait_notice(_say_waiting)
     try:
         # Every command logs in here once the database has accounts (app.cli.accounts.NO_LOGIN lists the few
         # that need not), so a command added later cannot forget to.
         with logged_in_for(args):
             return int(func(args) or 0)
-    except DangjianError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # before Exception, which it is a kind of
         # Output piped into `head` and closed early: not an error of ours.  Point stdout at devnull so the
         # interpreter's final flush does not raise again.
@@ -217,22 +247,51 @@ def _run(func: Callable[[argparse.Namespace], int | None], args: argparse.Namesp
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except Exception as exc:
-        known = _connection_problem(exc)
-        if known is None:
-            raise
-        print(f"错误：{known}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
         return 130
+    except Exception as exc:
+        return _failed(exc, args, log_file)
+    finally:
+        set_write_wait_notice(previous_notice)
 
 
-def _connection_problem(exc: BaseException) -> DangjianError | None:
-    """A database server that could not be reached or went away is the user's message, not a traceback."""
-    from app.db import connection_problem
+def _say_waiting() -> None:
+    from app.failures import WRITE_WAIT_TEXT
 
-    return connection_problem(exc)
+    print(WRITE_WAIT_TEXT, file=sys.stderr, flush=True)
+
+
+def _failed(exc: Exception, args: argparse.Namespace, log_file: FirstUseFileHandler | None) -> int:
+    """Say what went wrong in Chinese and return the exit code: 2 for what the user or the machine can put
+    right (a known error, a read-only or full disk, a locked or damaged database), 1 for a defect of the
+    program: its traceback goes to the log file, and only the file's name to the terminal."""
+    from app.failures import keeps_traceback, known_failure
+
+    known = known_failure(exc, _database_of(args))
+    if known is None:
+        log.error("未处理的异常（程序缺陷）：dangjian %s", getattr(args, "command", None) or "", exc_info=exc)
+        where = (f"详细信息已记入日志文件：{log_file.path}" if log_file is not None and log_file.path
+                 else "日志文件也无法写入")
+        print("错误：程序出现了一个意外错误。这是程序本身的缺陷，不是您的操作有误；本次操作可能没有完成，"
+              f"请检查后重试。{where}", file=sys.stderr)
+        return 1
+    if keeps_traceback(exc, known):
+        log.warning("命令未完成：%s", known.message, exc_info=exc)
+    print(f"错误：{known}", file=sys.stderr)
+    return 2
+
+
+def _database_of(args: argparse.Namespace) -> str | Path | None:
+    """The database the command works on, named in database messages (a URL without its password)."""
+    try:
+        from app.db import describe_target
+        from app.paths import app_paths
+
+        paths = app_paths(args.data_dir, args.database_url)
+        return describe_target(paths.database) if paths.uses_server else paths.db_path
+    except Exception:  # noqa: BLE001 (only a name for a message: an unreadable setting must not hide the error)
+        return None
 
 
 def gui_main() -> int:

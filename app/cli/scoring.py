@@ -45,8 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_period)
 
     p = sub.add_parser("audit", help="审计日志：校验哈希链和当前数据，显示链头",
-                       description="verify：逐条校验审计日志的哈希链，并核对当前得分、扣分、考评期状态与日志最后记录"
-                       "是否一致；发现任何问题时以非零状态退出。head：显示链头（序号和短哈希）。")
+                       description="verify：逐条校验审计日志的哈希链，对照数据文件夹中的链头锚点文件、各备份记下的链头和"
+                       "已印发通报上印的链头（发现末尾被删除或中途被改写），核对当前得分、扣分、考评期状态与日志最后记录"
+                       "是否一致，并重算每个已锁定考评期的数据摘要与锁定时记下的比对；发现任何问题时以非零状态退出。"
+                       "head：显示链头（序号和短哈希）。")
     add_data_dir(p)
     p.add_argument("action", choices=["verify", "head", "log"])
     p.add_argument("--limit", type=int, default=50, help="log：显示最近多少条（默认50）")
@@ -166,12 +168,17 @@ def _print_audit_log(session_factory: audit.SessionFactory, limit: int) -> int:
             return _print_audit_log(db.session_factory, args.limit)
             print(str(head) if head else "审计日志为空")
             return 0
-        report = audit.verify(db.session_factory)
+        from app.services import anchors
+
+        paths = paths_of(args)
+        report = audit.verify(db.session_factory, anchored=anchors.collect(paths.anchor_path, paths.backup_dir))
     finally:
         db.close()
     if report.ok:
         print(f"审计日志完好：共{report.entries}条，链头 第{report.head.seq if report.head else 0}条 "
               f"{report.head.short if report.head else ''}；当前数据与日志一致")
+        print(f"已对照链头锚点{report.anchors}个（锚点文件和备份）；已核对{report.digests}个锁定考评期的锁定时数据摘要"
+              + (f"（另有{report.undigested}个锁定时未记录摘要，无法核对：由旧版本锁定或批量生成）" if report.undigested else ""))
         return 0
     print(f"发现{len(report.findings)}处问题（已校验{report.entries}条）：", file=sys.stderr)
     for f in report.findings[:200]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import OutputLockedError, ReportError
+from app.failures import os_reason
 
 _umask_lock = threading.Lock()
 _umask: int | None = None
@@ -52,7 +53,7 @@ def write_atomic(target: str | Path, data: bytes) -> Path:
     except PermissionError as exc:
         raise OutputLockedError(f"无法在文件夹“{folder}”中写入文件：没有写入权限。请换一个输出文件夹。") from exc
     except OSError as exc:
-        raise ReportError(f"无法在文件夹“{folder}”中写入文件：{exc.strerror or exc}") from exc
+        raise ReportError(f"无法在文件夹“{folder}”中写入文件：{os_reason(exc)}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -65,7 +66,7 @@ def write_atomic(target: str | Path, data: bytes) -> Path:
                                 f"请关闭该文件后重试，或另存为其他文件名。") from exc
     except OSError as exc:
         _discard(tmp)
-        raise ReportError(f"保存文件“{path.name}”失败：{exc.strerror or exc}") from exc
+        raise ReportError(f"保存文件“{path.name}”失败：{os_reason(exc)}") from exc
     except BaseException:
         _discard(tmp)
         raise

@@ -53,6 +53,9 @@ from app.db import (
 )
 from app.errors import BackupError, DatabaseError, ValidationError
 from app.paths import create_private_file, make_private, private_dir
+from app.services.anchors import BACKUP as BACKUP_ANCHOR
+from app.services.anchors import RESTORE as RESTORE_ANCHOR
+from app.services.anchors import AnchorFile, manifest_path, write_manifest
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +99,13 @@ class RestoreResult:
 # --- making backups --------------------------------------------------------------------------------------------
 
 def make_backup(source: Engine | str | Path, backup_dir: Path, *, reason: str = "manual",
-                keep: int = DEFAULT_KEEP, now: dt.datetime | None = None) -> Path:
+                keep: int = DEFAULT_KEEP, now: dt.datetime | None = None,
+                anchor_file: AnchorFile | None = None) -> Path:
     """Write a consistent copy of the database into `backup_dir`, check it, then rotate old backups.
 
     `source` is the app's engine (the copy is taken on one of its connections, so it sees every commit) or
-    the path of a database file (opened read-only)."""
+    the path of a database file (opened read-only).  The audit chain's head the backup holds is written into
+    its manifest beside it and into `anchor_file` (app.services.anchors)."""
     if not re.fullmatch(r"[a-z][a-z-]*", reason):
         raise BackupError(f"备份原因只能由小写字母和连字符组成：{reason}")
     if not isinstance(source, Engine) and is_empty_database_file(Path(source)):
@@ -108,14 +113,16 @@ def make_backup(source: Engine | str | Path, backup_dir: Path, *, reason: str = 
         raise BackupError(f"未备份：{empty_database_message(Path(source))}")
     private_dir(backup_dir)
     if isinstance(source, Engine) and source.dialect.name == "postgresql":
-        return _server_backup(source.url, backup_dir, reason, keep, now or dt.datetime.now())
+        return _server_backup(source.url, backup_dir, reason, keep, now or dt.datetime.now(), anchor_file)
     target = _free_name(backup_dir, reason, now or dt.datetime.now())
     with _written_then_renamed(target) as partial:
         _copy_database(source, partial)
+        head = chain_head_of(partial)
         problems = integrity_problems(partial)
         if problems:
             raise BackupError("备份文件完整性检查未通过，未保存：" + "；".join(problems[:3]))
     log.info("backup written: %s", target.name)
+    _anchor_backup(target, head, reason, anchor_file)
     rotate(backup_dir, keep)
     return target
 
@@ -171,6 +178,33 @@ def _copy_database(source: Engine | str | Path, dest: Path) -> None:
         dst.close()
 
 
+def chain_head_of(target: Path | URL) -> tuple[int, str] | None:
+    """The audit chain's head (seq, hash) in a database file or on a server, None when it has no trail."""
+    sql = "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1"
+    try:
+        if isinstance(target, URL):
+            with server_engine(target) as engine, engine.connect() as conn:
+                row = conn.exec_driver_sql(sql).first()
+        else:
+            with read_only_connection(target) as con:
+                row = con.execute(sql).fetchone()
+    except (sqlite3.Error, SQLAlchemyError, DatabaseError):
+        return None
+    return (int(row[0]), str(row[1])) if row is not None else None
+
+
+def _anchor_backup(target: Path, head: tuple[int, str] | None, reason: str, anchor_file: AnchorFile | None) -> None:
+    """The head a backup holds: in its manifest (a failure there does not undo the backup) and the anchor file."""
+    if head is None:
+        return
+    try:
+        write_manifest(target, head[0], head[1], reason)
+    except OSError as exc:
+        log.warning("backup manifest not written for %s: %s", target.name, exc)
+    if anchor_file is not None:
+        anchor_file.append(head[0], head[1], BACKUP_ANCHOR)
+
+
 # --- a database on a PostgreSQL server: pg_dump ---------------------------------------------------------------
 
 def server_tool(name: str) -> str | None:
@@ -212,12 +246,14 @@ def server_connection_args(url: URL) -> list[str]:
     return args
 
 
-def _server_backup(url: URL, backup_dir: Path, reason: str, keep: int, now: dt.datetime) -> Path:
+def _server_backup(url: URL, backup_dir: Path, reason: str, keep: int, now: dt.datetime,
+                   anchor_file: AnchorFile | None = None) -> Path:
     pg_dump = server_tool("pg_dump")
     if pg_dump is None:
         raise BackupError("本机没有安装 PostgreSQL 的 pg_dump 程序，无法备份服务器上的数据库。"
                           "请安装 PostgreSQL 客户端工具，或请服务器管理员在服务器上备份")
     target = _free_name(backup_dir, reason, now, SERVER_SUFFIX)
+    head = chain_head_of(url)  # read before the dump: the dump holds at least these entries (the trail only grows)
     with _written_then_renamed(target) as partial:
         done = subprocess.run([pg_dump, "--format=custom", "--no-owner", "--no-password", "--file", str(partial),
                                *server_connection_args(url)],
@@ -226,6 +262,7 @@ def _server_backup(url: URL, backup_dir: Path, reason: str, keep: int, now: dt.d
             raise BackupError(f"pg_dump 备份失败：{done.stderr.strip()[:500]}")
         _check_dump(partial)
     log.info("server backup written with pg_dump: %s", target.name)
+    _anchor_backup(target, head, reason, anchor_file)
     rotate(backup_dir, keep)
     return target
 
@@ -279,6 +316,7 @@ def rotate(backup_dir: Path, keep: int) -> list[Path]:
     removed = []
     for b in backups[keep:]:
         b.path.unlink(missing_ok=True)
+        manifest_path(b.path).unlink(missing_ok=True)
         removed.append(b.path)
     return removed
 
@@ -559,11 +597,12 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 
 
 def restore_backup(backup_file: Path, db_path: Path, backup_dir: Path, *, keep: int = DEFAULT_KEEP,
-                   now: dt.datetime | None = None) -> RestoreResult:
+                   now: dt.datetime | None = None, anchor_file: AnchorFile | None = None) -> RestoreResult:
     """Replace the database at `db_path` with `backup_file`, after saving the current one.
 
     The caller must have closed its engine on `db_path` (a restore refuses while the database is in use).
-    A damaged backup is refused and the current database is left as it was."""
+    A damaged backup is refused and the current database is left as it was.  `anchor_file` gets the restored
+    head (恢复): anchors of the history it replaced no longer apply (app.services.anchors.in_force)."""
     from app.services.accounts import Permission, require  # accounts pulls in the models; backup stays light
 
     require(Permission.RESTORE)
@@ -582,7 +621,7 @@ def restore_backup(backup_file: Path, db_path: Path, backup_dir: Path, *, keep: 
         _copy_database(backup_file, partial)
         if integrity_problems(partial):
             raise BackupError("恢复失败：复制出的数据库未通过完整性检查，当前数据库未改动")
-        safety, damaged = _save_current(db_path, backup_dir, keep, now or dt.datetime.now())
+        safety, damaged = _save_current(db_path, backup_dir, keep, now or dt.datetime.now(), anchor_file)
         for extra in ("-wal", "-shm"):
             Path(str(db_path) + extra).unlink(missing_ok=True)
         os.replace(partial, db_path)
@@ -591,7 +630,14 @@ def restore_backup(backup_file: Path, db_path: Path, backup_dir: Path, *, keep: 
     finally:
         partial.unlink(missing_ok=True)
     log.info("restored %s (safety backup %s)", backup_file.name, safety.name if safety else "-")
+    _anchor_restored(db_path, anchor_file)
     return RestoreResult(backup_file, safety, damaged)
+
+
+def _anchor_restored(target: Path | URL, anchor_file: AnchorFile | None) -> None:
+    """The restored head: earlier anchors beyond it describe the history the restore replaced."""
+    if anchor_file is not None:
+        anchor_file.append(*(chain_head_of(target) or (0, "0" * 64)), RESTORE_ANCHOR)
 
 
 def restore_latest_good(db_path: Path, backup_dir: Path, *, keep: int = DEFAULT_KEEP) -> RestoreResult:
@@ -603,11 +649,13 @@ def restore_latest_good(db_path: Path, backup_dir: Path, *, keep: int = DEFAULT_
     return replace(restore_backup(best.path, db_path, backup_dir, keep=keep), skipped=tuple(skipped))
 
 
-def _save_current(db_path: Path, backup_dir: Path, keep: int, now: dt.datetime) -> tuple[Path | None, Path | None]:
+def _save_current(db_path: Path, backup_dir: Path, keep: int, now: dt.datetime,
+                  anchor_file: AnchorFile | None = None) -> tuple[Path | None, Path | None]:
     if not db_path.is_file() or db_path.stat().st_size == 0:
         return None, None
     if not integrity_problems(db_path):
-        return make_backup(db_path, backup_dir, reason="before-restore", keep=keep, now=now), None
+        return make_backup(db_path, backup_dir, reason="before-restore", keep=keep, now=now,
+                           anchor_file=anchor_file), None
     # The backup API may fail on damaged pages: keep the file (and its -wal) exactly as it was.
     private_dir(backup_dir)
     damaged = backup_dir / f"{DAMAGED_PREFIX}{now.strftime(_STAMP)}{SUFFIX}"
@@ -751,7 +799,7 @@ def _pg_restore_text(path: Path, *options: str) -> str | None:
 
 
 def restore_server_backup(backup_file: Path, url: URL, backup_dir: Path, *, keep: int = DEFAULT_KEEP,
-                          now: dt.datetime | None = None) -> RestoreResult:
+                          now: dt.datetime | None = None, anchor_file: AnchorFile | None = None) -> RestoreResult:
     """Replace the server database at `url` with a pg_dump backup, after a pg_dump of it as it is now.
 
     Refused while other clients of this app are connected (what they save after the safety backup would be
@@ -777,22 +825,24 @@ def restore_server_backup(backup_file: Path, url: URL, backup_dir: Path, *, keep
     staged = backup_dir / (backup_file.name + ".restoring")  # the safety backup may rotate the chosen one out
     try:
         shutil.copyfile(backup_file, staged)
-        safety = _save_current_on_server(url, backup_dir, keep, now or dt.datetime.now())
+        safety = _save_current_on_server(url, backup_dir, keep, now or dt.datetime.now(), anchor_file)
         _restore_or_put_back(url, staged, safety, set(_DUMP_TABLE.findall(listing or "")))
     except OSError as exc:
         raise BackupError(f"恢复失败，数据库未改动：{exc}") from exc
     finally:
         staged.unlink(missing_ok=True)
     log.info("restored %s onto the server (safety backup %s)", backup_file.name, safety.name if safety else "-")
+    _anchor_restored(url, anchor_file)
     return RestoreResult(backup_file, safety, None)
 
 
-def restore_any(backup_file: Path, target: Path | URL, backup_dir: Path, keep: int = DEFAULT_KEEP) -> RestoreResult:
+def restore_any(backup_file: Path, target: Path | URL, backup_dir: Path, keep: int = DEFAULT_KEEP,
+                anchor_file: AnchorFile | None = None) -> RestoreResult:
     """A backup onto the database in use: a SQLite backup onto the file, a pg_dump backup onto the server (each
     refuses the other kind, saying how to move a county between them)."""
     if isinstance(target, URL):
-        return restore_server_backup(backup_file, target, backup_dir, keep=keep)
-    return restore_backup(backup_file, target, backup_dir, keep=keep)
+        return restore_server_backup(backup_file, target, backup_dir, keep=keep, anchor_file=anchor_file)
+    return restore_backup(backup_file, target, backup_dir, keep=keep, anchor_file=anchor_file)
 
 
 # The application_name every connection of this app gives the server (app.db's server engine).
@@ -822,13 +872,14 @@ def ensure_no_other_sessions(url: URL, *, wait_s: float = 3.0) -> None:
                           "恢复会覆盖他们随后保存的内容，因此未恢复，数据库未改动。请先让其他工作站退出本程序，再恢复。")
 
 
-def _save_current_on_server(url: URL, backup_dir: Path, keep: int, now: dt.datetime) -> Path | None:
+def _save_current_on_server(url: URL, backup_dir: Path, keep: int, now: dt.datetime,
+                            anchor_file: AnchorFile | None = None) -> Path | None:
     """A pg_dump of the database as it is; None for a database without any table (a new one: nothing to save)."""
     with server_engine(url) as engine:
         if not server_schema(engine).has_tables:
             return None
     try:
-        return _server_backup(url, backup_dir, "before-restore", keep, now)
+        return _server_backup(url, backup_dir, "before-restore", keep, now, anchor_file)
     except BackupError as exc:
         raise BackupError(f"恢复前必须先备份当前数据库，但备份失败，数据库未改动：{exc}") from exc
 

@@ -50,8 +50,10 @@ def current_stamp(session_factory: SessionFactory) -> int:
 
 def lock_database_for_write(conn: Connection) -> None:
     """SQLite: make the transaction take the database's write lock now, changing nothing (the audit chain's
-    writer lock on SQLite)."""
-    conn.execute(update(_stamp).where(_stamp.c.id == STAMP_ID).values(n=_stamp.c.n))
+    writer lock on SQLite), waiting while another program writes (app.db.take_write_lock)."""
+    from app.db import take_write_lock
+
+    take_write_lock(conn, lambda: conn.execute(update(_stamp).where(_stamp.c.id == STAMP_ID).values(n=_stamp.c.n)))
 
 
 def mark_written(session: Session) -> None:

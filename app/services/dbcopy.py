@@ -11,6 +11,7 @@ the same command can simply be run again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from app.db import (
     stored_schema,
 )
 from app.errors import DatabaseError, OperationCancelled
+from app.failures import explain
 from app.services import audit
 
 log = logging.getLogger(__name__)
@@ -179,14 +181,18 @@ def _destination(target: Path | URL) -> Iterator[Connection]:
 
 @contextmanager
 def _new_file(path: Path) -> Iterator[Connection]:
-    db = open_database(path)  # creates the file and migrates it to head
+    try:
+        db = open_database(path)  # creates the file (under a temporary name first) and migrates it to head
+    except (OSError, sa_exc.DBAPIError) as exc:  # a read-only folder, a full disk: said in Chinese
+        raise DatabaseError(f"无法建立目标数据库文件“{path}”，迁移未进行：{explain(exc, path)}") from exc
     try:
         with db.engine.connect() as conn, conn.begin():
             yield conn
     except BaseException:
         db.close()
         for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a failing removal must not hide why the copy failed
+                Path(str(path) + suffix).unlink(missing_ok=True)
         raise
     db.close()
 
@@ -255,7 +261,8 @@ def _copy_table(src: Connection, table: Table, dst: Connection, dest: Table, pro
             problem = connection_problem(exc)
             if problem is not None:
                 raise problem from exc
-            raise DatabaseError(f"复制表 {table.name} 时目标数据库拒绝了数据，迁移已全部撤销：{exc.orig}") from exc
+            why = explain(exc.orig or exc)  # a full disk, a read-only file: in Chinese, not the driver's words
+            raise DatabaseError(f"复制表 {table.name} 时目标数据库拒绝了数据，迁移已全部撤销：{why}") from exc
         done += len(batch)
         if progress:
             progress(table.name, done, total)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.errors import OutputLockedError, ReportError
+from app.failures import os_reason
 from app.reports.output import temp_beside
 
 CONVERT_TIMEOUT_S = 180
@@ -76,7 +77,7 @@ def _run(args: Sequence[str], timeout: int, runner: Runner | None, what: str) ->
     except subprocess.TimeoutExpired as exc:
         raise ReportError(f"{what}超时（{timeout}秒），LibreOffice 没有响应") from exc
     except OSError as exc:
-        raise ReportError(f"{what}失败：无法启动 LibreOffice（{exc.strerror or exc}）") from exc
+        raise ReportError(f"{what}失败：无法启动 LibreOffice（{os_reason(exc)}）") from exc
 
 
 def export_pdf(document: str | Path, target: str | Path | None = None, *, soffice: Path | None = None,
@@ -132,7 +133,7 @@ def _move_into_place(produced: Path, dest: Path) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise ReportError(f"保存“{dest.name}”失败：{exc.strerror or exc}") from exc
+        raise ReportError(f"保存“{dest.name}”失败：{os_reason(exc)}") from exc
 
 
 def print_document(document: str | Path, *, soffice: Path | None = None, runner: Runner | None = None,

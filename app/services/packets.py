@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session, selectinload
 from app import clock
 from app import settings as S
 from app.errors import OperationCancelled, ReportError, ValidationError
+from app.failures import os_reason
 from app.models import (
     Commitment,
     DutyList,
@@ -434,7 +435,7 @@ def _prepare(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ReportError(f"无法创建输出文件夹“{folder}”：{exc.strerror or exc}") from exc
+        raise ReportError(f"无法创建输出文件夹“{folder}”：{os_reason(exc)}") from exc
     if not os.access(folder, os.W_OK):
         raise ReportError(f"输出文件夹“{folder}”没有写入权限，请换一个文件夹")
 
@@ -467,18 +468,29 @@ def _remove_stale(folder: Path, recorded: dict[str, str], wanted: dict[str, str]
 
 def _zip_folder(folder: Path, target: Path) -> None:
     """The folder's documents in a zip beside it, written to a temporary file first (never half a zip)."""
-    fd, tmp = temp_beside(target)
-    os.close(fd)
+    tmp: Path | None = None
     try:
+        fd, tmp = temp_beside(target)
+        os.close(fd)
         with zipfile.ZipFile(tmp, "w") as zf:
             for path in sorted(folder.iterdir()):
                 if path.is_file() and not path.name.startswith(".") and path.name != MANIFEST:
                     # .docx and .xlsx are zip files already: stored, not compressed again.
                     zf.write(path, f"{folder.name}/{path.name}", compress_type=zipfile.ZIP_STORED)
         os.replace(tmp, target)
-    except PermissionError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ReportError(f"压缩包“{target.name}”正被其他程序打开或没有写入权限，无法更新") from exc
+    except OSError as exc:
+        _discard(tmp)
+        why = ("正被其他程序打开或没有写入权限" if isinstance(exc, PermissionError) and target.exists()
+               else os_reason(exc))
+        raise ReportError(f"压缩包“{target}”无法写入：{why}。考核材料已全部生成，文件夹中的文件都是完整的，"
+                          "没有留下残缺的压缩包；处理后再次生成即可补上压缩包（或加 --no-zip 不打包）") from exc
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: Path | None) -> None:
+    # On a read-only disk even removing a file fails; the error being reported is the one that matters.
+    if tmp is not None:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

@@ -16,6 +16,8 @@ from app import APP_NAME, APP_TITLE
 from app.db import Database, describe_target, head_revision, integrity_problems, open_database, stored_schema
 from app.errors import DangjianError, DatabaseTooNewError, IntegrityCheckError
 from app.paths import AppPaths, app_paths
+from app.services.anchors import EXIT as EXIT_ANCHOR
+from app.services.anchors import AnchorFile
 from app.ui import errors, fonts
 
 if TYPE_CHECKING:
@@ -25,8 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-from app.services.anchors import EXIT as EXIT_ANCHOR
-from app.services.anchors import AnchorFile
 LOG_FILE = "dangjian.log"
 
 
@@ -225,5 +225,5 @@ def run(data_dir: str | None, database_url: str | None = None) -> int:
     finally:
         tasks.cancel_all()
         tasks.wait_for_all()
-        ctx.close_database()
         ctx.anchor_head(EXIT_ANCHOR)  # the head as this session leaves it, kept outside the database
+        ctx.close_database()

@@ -35,22 +35,23 @@ def _parent_or_active(parent: QWidget | None) -> QWidget | None:
 
 
 def show_error(parent: QWidget | None, exc: BaseException, title: str = "操作未完成") -> None:
-    """A known error as a warning with its message; anything else as a bug.  A database server that could not
-    be reached or went away is known: the user is told what happened, not shown a traceback."""
-    known = exc if isinstance(exc, DangjianError) else _connection_problem(exc)
+    """A known error as a warning with its message; anything else as a bug.  What went wrong outside the
+    program (a read-only or full disk, a database another program is writing or that is damaged, a server that
+    cannot be reached) is known too: said in Chinese (app.failures), never shown as a traceback."""
+    known = _known(exc)
     if known is not None:
         QMessageBox.warning(_parent_or_active(parent), title, known.message)
     else:
         report_bug(type(exc), exc, exc.__traceback__, parent)
 
 
-def _connection_problem(exc: BaseException) -> DangjianError | None:
-    from app.db import connection_problem
+def _known(exc: BaseException) -> DangjianError | None:
+    from app.failures import keeps_traceback, known_failure
 
-    problem = connection_problem(exc)
-    if problem is not None:
-        log.warning("database connection problem: %s", problem.message)
-    return problem
+    known = known_failure(exc)
+    if known is not None and keeps_traceback(exc, known):
+        log.warning("操作未完成：%s", known.message, exc_info=exc)
+    return known
 
 
 def report_bug(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None,

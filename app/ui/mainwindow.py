@@ -4,7 +4,9 @@ Pages are built the first time they are shown, so start-up builds only the first
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from app import APP_TITLE, __version__, clock
 from app.dates import cn_date
+from app.db import set_write_wait_notice
+from app.failures import WRITE_WAIT_TEXT
 from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.errors import report_bug
@@ -87,6 +91,7 @@ class MainWindow(QMainWindow):
             rehearsal.setStyleSheet("color: #c00000; font-weight: bold;")
             self.statusBar().addPermanentWidget(rehearsal)
         ctx.status.connect(lambda text: self.statusBar().showMessage(text, STATUS_TIMEOUT_MS))
+        set_write_wait_notice(_write_wait_notice(ctx))
         ctx.navigate.connect(self.show_page)
         ctx.changed.connect(self._on_changed)
         ctx.reset.connect(self._update_title)
@@ -254,3 +259,14 @@ class _BrokenPage(QWidget):
         label = QLabel(f"“{title}”页面未能打开。这是程序缺陷，详细信息已记入日志。")
         label.setWordWrap(True)
         QVBoxLayout(self).addWidget(label)
+
+
+def _write_wait_notice(ctx: AppContext) -> Callable[[], None]:
+    """The status bar's line while a save waits for another program's write (called on a worker thread: the
+    signal is delivered on the GUI thread)."""
+
+    def notice() -> None:
+        with contextlib.suppress(RuntimeError):  # the window and its context were closed meanwhile
+            ctx.status.emit(WRITE_WAIT_TEXT)
+
+    return notice

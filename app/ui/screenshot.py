@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSize
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QSize
 from PySide6.QtWidgets import QWidget
 
+from app.errors import ReportError
+from app.failures import os_reason
+from app.reports.output import write_atomic
 from app.ui import tasks
 from app.ui.context import AppContext
 
@@ -18,10 +21,22 @@ def _settle() -> None:
 
 
 def _save(widget: QWidget, path: Path) -> Path:
+    """The widget as a PNG, encoded in memory and written whole or not at all (a full disk leaves no
+    truncated image behind; the error says why in Chinese)."""
     _settle()
-    if not widget.grab().save(str(path), "PNG"):
-        raise OSError(f"无法写入图片：{path}")
-    return path
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not widget.grab().save(buffer, "PNG"):
+        raise ReportError(f"无法生成图片：{path.name}")
+    return write_atomic(path, bytes(data.data()))
+
+
+def _make_folder(outdir: Path) -> None:
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"无法建立保存图片的文件夹“{outdir}”：{os_reason(exc)}") from exc
 
 
 def render_pages(ctx: AppContext, outdir: Path, size: QSize = QSize(1280, 800)) -> list[Path]:  # noqa: B008
@@ -29,7 +44,7 @@ def render_pages(ctx: AppContext, outdir: Path, size: QSize = QSize(1280, 800)) 
     from app.ui.mainwindow import MainWindow
     from app.ui.register_dialogs import MemberDialog
 
-    outdir.mkdir(parents=True, exist_ok=True)
+    _make_folder(outdir)
     written: list[Path] = []
     with tasks.synchronous():
         window = MainWindow(ctx)
