@@ -143,8 +143,6 @@ def run_period(args: argparse.Namespace) -> int:
         db.close()
 
 
-def run_audit(args: argparse.Namespace) -> int:
-    db = open_db(args)
 def _print_audit_log(session_factory: audit.SessionFactory, limit: int) -> int:
     """The newest entries, oldest first, as the 审计日志 page shows them (a personal number's digest never)."""
     lines = audit_lines(session_factory, AuditFilter(limit=max(1, limit)))
@@ -161,11 +159,13 @@ def _print_audit_log(session_factory: audit.SessionFactory, limit: int) -> int:
     return 0
 
 
+def run_audit(args: argparse.Namespace) -> int:
+    db = open_db(args)
     try:
-        if args.action == "head":
-            head = audit.chain_head(db.session_factory)
         if args.action == "log":
             return _print_audit_log(db.session_factory, args.limit)
+        if args.action == "head":
+            head = audit.chain_head(db.session_factory)
             print(str(head) if head else "审计日志为空")
             return 0
         from app.services import anchors

@@ -52,6 +52,7 @@ from app.db import (
     stored_schema,
 )
 from app.errors import BackupError, DatabaseError, ValidationError
+from app.failures import damage_summary, explain
 from app.paths import create_private_file, make_private, private_dir
 from app.services.anchors import BACKUP as BACKUP_ANCHOR
 from app.services.anchors import RESTORE as RESTORE_ANCHOR
@@ -120,7 +121,7 @@ def make_backup(source: Engine | str | Path, backup_dir: Path, *, reason: str = 
         head = chain_head_of(partial)
         problems = integrity_problems(partial)
         if problems:
-            raise BackupError("备份文件完整性检查未通过，未保存：" + "；".join(problems[:3]))
+            raise BackupError("备份文件完整性检查未通过，未保存：数据库" + damage_summary(problems))
     log.info("backup written: %s", target.name)
     _anchor_backup(target, head, reason, anchor_file)
     rotate(backup_dir, keep)
@@ -139,9 +140,13 @@ def _written_then_renamed(target: Path) -> Iterator[Path]:
         yield partial
         os.replace(partial, target)
     except (sqlite3.Error, OSError, subprocess.SubprocessError) as exc:
-        raise BackupError(f"备份失败：{exc}") from exc
+        raise BackupError(f"备份失败：{explain(exc, target)}") from exc
     finally:
-        partial.unlink(missing_ok=True)
+        # On a read-only disk even removing a file that is not there fails: that must not replace the reason.
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("partial backup not removed: %s (%s)", partial, exc)
 
 
 def _free_name(backup_dir: Path, reason: str, now: dt.datetime, suffix: str = SUFFIX) -> Path:
