@@ -5,7 +5,9 @@
 Prints ``READY {...}`` as soon as the main window is shown and has processed its first events (the caller
 measures the wall time from process start to this line: interpreter, imports, database, window), then opens the
 党员 page and prints ``DONE {...}`` with the in-process timings and the peak resident memory, and exits.
-The daily background backup that `run()` starts is left out: it is not on the way to the window."""
+The database is opened as `run()` opens it (`open_database_interactively`); the integrity check and the daily
+backup that `run()` starts in the background after the window shows are left out: they are not on the way to
+the window."""
 
 from __future__ import annotations
 
@@ -52,13 +54,14 @@ def main(data_dir: str) -> int:
         window = create(data_dir)
         close = window.close
     else:
-        from app.db import open_database
         from app.paths import app_paths
         from app.ui.context import AppContext
         from app.ui.mainwindow import MainWindow
 
         paths = app_paths(data_dir).ensure()
-        db = open_database(paths.db_path, backup_dir=paths.backup_dir)
+        db = application.open_database_interactively(paths)  # as `run()` opens it (its checks, its dialogs)
+        if db is None:
+            raise SystemExit("the database could not be opened")
         ctx = AppContext(paths, db)
         window = MainWindow(ctx)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import frozen
 import pytest
 from orglife_fixtures import make_branch
 from PySide6.QtCore import Qt
@@ -14,9 +15,11 @@ from ui_fixtures import synchronous_tasks as synchronous_tasks
 
 from app.models import MemberStatus, OrgPostKind
 from app.services import alerts as A
+from app.services.compliance import MonthRate
 from app.services.idcard import make_id
 from app.services.recruit import RecruitInput, RecruitService
 from app.services.register import MemberInput, PostInput
+from app.ui.alerts.chart import BAR_COLOUR, ComplianceChart
 from app.ui.alerts.page import AlertsPage, AlertTableModel, KindFilter, destination
 from app.ui.context import AppContext
 from app.ui.mainwindow import MainWindow
@@ -135,10 +138,34 @@ def test_enter_key_opens_too(qtbot, window, county):
     assert window.current_key() == "orgs"
 
 
-def test_chart_rendered_when_shown(window):
+def test_chart_drawn_when_shown(window):
+    """The month's rates of this year, one bar per month so far (this county holds no meetings: all 0 %)."""
     page = dashboard(window)
-    assert not page.chart.pixmap().isNull()
-    assert page.chart.pixmap().width() > 300
+    today = frozen.today()
+    assert [(r.year, r.month) for r in page.chart.rates] == [(today.year, m) for m in range(1, today.month + 1)]
+    assert page.chart.title == f"{today.year}年各月应开会议活动完成率"
+    assert page.chart.isVisible() and page.chart.height() >= 200
+
+
+def test_chart_draws_bars_on_white(qtbot):
+    chart = ComplianceChart()
+    qtbot.addWidget(chart)
+    chart.resize(700, 260)
+    chart.set_rates([MonthRate(2026, 1, 4, 3), MonthRate(2026, 2, 2, 2)], "2026年各月应开会议活动完成率")
+    image = chart.grab().toImage()
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 3)
+               for y in range(0, image.height(), 3)}
+    assert "#ffffff" in colours and BAR_COLOUR.name() in colours
+    chart.show_message("正在绘制合规率图表……")
+    assert chart.rates == []
+    blank = chart.grab().toImage()
+    assert BAR_COLOUR.name() not in {blank.pixelColor(x, y).name() for x in range(0, blank.width(), 3)
+                                     for y in range(0, blank.height(), 3)}
+
+
+def test_chart_labels_say_each_month_and_its_rate():
+    rates = [MonthRate(2026, 1, 4, 3), MonthRate(2026, 2, 0, 0), MonthRate(2026, 3, 3, 3)]
+    assert ComplianceChart.values(rates) == [("1月", 75.0, "75%"), ("2月", 0.0, "—"), ("3月", 100.0, "100%")]
 
 
 def test_alert_models(qtmodeltester, qapp):

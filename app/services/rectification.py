@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,12 +30,12 @@ from app import clock
 from app import settings as S
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Rectification, RectificationItem, RectificationStatus, Unit, utcnow
-from app.reports.config import issuer_from_settings, style_from_settings
-from app.reports.output import write_atomic
-from app.reports.rectification import LedgerContent, LedgerItem, build_ledger, ledger_filename
 from app.services import alerts as A
 from app.services import audit as audit_trail
 from app.services.audit import AuditFinding, AuditLog, LastValues, unit_of_work
+
+if TYPE_CHECKING:
+    from app.reports.rectification import LedgerContent
 
 SessionFactory = Callable[[], Session]
 
@@ -293,6 +293,8 @@ class RectificationService:
         if year is not None:
             views = [v for v in views if v.deadline.year == year or _source_year(v.source) == year]
         title = scope.strip() or _scope_title(unit_name, year)
+        from app.reports.rectification import LedgerContent, LedgerItem  # python-docx: not for the 提醒
+
         items = tuple(LedgerItem(v.unit, v.problem, v.measure, v.owner, v.deadline, v.status.value, v.closed_on,
                                  close_note=v.close_note if v.stored_status == Status.CLOSED else "",
                                  progress=v.progress, source=v.source)
@@ -301,6 +303,10 @@ class RectificationService:
 
     def write_ledger(self, target: str | Path, **scope: Any) -> Path:
         """The 整改台账 as .docx at `target` (a folder, or a path not ending in .docx: the default name inside)."""
+        from app.reports.config import issuer_from_settings, style_from_settings
+        from app.reports.output import write_atomic
+        from app.reports.rectification import build_ledger, ledger_filename
+
         content = self.ledger_content(**scope)
         with self._sf() as s:
             read = S.reader(s)

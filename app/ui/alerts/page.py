@@ -1,8 +1,9 @@
 """提醒 (the home page): what needs attention today, counted and listed per kind, each line opening the record
 to fix; and a chart of monthly compliance.
 
-Everything is computed by `AlertService` on a worker thread (the window shows at once); the chart is rendered
-off the GUI thread too, and only when the page is first shown (or shown again after a change)."""
+Everything is computed by `AlertService` on a worker thread (the window shows at once); the chart's rates are
+read off the GUI thread too, only when the page is first shown (or shown again after a change), and the chart is
+drawn with Qt (app/ui/alerts/chart.py: no matplotlib on the first screen)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor, QPixmap, QShowEvent
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.services import alerts as A
 from app.services import compliance as C
 from app.ui import tasks
+from app.ui.alerts.chart import ComplianceChart
 from app.ui.context import AppContext
 from app.ui.forms import ERROR_COLOUR
 
@@ -167,10 +169,8 @@ class AlertsPage(QWidget):
             self.view.setColumnWidth(col, width)
         self.view.activated.connect(self.open)
         self.view.doubleClicked.connect(self.open)
-        self.chart = QLabel("合规率图表将在此显示")
+        self.chart = ComplianceChart()
         self.chart.setObjectName("compliance_chart")
-        self.chart.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.chart.setMinimumHeight(180)
         page = QVBoxLayout(self)
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
@@ -181,18 +181,19 @@ class AlertsPage(QWidget):
         page.addLayout(grid)
         page.addWidget(self.state)
         page.addWidget(self.view, 3)
-        page.addWidget(self.chart, 2)
+        page.addWidget(self.chart)
         self._task: tasks.Task | None = None
         self._chart_task: tasks.Task | None = None
         self._chart_stale = True
         self.alerts: list[A.Alert] = []
         self._show_counts(A.counts([]))
+        self._loaded = False  # the first load waits until the page is shown (after the main window is)
         ctx.follow(self, self.reload, "register", "settings", "orglife", "recruit", "scoring", "rectification")
-        self.reload()
 
     # --- loading --------------------------------------------------------------------------------------------
 
     def reload(self) -> None:
+        self._loaded = True
         self.title.setText(f"{self.ctx.county_name()}今日提醒")
         if self._task is not None and not self._task.done:
             self._task.cancel()
@@ -235,7 +236,9 @@ class AlertsPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._chart_stale:
+        if not self._loaded:
+            self.reload()  # the alerts and the chart, on worker threads
+        elif self._chart_stale:
             self.render_chart()
 
     def render_chart(self) -> None:
@@ -245,22 +248,16 @@ class AlertsPage(QWidget):
         today = self._today()
         sf = self.ctx.session_factory
 
-        def work(_progress: tasks.Progress, cancelled: tasks.Cancelled) -> bytes:
-            from app.ui.alerts.chart import compliance_chart_png
-
+        def work(_progress: tasks.Progress, cancelled: tasks.Cancelled) -> list[C.MonthRate]:
             with sf() as s:
                 rates = C.monthly_rates(s, today.year, range(1, today.month + 1))
             cancelled()
-            return compliance_chart_png(rates, f"{today.year}年各月应开会议活动完成率")
+            return rates
 
-        self.chart.setText("正在绘制合规率图表……")
-        self._chart_task = tasks.run_task(work, on_success=self._show_chart, parent=self)
-
-    def _show_chart(self, png: bytes) -> None:
-        pixmap = QPixmap()
-        pixmap.loadFromData(png, "PNG")
-        self.chart.setMinimumHeight(pixmap.height())  # the whole chart, never clipped
-        self.chart.setPixmap(pixmap)
+        self.chart.show_message("正在绘制合规率图表……")
+        title = f"{today.year}年各月应开会议活动完成率"
+        self._chart_task = tasks.run_task(work, on_success=lambda rates: self.chart.set_rates(rates, title),
+                                          parent=self)
 
     # --- opening a line -------------------------------------------------------------------------------------
 
