@@ -13,7 +13,16 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy import URL
 
 from app import APP_NAME, APP_TITLE
-from app.db import Database, describe_target, head_revision, integrity_problems, open_database, stored_schema
+from app.db import (
+    SCHEMA_HEAD,
+    Database,
+    describe_target,
+    head_revision,
+    integrity_problems,
+    open_database,
+    quick_check_problems,
+    stored_schema,
+)
 from app.errors import DangjianError, DatabaseTooNewError, IntegrityCheckError
 from app.paths import AppPaths, app_paths
 from app.services.anchors import EXIT as EXIT_ANCHOR
@@ -67,7 +76,8 @@ def needs_migration(paths: AppPaths) -> bool:
     """True when an existing database file is behind this version's schema (it will be migrated on opening)."""
     if paths.uses_server or not paths.db_path.exists() or paths.db_path.stat().st_size == 0:
         return False
-    return stored_schema(paths.db_path).revision != head_revision()
+    revision = stored_schema(paths.db_path).revision
+    return revision != SCHEMA_HEAD and revision != head_revision()  # at head: no Alembic import (0.3 s)
 
 
 def open_database_interactively(paths: AppPaths) -> Database | None:
@@ -75,7 +85,7 @@ def open_database_interactively(paths: AppPaths) -> Database | None:
     good backup.  None when the app cannot go on.
 
     `PRAGMA integrity_check` takes most of a second on a large county, so it runs synchronously only before a
-    migration; otherwise `check_integrity_in_background` runs it right after the window shows."""
+    migration; otherwise `check_integrity_in_background` runs a check right after the window shows."""
     from app.services import backup
 
     if paths.uses_server:
@@ -156,13 +166,23 @@ def _ask_restore(parent: QWidget | None, paths: AppPaths, problem: str, good: Ba
 
 
 def check_integrity_in_background(ctx: AppContext, window: QWidget) -> Task:
-    """The start-up integrity check, after the window shows; then the day's first backup.  A damaged file
+    """The start-up integrity check, after the window shows: the full one (recorded, app.integrity) when this
+    file has not passed one today, else SQLite's quick_check; then the day's first backup.  A damaged file
     offers the latest good backup (restored with the database closed, the damaged file kept)."""
+    from app import integrity
     from app.services import backup
     from app.ui import tasks
     from app.ui.backup_actions import daily_backup, restore
 
     db_path = ctx.paths.db_path
+    full = integrity.full_check_due(db_path, ctx.today)
+
+    def check(_progress: tasks.Progress, _cancelled: tasks.Cancelled) -> list[str]:
+        if not full:
+            return quick_check_problems(db_path)
+        problems = integrity_problems(db_path)
+        integrity.save_check(db_path, problems, ctx.today)
+        return problems
 
     def checked(problems: list[str]) -> None:
         if not problems:
@@ -174,7 +194,7 @@ def check_integrity_in_background(ctx: AppContext, window: QWidget) -> Task:
         if _ask_restore(window, ctx.paths, message, good) and good is not None:
             restore(ctx, window, good, confirm=False, keep_damaged=True)
 
-    return tasks.run_task(lambda _p, _c: integrity_problems(db_path), on_success=checked, parent=window)
+    return tasks.run_task(check, on_success=checked, parent=window)
 
 
 def run(data_dir: str | None, database_url: str | None = None) -> int:

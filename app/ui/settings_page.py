@@ -1,5 +1,6 @@
 """设置: every declared setting (app.settings.SETTINGS), grouped, with its own editor by type; this workstation's
-database connection (app/ui/connection.py); and the backups.
+database connection (app/ui/connection.py) and the last full integrity check of the database file; and the
+backups.
 
 Settings declared later by other features appear here without any change to this page."""
 
@@ -12,9 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -23,8 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import integrity
 from app import settings as S
 from app.errors import ValidationError
+from app.ui import tasks
 from app.ui.backup_actions import BackupPanel
 from app.ui.connection import ConnectionPanel
 from app.ui.context import AppContext
@@ -116,7 +121,13 @@ class SettingsPage(QWidget):
             self.forms[group] = form
             self.tabs.addTab(_scrolled(form), group)
         self.connection = ConnectionPanel(ctx)
-        self.tabs.addTab(_scrolled(self.connection), "数据库连接")
+        self.integrity = IntegrityPanel(ctx)
+        database_tab = QWidget()
+        database_col = QVBoxLayout(database_tab)
+        database_col.setContentsMargins(0, 0, 0, 0)
+        database_col.addWidget(self.connection)
+        database_col.addWidget(self.integrity)
+        self.tabs.addTab(_scrolled(database_tab), "数据库连接")
         self.backups = BackupPanel(ctx)
         backup_tab = QWidget()
         QVBoxLayout(backup_tab).addWidget(self.backups)
@@ -148,6 +159,7 @@ class SettingsPage(QWidget):
             form.clear_problems()
         self._say("")
         self.backups.refresh()
+        self.integrity.refresh()
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
@@ -194,6 +206,77 @@ class SettingsPage(QWidget):
         first = next(iter(self.editors.values()), None)
         if first is not None:
             first.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
+class IntegrityPanel(QGroupBox):
+    """When the database file was last checked in full (app.integrity) and what was found, in red with what to do
+    when it failed; a button runs the full check now, in the background."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("数据库完整性检查", parent)
+        self.ctx = ctx
+        self.state = QLabel()
+        self.state.setObjectName("integrity_state")
+        self.state.setWordWrap(True)
+        self.check_button = QPushButton("立即完整检查")
+        self.check_button.clicked.connect(self.check_now)
+        note = QLabel("每天第一次启动后，程序在后台完整检查一次数据库文件（上次检查发现问题时，每次启动都检查）；"
+                      "平时打开时只做快速检查。备份、升级和恢复前总是完整检查。")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #666;")
+        row = QHBoxLayout()
+        row.addWidget(self.state, 1)
+        row.addWidget(self.check_button)
+        col = QVBoxLayout(self)
+        col.addLayout(row)
+        col.addWidget(note)
+        self._task: tasks.Task | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.ctx.paths.uses_server:
+            self._show("数据库服务器自行检查数据页，本程序不对服务器数据库做文件完整性检查。")
+            self.check_button.setVisible(False)
+            return
+        self.check_button.setVisible(True)
+        record = integrity.last_check(self.ctx.paths.db_path)
+        if record is None:
+            self._show("当前数据库文件尚未做过完整检查。")
+        elif record.ok:
+            self._show(record.summary())
+        else:
+            self._show(record.summary() + "。请不要再录入数据，用“文件 → 从备份恢复”恢复最近一份完好的备份，"
+                       "并联系系统管理员。", error=True)
+
+    def _show(self, text: str, error: bool = False) -> None:
+        self.state.setText(text)
+        self.state.setStyleSheet(f"color: {ERROR_COLOUR};" if error else "")
+
+    def check_now(self) -> None:
+        if self._task is not None and not self._task.done:
+            return
+        db_path, today = self.ctx.paths.db_path, self.ctx.today
+        self.check_button.setEnabled(False)
+        self._show("正在完整检查数据库文件……")
+
+        def work(_progress: tasks.Progress, _cancelled: tasks.Cancelled) -> integrity.CheckRecord:
+            return integrity.run_full_check(db_path, today)
+
+        self._task = tasks.run_task(work, on_success=self._checked, on_failure=self._failed, parent=self)
+
+    def _checked(self, record: integrity.CheckRecord) -> None:
+        self.check_button.setEnabled(True)
+        self.refresh()
+        if not record.ok:
+            QMessageBox.warning(self, "数据库完整性检查未通过", record.summary() + "\n\n请不要再录入数据，用“文件 → "
+                                "从备份恢复”恢复最近一份完好的备份，并联系系统管理员。")
+
+    def _failed(self, exc: BaseException) -> None:
+        from app.ui.errors import show_error
+
+        self.check_button.setEnabled(True)
+        self.refresh()
+        show_error(self, exc, "完整性检查失败")
 
 
 def _limits(d: S.SettingDef) -> str:
