@@ -161,13 +161,17 @@ def test_a_driver_error_escaping_a_command_is_a_message_not_a_traceback(
     assert "连接已中断" in err and "此前已保存的数据不受影响" in err and "Traceback" not in err
 
 
-def test_a_bug_is_still_a_traceback_in_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bug_is_still_a_bug_in_the_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Not a connection problem: exit 1, a line naming the log file, the traceback in that file only."""
     def broken(_args: Any) -> int:
         raise sa_exc.IntegrityError("INSERT …", {}, Exception("UNIQUE constraint failed: unit.name"))
 
     monkeypatch.setattr("app.cli.gui.run_gui", broken)
-    with pytest.raises(sa_exc.IntegrityError):
-        main(["gui"])
+    assert main(["--data-dir", str(tmp_path), "gui"]) == 1
+    err = capsys.readouterr().err
+    assert "程序本身的缺陷" in err and "Traceback" not in err and "UNIQUE" not in err
+    assert "IntegrityError" in (tmp_path / "logs" / "dangjian-cli.log").read_text(encoding="utf-8")
 
 
 # --- the password ------------------------------------------------------------------------------------------------

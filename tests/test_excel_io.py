@@ -542,7 +542,7 @@ def _replace_fails(monkeypatch, error: OSError) -> None:
 
 @pytest.mark.parametrize(("error", "kind", "why"), [
     (PermissionError(13, "Permission denied"), "OutputLockedError", "正被其他程序"),
-    (OSError(28, "No space left on device"), "ReportError", "No space left on device"),
+    (OSError(28, "No space left on device"), "ReportError", "磁盘已满"),  # the OS's words said in Chinese
 ], ids=["locked", "full"])
 def test_a_file_that_cannot_be_moved_into_place_is_named_in_the_trail(db, tmp_path, imported, monkeypatch, error,
                                                                        kind, why):
