@@ -320,3 +320,68 @@ def test_a_restore_to_an_older_backup_verifies_clean(county, paths):
         assert anchors.AnchorFile(paths.anchor_path).read()[-1].why in ("恢复", "备份")
     finally:
         db.close()
+
+
+def test_a_digest_taken_on_sqlite_recomputes_the_same_where_the_county_moves(tmp_path, database_kit):
+    """The digest is the same on SQLite and PostgreSQL: a month locked in a file and moved with migrate-db (to a
+    server on --db=postgresql) verifies there, its digest recomputed from the server's rows."""
+    from app.db import open_database
+    from app.services import dbcopy
+
+    source = tmp_path / "county.sqlite3"
+    db = open_database(source)
+    try:
+        c = make_county(db, n=3)
+        pid = c.month(YEAR, MONTH)
+        c.deduct(pid, 0, "life.theme_day", 2)
+        c.deduct(pid, 1, "pol.deployment", 1, each="0.5", reason="部署不及时，“引号”与全角１２３")
+        c.scoring.set_self_score(item_by_code(c.form(pid, 2), "study.plan").id, "2.5")
+        c.review_all(pid)
+        c.scoring.lock_period(pid)
+        with db.session_factory() as s:
+            digest = period_digests(s, [pid])[pid]
+    finally:
+        db.close()
+    dest = database_kit.new(tmp_path / "dest", "dest")
+    dbcopy.copy_county(source, dest)
+    moved = open_database(dest)
+    try:
+        with moved.session_factory() as s:
+            assert period_digests(s, [pid])[pid] == digest
+        report = verify(moved.session_factory)
+        assert report.ok and report.digests == 1, messages(report)
+    finally:
+        moved.close()
+
+
+def test_the_main_window_context_anchors_locks_and_its_exit(paths, db, qtbot):
+    """The GUI's context attaches the data folder's anchor file: a lock made on its sessions is anchored, closing
+    anchors the head, and a line that cannot be written is said in the status bar."""
+    from app.services.scoring import ScoringService
+    from app.ui.context import AppContext
+
+    ctx = AppContext(paths, db)
+    said: list[str] = []
+    ctx.status.connect(said.append)
+    c = make_county(db, n=2)
+    scoring = ScoringService(ctx.session_factory, actor="测试员")
+    pid = scoring.open_month(YEAR, MONTH).id
+    c.review_all(pid)
+    scoring.lock_period(pid)
+    ctx.anchor_head("退出")
+    lines = anchors.AnchorFile(paths.anchor_path).read()
+    assert [a.why for a in lines][-2:] == ["锁定", "退出"] and lines[-1].seq == last_seq(c)
+
+    paths.anchor_path.unlink()
+    paths.anchor_path.mkdir()
+    ctx.anchor_head("退出")
+    assert said and "未能写入锚点文件" in said[-1]
+
+
+def test_a_backup_rotated_out_takes_its_manifest_with_it(county, paths):
+    sink = anchors.attached(county.db.session_factory)
+    first = backup.make_backup(county.db.engine, paths.backup_dir, reason="manual", keep=1, anchor_file=sink)
+    assert anchors.manifest_path(first).is_file()
+    second = backup.make_backup(county.db.engine, paths.backup_dir, reason="manual", keep=1, anchor_file=sink)
+    assert not first.exists() and not anchors.manifest_path(first).exists()
+    assert [p.name for p in paths.backup_dir.glob("*.manifest.json")] == [anchors.manifest_path(second).name]
