@@ -255,9 +255,10 @@ def test_ids_and_the_chain_continue_after_the_copy(source: Path, tmp_path: Path,
         with audit.unit_of_work(db.session_factory, "测试") as (s, log):
             log.record("备注", "unit", new_id, reason="迁移后第一条")
         head = audit.chain_head(db.session_factory)
-        assert report.head is not None and head is not None and head.seq == report.head.seq + 1
+        # Two entries: the new unit's 新建 (the register is audited) and the note.
+        assert report.head is not None and head is not None and head.seq == report.head.seq + 2
         after = audit.verify(db.session_factory, check_state=False)
-        assert after.chain_ok and after.entries == report.entries + 1
+        assert after.chain_ok and after.entries == report.entries + 2
         with db.session() as s:
             assert s.scalar(select(Unit.name).where(Unit.id == new_id)) == "迁移后新建的单位"
     finally:

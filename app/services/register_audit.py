@@ -155,7 +155,7 @@ def snapshots(conn: Connection, entity: str, key: bytes | None, ids: Iterable[in
             q = q.where(table.c.id.in_(chunk))
         secret = [n in SECRET_FIELDS for n in names]
         for row in conn.execute(q):
-            out[row[0]] = {n: digest(key, v) if hide else fmt(v)
+            out[row[0]] = {n: digest(key, v) if hide else (v if type(v) is str else fmt(v))
                            for n, v, hide in zip(names, row[1:], secret, strict=True)}
     if entity == "org_life_record" and out:
         summaries = attendance_summaries(conn, None if wanted is None else list(out))
@@ -173,9 +173,10 @@ def _chunks(ids: list[int] | None, size: int = 900) -> Iterator[list[int] | None
         yield ids[i:i + size]
 
 
-def attendance_summary(lines: list[tuple[Any, ...]]) -> str:
+def attendance_summary(lines: list[tuple[Any, ...]], *, in_order: bool = False) -> str:
     """出席/缺席 counts and a check code over every line (member, present, reason, grade), sorted by member."""
-    lines = sorted(lines, key=lambda r: r[0])
+    if not in_order:
+        lines = sorted(lines, key=lambda r: r[0])
     present = sum(1 for r in lines if r[1])
     # A grade is an enum from the ORM and its text from the cursor: both print as the text.
     joined = "\x1e".join(f"{r[0]}\x1f{1 if r[1] else 0}\x1f{r[2] or ''}\x1f{r[3] or ''}" for r in lines)
@@ -183,7 +184,9 @@ def attendance_summary(lines: list[tuple[Any, ...]]) -> str:
     return f"出席{present}人，缺席{len(lines) - present}人（核对码{code}）"
 
 
-_ATTENDANCE_SQL = "SELECT record_id, member_id, present, absence_reason, grade FROM org_life_attendance"
+# In the order of the (record, member) unique index: no sort, and each record's lines come sorted by member.
+_ATTENDANCE_SQL = ("SELECT record_id, member_id, present, absence_reason, grade FROM org_life_attendance "
+                   "ORDER BY record_id, member_id")
 
 
 def attendance_summaries(conn: Connection, record_ids: list[int] | None) -> dict[int, str]:
@@ -205,7 +208,7 @@ def attendance_summaries(conn: Connection, record_ids: list[int] | None) -> dict
             q = select(table.c.record_id, table.c.member_id, table.c.present, table.c.absence_reason, table.c.grade)
             for rid, *line in conn.execute(q.where(table.c.record_id.in_(chunk or []))):
                 by_record.setdefault(rid, []).append(tuple(line))
-    return {rid: attendance_summary(lines) for rid, lines in by_record.items()}
+    return {rid: attendance_summary(lines, in_order=record_ids is None) for rid, lines in by_record.items()}
 
 
 # ---------------------------------------------------------------------------------------------------------------
