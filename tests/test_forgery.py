@@ -385,3 +385,19 @@ def test_a_backup_rotated_out_takes_its_manifest_with_it(county, paths):
     second = backup.make_backup(county.db.engine, paths.backup_dir, reason="manual", keep=1, anchor_file=sink)
     assert not first.exists() and not anchors.manifest_path(first).exists()
     assert [p.name for p in paths.backup_dir.glob("*.manifest.json")] == [anchors.manifest_path(second).name]
+
+
+@pytest.mark.skipif(dbkit.KIT.on_server, reason="the demo replaces the SQLite file of the data folder")
+def test_a_county_replaced_by_the_demo_and_restored_again_verifies_clean(county, paths, capsys):
+    """Replacing the county (demo --force) and going back to the backup it took are not forgeries: the anchors
+    and manifests of the history each replaced no longer apply, and verify says 完好 each time."""
+    county.db.close()
+    data = ["--data-dir", str(paths.data_dir)]
+    assert main(["demo", "--size", "tiny", "--force", *data]) == 0
+    assert main(["audit", "verify", *data]) == 0
+    assert anchors.AnchorFile(paths.anchor_path).read()[-1].why == "替换"
+    [before_demo] = [b.path for b in backup.list_backups(paths.backup_dir) if b.reason == "before-demo"]
+    assert main(["restore", before_demo.name, "--force", *data]) == 0
+    capsys.readouterr()
+    assert main(["audit", "verify", *data]) == 0
+    assert "审计日志完好" in capsys.readouterr().out

@@ -70,8 +70,10 @@ def _attach_anchor_file(db: Database, paths: AppPaths) -> None:
     a line that cannot be written is a warning on the terminal (the work it anchors stands)."""
     from app.services import anchors
 
-    anchors.attach(db.session_factory, anchors.AnchorFile(
-        paths.anchor_path, warn=lambda message: print(f"警告：{message}", file=sys.stderr)))
+    anchor_file = anchors.AnchorFile(paths.anchor_path, warn=lambda message: print(f"警告：{message}", file=sys.stderr))
+    anchors.attach(db.session_factory, anchor_file)
+    if db.created:  # a new county where another may have been: earlier heads are not this chain's
+        anchor_file.append(0, "0" * 64, anchors.REPLACE)
 
 
 def print_json(obj: Any) -> None:

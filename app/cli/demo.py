@@ -116,7 +116,18 @@ def _replace(db: Database, paths: AppPaths, args: argparse.Namespace) -> DemoSum
         _remove_database_files(new_path)
         raise
     _remove_database_files(new_path, main=False)
+    _anchor_replaced(paths)
     return summary
+
+
+def _anchor_replaced(paths: AppPaths) -> None:
+    """The county was replaced: the anchor file says so (earlier heads, and the backups' manifests taken before,
+    belong to the county it replaced) and keeps the new county's head."""
+    from app.services import anchors
+
+    head = backup.chain_head_of(paths.db_path) or (0, "0" * 64)
+    anchors.AnchorFile(paths.anchor_path, warn=lambda message: print(f"警告：{message}", file=sys.stderr)).append(
+        *head, anchors.REPLACE)
 
 
 def _remove_database_files(db_path: Path, *, main: bool = True) -> None:
@@ -125,7 +136,9 @@ def _remove_database_files(db_path: Path, *, main: bool = True) -> None:
         try:
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         except OSError as exc:
-            raise DangjianError(f"无法删除数据库文件 {db_path}{suffix}：{exc}（是否有程序正在使用它？）") from exc
+            from app.failures import os_reason
+
+            raise DangjianError(f"无法删除数据库文件 {db_path}{suffix}：{os_reason(exc)}（是否有程序正在使用它？）") from exc
 
 
 def _print_progress(done: int, total: int, message: str) -> None:

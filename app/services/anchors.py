@@ -11,8 +11,10 @@ context) attaches an `AnchorFile` to its session factory (`attach`), and a unit 
 (`AuditLog.anchor`) writes its head there after it commits.  A database on a server is anchored in the local
 client's data folder: each workstation keeps the heads it saw.
 
-A restore (or a county replaced by the demo) legitimately shortens the chain: its line says so, and anchors taken
-before it beyond the head it restored belong to the abandoned history (`in_force`)."""
+A restore (or a county replaced by the demo, or a new database made where one was) legitimately replaces the
+chain: its line says so and holds the new head, and every anchor taken before it belongs to the history it
+replaced (`in_force`).  Nothing is lost by that: the one anchor at the restored head protects every entry up to
+it, since rewriting any of them changes the hash there."""
 
 from __future__ import annotations
 
@@ -38,8 +40,8 @@ ISSUE = "印发"
 BACKUP = "备份"
 EXIT = "退出"
 RESTORE = "恢复"
-REPLACE = "替换"  # the county replaced by another (the demo with --force): nothing earlier applies
-# Lines after which the chain may legitimately be shorter than earlier anchors said.
+REPLACE = "替换"  # the county replaced by another (the demo with --force, a new database made where one was)
+# Lines from which on earlier anchors no longer describe the chain (it was replaced).
 CUTS = (RESTORE, REPLACE)
 
 
@@ -166,12 +168,11 @@ def collect(anchor_file: Path, backup_dir: Path | None = None) -> list[Anchor]:
 
 
 def in_force(anchors: Iterable[Anchor]) -> list[Anchor]:
-    """The anchors that still describe this chain, oldest first: a restore to head N makes every earlier anchor
-    beyond N part of an abandoned history, and a replaced county makes every earlier anchor so."""
+    """The anchors that still describe this chain, oldest first: those since the last restore or replacement
+    (whose own line anchors the head the chain then had)."""
     kept: list[Anchor] = []
     for a in sorted(anchors, key=lambda a: a.at):
         if a.why in CUTS:
-            limit = a.seq if a.why == RESTORE else -1
-            kept = [k for k in kept if k.seq <= limit]
+            kept = []
         kept.append(a)
     return [a for a in kept if a.seq > 0]

@@ -50,6 +50,8 @@ class AppContext(QObject):
         # that cannot be written is said in the status bar and the log; the work it anchors stands.
         self.anchor_file = anchors.AnchorFile(paths.anchor_path, warn=self.status.emit)
         anchors.attach(db.session_factory, self.anchor_file)
+        if db.created:  # a new county where another may have been: earlier heads are not this chain's
+            self.anchor_file.append(0, "0" * 64, anchors.REPLACE)
 
     def session_factory(self) -> Session:
         return self.db.session_factory()
