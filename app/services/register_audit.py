@@ -141,12 +141,13 @@ def _present_columns(conn: Connection, model: type[Any]) -> list[str]:
     return [c for c in columns(model) if c in there]
 
 
-def snapshots(conn: Connection, entity: str, key: bytes | None, ids: Iterable[int] | None = None
-              ) -> dict[int, dict[str, str | None]]:
-    """Each record's audited columns as the trail writes them (all records, or those with `ids`)."""
+def snapshots(conn: Connection, entity: str, key: bytes | None, ids: Iterable[int] | None = None, *,
+              reflect: bool = False) -> dict[int, dict[str, str | None]]:
+    """Each record's audited columns as the trail writes them (all records, or those with `ids`).  `reflect`:
+    only the columns the database has (a migration's baseline, at its revision); else the models' (at head)."""
     model = ENTITIES[entity]
     table: Table = model.__table__
-    names = _present_columns(conn, model)
+    names = _present_columns(conn, model) if reflect else columns(model)
     wanted = None if ids is None else sorted(set(ids))
     out: dict[int, dict[str, str | None]] = {}
     for chunk in _chunks(wanted):
@@ -394,7 +395,7 @@ def record_untracked(conn: Connection, who: str, action: str, reason: str, *,
     head = ChainHead(head_row[0], head_row[1]) if head_row is not None else None
     rows: list[tuple[str, str, int, str, Any, Any, str]] = []
     for entity in ENTITIES:
-        for rid, snap in sorted(snapshots(conn, entity, key).items()):
+        for rid, snap in sorted(snapshots(conn, entity, key, reflect=True).items()):
             if (entity, rid) not in known:
                 rows.append((action, entity, rid, "", None, snap, reason))
     return _insert_chained(conn, head, who, rows, rows_at)
