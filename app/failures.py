@@ -12,8 +12,12 @@ import errno
 import os
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.errors import DangjianError, DatabaseBusyError, DatabaseError, IntegrityCheckError
+
+if TYPE_CHECKING:  # SQLAlchemy is imported only when a database error is looked at
+    from sqlalchemy import URL
 
 # The command that brings back the newest sound backup (`dangjian restore`), for every "damaged" message.
 RESTORE_HINT = "请用 dangjian restore --latest（或主窗口的“从备份恢复”）恢复最近一份完好的备份"
@@ -95,7 +99,7 @@ def locked_message(waited_s: float | None = None) -> str:
             "本次操作没有保存任何内容，请等它完成后再试。")
 
 
-def database_failure(exc: BaseException, database: str | Path | None = None) -> DatabaseError | None:
+def database_failure(exc: BaseException, database: str | Path | URL | None = None) -> DatabaseError | None:
     """The Chinese explanation of a SQLite error (raw, or wrapped by SQLAlchemy) or a database server's refusal;
     None when `exc` is no database error this module knows.  `database`: the file (or URL) it was about."""
     from sqlalchemy import exc as sa_exc
@@ -113,11 +117,12 @@ def database_failure(exc: BaseException, database: str | Path | None = None) -> 
         orig = exc
     if not isinstance(orig, sqlite3.Error):
         return None
-    return _sqlite_failure(str(orig).lower(), None if _is_url(database) else database)
+    return _sqlite_failure(str(orig).lower(), None if database is None or _is_url(database) else Path(str(database)))
 
 
-def _is_url(database: str | Path | None) -> bool:
-    return isinstance(database, str) and "://" in database or type(database).__name__ == "URL"
+def _is_url(database: str | Path | URL | None) -> bool:
+    # a database file is a str or Path without "://"; anything else here names a server
+    return database is not None and not isinstance(database, Path) and "://" in str(database)
 
 
 def _sqlite_failure(text: str, database: str | Path | None) -> DatabaseError | None:
@@ -166,7 +171,7 @@ def _unable_to_open(database: str | Path | None) -> str:
 
 # --- the one question the boundaries ask --------------------------------------------------------------------------
 
-def known_failure(exc: BaseException, database: str | Path | None = None) -> DangjianError | None:
+def known_failure(exc: BaseException, database: str | Path | URL | None = None) -> DangjianError | None:
     """`exc` as a known error with a Chinese message: a `DangjianError` as it is, an OS or database error
     translated; None for anything else (a defect: the caller logs its traceback).  `database`: the file or URL
     the command was working on, named in database messages."""
@@ -190,7 +195,7 @@ def keeps_traceback(exc: BaseException, known: DangjianError) -> bool:
             or isinstance(known, (DatabaseError, BackupError, ReportError, OutputLockedError)))
 
 
-def explain(exc: BaseException, database: str | Path | None = None) -> str:
+def explain(exc: BaseException, database: str | Path | URL | None = None) -> str:
     """`exc`'s message in Chinese for a service's own message ('备份失败：…'): translated when this module
     knows it, else its own text."""
     known = known_failure(exc, database)

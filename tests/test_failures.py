@@ -559,3 +559,48 @@ def test_the_main_window_says_os_and_database_errors_in_chinese(qtbot, monkeypat
     assert "另一个程序正在写入数据库" in shown[1]
     assert shown[2] == "BUG"
     assert "Traceback" in caplog.text and "No space left on device" in caplog.text
+
+
+def test_the_main_window_shows_the_wait_in_its_status_bar(qtbot, paths, db) -> None:  # type: ignore[no-untyped-def]
+    """A save on a worker thread waits for another program's write: the status bar says so."""
+    from app.db import set_write_wait_notice
+    from app.services.register import RegisterService, UnitInput
+    from app.ui.context import AppContext
+    from app.ui.mainwindow import MainWindow
+
+    if paths.uses_server:
+        pytest.skip("SQLite 的写锁：服务器逐行加锁，不需要等待整个数据库")
+    previous = set_write_wait_notice(None)
+    window = MainWindow(AppContext(paths, db))
+    qtbot.addWidget(window)
+    done = threading.Event()
+    try:
+        with Holder(paths.db_path):
+            worker = threading.Thread(target=lambda: (RegisterService(db.session_factory).save_unit(
+                UnitInput("县新设局")), done.set()), daemon=True)
+            worker.start()
+            qtbot.waitUntil(lambda: window.statusBar().currentMessage() == failures.WRITE_WAIT_TEXT, timeout=10_000)
+            assert not done.is_set()  # still waiting while the other program holds the lock
+        worker.join(10)
+        assert done.is_set()
+    finally:
+        set_write_wait_notice(previous)
+
+
+def test_the_main_window_does_not_start_on_a_read_only_data_folder_with_a_traceback(
+        qtbot, data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.paths import app_paths
+    from app.ui import application
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    for extra in ("-wal", "-shm"):
+        Path(f"{data / 'dangjian.sqlite3'}{extra}").unlink(missing_ok=True)
+    paths = app_paths(data)
+    with read_only(data):
+        application.setup_logging(paths)  # the log goes to the fallback folder
+        assert application.open_database_interactively(paths) is None
+    assert len(shown) == 1 and "只读" in shown[0] and str(data) in shown[0]
+    assert_said_in_chinese(f"错误：{shown[0]}", data)

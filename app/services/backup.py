@@ -15,6 +15,7 @@ then `restore_backup(info.path, db_path, backup_dir)` (or `restore_latest_good`)
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
 import json
@@ -631,9 +632,10 @@ def restore_backup(backup_file: Path, db_path: Path, backup_dir: Path, *, keep: 
             Path(str(db_path) + extra).unlink(missing_ok=True)
         os.replace(partial, db_path)
     except (sqlite3.Error, OSError) as exc:
-        raise BackupError(f"恢复失败：{exc}") from exc
+        raise BackupError(f"恢复失败：{explain(exc, db_path)}") from exc
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only disk refuses even this: the reason above is the one
+            partial.unlink(missing_ok=True)
     log.info("restored %s (safety backup %s)", backup_file.name, safety.name if safety else "-")
     _anchor_restored(db_path, anchor_file)
     return RestoreResult(backup_file, safety, damaged)
@@ -833,9 +835,10 @@ def restore_server_backup(backup_file: Path, url: URL, backup_dir: Path, *, keep
         safety = _save_current_on_server(url, backup_dir, keep, now or dt.datetime.now(), anchor_file)
         _restore_or_put_back(url, staged, safety, set(_DUMP_TABLE.findall(listing or "")))
     except OSError as exc:
-        raise BackupError(f"恢复失败，数据库未改动：{exc}") from exc
+        raise BackupError(f"恢复失败，数据库未改动：{explain(exc)}") from exc
     finally:
-        staged.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            staged.unlink(missing_ok=True)
     log.info("restored %s onto the server (safety backup %s)", backup_file.name, safety.name if safety else "-")
     _anchor_restored(url, anchor_file)
     return RestoreResult(backup_file, safety, None)
@@ -921,7 +924,7 @@ def _pg_restore(url: URL, dump: Path) -> None:
                                "--no-password", *server_connection_args(url), str(dump)],
                               env=server_tool_env(url), capture_output=True, text=True, timeout=3600)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise BackupError(f"pg_restore 恢复失败：{exc}") from exc
+        raise BackupError(f"pg_restore 恢复失败：{explain(exc)}") from exc
     if done.returncode != 0:
         raise BackupError(f"pg_restore 恢复失败：{done.stderr.strip()[:500]}")
 
@@ -935,7 +938,7 @@ def _drop_tables_not_in(url: URL, keep: set[str]) -> list[str]:
             for name in extra:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)} CASCADE")
     except (DatabaseError, SQLAlchemyError) as exc:
-        raise BackupError(f"恢复失败，数据库未改动：{exc}") from exc
+        raise BackupError(f"恢复失败，数据库未改动：{explain(exc, url)}") from exc
     if extra:
         log.info("dropped tables the backup does not have: %s", ", ".join(extra))
     return extra

@@ -24,6 +24,7 @@ from app.db import (
     stored_schema,
 )
 from app.errors import DangjianError, DatabaseTooNewError, IntegrityCheckError
+from app.failures import known_failure
 from app.paths import AppPaths, app_paths
 from app.services.anchors import EXIT as EXIT_ANCHOR
 from app.services.anchors import AnchorFile
@@ -63,11 +64,20 @@ def install_translations(app: QApplication) -> bool:
 
 def setup_logging(paths: AppPaths) -> None:
     """Log to a rotating file in the data directory (no personal data is ever logged)."""
-    from app.logfile import file_handler  # created 0600: the log holds paths, user names, tracebacks
+    from app.logfile import (  # 0600: the log holds paths, user names, tracebacks
+        fallback_log_folder,
+        file_handler,
+    )
+    from app.paths import private_dir
 
     path = paths.log_dir / LOG_FILE
+    try:
+        handler = file_handler(path)
+    except OSError:  # a read-only data folder: the log (and why the database will not open) goes elsewhere
+        path = private_dir(fallback_log_folder()) / LOG_FILE
+        handler = file_handler(path)
     root = logging.getLogger()
-    root.addHandler(file_handler(path))
+    root.addHandler(handler)
     root.setLevel(logging.INFO)
     errors.set_log_file(path)
 
@@ -93,8 +103,8 @@ def open_database_interactively(paths: AppPaths) -> Database | None:
     for attempt in range(2):
         try:
             migrating = needs_migration(paths)
-            return open_database(paths.db_path, backup_dir=paths.backup_dir, check_integrity=migrating,
-                                 keep_backups=backup.configured_keep(paths.db_path))
+            return _connected(open_database(paths.db_path, backup_dir=paths.backup_dir, check_integrity=migrating,
+                                            keep_backups=backup.configured_keep(paths.db_path)))
         except DatabaseTooNewError as exc:
             QMessageBox.critical(None, "无法打开数据库", exc.message)
             return None
@@ -104,7 +114,26 @@ def open_database_interactively(paths: AppPaths) -> Database | None:
         except DangjianError as exc:
             QMessageBox.critical(None, "无法打开数据库", exc.message)
             return None
+        except Exception as exc:  # a read-only data folder, a full disk, a locked file: in Chinese (app.failures)
+            known = known_failure(exc, paths.db_path)
+            if known is None:
+                raise
+            log.warning("database not opened: %s", known.message, exc_info=exc)
+            QMessageBox.critical(None, "无法打开数据库", known.message)
+            return None
     return None
+
+
+def _connected(db: Database) -> Database:
+    """`db` once its first connection is made: SQLite creates its -wal and -shm files then, so a read-only data
+    folder is said here, in a dialog, not as a traceback from the first page that reads."""
+    try:
+        with db.engine.connect():
+            pass
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 def open_server_interactively(paths: AppPaths) -> Database | None:

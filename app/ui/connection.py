@@ -26,6 +26,7 @@ from sqlalchemy import URL
 
 from app import connection as C
 from app.errors import DangjianError
+from app.failures import explain
 from app.services import accounts
 from app.services.accounts import Permission
 from app.ui import tasks
@@ -224,7 +225,7 @@ class ConnectionPanel(QWidget):
         try:
             C.write_connection_file(self.ctx.paths.data_dir, server)
         except (DangjianError, OSError) as exc:
-            self._say(f"未保存：{exc}", error=True)
+            self._say(f"未保存：{explain(exc)}", error=True)
             return
         note = self._keep_password(server) if server is not None and C.keyring_available() else ""
         self.password.clear()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.failures import explain
 from app.services.packets import PacketRun, PacketService
 from app.ui import tasks
 from app.ui.annual.widgets import year_spin
@@ -132,7 +133,7 @@ class PacketsTab(QWidget):
 
         self._finish()
         self.status.setText("未完成")
-        self.log.appendPlainText(f"未完成：{exc}")
+        self.log.appendPlainText(f"未完成：{explain(exc)}")  # a full disk in Chinese, as the dialog says it
         show_error(self, exc)
 
     def _cancelled(self) -> None:
