@@ -229,6 +229,18 @@ def test_an_import_is_in_the_trail_and_verifies(db, tmp_path):
     assert findings(db) == []
 
 
+def test_an_org_life_import_is_in_the_trail_and_verifies(db, branch, tmp_path):
+    from test_orglife_io import GOOD, book, run
+
+    report = run(db, book(tmp_path, GOOD))
+    assert report.applied, report.problems
+    created = entries(db, "org_life_record")
+    assert len(created) == 4 and {(e.action, e.reason) for e in created} == {("新建", "Excel导入：records.xlsx")}
+    theme = next(json.loads(e.new) for e in created if "主题党日" in e.new)
+    assert theme["attendance"].startswith("出席5人，缺席1人")
+    assert findings(db) == []
+
+
 @pytest.fixture(scope="module")
 def tiny_county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     database = open_database(dbkit.KIT.new(tmp_path_factory.mktemp("tiny"), "demo"))
