@@ -202,10 +202,11 @@ def explain(exc: BaseException, database: str | Path | URL | None = None) -> str
     return known.message if known is not None else str(exc)
 
 
-def damage_summary(problems: list[str]) -> str:
+def damage_summary(problems: list[str], *, hint: bool = True) -> str:
     """What `PRAGMA integrity_check` found, for the user: SQLite's own lines (English, page numbers) go to the
     log for whoever maintains the app; the user reads that the file is damaged and how to get the data back."""
     import logging
 
     logging.getLogger(__name__).warning("integrity_check: %s", "; ".join(problems[:20]))
-    return f"文件已损坏（完整性检查发现{len(problems)}处问题，详情已记入日志）。{RESTORE_HINT}"
+    said = f"文件已损坏（完整性检查发现{len(problems)}处问题，详情已记入日志）。"
+    return said + RESTORE_HINT if hint else said

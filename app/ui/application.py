@@ -24,7 +24,7 @@ from app.db import (
     stored_schema,
 )
 from app.errors import DangjianError, DatabaseTooNewError, IntegrityCheckError
-from app.failures import known_failure
+from app.failures import damage_summary, known_failure
 from app.paths import AppPaths, app_paths
 from app.services.anchors import EXIT as EXIT_ANCHOR
 from app.services.anchors import AnchorFile
@@ -218,7 +218,8 @@ def check_integrity_in_background(ctx: AppContext, window: QWidget) -> Task:
             daily_backup(ctx)
             return
         log.error("integrity check failed at start-up: %s", problems[:5])
-        message = "数据库完整性检查未通过：" + "；".join(problems[:5])
+        # SQLite's own lines (English, page numbers) are in the log; the dialog offers the backup itself
+        message = "数据库完整性检查未通过：数据库" + damage_summary(problems, hint=False)
         good = backup.latest_good_backup(ctx.paths.backup_dir)
         if _ask_restore(window, ctx.paths, message, good) and good is not None:
             restore(ctx, window, good, confirm=False, keep_damaged=True)
