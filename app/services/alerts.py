@@ -144,20 +144,27 @@ def compliance_alerts(s: Session, today: dt.date) -> list[Alert]:
     requests: list[tuple[int, int, set[str] | None]] = [(y, m, keys) for (y, m), keys in sorted(ended.items())]
     requests.append((today.year, today.month, None))
     *past, current = C.evaluate_many(s, requests, include_state=True)
-    out = [_from_finding(f, True) for found in past for f in found]
+    texts: dict[tuple[str, dt.date, dt.date, bool], str] = {}  # one text per rule and window, not per gap
+    out = [_from_finding(f, True, texts) for found in past for f in found]
     for f in current:
         if f.rule == C.COMMUNITY_RULE[0]:
             out.append(Alert("community_unregistered", f.subject, f.message, None, MEMBER, f.member_id or 0,
                              f.unit_id))
         else:
-            out.append(_from_finding(f, False))
+            out.append(_from_finding(f, False, texts))
     return out
 
 
-def _from_finding(f: C.Finding, overdue: bool) -> Alert:
+def _from_finding(f: C.Finding, overdue: bool,
+                  texts: dict[tuple[str, dt.date, dt.date, bool], str] | None = None) -> Alert:
     rule = C.RULES_BY_KEY[f.rule]
-    label = C.window_label(f.window_start, f.window_end)
-    text = f"{label}未{rule.what}" if overdue else f"{label}尚未{rule.what}（{f.window_end:%m月%d日}前）"
+    key = (f.rule, f.window_start, f.window_end, overdue)
+    text = texts.get(key) if texts is not None else None
+    if text is None:
+        label = C.window_label(f.window_start, f.window_end)
+        text = f"{label}未{rule.what}" if overdue else f"{label}尚未{rule.what}（{f.window_end:%m月%d日}前）"
+        if texts is not None:
+            texts[key] = text
     if f.member_id is not None:
         target, target_id = MEMBER, f.member_id
     elif f.org_id is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -83,6 +83,9 @@ COMMUNITY_RULE = ("community", "org.community", Decimal("0.2"))
 RECRUIT_RULE = ("recruit_rule", "org.recruit", Decimal("1"))
 
 OK, MISSING, LATE = "ok", "missing", "late"
+
+# Up to this many 党员领导干部 are named in the attendance query (it then reads their own rows only).
+LEADER_IDS_IN_QUERY = 5000
 
 
 @dataclass(frozen=True)
@@ -304,8 +307,8 @@ def _load_late(s: Session, c: _County, start: dt.date, end: dt.date, unit_ids: s
 
 def _load_leaders(s: Session, c: _County, windows: set[tuple[dt.date, dt.date]], unit_ids: set[int] | None,
                   as_of: dt.date | None) -> None:
-    """党员领导干部, and for each window the first meeting of their own branch they attended (one grouped query
-    per window: a few hundred rows back instead of every attendance line)."""
+    """党员领导干部, and for each window the first meeting of their own branch they attended (their attendance
+    of the windows' months in one query: a few thousand rows instead of every attendance line)."""
     q = (select(Member.id, Member.name, Member.org_id, PartyOrg.unit_id).join(PartyOrg, Member.org_id == PartyOrg.id)
          .where(Member.is_leader.is_(True), Member.left_on.is_(None)).order_by(Member.id))
     if unit_ids is not None:
@@ -313,21 +316,35 @@ def _load_leaders(s: Session, c: _County, windows: set[tuple[dt.date, dt.date]],
     c.leaders = [(r[0], r[1], r[2], r[3]) for r in s.execute(q)]
     if not c.leaders:
         return
-    for start, end in sorted(windows):
-        att = (select(OrgLifeAttendance.member_id, func.min(iso_text(OrgLifeRecord.held_on)),
-                      func.min(OrgLifeRecord.id))
-               .join(OrgLifeRecord, OrgLifeRecord.id == OrgLifeAttendance.record_id)
-               .join(Member, Member.id == OrgLifeAttendance.member_id)
-               .where(Member.is_leader.is_(True), Member.left_on.is_(None), OrgLifeAttendance.present.is_(True),
-                      OrgLifeRecord.org_id == Member.org_id, OrgLifeRecord.kind.in_(DUAL_LIFE_KINDS),
-                      OrgLifeRecord.held_on >= start, OrgLifeRecord.held_on <= end)
-               .group_by(OrgLifeAttendance.member_id))
-        if as_of is not None:
-            att = att.where(OrgLifeRecord.recorded_on <= as_of)
-        if unit_ids is not None:
-            att = att.where(OrgLifeRecord.unit_id.in_(unit_ids))
-        for member_id, held, rid in s.execute(att):
-            c.leader_attendance[member_id].append((str(held)[:10], rid))
+    # One query for all the windows, driven by the leaders' own attendance (their ids: SQLite otherwise walks
+    # every meeting of the months and its attendance); for each window the first day and the lowest record id,
+    # as a grouped query per window gave them.
+    ordered = sorted(windows)
+    att = (select(OrgLifeAttendance.member_id, iso_text(OrgLifeRecord.held_on), OrgLifeRecord.id)
+           .join(OrgLifeRecord, OrgLifeRecord.id == OrgLifeAttendance.record_id)
+           .join(Member, Member.id == OrgLifeAttendance.member_id)
+           .where(Member.is_leader.is_(True), Member.left_on.is_(None), OrgLifeAttendance.present.is_(True),
+                  OrgLifeRecord.org_id == Member.org_id, OrgLifeRecord.kind.in_(DUAL_LIFE_KINDS),
+                  OrgLifeRecord.held_on >= ordered[0][0], OrgLifeRecord.held_on <= max(e for _s, e in ordered)))
+    if len(c.leaders) <= LEADER_IDS_IN_QUERY:
+        att = att.where(OrgLifeAttendance.member_id.in_([leader[0] for leader in c.leaders]))
+    if as_of is not None:
+        att = att.where(OrgLifeRecord.recorded_on <= as_of)
+    if unit_ids is not None:
+        att = att.where(OrgLifeRecord.unit_id.in_(unit_ids))
+    bounds = [(start.isoformat(), end.isoformat()) for start, end in ordered]
+    first: dict[tuple[int, int], list[Any]] = {}  # (window, member) → [first day, lowest id]
+    for member_id, held, rid in s.execute(att):
+        day = str(held)[:10]
+        for i, (start_s, end_s) in enumerate(bounds):
+            if start_s <= day <= end_s:
+                seen = first.get((i, member_id))
+                if seen is None:
+                    first[(i, member_id)] = [day, rid]
+                else:
+                    seen[0], seen[1] = min(seen[0], day), min(seen[1], rid)
+    for (_window, member_id), (day, rid) in sorted(first.items(), key=lambda item: item[0][0]):
+        c.leader_attendance[member_id].append((day, rid))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -373,7 +390,7 @@ def _evaluate_loaded(county: _County, year: int, month: int, read: Callable[[S.S
     out: list[Finding] = []
     for rule, _ in _judged(year, (month, month), read, only):
         w_start, w_end = window_of(year, month, int(read(rule.every)))
-        out += _judge(rule, county, w_start, w_end, read)
+        out += _judge(rule, county, w_start, w_end, read, include_ok)
     if include_late:
         out += _late_findings(county, year, month, read)
     if include_state:
@@ -382,28 +399,30 @@ def _evaluate_loaded(county: _County, year: int, month: int, read: Callable[[S.S
 
 
 def _judge(rule: Rule, c: _County, w_start: dt.date, w_end: dt.date,
-           read: Callable[[S.SettingDef], Any]) -> list[Finding]:
+           read: Callable[[S.SettingDef], Any], include_ok: bool = True) -> list[Finding]:
+    """Each requirement of the rule in the window: met (with the first record; only when `include_ok`) or
+    missing."""
     label = window_label(w_start, w_end)
     first, last = w_start.isoformat(), w_end.isoformat()
-    out = []
+    met, missing = f"{label}已{rule.what}", f"{label}未{rule.what}"
+    out: list[Finding] = []
 
-    def finding(unit_id: int, org_id: int | None, member_id: int | None, subject: str,
-                hit: int | None) -> Finding:
-        status = OK if hit is not None else MISSING
-        message = f"{label}已{rule.what}" if hit is not None else f"{label}未{rule.what}"
-        return Finding(rule.key, status, unit_id, org_id, member_id, subject, w_start, w_end, hit, message,
-                       rule.indicator, rule.points)
+    def judged(unit_id: int, org_id: int | None, member_id: int | None, subject: str, hit: int | None) -> None:
+        if hit is None:
+            out.append(Finding(rule.key, MISSING, unit_id, org_id, member_id, subject, w_start, w_end, None,
+                               missing, rule.indicator, rule.points))
+        elif include_ok:
+            out.append(Finding(rule.key, OK, unit_id, org_id, member_id, subject, w_start, w_end, hit, met,
+                               rule.indicator, rule.points))
 
     if rule.applies_to == UNIT:
         assert rule.kind is not None
         for unit_id, name in c.units.items():
-            out.append(finding(unit_id, None, None, name, _first_in(c.unit_records.get((unit_id, rule.kind)),
-                                                                    first, last)))
+            judged(unit_id, None, None, name, _first_in(c.unit_records.get((unit_id, rule.kind)), first, last))
         return out
     if rule.applies_to == LEADER:
         for member_id, name, org_id, unit_id in c.leaders:
-            out.append(finding(unit_id, org_id, member_id, name,
-                               _first_in(c.leader_attendance.get(member_id), first, last)))
+            judged(unit_id, org_id, member_id, name, _first_in(c.leader_attendance.get(member_id), first, last))
         return out
     assert rule.kind is not None
     group_min = int(read(S.GROUP_MIN_MEMBERS))
@@ -413,8 +432,7 @@ def _judge(rule: Rule, c: _County, w_start: dt.date, w_end: dt.date,
         records = c.org_records.get((org.id, rule.kind))
         if rule.leader_only and records:
             records = [r for r in records if r[2]]
-        hit = _first_in([(r[0], r[1]) for r in records] if records else None, first, last)
-        out.append(finding(org.unit_id, org.id, None, org.name, hit))
+        judged(org.unit_id, org.id, None, org.name, _first_in(records, first, last))
     return out
 
 
@@ -428,12 +446,13 @@ def _applies(rule: Rule, org: _Org, c: _County, group_min: int) -> bool:
     return True
 
 
-def _first_in(records: list[tuple[str, int]] | None, start: str, end: str) -> int | None:
-    """Id of the earliest record held within [start, end] (ISO dates, both days included)."""
-    best: tuple[str, int] | None = None
-    for held, rid in records or ():
-        if start <= held <= end and (best is None or held < best[0]):
-            best = (held, rid)
+def _first_in(records: Sequence[tuple[Any, ...]] | None, start: str, end: str) -> int | None:
+    """Id of the earliest record held within [start, end] (ISO dates, both days included): each record is
+    (held, id, …)."""
+    best: tuple[Any, ...] | None = None
+    for r in records or ():
+        if start <= r[0] <= end and (best is None or r[0] < best[0]):
+            best = r
     return best[1] if best else None
 
 
