@@ -411,6 +411,7 @@ def test_output_folder_that_does_not_exist(data: Path, tmp_path: Path, capsys: p
     assert code == 2
     assert_said_in_chinese(err, data, tmp_path)
     assert "不存在" in err
+    logged_traceback(data / "logs")
 
 
 # --- a damaged database file --------------------------------------------------------------------------------------
@@ -433,6 +434,7 @@ def test_damaged_database(command: list[str], how: str, data: Path, workbook: Pa
     assert_said_in_chinese(err, data, out, workbook)
     assert "损坏" in err and "dangjian restore" in err
     assert list(out.iterdir()) == []
+    logged_traceback(data / "logs")
 
 
 # --- another program writing --------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from sqlalchemy import URL
 
 from app.db import database_target
 from app.errors import BackupError
+from app.failures import explain
 from app.paths import AppPaths, private_dir
 from app.services import backup
 from app.ui import tasks
@@ -79,7 +80,7 @@ def daily_backup(ctx: AppContext) -> tasks.Task | None:
     engine, backup_dir = ctx.db.engine, ctx.paths.backup_dir
 
     def failed(exc: BaseException) -> None:
-        ctx.status.emit(f"今日自动备份失败：{exc}")
+        ctx.status.emit(f"今日自动备份失败：{explain(exc)}")  # a full or read-only disk in Chinese
 
     return tasks.run_task(
         lambda _p, _c: _backup_and_record(ctx, engine, backup_dir, "daily", keep),
