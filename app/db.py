@@ -756,9 +756,15 @@ def open_database(
         _refuse_foreign_or_newer(schema, known_revisions(migrations), db_path.name)
     if check_integrity and not made_now:
         # The full check (every index against its table) grows with the county: only before a migration here.
+        # A file that passed the full check today (app.integrity) is not read through again.
+        from app import integrity
+
         migrating = migrate_to_head and not ((migrations is None and schema.revision == SCHEMA_HEAD)
                                              or schema.revision == head_revision(migrations))
-        problems = integrity_problems(db_path) if migrating else quick_check_problems(db_path)
+        if migrating:
+            problems = integrity_problems(db_path)
+        else:
+            problems = quick_check_problems(db_path) if integrity.full_check_due(db_path) else []
         if problems:
             from app.failures import damage_summary
 
@@ -911,6 +917,10 @@ def open_app_database(paths: AppPaths) -> Database:
     if not db.created and backup.needs_daily_backup(paths.backup_dir):
         try:
             db.backups_made.append(backup.make_backup(db.engine, paths.backup_dir, reason="daily", keep=keep))
+            if not db.is_server:  # the copy of every page passed the full check: the file did too
+                from app import integrity
+
+                integrity.save_check(db.path, [])
         except BackupError as exc:
             log.warning("daily backup failed: %s", exc)
             db.warnings.append(f"今日自动备份失败：{exc}")

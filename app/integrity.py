@@ -2,11 +2,13 @@
 
 `PRAGMA integrity_check` reads every page and every index: most of a second on a large county, growing with it.
 A normal open runs SQLite's `quick_check` (app/db.py); the full check runs once a day in the background after the
-main window shows (app/ui/application.py), and again at every start while the last one failed.  Its time and
-result are kept in a small JSON file beside the database (`dangjian.sqlite3.integrity.json`), for that schedule
+main window shows (app/ui/application.py), and again at every start while the last one failed; a file that passed
+the full check today (or whose daily backup did: the copy holds every page) opens without even the quick one.
+Its time and result are kept in a small JSON file beside the database (`dangjian.sqlite3.integrity.json`), for that schedule
 and for 设置 → 数据库连接.  The record names the database file it was made on (its inode): a file put in place by a
 restore is a new file, checked again.  Backups, migrations and restores run their own full checks (app/db.py,
-app/services/backup.py) whatever this record says."""
+app/services/backup.py) whatever this record says.  This module only keeps the record (app.db runs the checks
+and reads it)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app import clock
-from app.db import integrity_problems
 from app.paths import make_private
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,3 @@ def save_check(db_path: Path, problems: list[str], today: Callable[[], dt.date] 
         log.warning("integrity check record not written: %s", exc)
     return record
 
-
-def run_full_check(db_path: Path, today: Callable[[], dt.date] = clock.today) -> CheckRecord:
-    """The full `PRAGMA integrity_check` of the file (read-only), recorded."""
-    return save_check(db_path, integrity_problems(db_path), today)

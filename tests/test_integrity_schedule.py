@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from app import db as dbmod
 from app import integrity
-from app.db import open_database
+from app.db import integrity_problems, open_app_database, open_database
 from app.errors import IntegrityCheckError
 from app.ui import tasks
 from app.ui.application import check_integrity_in_background
@@ -49,6 +49,25 @@ def test_a_normal_open_runs_the_quick_check_only(paths, checks):
     assert checks == ["quick"]
 
 
+def test_a_file_that_passed_the_full_check_today_opens_without_reading_it_through(paths, checks):
+    db_path = _closed(paths)
+    integrity.save_check(db_path, [], frozen.today)
+    checks.clear()
+    open_database(db_path).close()
+    assert checks == []
+    integrity.save_check(db_path, [], lambda: frozen.today() - dt.timedelta(days=1))  # yesterday's
+    open_database(db_path).close()
+    assert checks == ["quick"]
+
+
+def test_the_days_first_backup_counts_as_the_full_check(paths):
+    db = open_app_database(paths)  # the CLI's open: the day's first backup, its copy fully checked
+    db.close()
+    assert [b.name for b in paths.backup_dir.iterdir() if "daily" in b.name]
+    record = integrity.last_check(paths.db_path)
+    assert record is not None and record.ok and record.day == frozen.today()
+
+
 def test_an_open_that_migrates_runs_the_full_check_first(paths, checks, extend_migrations):
     migrations = extend_migrations({"zz_extra": "op.execute('SELECT 1')"})
     db = open_database(paths.db_path, backup_dir=paths.backup_dir, migrations=migrations)
@@ -67,7 +86,7 @@ def test_the_record_says_when_the_full_check_is_due(paths):
     db_path = _closed(paths)
     today = frozen.today()
     assert integrity.last_check(db_path) is None and integrity.full_check_due(db_path, lambda: today)
-    record = integrity.run_full_check(db_path, lambda: today)
+    record = integrity.save_check(db_path, integrity_problems(db_path), lambda: today)
     assert record.ok and record.day == today and "未发现问题" in record.summary()
     assert integrity.last_check(db_path) == record
     assert not integrity.full_check_due(db_path, lambda: today)
@@ -85,7 +104,7 @@ def test_a_failed_check_is_due_again_and_says_what_was_found(paths):
 
 def test_a_replaced_database_file_is_checked_again(paths, tmp_path):
     db_path = _closed(paths)
-    integrity.run_full_check(db_path, frozen.today)
+    integrity.save_check(db_path, integrity_problems(db_path), frozen.today)
     copy = tmp_path / "restored.sqlite3"
     shutil.copyfile(db_path, copy)
     os.replace(copy, db_path)  # what a restore does
@@ -126,7 +145,7 @@ def test_settings_show_the_last_check_and_warn_when_it_failed(qtbot, paths, db, 
     with tasks.synchronous():
         panel.check_now()
     assert "未发现问题" in panel.state.text() and warned == []
-    monkeypatch.setattr(integrity, "integrity_problems", lambda _p: ["第12页：错误的页类型"])
+    monkeypatch.setattr("app.ui.settings_page.integrity_problems", lambda _p: ["第12页：错误的页类型"])
     with tasks.synchronous():
         panel.check_now()
     assert "发现1处问题：第12页：错误的页类型" in panel.state.text() and "从备份恢复" in panel.state.text()

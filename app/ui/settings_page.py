@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app import integrity
 from app import settings as S
+from app.db import integrity_problems
 from app.errors import ValidationError
 from app.ui import tasks
 from app.ui.backup_actions import BackupPanel
@@ -260,7 +261,7 @@ class IntegrityPanel(QGroupBox):
         self._show("正在完整检查数据库文件……")
 
         def work(_progress: tasks.Progress, _cancelled: tasks.Cancelled) -> integrity.CheckRecord:
-            return integrity.run_full_check(db_path, today)
+            return integrity.save_check(db_path, integrity_problems(db_path), today)
 
         self._task = tasks.run_task(work, on_success=self._checked, on_failure=self._failed, parent=self)
 
