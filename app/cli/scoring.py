@@ -11,7 +11,7 @@ from pathlib import Path
 
 from app.cli import add_data_dir
 from app.cli.common import open_db, paths_of, print_json
-from app.services import audit, score_io
+from app.services import audit
 from app.services.accounts import AuditFilter, audit_lines
 from app.services.ranking import Ranking, RankingService
 from app.services.register_audit import readable_entity, readable_field, readable_value
@@ -92,6 +92,8 @@ def _print_ranking(r: Ranking) -> None:
 
 
 def run_scores(args: argparse.Namespace) -> int:
+    from app.services import score_io  # openpyxl (and numpy): not for ranking, period or audit
+
     year, month = parse_month(args.month)
     db = open_db(args)
     try:
