@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, insert, inspect, select
+from sqlalchemy import Boolean, Connection, Table, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -150,20 +150,32 @@ def snapshots(conn: Connection, entity: str, key: bytes | None, ids: Iterable[in
     names = _present_columns(conn, model) if reflect else columns(model)
     wanted = None if ids is None else sorted(set(ids))
     out: dict[int, dict[str, str | None]] = {}
+    convert = [_converter(key, n, table.c[n].type) for n in names]
     for chunk in _chunks(wanted):
-        q = select(table.c.id, *(table.c[n] for n in names))
-        if chunk is not None:
-            q = q.where(table.c.id.in_(chunk))
-        secret = [n in SECRET_FIELDS for n in names]
-        for row in conn.execute(q):
-            out[row[0]] = {n: digest(key, v) if hide else (v if type(v) is str else fmt(v))
-                           for n, v, hide in zip(names, row[1:], secret, strict=True)}
+        if chunk is None:
+            # All records (the demo, the baseline, verify): the driver's own values, without SQLAlchemy turning
+            # SQLite's date text into dates only for them to be written as text again.
+            rows: Iterable[Any] = conn.exec_driver_sql(f"SELECT id, {', '.join(names)} FROM {table.name}")
+        else:
+            rows = conn.execute(select(table.c.id, *(table.c[n] for n in names)).where(table.c.id.in_(chunk)))
+        for row in rows:
+            out[row[0]] = {n: f(v) for n, v, f in zip(names, row[1:], convert, strict=True)}
     if entity == "org_life_record" and out:
         summaries = attendance_summaries(conn, None if wanted is None else list(out))
         nobody = attendance_summary([])
         for rid, snap in out.items():
             snap[ATTENDANCE] = summaries.get(rid, nobody)
     return out
+
+
+def _converter(key: bytes | None, name: str, kind: Any) -> Callable[[Any], str | None]:
+    """How one column's value becomes the trail's text, from a typed value or the driver's raw one alike (a
+    raw SQLite boolean is 0/1, a date 'YYYY-MM-DD', an enum its text: `fmt` of the typed value gives the same)."""
+    if name in SECRET_FIELDS:
+        return lambda v: digest(key, v)
+    if isinstance(kind, Boolean):
+        return lambda v: None if v is None else ("是" if v else "否")
+    return lambda v: v if type(v) is str else fmt(v)
 
 
 def _chunks(ids: list[int] | None, size: int = 900) -> Iterator[list[int] | None]:
