@@ -11,8 +11,10 @@ after a delete is no confusion) and compares every column the trail knows with t
 
 Personal numbers (身份证号, phones) never enter the trail in plain: it is shown on the 审计日志 page and exported.
 They are recorded as an HMAC-SHA256 under a key made at first use and kept in this database's `setting` table
-(`DIGEST_SETTING`).  A plain SHA-256 would not do: an 18-digit 身份证号 with a known region and birth date has about
-10^4 candidates, the whole county's ~10^9, which a laptop tries in minutes.  The key protects the numbers from
+(`DIGEST_SETTING`).  A plain SHA-256 would not do: a 身份证号 whose region and birth date are known (the member list
+shows the unit, the trail the name) has 1,000 candidates (the check digit follows from the rest), the county's
+regions over sixty years of birth dates about 10^9, a mobile number with a known prefix 10^8: a laptop hashes
+them all in minutes.  The key (32 random bytes) protects the numbers from
 whoever sees the trail without the database (a screenshot, an export of the log, a printed page); whoever holds
 the database file holds the key and the numbers themselves, so it protects nothing against them — and it is not
 what catches a forger: the chain and its anchors are.
