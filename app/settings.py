@@ -178,10 +178,13 @@ PASSWORD_MIN_LENGTH = declare("accounts.password_min_length", int, 8, "密码最
 
 
 def get(session: Session, d: SettingDef) -> Any:
-    row = session.scalar(select(Setting).where(Setting.key == d.key))
-    if row is None:
+    # The table's columns, not the mapped class: the window's title reads the county's name before anything
+    # else, and a query of the class would first configure every mapper (50 ms on the GUI thread at start-up).
+    table = Setting.__table__
+    value = session.scalar(select(table.c.value).where(table.c.key == d.key))
+    if value is None:
         return d.default
-    return d.coerce(json.loads(row.value))
+    return d.coerce(json.loads(value))
 
 
 def set_value(session: Session, d: SettingDef, value: Any) -> Any:

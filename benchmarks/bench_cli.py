@@ -10,13 +10,14 @@ import subprocess
 import sys
 import time
 
-from benchmarks.common import ROOT, BenchEnv, Benchmark
+from benchmarks.common import ROOT, BenchEnv, Benchmark, child_env
 
 
 def _wall(argv: list[str]) -> float:
     """Seconds from spawning the process to its end; its output is thrown away."""
     t0 = time.perf_counter()
-    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, check=False)
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=child_env(),
+                          check=False)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[1:])} failed (exit {proc.returncode}): "

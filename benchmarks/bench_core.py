@@ -19,7 +19,7 @@ from app.db import open_database
 from app.models import OrgKind, PartyOrg, Unit
 from app.services.demo import build_demo
 from app.services.register import RegisterService
-from benchmarks.common import ROOT, BenchEnv, Benchmark
+from benchmarks.common import ROOT, BenchEnv, Benchmark, child_env
 
 PROBE = ROOT / "benchmarks" / "startup_probe.py"
 BARE_PROBE = ROOT / "benchmarks" / "bare_window_probe.py"
@@ -57,8 +57,8 @@ def run_probe(data_dir: Path | None, probe: Path = PROBE) -> dict[str, Any]:
     """Start the probe; the wall time from spawning it to its READY line is the start-up a user sees."""
     t0 = time.perf_counter()
     argv = [sys.executable, str(probe)] + ([str(data_dir)] if data_dir is not None else [])
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8", cwd=ROOT)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                            cwd=ROOT, env=child_env())
     assert proc.stdout is not None
     result: dict[str, Any] = {}
     for line in proc.stdout:

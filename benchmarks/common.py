@@ -5,7 +5,9 @@ benchmark's `measure` `runs` times on the same county, and prints the median of 
 
 from __future__ import annotations
 
+import os
 import statistics
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,16 @@ from app.db import Database, open_database
 from app.paths import AppPaths, app_paths
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a timed child process: as an installed app runs, with its modules' bytecode cached
+    (a development shell may set PYTHONDONTWRITEBYTECODE, and every start would then compile the app's sources
+    again); the cache is kept outside the checkout, in the temporary folder."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "dangjian-bench-pycache")
+    env.update(extra)
+    return env
 
 
 @dataclass
