@@ -156,7 +156,7 @@ def take_write_lock(conn: Connection, statement: Callable[[], object]) -> None:
         if notice is not None:
             notice()
         if not _try_write_lock(conn, statement, max(limit_s - WRITE_WAIT_NOTICE_S, 0)):
-            from app.failures import locked_message
+            from app.errors import locked_message
 
             raise DatabaseBusyError(locked_message(limit_s))
     finally:
@@ -468,7 +468,7 @@ def stored_schema(db_path: str | Path) -> StoredSchema:
             if "alembic_version" in names:
                 revs = tuple(r[0] for r in con.execute("SELECT version_num FROM alembic_version"))
     except sqlite3.DatabaseError as exc:
-        from app.failures import RESTORE_HINT  # SQLite's English words stay in the traceback, for the log
+        from app.errors import RESTORE_HINT  # SQLite's English words stay in the traceback, for the log
 
         raise IntegrityCheckError(f"数据库完整性检查未通过：文件已损坏或不是数据库文件。{RESTORE_HINT}。") from exc
     return StoredSchema(revs, bool(names))
@@ -766,7 +766,7 @@ def open_database(
         else:
             problems = quick_check_problems(db_path) if integrity.full_check_due(db_path) else []
         if problems:
-            from app.failures import damage_summary
+            from app.errors import damage_summary
 
             raise IntegrityCheckError("数据库完整性检查未通过：" + damage_summary(problems))
     current = schema.revision

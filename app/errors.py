@@ -138,3 +138,24 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+# --- messages the data layer and the CLI/GUI boundary (app.failures) both give ---------------------------------
+
+RESTORE_HINT = "请用 dangjian restore --latest（或主窗口的“从备份恢复”）恢复最近一份完好的备份"
+
+
+def locked_message(waited_s: float | None = None) -> str:
+    waited = f"等待了{waited_s:g}秒仍未结束" if waited_s else "尚未结束"
+    return (f"另一个程序正在写入数据库，{waited}（可能是主窗口或另一条命令正在导入、备份或保存）。"
+            "本次操作没有保存任何内容，请等它完成后再试。")
+
+
+def damage_summary(problems: list[str], *, hint: bool = True) -> str:
+    """What `PRAGMA integrity_check` found, for the user: SQLite's own lines (English, page numbers) go to the
+    log for whoever maintains the app; the user reads that the file is damaged and how to get the data back."""
+    import logging
+
+    logging.getLogger(__name__).warning("integrity_check: %s", "; ".join(problems[:20]))
+    said = f"文件已损坏（完整性检查发现{len(problems)}处问题，详情已记入日志）。"
+    return said + RESTORE_HINT if hint else said

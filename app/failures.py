@@ -14,13 +14,19 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.errors import DangjianError, DatabaseBusyError, DatabaseError, IntegrityCheckError
+from app.errors import (
+    RESTORE_HINT,
+    DangjianError,
+    DatabaseBusyError,
+    DatabaseError,
+    IntegrityCheckError,
+    locked_message,
+)
 
 if TYPE_CHECKING:  # SQLAlchemy is imported only when a database error is looked at
     from sqlalchemy import URL
 
 # The command that brings back the newest sound backup (`dangjian restore`), for every "damaged" message.
-RESTORE_HINT = "请用 dangjian restore --latest（或主窗口的“从备份恢复”）恢复最近一份完好的备份"
 
 _REASONS = {
     errno.EROFS: "磁盘或文件夹是只读的",
@@ -91,12 +97,6 @@ _DAMAGED = ("file is not a database", "database disk image is malformed", "file 
 
 # Said (CLI: stderr, main window: status bar) when a save has waited a second for another program's write.
 WRITE_WAIT_TEXT = "数据库正被另一个程序写入，正在等待……"
-
-
-def locked_message(waited_s: float | None = None) -> str:
-    waited = f"等待了{waited_s:g}秒仍未结束" if waited_s else "尚未结束"
-    return (f"另一个程序正在写入数据库，{waited}（可能是主窗口或另一条命令正在导入、备份或保存）。"
-            "本次操作没有保存任何内容，请等它完成后再试。")
 
 
 def database_failure(exc: BaseException, database: str | Path | URL | None = None) -> DatabaseError | None:
@@ -202,11 +202,3 @@ def explain(exc: BaseException, database: str | Path | URL | None = None) -> str
     return known.message if known is not None else str(exc)
 
 
-def damage_summary(problems: list[str], *, hint: bool = True) -> str:
-    """What `PRAGMA integrity_check` found, for the user: SQLite's own lines (English, page numbers) go to the
-    log for whoever maintains the app; the user reads that the file is damaged and how to get the data back."""
-    import logging
-
-    logging.getLogger(__name__).warning("integrity_check: %s", "; ".join(problems[:20]))
-    said = f"文件已损坏（完整性检查发现{len(problems)}处问题，详情已记入日志）。"
-    return said + RESTORE_HINT if hint else said

@@ -52,8 +52,8 @@ from app.db import (
     sqlite_uri,
     stored_schema,
 )
-from app.errors import BackupError, DatabaseError, ValidationError
-from app.failures import damage_summary, explain
+from app.errors import BackupError, DatabaseError, ValidationError, damage_summary
+from app.failures import explain
 from app.paths import create_private_file, make_private, private_dir
 from app.services.anchors import BACKUP as BACKUP_ANCHOR
 from app.services.anchors import RESTORE as RESTORE_ANCHOR

@@ -23,8 +23,8 @@ from app.db import (
     quick_check_problems,
     stored_schema,
 )
-from app.errors import DangjianError, DatabaseTooNewError, IntegrityCheckError
-from app.failures import damage_summary, known_failure
+from app.errors import DangjianError, DatabaseTooNewError, IntegrityCheckError, damage_summary
+from app.failures import known_failure
 from app.paths import AppPaths, app_paths
 from app.services.anchors import EXIT as EXIT_ANCHOR
 from app.services.anchors import AnchorFile
