@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.demo.documents import joined_session_factory
 from app.models import Period, PeriodKind, PeriodState
 from app.services.bulletin import BulletinService
-from app.services.demo_documents import joined_session_factory
 from app.services.interview import InterviewService
 from app.services.rectification import RectificationService
 from benchmarks.common import BenchEnv, Benchmark

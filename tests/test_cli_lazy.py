@@ -21,7 +21,7 @@ import pytest
 import app.cli as cli
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("app.services.demo", "docx", "matplotlib", "openpyxl")
+HEAVY = ("app.demo", "docx", "matplotlib", "openpyxl")
 
 
 def _commands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:

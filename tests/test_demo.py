@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 
 from app.cli import main
 from app.db import Database, open_database
+from app.demo import county as demo
+from app.demo.county import DEMO_STEPS, SIZES, DemoContext, DemoStep, DemoSummary, build_demo, demo_steps
 from app.errors import DangjianError, OperationCancelled, ValidationError
 from app.models import Member, MemberStatus, OrgKind, OrgPost, PartyOrg, Transfer, TransferKind, Unit
-from app.services import demo
-from app.services.demo import DEMO_STEPS, SIZES, DemoContext, DemoStep, DemoSummary, build_demo, demo_steps
 from app.services.idcard import id_birth_date, id_gender, id_problem, pinyin_initials
 from app.services.register import MemberInput, OrgInput, PostInput, RegisterService
 

@@ -23,9 +23,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.db import Database, open_database
+from app.demo import county as demo
+from app.demo.county import build_demo
 from app.models import Gender, Member, MemberStatus, PartyOrg
-from app.services import demo
-from app.services.demo import build_demo
 from app.services.excel_io import _member_row_values, export_register
 from app.services.idcard import (
     count_ids,

@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 from app import settings as S
 from app.cli import main
 from app.db import Database, open_database
+from app.demo.county import build_demo
 from app.errors import ValidationError
 from app.models import IndicatorMethod, PeriodState
 from app.reports.annual import build_review_bulletin
@@ -51,7 +52,6 @@ from app.reports.rectification import build_ledger
 from app.reports.styles import DocumentStyle
 from app.services.annual import AnnualService, ReviewInput, VoteTally
 from app.services.bulletin import BulletinService
-from app.services.demo import build_demo
 from app.services.packets import PacketService
 from app.services.quarter import QuarterService
 from app.services.ranking import RankingService

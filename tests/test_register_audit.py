@@ -14,7 +14,7 @@ import pytest
 from orglife_fixtures import TODAY, Branch, make_branch
 from sqlalchemy import select, text
 
-import app.services.demo as demo
+import app.demo.county as demo
 from app.cli import main
 from app.db import Database, make_engine, migrate, open_database
 from app.models import AuditEntry, Member, OrgKind, OrgPostKind, Setting

@@ -1,4 +1,4 @@
-"""The demo county's year of scored months (app/services/demo_scores.py)."""
+"""The demo county's year of scored months (app/demo/scores.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import dbkit
 import pytest
 from sqlalchemy import func, select
 
+from app.demo.county import build_demo
 from app.models import AuditEntry, Deduction, IndicatorScheme, PeriodState
 from app.services.audit import verify
-from app.services.demo import build_demo
 from app.services.ranking import RankingService
 from app.services.scoring import ScoringService
 
@@ -60,7 +60,7 @@ def test_the_ranking_shows_tiers_and_interview_candidates(county):
 
 
 def test_months_scored_are_the_last_twelve_and_in_january_the_whole_year_before() -> None:
-    from app.services.demo_scores import demo_months
+    from app.demo.scores import demo_months
 
     keys = lambda today: [f"{m:%Y-%m}" for m in demo_months(today)]  # noqa: E731
     assert keys(dt.date(2026, 10, 20)) == [f"2025-{m:02d}" for m in (11, 12)] + [f"2026-{m:02d}" for m in range(1, 11)]

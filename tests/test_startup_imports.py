@@ -20,7 +20,7 @@ import pytest
 from app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("docx", "openpyxl", "matplotlib", "app.services.demo")
+HEAVY = ("docx", "openpyxl", "matplotlib", "app.demo")
 
 pytestmark = pytest.mark.sqlite_only
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from app.services.demo import DemoStep
+from app.demo.county import DemoStep
 from app.services.register_audit import demo_step
 
 DEMO_STEPS = [DemoStep("审计日志（登记记录）", demo_step)]

@@ -8,7 +8,7 @@ shared `random.Random` with "seed:label", so adding a step never changes what th
 Sizes: "small" (40 units, ≈2,000 members), "large" (300 units, ≈1,200 organisations, 20,000 members) and "tiny"
 (8 units, ≈360 members: for tests, still showing every kind of organisation and every finding).
 
-Extending the demo (later features): write a module `app/services/demo_<feature>.py` that defines
+Extending the demo (later features): write a module `app/demo/<feature>.py` that defines
 
     DEMO_STEPS = [DemoStep("月度考评", build_scores)]      # build_scores(ctx: DemoContext) -> None
 
@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app import settings as S
 from app.db import Database
+from app.demo import data as D
 from app.errors import DangjianError, OperationCancelled, ValidationError
 from app.models import (
     Gender,
@@ -50,7 +51,6 @@ from app.models import (
     TransferKind,
     Unit,
 )
-from app.services import demo_data as D
 from app.services.idcard import make_id, pinyin_initials
 
 ProgressFn = Callable[[int, int, str], None]
@@ -59,11 +59,11 @@ CancelledFn = Callable[[], bool]
 # Modules of later features that contribute steps (each defines DEMO_STEPS: list[DemoStep]); run in this order
 # after the register steps.  A module that is not (yet) part of the installation is skipped.
 EXTENSION_MODULES: tuple[str, ...] = (
-    "app.services.demo_orglife",
-    "app.services.demo_scores",
-    "app.services.demo_documents",
-    "app.services.demo_annual",
-    "app.services.demo_trail",  # last: records every register row the steps before wrote
+    "app.demo.orglife",
+    "app.demo.scores",
+    "app.demo.documents",
+    "app.demo.annual",
+    "app.demo.trail",  # last: records every register row the steps before wrote
 )
 
 

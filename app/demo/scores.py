@@ -20,6 +20,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import update
 
+from app.demo.county import DemoContext, DemoStep, DemoUnit
 from app.models import (
     AuditEntry,
     Bonus,
@@ -33,7 +34,6 @@ from app.models import (
     ScoreSheet,
 )
 from app.services.audit import AuditLog, chained_rows, locked_head, occurrence_snapshot, timestamp
-from app.services.demo import DemoContext, DemoStep, DemoUnit
 from app.services.scheme import IndicatorView, ensure_scheme, scheme_view
 from app.services.score_rules import base_score, indicator_score, sheet_totals
 

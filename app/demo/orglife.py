@@ -22,10 +22,10 @@ from sqlalchemy import Table, insert, select
 
 from app import settings as S
 from app.dates import cn_date
+from app.demo.county import DemoContext, DemoMember, DemoOrg, DemoStep, PeopleFactory
 from app.models import Gender, Member, MemberStatus, OrgLifeAttendance, OrgLifeRecord, OrgPost, OrgPostKind
 from app.models.orglife import AppraisalGrade, OrgLifeKind
 from app.models.recruit import Recruit, RecruitStage, RecruitStageKind, ReviewResult
-from app.services.demo import DemoContext, DemoMember, DemoOrg, DemoStep, PeopleFactory
 
 K = OrgLifeKind
 Stage = RecruitStageKind

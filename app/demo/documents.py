@@ -20,10 +20,10 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.demo.county import DemoContext, DemoStep
 from app.models import Period, PeriodKind, PeriodState, Rectification, RectificationItem, RectificationStatus
 from app.services.audit import AuditLog
 from app.services.bulletin import BulletinService
-from app.services.demo import DemoContext, DemoStep
 from app.services.interview import ConversationInput, InterviewService, WorkCalendar
 from app.services.rectification import apply_move, effective_status
 

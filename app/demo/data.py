@@ -1,6 +1,6 @@
 """The raw material of the demo county: department names, towns, communities, names and titles.
 
-Plain constants only (the generator is `app.services.demo`).  Unit weights are typical party-member counts
+Plain constants only (the generator is `app.demo.county`).  Unit weights are typical party-member counts
 before scaling to the county size; a weight of 0 marks a tiny unit (2–4 members) that shares a 联合支部."""
 
 from __future__ import annotations

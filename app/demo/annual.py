@@ -20,6 +20,8 @@ from typing import Any
 
 from sqlalchemy import Integer, func, select, type_coerce, update
 
+from app.demo.county import DemoContext, DemoStep
+from app.demo.documents import joined_session_factory
 from app.models import (
     AuditEntry,
     Commitment,
@@ -46,8 +48,6 @@ from app.services.annual import (
     default_duties,
 )
 from app.services.audit import chained_rows, locked_head, timestamp
-from app.services.demo import DemoContext, DemoStep
-from app.services.demo_documents import joined_session_factory
 from app.services.quarter import QuarterService
 
 WHO = "机关工委"
