@@ -13,23 +13,22 @@ import argparse
 import datetime as dt
 import getpass
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import inspect
 
-from app.cli.common import LOGIN_PATHS, open_db, terminal_prompt
+from app.cli.common import open_db
+from app.cli.login import LOGIN_PATHS, log_in, password, terminal_prompt
 from app.connection import login_paths
 from app.db import Database, open_database
-from app.errors import DangjianError, PermissionDenied, ValidationError
+from app.errors import DangjianError, ValidationError
 from app.models import Role, User
 from app.paths import app_paths
 from app.services import accounts
 from app.services.accounts import AccountService, Actor, Permission, require
 
-PASSWORD_ENV = "DANGJIAN_PASSWORD"
 NEW_PASSWORD_ENV = "DANGJIAN_NEW_PASSWORD"
 
 USER_HELP = ("以该用户身份登录（密码取自环境变量 DANGJIAN_PASSWORD，未设置时提示输入）。"
@@ -49,10 +48,6 @@ NO_LOGIN: dict[str, str] = {
     "template": "只生成空白的名册导入模板，不打开数据库",
     "orglife template": "只生成空白的组织生活导入模板，不打开数据库",
 }
-
-LOGIN_NEEDED = ("数据库已建立用户账户，请用 --user 用户名 登录后再执行此命令"
-                "（密码取自环境变量 DANGJIAN_PASSWORD，未设置时提示输入）")
-
 
 def add_user_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS, help=USER_HELP)
@@ -124,33 +119,6 @@ def _has_content(db_path: Path) -> bool:
     return any(p.is_file() and p.stat().st_size > 0 for p in (db_path, wal))
 
 
-def log_in(args: argparse.Namespace, db: Database) -> Actor | None:
-    """Set who this command acts as (app.services.accounts.set_current) and return it; None = operator (no
-    accounts yet).  Once accounts exist, --user is required; a command logs in once per database (the login
-    before it runs is reused when it opens the database itself)."""
-    service = AccountService(db.session_factory)
-    name = getattr(args, "user", None)
-    if not service.has_users():
-        if name:
-            print("提示：数据库还没有用户账户，--user 被忽略，以操作员身份执行", file=sys.stderr)
-        accounts.set_current(None)
-        return None
-    logins: dict[str, Actor] = args.__dict__.setdefault("_logins", {})
-    actor = logins.get(db.location)
-    if actor is None:
-        if not name:
-            raise PermissionDenied(LOGIN_NEEDED)
-        actor = service.authenticate(name, _password(f"用户“{name}”的密码："))
-        logins[db.location] = actor
-    accounts.set_current(actor)
-    return actor
-
-
-def _password(prompt: str) -> str:
-    from_env = os.environ.get(PASSWORD_ENV)
-    return from_env if from_env is not None else getpass.getpass(prompt)
-
-
 def _new_password() -> str:
     from_env = os.environ.get(NEW_PASSWORD_ENV)
     if from_env is not None:
@@ -210,7 +178,7 @@ def _act(service: AccountService, args: argparse.Namespace, actor: Actor | None)
         print(f"已添加用户“{name}”（{args.role}）")
     elif args.action == "passwd":
         if actor is not None and actor.username == name.strip().lower():
-            service.change_password(name, _password("原密码："), _new_password())
+            service.change_password(name, password("原密码："), _new_password())
         else:
             service.reset_password(name, _new_password())
         print(f"已修改“{name}”的密码")

@@ -8,13 +8,10 @@ import json
 import sys
 from typing import Any
 
-from app.connection import PasswordPrompt, login_paths, open_with_password
+from app.cli.login import LOGIN_PATHS, log_in, terminal_prompt
+from app.connection import login_paths, open_with_password
 from app.db import Database, open_app_database
 from app.paths import AppPaths, app_paths
-
-# Where the login before a command keeps the paths it found (a server's password included), so that the
-# command does not ask for the password a second time.
-LOGIN_PATHS = "_login_paths"
 
 
 def paths_of(args: argparse.Namespace) -> AppPaths:
@@ -32,21 +29,6 @@ def logged_in_paths(args: argparse.Namespace) -> AppPaths:
     return login_paths(paths_of(args), terminal_prompt())
 
 
-def terminal_prompt() -> PasswordPrompt | None:
-    return ask_password if sys.stdin.isatty() else None  # a script without a terminal gets the refusal at once
-
-
-def ask_password(location: str, problem: str) -> str | None:
-    """The server refused the login: ask on the terminal (never echoed); None when the user gives none."""
-    import getpass
-
-    print(problem, file=sys.stderr)
-    try:
-        return getpass.getpass(f"请输入 {location} 的密码：") or None
-    except EOFError:
-        return None
-
-
 def open_db(args: argparse.Namespace, paths: AppPaths | None = None) -> Database:
     """Open the county database for a command: migrated (with a backup first) if it is behind, and the day's
     first backup taken (app.db.open_app_database).  A server that refuses the login asks for the password.
@@ -55,8 +37,6 @@ def open_db(args: argparse.Namespace, paths: AppPaths | None = None) -> Database
     for w in db.warnings:
         print(f"警告：{w}", file=sys.stderr)
     _attach_anchor_file(db, paths or paths_of(args))
-    from app.cli.accounts import log_in  # it builds on this module
-
     try:
         log_in(args, db)  # who the command acts as: --user, or the operator while there are no accounts
     except BaseException:

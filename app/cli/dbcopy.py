@@ -66,7 +66,7 @@ def _progress(table: str, done: int, total: int) -> None:
 
 def _require_administrator(args: argparse.Namespace, db: Any) -> None:
     """Copying out the whole county (accounts included) is an administrator's act, like a restore."""
-    from app.cli.accounts import log_in
+    from app.cli.login import log_in
     from app.services import accounts
 
     try:

@@ -71,7 +71,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _require_admin(args: argparse.Namespace, db: Database) -> None:
     """Filling or replacing a database that has accounts needs an administrator's --user (app.cli.accounts)."""
-    from app.cli.accounts import log_in
+    from app.cli.login import log_in
     from app.services import accounts
 
     try:

@@ -273,7 +273,7 @@ def _require_restore_on_server(args: argparse.Namespace, url: Any) -> None:
     """Once the server database has accounts, only an administrator restores it (as for a file).  Only a
     database without any table has no accounts to ask about; one that cannot be opened (from a newer version,
     not this app's) is refused with its reason and left as it is."""
-    from app.cli.accounts import log_in
+    from app.cli.login import log_in
     from app.db import open_database, server_engine, server_schema
     from app.services import accounts
 
