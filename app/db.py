@@ -1,13 +1,13 @@
 """The database: engine, sessions, schema migrations and read-only inspection of a database file.
 
-Nothing here runs at import.  `open_database()` is the one way the app (GUI, CLI, tests) gets a database.  Its
-target is either a SQLite file (the default: one workstation) or a PostgreSQL server URL (several officers on the
+Nothing here runs at import.  `app.services.opening.open_database()` is the one way the app (GUI, CLI, tests)
+gets a database (it backs up before a migration, which is the backup service's work); this module gives it the
+parts.  Its target is either a SQLite file (the default: one workstation) or a PostgreSQL server URL (several officers on the
 intranet, issue 8); `database_target()` tells them apart.  For a file, it looks at the file read-only first (a database from a newer app is refused untouched; a damaged one raises
 `IntegrityCheckError`), backs it up before a migration, migrates it to head with foreign keys off inside one
 transaction that commits only when `PRAGMA foreign_key_check` is empty, and returns a `Database` holding the
 engine and the session factory.  A server database is read the same way over one connection, and migrated in one
-transaction under an advisory lock (two clients starting at once do not both migrate).  `open_app_database()`
-adds the first-start-of-the-day backup.
+transaction under an advisory lock (two clients starting at once do not both migrate).
 """
 
 from __future__ import annotations
@@ -29,14 +29,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import (
-    BackupError,
     DatabaseBusyError,
     DatabaseConnectionError,
     DatabaseError,
     DatabaseTooNewError,
     IntegrityCheckError,
 )
-from app.paths import make_private, migrations_dir
+from app.paths import migrations_dir
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import ExceptionContext
     from sqlalchemy.pool import ConnectionPoolEntry
 
-    from app.paths import AppPaths
 
 # The newest migration this build ships.  A database already at this revision opens without importing Alembic
 # (0.3 s of start-up); tests/test_migrations.py checks that it equals the scripts' head.
@@ -588,7 +586,7 @@ def server_engine(target: str | Path | URL, failure: str = "无法读取数据�
         engine.dispose()
 
 
-def _refuse_foreign_or_newer(schema: StoredSchema, known: set[str], name: str) -> None:
+def refuse_foreign_or_newer(schema: StoredSchema, known: set[str], name: str) -> None:
     unknown = [r for r in schema.revisions if r not in known]
     if unknown:
         raise DatabaseTooNewError(
@@ -714,79 +712,9 @@ class Database:
         self.engine.dispose()
 
 
-def _has_content(db_path: Path) -> bool:
+def has_content(db_path: Path) -> bool:
     wal = Path(str(db_path) + "-wal")
     return (db_path.is_file() and db_path.stat().st_size > 0) or (wal.is_file() and wal.stat().st_size > 0)
-
-
-def open_database(
-    target: str | Path | URL,
-    *,
-    backup_dir: Path | None = None,
-    migrate_to_head: bool = True,
-    check_integrity: bool = True,
-    keep_backups: int | None = None,
-    migrations: Path | None = None,
-) -> Database:
-    """Open (and if needed create and migrate) the county database at `db_path`.
-
-    A missing file is a new county: it is built aside and renamed into place.  A file that exists but is empty
-    (0 bytes) is not: it raises `IntegrityCheckError` (truncated or damaged), like any damaged file.
-
-    Raises `DatabaseTooNewError` for a database from a newer app and `DatabaseError` for a file that is not ours
-    (both left byte-for-byte untouched), and `IntegrityCheckError` when the file is damaged (the caller offers
-    `app.services.backup.latest_good_backup`).  A migration of an existing database is preceded by a backup
-    into `backup_dir` (default: `backups` beside the database); no backup, no migration.  A server URL is opened
-    by `_open_server_database`."""
-    t = database_target(target)
-    if isinstance(t, URL):
-        return _open_server_database(t, backup_dir=backup_dir, migrate_to_head=migrate_to_head,
-                                     keep_backups=keep_backups, migrations=migrations)
-    db_path = t
-    warnings = [NETWORK_WARNING] if is_network_path(db_path) else []
-    made_now = False
-    if not _has_content(db_path):
-        if db_path.exists():
-            raise IntegrityCheckError(empty_database_message(db_path))
-        made_now = _create_database_file(db_path, migrate_to_head=migrate_to_head, migrations=migrations)
-    for name in ("", "-wal", "-shm"):
-        make_private(Path(f"{db_path}{name}"))
-    schema = stored_schema(db_path)
-    if not (migrations is None and schema.revisions == (SCHEMA_HEAD,)):
-        _refuse_foreign_or_newer(schema, known_revisions(migrations), db_path.name)
-    if check_integrity and not made_now:
-        # The full check (every index against its table) grows with the county: only before a migration here.
-        # A file that passed the full check today (app.integrity) is not read through again.
-        from app import integrity
-
-        migrating = migrate_to_head and not ((migrations is None and schema.revision == SCHEMA_HEAD)
-                                             or schema.revision == head_revision(migrations))
-        if migrating:
-            problems = integrity_problems(db_path)
-        else:
-            problems = quick_check_problems(db_path) if integrity.full_check_due(db_path) else []
-        if problems:
-            from app.errors import damage_summary
-
-            raise IntegrityCheckError("数据库完整性检查未通过：" + damage_summary(problems))
-    current = schema.revision
-    engine = make_engine(db_path)
-    db = Database(db_path, engine, sessionmaker(engine, expire_on_commit=False), warnings,
-                  created=made_now or current is None)
-    try:
-        up_to_date = migrations is None and current == SCHEMA_HEAD
-        if migrate_to_head and not up_to_date and current != head_revision(migrations):
-            if current is not None and not made_now:
-                db.backups_made.append(_backup_before_migration(engine, backup_dir or db_path.parent / "backups",
-                                                                keep_backups))
-            migrate(engine, migrations=migrations)
-            db.migrated_from = current
-            if current is not None:
-                log.info("database migrated from %s to head", current)
-    except BaseException:
-        engine.dispose()
-        raise
-    return db
 
 
 def empty_database_message(db_path: Path) -> str:
@@ -797,15 +725,15 @@ def empty_database_message(db_path: Path) -> str:
 
 def is_empty_database_file(db_path: Path) -> bool:
     """A database file that exists but holds nothing (0 bytes, no -wal with commits): truncated or damaged.
-    The app never makes one (`_create_database_file`), so it is never taken for a new county."""
-    return db_path.exists() and not _has_content(db_path)
+    The app never makes one (`create_database_file`), so it is never taken for a new county."""
+    return db_path.exists() and not has_content(db_path)
 
 
 # A temporary file of a first start that was killed is left behind; one a day old is nobody's any more.
 _STALE_CREATING_S = 24 * 3600
 
 
-def _create_database_file(db_path: Path, *, migrate_to_head: bool, migrations: Path | None) -> bool:
+def create_database_file(db_path: Path, *, migrate_to_head: bool, migrations: Path | None) -> bool:
     """A new county's database, built under a temporary name (0600) and renamed into place once its schema is
     complete: a first start killed halfway leaves no empty file behind that the next start would refuse as
     damaged.  False when another process put its own new database in place meanwhile (that one is used)."""
@@ -851,80 +779,6 @@ def _remove_stale_creating(db_path: Path) -> None:
                 old.unlink()
         except OSError:
             continue
-
-
-def _open_server_database(url: URL, *, backup_dir: Path | None, migrate_to_head: bool, keep_backups: int | None,
-                          migrations: Path | None) -> Database:
-    """Open a PostgreSQL database: refuse a newer or foreign one untouched, migrate an older one (a pg_dump
-    backup first when `backup_dir` is given and pg_dump is installed: the migration itself is one transaction
-    the server rolls back whole on failure, so a missing pg_dump is a warning, not a refusal)."""
-    engine = make_engine(url)
-    try:
-        try:
-            schema = server_schema(engine)
-        except sa_exc.DBAPIError as exc:
-            raise connection_problem(exc, url) or DatabaseError(f"无法读取数据库：{exc.orig}") from exc
-        name = describe_target(url)
-        if not (migrations is None and schema.revisions == (SCHEMA_HEAD,)):
-            _refuse_foreign_or_newer(schema, known_revisions(migrations), name)
-        current = schema.revision
-        db = Database(url, engine, sessionmaker(engine, expire_on_commit=False), [], created=current is None)
-        up_to_date = migrations is None and current == SCHEMA_HEAD
-        if migrate_to_head and not up_to_date and current != head_revision(migrations):
-            if current is not None and backup_dir is not None:
-                _server_backup_before_migration(db, backup_dir, keep_backups)
-            migrate(engine, migrations=migrations)
-            db.migrated_from = current
-    except sa_exc.DBAPIError as exc:
-        engine.dispose()
-        problem = connection_problem(exc, url)
-        if problem is None:
-            raise
-        raise problem from exc
-    except BaseException:
-        engine.dispose()
-        raise
-    return db
-
-
-def _server_backup_before_migration(db: Database, backup_dir: Path, keep: int | None) -> None:
-    from app.services import backup
-
-    if not backup.can_dump_server():
-        db.warnings.append("本机没有安装 pg_dump，升级服务器数据库前未能备份；升级在一个事务中完成，失败时会全部回滚")
-        return
-    db.backups_made.append(_backup_before_migration(db.engine, backup_dir, keep))
-
-
-def _backup_before_migration(engine: Engine, backup_dir: Path, keep: int | None) -> Path:
-    from app.services import backup
-
-    try:
-        return backup.make_backup(engine, backup_dir, reason="migrate",
-                                  keep=keep if keep is not None else backup.DEFAULT_KEEP)
-    except BackupError as exc:
-        raise BackupError(f"升级数据库前必须先备份，但备份失败，数据库未升级：{exc}") from exc
-
-
-def open_app_database(paths: AppPaths) -> Database:
-    """The start-up path of the app and the CLI: open (migrating with a backup first, keeping as many backups
-    as the setting says) and take the day's first backup.  A failed daily backup is a warning, not a refusal."""
-    from app.services import backup
-
-    paths.ensure()
-    keep = backup.configured_keep(paths.database)
-    db = open_database(paths.database, backup_dir=paths.backup_dir, keep_backups=keep)
-    if not db.created and backup.needs_daily_backup(paths.backup_dir):
-        try:
-            db.backups_made.append(backup.make_backup(db.engine, paths.backup_dir, reason="daily", keep=keep))
-            if not db.is_server:  # the copy of every page passed the full check: the file did too
-                from app import integrity
-
-                integrity.save_check(db.path, [])
-        except BackupError as exc:
-            log.warning("daily backup failed: %s", exc)
-            db.warnings.append(f"今日自动备份失败：{exc}")
-    return db
 
 
 # --- the `check` report ------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ class AppPaths:
 
     @property
     def database(self) -> str | Path:
-        """What `app.db.open_database` opens: the server URL when one is configured, else the SQLite file."""
+        """What `app.services.opening.open_database` opens: the server URL when one is configured, else the SQLite file."""
         return self.database_url or self.db_path
 
     @property

@@ -85,8 +85,8 @@ class _TreeSampler(threading.Thread):
 
 
 def probe(data_dir: str, out_dir: str) -> dict[str, Any]:
-    from app.db import open_database
     from app.paths import app_paths
+    from app.services.opening import open_database
     from app.services.packets import PacketService
 
     db = open_database(app_paths(data_dir).db_path)

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.db import open_database
 from app.demo.county import build_demo
 from app.models import OrgKind, PartyOrg, Unit
+from app.services.opening import open_database
 from app.services.register import RegisterService
 from benchmarks.common import ROOT, BenchEnv, Benchmark, child_env
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from app.db import open_database
 from app.services.excel_io import MEMBER_SHEET, ORG_SHEET, UNIT_SHEET, export_register, import_register
 from app.services.idcard import make_id
+from app.services.opening import open_database
 
 try:
     from benchmarks.common import BenchEnv, Benchmark

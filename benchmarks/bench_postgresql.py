@@ -43,12 +43,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks.*
 
 from sqlalchemy import Engine, create_engine, func, make_url, select, text  # noqa: E402
 
-from app.db import Database, open_database  # noqa: E402
+from app.db import Database  # noqa: E402
 from app.demo.county import SIZES, build_demo, database_is_empty  # noqa: E402
 from app.errors import ConcurrentChangeError  # noqa: E402
 from app.models import AuditEntry, Deduction, IndicatorMethod, Period, PeriodKind, PeriodState, ScoreSheet  # noqa: E402
 from app.paths import app_paths  # noqa: E402
 from app.services import audit  # noqa: E402
+from app.services.opening import open_database
 from app.services.scoring import ItemView, OccurrenceInput, ScoringService, SheetForm  # noqa: E402
 from benchmarks import bench_documents, bench_scoring  # noqa: E402
 from benchmarks.common import BenchEnv, Benchmark, fmt  # noqa: E402

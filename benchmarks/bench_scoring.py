@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from app.db import Database, open_database
+from app.db import Database
 from app.models import AuditEntry, IndicatorMethod, Period, PeriodKind, ScoreItem
 from app.services.audit import chained_rows, locked_head, read_head, verify
+from app.services.opening import open_database
 from app.services.ranking import RankingService
 from app.services.scoring import OccurrenceInput, ScoringService
 from benchmarks.common import BenchEnv, Benchmark

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.db import Database, open_database
+from app.db import Database
 from app.paths import AppPaths, app_paths
+from app.services.opening import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks.*` and `app` from the checkout
 
-from app.db import open_database  # noqa: E402
 from app.demo.county import SIZES, build_demo, database_is_empty  # noqa: E402
 from app.paths import app_paths  # noqa: E402
+from app.services.opening import open_database  # noqa: E402
 from benchmarks.common import BenchEnv, Benchmark, Result, fmt  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import dbkit
 
-from app.db import Database, open_database
+from app.db import Database
 from app.paths import AppPaths
+from app.services.opening import open_database
 from app.services.register import RegisterService, UnitInput
 from app.services.scoring import OccurrenceInput, ScoringService
 

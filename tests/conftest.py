@@ -24,9 +24,10 @@ import pytest
 import time_machine
 from sqlalchemy import Engine
 
-from app.db import Database, make_engine, open_database
+from app.db import Database, make_engine
 from app.db import alembic_config as app_alembic_config
 from app.paths import DATABASE_URL_ENV, AppPaths
+from app.services.opening import open_database
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -2,7 +2,7 @@
 
 `pytest --db=postgresql --db-url=postgresql://superuser:pw@127.0.0.1:PORT/postgres` runs every test against a
 server (`.ci/pgserver.py` starts a throw-away one).  A test never names the kind of database it gets: it asks the
-kit for a new empty database, or for a copy of one it built, and receives what `app.db.open_database` takes (a
+kit for a new empty database, or for a copy of one it built, and receives what `app.services.opening.open_database` takes (a
 file path, or a URL).  Copies are cheap on both: a file copy, or `CREATE DATABASE … TEMPLATE …` on the server.
 """
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import dbkit
 import pytest
 
-from app.db import Database, open_database
+from app.db import Database
 from app.models import MemberStatus, OrgKind, OrgPostKind
 from app.paths import AppPaths
+from app.services.opening import open_database
 from app.services.register import MemberInput, OrgInput, PostInput, RegisterService, UnitInput
 from app.services.scoring import OccurrenceInput, ScoringService
 

@@ -19,7 +19,7 @@ import annual_support
 import dbkit
 import documents_support
 
-from app.db import Database, open_database
+from app.db import Database
 from app.reports.rectification import LedgerItem
 from app.services import office
 from app.services.annual import (
@@ -32,6 +32,7 @@ from app.services.annual import (
 )
 from app.services.bulletin import BulletinService
 from app.services.interview import ConversationInput, InterviewService
+from app.services.opening import open_database
 from app.services.packets import PacketService
 from app.services.quarter import QuarterService
 

@@ -18,13 +18,14 @@ from sqlalchemy import func, select
 
 from app import settings as S
 from app.cli import main
-from app.db import Database, open_database
+from app.db import Database
 from app.models import Member, OrgLifeAttendance, OrgLifeRecord
 from app.models.base import iso_text
 from app.paths import AppPaths
 from app.services import alerts as A
 from app.services import compliance as C
 from app.services import rectification as R
+from app.services.opening import open_database
 from app.services.orglife import DUAL_LIFE_KINDS
 
 pytestmark = pytest.mark.sqlite_only

@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from app.cli import main
-from app.db import Database, head_revision, integrity_problems, open_database, stored_schema
+from app.db import Database, head_revision, integrity_problems, stored_schema
 from app.errors import BackupError
 from app.models import Unit
 from app.paths import AppPaths
 from app.services import backup
+from app.services.opening import open_database
 
 # SQLite's backup API and database files; backups of a server database (pg_dump) are tested in test_dbcopy.py.
 pytestmark = pytest.mark.sqlite_only

@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import create_engine, inspect, select
 
 from app.cli import main
-from app.db import database_target, head_revision, open_database
+from app.db import database_target, head_revision
 from app.errors import BackupError
 from app.models import AuditEntry, Unit
 from app.paths import AppPaths
 from app.services import audit, backup
+from app.services.opening import open_database
 from app.services.register import RegisterService, UnitInput
 
 

@@ -12,7 +12,7 @@ import dbkit
 import pytest
 from scoring_support import make_county
 
-from app.db import open_database
+from app.services.opening import open_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks` from the checkout
 from benchmarks.bench_postgresql import ClientReport, check_concurrency, run_concurrency  # noqa: E402

@@ -17,13 +17,14 @@ from openpyxl import Workbook
 from scoring_support import County, item_by_code, make_county
 from sqlalchemy import func, insert, select
 
-from app.db import Database, open_database
+from app.db import Database
 from app.errors import ConcurrentChangeError, PeriodLockedError, ValidationError
 from app.models import AuditEntry, Deduction, ScoreItem, ScoreSheet, Setting
 from app.services import audit, score_io
 from app.services import scheme as scheme_mod
 from app.services.audit import unit_of_work, verify
 from app.services.changes import current_stamp
+from app.services.opening import open_database
 from app.services.scheme import SchemeService
 from app.services.scoring import OccurrenceInput, ScoringService, SheetStamp
 

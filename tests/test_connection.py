@@ -21,9 +21,10 @@ from sqlalchemy import exc as sa_exc
 
 from app import connection as C
 from app.cli import main
-from app.db import Database, describe_target, open_database
+from app.db import Database, describe_target
 from app.errors import DatabaseConnectionError, DatabaseError
 from app.paths import DATABASE_URL_ENV, AppPaths, app_paths
+from app.services.opening import open_database
 from app.services.register import RegisterService, UnitInput
 
 

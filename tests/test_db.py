@@ -30,8 +30,6 @@ from app.db import (
     make_engine,
     migrate,
     mount_fs_type,
-    open_app_database,
-    open_database,
     revisions_base_to_head,
     stored_schema,
 )
@@ -39,6 +37,7 @@ from app.errors import BackupError, DatabaseError, DatabaseTooNewError, Integrit
 from app.models import Unit
 from app.paths import AppPaths
 from app.services import backup
+from app.services.opening import open_app_database, open_database
 
 
 def _fingerprint(directory: Path) -> dict[str, str]:
@@ -327,7 +326,7 @@ def test_mount_fs_type_takes_the_longest_mount_point() -> None:
 
 
 def test_open_database_warns_on_a_network_share(paths: AppPaths, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("app.db.is_network_path", lambda _path, **_kw: True)
+    monkeypatch.setattr("app.services.opening.is_network_path", lambda _path, **_kw: True)
     db = open_database(paths.db_path)
     db.close()
     assert db.warnings == [NETWORK_WARNING]

@@ -17,13 +17,14 @@ from sqlalchemy import MetaData, create_engine, inspect, select
 
 from app import settings as S
 from app.cli import main
-from app.db import describe_target, make_engine, open_database
+from app.db import describe_target, make_engine
 from app.demo.county import build_demo
 from app.errors import DangjianError, DatabaseError, OperationCancelled
 from app.models import Unit
 from app.paths import AppPaths
 from app.services import audit, dbcopy
 from app.services.accounts import AccountService
+from app.services.opening import open_database
 from app.services.register import RegisterService, UnitInput
 
 AWKWARD = "引号\"单'双、反斜杠\\、百分号%_、换行\n制表\t、表情🙂、全角１２３"

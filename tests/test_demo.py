@@ -21,12 +21,13 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
 from app.cli import main
-from app.db import Database, open_database
+from app.db import Database
 from app.demo import county as demo
 from app.demo.county import DEMO_STEPS, SIZES, DemoContext, DemoStep, DemoSummary, build_demo, demo_steps
 from app.errors import DangjianError, OperationCancelled, ValidationError
 from app.models import Member, MemberStatus, OrgKind, OrgPost, PartyOrg, Transfer, TransferKind, Unit
 from app.services.idcard import id_birth_date, id_gender, id_problem, pinyin_initials
+from app.services.opening import open_database
 from app.services.register import MemberInput, OrgInput, PostInput, RegisterService
 
 TODAY = frozen.today()

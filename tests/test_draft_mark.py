@@ -23,7 +23,6 @@ from annual_support import UNITS, build_template, open_copy, score_month
 from openpyxl.utils import get_column_letter
 from reports_samples import check_gongwen, open_docx
 
-from app.db import open_database
 from app.errors import ValidationError
 from app.reports import draft
 from app.reports.gongwen import Column, DocNumber, GongwenDocument
@@ -31,6 +30,7 @@ from app.services.annual import AnnualService, ReviewInput, VoteTally
 from app.services.bulletin import BulletinService
 from app.services.interview import InterviewService
 from app.services.office import export_pdf, find_soffice
+from app.services.opening import open_database
 from app.services.packets import PacketService
 
 TODAY = dt.date(2026, 12, 20)

@@ -20,7 +20,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from app.cli import main
-from app.db import Database, audit_trigger_problems, check_database, open_database
+from app.db import Database, audit_trigger_problems, check_database
 from app.demo.county import build_demo
 from app.errors import BackupError, IntegrityCheckError
 from app.logfile import file_handler
@@ -28,6 +28,7 @@ from app.paths import AppPaths
 from app.reports.output import write_atomic
 from app.services import audit, backup
 from app.services.excel_io import export_register
+from app.services.opening import open_database
 
 pytestmark = pytest.mark.sqlite_only
 

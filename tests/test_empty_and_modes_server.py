@@ -9,9 +9,10 @@ import sys
 import pytest
 
 from app.cli import main
-from app.db import database_target, open_database
+from app.db import database_target
 from app.paths import AppPaths
 from app.services import audit, backup
+from app.services.opening import open_database
 
 pytestmark = pytest.mark.server_only
 

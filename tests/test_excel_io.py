@@ -610,7 +610,7 @@ def test_full_export_reimports_as_unchanged_into_an_empty_register_too(db, tmp_p
     report = excel_io.import_register(db.session_factory, out, dry_run=False)
     assert report.ok and report.unchanged == 8
     # …and the same file builds the same register from nothing.
-    from app.db import open_database
+    from app.services.opening import open_database
 
     fresh = open_database(dbkit.KIT.new(tmp_path, "fresh"))
     try:
@@ -624,7 +624,7 @@ def test_full_export_reimports_as_unchanged_into_an_empty_register_too(db, tmp_p
 def test_masked_export_cannot_create_members(db, tmp_path, imported, paths):
     out = tmp_path / "masked.xlsx"
     excel_io.export_register(db.session_factory, out)
-    from app.db import open_database
+    from app.services.opening import open_database
 
     fresh = open_database(dbkit.KIT.new(tmp_path, "fresh"))
     try:

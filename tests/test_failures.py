@@ -504,7 +504,8 @@ def test_an_import_gives_up_after_the_setting_and_writes_nothing(data: Path, wor
 def test_a_short_write_waits_with_the_notice_too(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every unit of work of the audit trail takes the lock first (app.services.audit.unit_of_work): it waits
     the same way, and the listener (the main window's status bar) hears of it."""
-    from app.db import open_database, set_write_wait_notice
+    from app.db import set_write_wait_notice
+    from app.services.opening import open_database
     from app.services.register import RegisterService, UnitInput
 
     db = open_database(data / "dangjian.sqlite3")

@@ -14,12 +14,12 @@ from scoring_support import County, item_by_code, make_county
 from sqlalchemy import text
 
 from app.cli import main
-from app.db import open_app_database
 from app.paths import AppPaths
 from app.services import anchors, backup
 from app.services.audit import entry_hash, fmt, occurrence_snapshot, verify
 from app.services.bulletin import BulletinService
 from app.services.lockdigest import period_digests
+from app.services.opening import open_app_database
 from app.services.ranking import RankingService
 
 YEAR, MONTH = 2026, 3
@@ -325,8 +325,8 @@ def test_a_restore_to_an_older_backup_verifies_clean(county, paths):
 def test_a_digest_taken_on_sqlite_recomputes_the_same_where_the_county_moves(tmp_path, database_kit):
     """The digest is the same on SQLite and PostgreSQL: a month locked in a file and moved with migrate-db (to a
     server on --db=postgresql) verifies there, its digest recomputed from the server's rows."""
-    from app.db import open_database
     from app.services import dbcopy
+    from app.services.opening import open_database
 
     source = tmp_path / "county.sqlite3"
     db = open_database(source)

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from app import db as dbmod
 from app import integrity
-from app.db import integrity_problems, open_app_database, open_database
+from app.db import integrity_problems
 from app.errors import IntegrityCheckError
+from app.services.opening import open_app_database, open_database
 from app.ui import tasks
 from app.ui.application import check_integrity_in_background
 from app.ui.context import AppContext
@@ -34,6 +35,8 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     full, quick = dbmod.integrity_problems, dbmod.quick_check_problems
     monkeypatch.setattr(dbmod, "integrity_problems", lambda p: ran.append("full") or full(p))
     monkeypatch.setattr(dbmod, "quick_check_problems", lambda p: ran.append("quick") or quick(p))
+    monkeypatch.setattr("app.services.opening.integrity_problems", lambda p: ran.append("full") or full(p))
+    monkeypatch.setattr("app.services.opening.quick_check_problems", lambda p: ran.append("quick") or quick(p))
     monkeypatch.setattr("app.ui.application.integrity_problems", lambda p: ran.append("full") or full(p))
     monkeypatch.setattr("app.ui.application.quick_check_problems", lambda p: ran.append("quick") or quick(p))
     return ran

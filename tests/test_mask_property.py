@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app.db import Database, open_database
+from app.db import Database
 from app.demo import county as demo
 from app.demo.county import build_demo
 from app.models import Gender, Member, MemberStatus, PartyOrg
@@ -36,6 +36,7 @@ from app.services.idcard import (
     mask_phone,
     shown_date_range,
 )
+from app.services.opening import open_database
 from app.services.register import MemberRow, RegisterService, _member_row
 from app.ui.member_page import Col, MemberTableModel, _cell
 

@@ -27,11 +27,11 @@ from app.db import (
     integrity_problems,
     make_engine,
     migrate,
-    open_database,
     revisions_base_to_head,
 )
 from app.errors import DatabaseError
 from app.models import Base, Member, OrgPost, PartyOrg, Setting, Transfer, Unit
+from app.services.opening import open_database
 
 
 def test_alembic_check_finds_no_pending_changes(tmp_path: Path) -> None:

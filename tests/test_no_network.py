@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from app.cli import main
-from app.db import open_database
 from app.models import Period, PeriodKind, PeriodState
+from app.services.opening import open_database
 
 
 @pytest.fixture

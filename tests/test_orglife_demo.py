@@ -6,11 +6,11 @@ from collections import Counter
 import dbkit
 import pytest
 
-from app.db import open_database
 from app.demo.county import build_demo
 from app.models import RecruitStageKind
 from app.services import compliance as C
 from app.services.alerts import AlertService, counts
+from app.services.opening import open_database
 from app.services.orglife import OrgLifeService
 from app.services.recruit import RecruitService
 

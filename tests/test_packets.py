@@ -16,7 +16,6 @@ from annual_support import UNITS, build_template, open_copy
 from reports_samples import check_gongwen, open_docx, warnings_of
 
 from app.cli import main
-from app.db import open_database
 from app.errors import OperationCancelled, ReportError
 from app.reports.packet import PARTS
 from app.services.annual import (
@@ -28,6 +27,7 @@ from app.services.annual import (
     VoteTally,
 )
 from app.services.interview import ConversationInput, InterviewService
+from app.services.opening import open_database
 from app.services.packets import MANIFEST, PacketService
 from app.services.quarter import QuarterService
 

@@ -23,11 +23,11 @@ from argon2 import PasswordHasher
 import app.cli as cli
 from app.cli import main
 from app.cli.accounts import COMMAND_KEY, NO_LOGIN
-from app.db import open_database
 from app.models import Role
 from app.paths import AppPaths
 from app.services import accounts
 from app.services.accounts import AccountService, acting_as
+from app.services.opening import open_database
 
 ADMIN_PW = "Boss-pass-2026"
 VIEWER_PW = "Li-reads-only"

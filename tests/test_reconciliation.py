@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 
 from app import settings as S
 from app.cli import main
-from app.db import Database, open_database
+from app.db import Database
 from app.demo.county import build_demo
 from app.errors import ValidationError
 from app.models import IndicatorMethod, PeriodState
@@ -52,6 +52,7 @@ from app.reports.rectification import build_ledger
 from app.reports.styles import DocumentStyle
 from app.services.annual import AnnualService, ReviewInput, VoteTally
 from app.services.bulletin import BulletinService
+from app.services.opening import open_database
 from app.services.packets import PacketService
 from app.services.quarter import QuarterService
 from app.services.ranking import RankingService

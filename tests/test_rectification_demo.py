@@ -8,13 +8,13 @@ import datetime as dt
 import dbkit
 import pytest
 
-from app.db import open_database
 from app.demo.county import build_demo
 from app.models import RectificationStatus
 from app.services import alerts as A
 from app.services.audit import verify
 from app.services.bulletin import BulletinService
 from app.services.interview import InterviewService
+from app.services.opening import open_database
 from app.services.rectification import RectificationService, register_hooks
 
 TODAY = dt.date(2026, 11, 25)

@@ -16,12 +16,13 @@ from sqlalchemy import select, text
 
 import app.demo.county as demo
 from app.cli import main
-from app.db import Database, make_engine, migrate, open_database
+from app.db import Database, make_engine, migrate
 from app.models import AuditEntry, Member, OrgKind, OrgPostKind, Setting
 from app.models.orglife import OrgLifeKind
 from app.services import excel_io, register_audit
 from app.services.audit import verify
 from app.services.idcard import make_id
+from app.services.opening import open_database
 from app.services.orglife import AttendanceInput, OrgLifeService, RecordInput
 from app.services.recruit import RecruitInput, RecruitService
 from app.services.register import OrgInput, PostInput, RegisterService, UnitInput

@@ -19,7 +19,7 @@ TODAY = dt.date(2026, 10, 20)
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
-    from app.db import open_database
+    from app.services.opening import open_database
 
     db = open_database(dbkit.KIT.new(tmp_path_factory.mktemp("demo")))
     build_demo(db, "small", seed=7, today=TODAY)

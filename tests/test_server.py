@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
-from app.db import SCHEMA_HEAD, database_target, describe_target, is_server, open_database
+from app.db import SCHEMA_HEAD, database_target, describe_target, is_server
 from app.errors import DatabaseBusyError, DatabaseError, DatabaseTooNewError
 from app.models import AuditEntry, Unit
 from app.services import audit
+from app.services.opening import open_database
 
 pytestmark = pytest.mark.server_only
 

@@ -14,11 +14,12 @@ from sqlalchemy import inspect, make_url, select, text
 
 from app.cli import main
 from app.connection import ServerSettings, with_password
-from app.db import database_target, make_engine, open_database
+from app.db import database_target, make_engine
 from app.errors import BackupError
 from app.models import Unit
 from app.paths import DATABASE_URL_ENV, AppPaths
 from app.services import backup
+from app.services.opening import open_database
 from app.services.register import RegisterService, UnitInput
 
 

@@ -22,12 +22,13 @@ from sqlalchemy import inspect
 from app.cli.common import open_db
 from app.cli.login import LOGIN_PATHS, log_in, password, terminal_prompt
 from app.connection import login_paths
-from app.db import Database, open_database
+from app.db import Database
 from app.errors import DangjianError, ValidationError
 from app.models import Role, User
 from app.paths import app_paths
 from app.services import accounts
 from app.services.accounts import AccountService, Actor, Permission, require
+from app.services.opening import open_database
 
 NEW_PASSWORD_ENV = "DANGJIAN_NEW_PASSWORD"
 

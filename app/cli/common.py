@@ -10,8 +10,9 @@ from typing import Any
 
 from app.cli.login import LOGIN_PATHS, log_in, terminal_prompt
 from app.connection import login_paths, open_with_password
-from app.db import Database, open_app_database
+from app.db import Database
 from app.paths import AppPaths, app_paths
+from app.services.opening import open_app_database
 
 
 def paths_of(args: argparse.Namespace) -> AppPaths:
@@ -31,7 +32,7 @@ def logged_in_paths(args: argparse.Namespace) -> AppPaths:
 
 def open_db(args: argparse.Namespace, paths: AppPaths | None = None) -> Database:
     """Open the county database for a command: migrated (with a backup first) if it is behind, and the day's
-    first backup taken (app.db.open_app_database).  A server that refuses the login asks for the password.
+    first backup taken (app.services.opening.open_app_database).  A server that refuses the login asks for the password.
     `paths`: the command's paths found already (`logged_in_paths`), else `paths_of(args)`."""
     db = open_with_password(paths or paths_of(args), open_app_database, terminal_prompt())
     for w in db.warnings:

@@ -13,11 +13,12 @@ from pathlib import Path
 from app.cli import add_data_dir
 from app.cli.common import logged_in_paths
 from app.connection import with_password
-from app.db import Database, open_database
+from app.db import Database
 from app.demo.county import SIZES, DemoSummary, build_demo, database_is_empty
 from app.errors import DangjianError
 from app.paths import AppPaths
 from app.services import backup
+from app.services.opening import open_database
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -274,8 +274,9 @@ def _require_restore_on_server(args: argparse.Namespace, url: Any) -> None:
     database without any table has no accounts to ask about; one that cannot be opened (from a newer version,
     not this app's) is refused with its reason and left as it is."""
     from app.cli.login import log_in
-    from app.db import open_database, server_engine, server_schema
+    from app.db import server_engine, server_schema
     from app.services import accounts
+    from app.services.opening import open_database
 
     with server_engine(url) as engine:
         if not server_schema(engine).has_tables:

@@ -38,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QSize, qInstallMessageHandler
 
     from app.cli.common import logged_in_paths
-    from app.db import open_database
     from app.paths import app_paths
+    from app.services.opening import open_database
     from app.ui.application import make_application
     from app.ui.context import AppContext
     from app.ui.screenshot import render_pages

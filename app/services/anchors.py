@@ -6,7 +6,7 @@ sequence number and hash, and why: at every lock (锁定), 印发, backup (备�
 manifest), restore (恢复) and when the main window closes (退出).  A line is only ever appended (append mode,
 fsync), never rewritten.  `app.services.audit.verify` checks the chain against every anchor it is given.
 
-The services never learn the data folder: the one who opens the database (`app.db.open_app_database`, the GUI's
+The services never learn the data folder: the one who opens the database (`app.services.opening.open_app_database`, the GUI's
 context) attaches an `AnchorFile` to its session factory (`attach`), and a unit of work that asks for an anchor
 (`AuditLog.anchor`) writes its head there after it commits.  A database on a server is anchored in the local
 client's data folder: each workstation keeps the heads it saw.

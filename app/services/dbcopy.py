@@ -30,7 +30,6 @@ from app.db import (
     database_target,
     describe_target,
     head_revision,
-    open_database,
     server_engine,
     server_schema,
     stored_schema,
@@ -38,6 +37,7 @@ from app.db import (
 from app.errors import DatabaseError, OperationCancelled
 from app.failures import explain
 from app.services import audit
+from app.services.opening import open_database
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,6 @@ from app.db import (
     describe_target,
     head_revision,
     integrity_problems,
-    open_database,
     quick_check_problems,
     stored_schema,
 )
@@ -28,6 +27,7 @@ from app.failures import known_failure
 from app.paths import AppPaths, app_paths
 from app.services.anchors import EXIT as EXIT_ANCHOR
 from app.services.anchors import AnchorFile
+from app.services.opening import open_database
 from app.ui import errors, fonts
 
 if TYPE_CHECKING:

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app import settings as S
-from app.db import Database, open_database
+from app.db import Database
 from app.paths import AppPaths
 from app.services import anchors
 from app.services.app_settings import SettingsService
 from app.services.audit import chain_head as read_head_of
+from app.services.opening import open_database
 from app.services.register import RegisterService
 
 log = logging.getLogger(__name__)
