@@ -28,7 +28,7 @@ from app.dates import cn_date
 from app.models import Member, MemberStatus, PartyOrg
 from app.services import compliance as C
 from app.services import recruit as R
-from app.services.register import RegisterService, probation_end
+from app.services.register import attention_findings, probation_end
 
 SessionFactory = Callable[[], Session]
 
@@ -110,13 +110,12 @@ class AlertService:
         return out
 
     def _register_alerts(self, today: dt.date) -> list[Alert]:
-        findings = RegisterService(self._sf, today=lambda: today).all_findings()
         with self._sf() as s:
-            unit_of = dict(s.execute(select(PartyOrg.id, PartyOrg.unit_id)).all())
+            findings = attention_findings(s, today)
         return [
             Alert(f.kind, name, f"{name}：{f.message}", f.due if f.kind != "vacancy" else None, ORG, org_id,
-                  unit_of.get(org_id), f.kind in ("term_overdue", "vacancy"))
-            for org_id, name, f in findings if f.kind in REGISTER_KINDS
+                  unit_id, f.kind in ("term_overdue", "vacancy"))
+            for org_id, name, unit_id, f in findings
         ]
 
 
@@ -143,36 +142,32 @@ def compliance_alerts(s: Session, today: dt.date) -> list[Alert]:
             ended[(last.year, last.month)].add(rule.key)
     requests: list[tuple[int, int, set[str] | None]] = [(y, m, keys) for (y, m), keys in sorted(ended.items())]
     requests.append((today.year, today.month, None))
-    *past, current = C.evaluate_many(s, requests, include_state=True)
-    texts: dict[tuple[str, dt.date, dt.date, bool], str] = {}  # one text per rule and window, not per gap
-    out = [_from_finding(f, True, texts) for found in past for f in found]
-    for f in current:
-        if f.rule == C.COMMUNITY_RULE[0]:
-            out.append(Alert("community_unregistered", f.subject, f.message, None, MEMBER, f.member_id or 0,
-                             f.unit_id))
-        else:
-            out.append(_from_finding(f, False, texts))
+    (*past, current), unregistered = C.gaps_many(s, requests)
+    out: list[Alert] = []
+    for found in past:
+        for rule, w_start, w_end, missing in found:
+            out += _gap_alerts(rule, w_start, w_end, missing, True)
+    for rule, w_start, w_end, missing in current:
+        out += _gap_alerts(rule, w_start, w_end, missing, False)
+    out += [Alert("community_unregistered", name, f"在职党员{name}尚未到社区报到", None, MEMBER, member_id, unit_id)
+            for member_id, name, _org_id, unit_id in unregistered]
     return out
 
 
-def _from_finding(f: C.Finding, overdue: bool,
-                  texts: dict[tuple[str, dt.date, dt.date, bool], str] | None = None) -> Alert:
-    rule = C.RULES_BY_KEY[f.rule]
-    key = (f.rule, f.window_start, f.window_end, overdue)
-    text = texts.get(key) if texts is not None else None
-    if text is None:
-        label = C.window_label(f.window_start, f.window_end)
-        text = f"{label}未{rule.what}" if overdue else f"{label}尚未{rule.what}（{f.window_end:%m月%d日}前）"
-        if texts is not None:
-            texts[key] = text
-    if f.member_id is not None:
-        target, target_id = MEMBER, f.member_id
-    elif f.org_id is not None:
-        target, target_id = ORG, f.org_id
-    else:
-        target, target_id = UNIT, f.unit_id
-    who = f"党员领导干部{f.subject}" if f.member_id is not None else f.subject
-    return Alert(rule.alert, f.subject, f"{who}：{text}", f.window_end, target, target_id, f.unit_id, overdue)
+def _gap_alerts(rule: C.Rule, w_start: dt.date, w_end: dt.date,
+                missing: list[tuple[int, int | None, int | None, str]], overdue: bool) -> list[Alert]:
+    """One rule's gaps in one window (one text for them all): a 党员领导干部's open the member, an organisation's
+    the organisation, a unit's the unit."""
+    label = C.window_label(w_start, w_end)
+    text = f"{label}未{rule.what}" if overdue else f"{label}尚未{rule.what}（{w_end:%m月%d日}前）"
+    kind = rule.alert
+    return [
+        Alert(kind, subject, f"党员领导干部{subject}：{text}", w_end, MEMBER, member_id, unit_id, overdue)
+        if member_id is not None else
+        Alert(kind, subject, f"{subject}：{text}", w_end, ORG, org_id, unit_id, overdue) if org_id is not None else
+        Alert(kind, subject, f"{subject}：{text}", w_end, UNIT, unit_id, unit_id, overdue)
+        for unit_id, org_id, member_id, subject in missing
+    ]
 
 
 def probation_alerts(s: Session, today: dt.date) -> list[Alert]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -403,27 +403,32 @@ def _judge(rule: Rule, c: _County, w_start: dt.date, w_end: dt.date,
     """Each requirement of the rule in the window: met (with the first record; only when `include_ok`) or
     missing."""
     label = window_label(w_start, w_end)
-    first, last = w_start.isoformat(), w_end.isoformat()
     met, missing = f"{label}已{rule.what}", f"{label}未{rule.what}"
     out: list[Finding] = []
-
-    def judged(unit_id: int, org_id: int | None, member_id: int | None, subject: str, hit: int | None) -> None:
+    for unit_id, org_id, member_id, subject, hit in _hits(rule, c, w_start, w_end, read):
         if hit is None:
             out.append(Finding(rule.key, MISSING, unit_id, org_id, member_id, subject, w_start, w_end, None,
                                missing, rule.indicator, rule.points))
         elif include_ok:
             out.append(Finding(rule.key, OK, unit_id, org_id, member_id, subject, w_start, w_end, hit, met,
                                rule.indicator, rule.points))
+    return out
 
+
+def _hits(rule: Rule, c: _County, w_start: dt.date, w_end: dt.date, read: Callable[[S.SettingDef], Any]
+          ) -> Iterator[tuple[int, int | None, int | None, str, int | None]]:
+    """(unit id, org id, member id, subject, the first record or None) for each requirement of the rule in the
+    window."""
+    first, last = w_start.isoformat(), w_end.isoformat()
     if rule.applies_to == UNIT:
         assert rule.kind is not None
         for unit_id, name in c.units.items():
-            judged(unit_id, None, None, name, _first_in(c.unit_records.get((unit_id, rule.kind)), first, last))
-        return out
+            yield unit_id, None, None, name, _first_in(c.unit_records.get((unit_id, rule.kind)), first, last)
+        return
     if rule.applies_to == LEADER:
         for member_id, name, org_id, unit_id in c.leaders:
-            judged(unit_id, org_id, member_id, name, _first_in(c.leader_attendance.get(member_id), first, last))
-        return out
+            yield unit_id, org_id, member_id, name, _first_in(c.leader_attendance.get(member_id), first, last)
+        return
     assert rule.kind is not None
     group_min = int(read(S.GROUP_MIN_MEMBERS))
     for org in c.orgs:
@@ -432,8 +437,32 @@ def _judge(rule: Rule, c: _County, w_start: dt.date, w_end: dt.date,
         records = c.org_records.get((org.id, rule.kind))
         if rule.leader_only and records:
             records = [r for r in records if r[2]]
-        judged(org.unit_id, org.id, None, org.name, _first_in(records, first, last))
-    return out
+        yield org.unit_id, org.id, None, org.name, _first_in(records, first, last)
+
+
+# One rule's gaps in one window: the rule, the window's first and last day, and (unit id, org id, member id,
+# subject) of each requirement not met.
+WindowGaps = tuple[Rule, dt.date, dt.date, list[tuple[int, int | None, int | None, str]]]
+
+
+def gaps_many(s: Session, requests: list[tuple[int, int, set[str] | None]]
+              ) -> tuple[list[list[WindowGaps]], list[tuple[int, str, int, int]]]:
+    """What `evaluate_many(s, requests, include_state=True)` finds, as plain tuples per rule and window (the 提醒
+    turn some 10,000 gaps into alerts: no Finding each), in its order; and the 在职党员 not registered at a
+    community (member id, name, org id, unit id), its standing findings."""
+    read = S.reader(s)
+    county = _load(s, requests, None, None, read, True, False)
+    out = []
+    for year, month, only in requests:
+        found: list[WindowGaps] = []
+        for rule, _ in _judged(year, (month, month), read, only):
+            w_start, w_end = window_of(year, month, int(read(rule.every)))
+            found.append((rule, w_start, w_end, [
+                (unit_id, org_id, member_id, subject)
+                for unit_id, org_id, member_id, subject, hit in _hits(rule, county, w_start, w_end, read)
+                if hit is None]))
+        out.append(found)
+    return out, county.unregistered
 
 
 def _applies(rule: Rule, org: _Org, c: _County, group_min: int) -> bool:

@@ -31,6 +31,7 @@ from app.models import (
     TransferKind,
     Unit,
 )
+from app.services.actor import Permission, allowed
 from app.services.idcard import check_id_against, mask_id, mask_phone, normalise_id, phone_problem
 from app.services.idcard import pinyin_initials as initials_of
 from app.services.register_audit import register_work
@@ -257,6 +258,15 @@ class _PersonInput(Protocol):
     id_number: str
     birth_date: dt.date | None
     gender: Gender | None
+
+
+def duplicate_id_message(owner: str) -> str:
+    """A 身份证号 registered to someone else already.  The owner is named only to a role that may see full
+    numbers: to any other, the name would confirm a guessed number of a member whose number it sees masked (a
+    file of a thousand guesses checked in one import dry run)."""
+    if allowed(Permission.REVEAL):
+        return f"身份证号与已登记党员“{owner}”重复"
+    return "身份证号与另一名已登记党员的重复（当前角色不能查看完整的身份证号，不显示是哪一位）"
 
 
 def fill_from_id(data: _PersonInput, bad: Callable[[str, str], None]) -> bool:
@@ -560,7 +570,7 @@ class RegisterService:
                     select(Member.id, Member.name).where(Member.id_number == data.id_number, Member.id != (member_id or -1))
                 ).first()
             if dup is not None:
-                bad("id_number", f"身份证号与已登记党员“{dup[1]}”重复")
+                bad("id_number", duplicate_id_message(dup[1]))
         if (msg := phone_problem(data.phone)) is not None:
             bad("phone", msg)
         # A date known to the month only is any day of it: a rule is broken only if every such day breaks it.
@@ -829,15 +839,13 @@ def org_findings(org: _OrgFacts, full: int, probationary: int, current_posts: li
                  read: Callable[[S.SettingDef], Any]) -> list[OrgFinding]:
     """What breaks the rules for this organisation today (DOMAIN.md: vacancies, terms, size, committee)."""
     out = []
-    if org.term_end is not None:
-        if org.term_end < today:
-            out.append(OrgFinding("term_overdue", f"任期已于{cn_date(org.term_end)}届满，尚未换届", org.term_end))
-        elif org.term_end <= today + dt.timedelta(days=int(read(S.TERM_ENDING_DAYS))):
-            out.append(OrgFinding("term_ending", f"任期将于{cn_date(org.term_end)}届满，请准备换届", org.term_end))
+    term = _term_finding(org.term_end, today, read)
+    if term is not None:
+        out.append(term)
     limit = _months_before(today, int(read(S.VACANCY_MONTHS)))
     for p in current_posts:
         if p.vacant and p.start_on <= limit:
-            out.append(OrgFinding("vacancy", f"{p.kind.label}自{cn_date(p.start_on)}起空缺，超过{read(S.VACANCY_MONTHS)}个月", p.start_on))
+            out.append(_vacancy_finding(p.kind, p.start_on, read))
     if org.kind in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH):
         filled = sum(1 for p in current_posts if not p.vacant)
         if full >= int(read(S.COMMITTEE_MIN_FULL)) and filled < 3 and not any(p.vacant for p in current_posts):
@@ -847,5 +855,50 @@ def org_findings(org: _OrgFacts, full: int, probationary: int, current_posts: li
         if full + probationary > int(read(S.BRANCH_MAX_MEMBERS)):
             out.append(OrgFinding("too_many", f"党员{full + probationary}名，超过{read(S.BRANCH_MAX_MEMBERS)}名，宜分设支部"))
         if not any(p.kind == OrgPostKind.SECRETARY for p in current_posts):
-            out.append(OrgFinding("vacancy", "未登记支部书记"))
+            out.append(NO_SECRETARY)
     return out
+
+
+NO_SECRETARY = OrgFinding("vacancy", "未登记支部书记")
+
+
+def _term_finding(term_end: dt.date | None, today: dt.date, read: Callable[[S.SettingDef], Any]) -> OrgFinding | None:
+    if term_end is None:
+        return None
+    if term_end < today:
+        return OrgFinding("term_overdue", f"任期已于{cn_date(term_end)}届满，尚未换届", term_end)
+    if term_end <= today + dt.timedelta(days=int(read(S.TERM_ENDING_DAYS))):
+        return OrgFinding("term_ending", f"任期将于{cn_date(term_end)}届满，请准备换届", term_end)
+    return None
+
+
+def _vacancy_finding(kind: OrgPostKind, start_on: dt.date, read: Callable[[S.SettingDef], Any]) -> OrgFinding:
+    return OrgFinding("vacancy", f"{kind.label}自{cn_date(start_on)}起空缺，超过{read(S.VACANCY_MONTHS)}个月", start_on)
+
+
+def attention_findings(s: Session, today: dt.date) -> list[tuple[int, str, int, OrgFinding]]:
+    """(org id, org name, unit id, finding) of the vacancies and terms only, as `all_findings` gives them and in
+    its order (by organisation, then its posts): what the 提醒 show, read narrowly (the terms due, the posts
+    vacant long enough, the branches without a secretary) instead of judging every organisation in Python."""
+    read = S.reader(s)
+    limit = _months_before(today, int(read(S.VACANCY_MONTHS)))
+    ending = today + dt.timedelta(days=int(read(S.TERM_ENDING_DAYS)))
+    found: dict[int, list[OrgFinding]] = {}
+    for org_id, term_end in s.execute(select(PartyOrg.id, PartyOrg.term_end).where(
+            PartyOrg.active.is_(True), PartyOrg.term_end <= ending)):
+        term = _term_finding(term_end, today, read)
+        if term is not None:
+            found.setdefault(org_id, []).append(term)
+    vacant = (select(OrgPost.org_id, OrgPost.kind, OrgPost.start_on)
+              .where(OrgPost.end_on.is_(None), OrgPost.member_id.is_(None), OrgPost.start_on <= limit)
+              .order_by(OrgPost.org_id, OrgPost.id))
+    for org_id, kind, start_on in s.execute(vacant):
+        found.setdefault(org_id, []).append(_vacancy_finding(kind, start_on, read))
+    with_secretary = (select(OrgPost.id).where(OrgPost.org_id == PartyOrg.id, OrgPost.end_on.is_(None),
+                                               OrgPost.kind == OrgPostKind.SECRETARY).exists())
+    for (org_id,) in s.execute(select(PartyOrg.id).where(
+            PartyOrg.active.is_(True), PartyOrg.kind.in_((OrgKind.BRANCH, OrgKind.JOINT_BRANCH)), ~with_secretary)):
+        found.setdefault(org_id, []).append(NO_SECRETARY)
+    orgs = s.execute(select(PartyOrg.id, PartyOrg.name, PartyOrg.unit_id).where(PartyOrg.active.is_(True))
+                     .order_by(PartyOrg.id))
+    return [(org_id, name, unit_id, f) for org_id, name, unit_id in orgs for f in found.get(org_id, ())]
