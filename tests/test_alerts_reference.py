@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from app import settings as S
 from app.cli import main
 from app.db import Database
-from app.models import Member, OrgLifeAttendance, OrgLifeRecord
+from app.models import Member, OrgLifeAttendance, OrgLifeRecord, PartyOrg
 from app.models.base import iso_text
 from app.paths import AppPaths
 from app.services import alerts as A
@@ -27,6 +27,7 @@ from app.services import compliance as C
 from app.services import rectification as R
 from app.services.opening import open_database
 from app.services.orglife import DUAL_LIFE_KINDS
+from app.services.register import RegisterService
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -113,3 +114,64 @@ def test_the_whole_list_is_its_sources_in_the_pages_order(county: Database, day:
     order = {k: i for i, k in enumerate(A.KINDS)}
     assert got == sorted(parts, key=lambda a: (order[a.kind], not a.overdue, a.due or dt.date.max, a.subject))
     assert len(got) > 50 and {a.kind for a in got} >= {"meeting_missing", "rectification_overdue"}
+
+
+def _reference_compliance_alerts(s, today: dt.date) -> list[A.Alert]:
+    """The rules' alerts from the Findings of `evaluate_many`, one Alert per Finding (what the 提醒 read before
+    they took the gaps as plain tuples)."""
+    read = S.reader(s)
+    keep_from = today.replace(day=1) - relativedelta(months=int(read(S.ALERT_GAP_MONTHS)))
+    ended: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for rule in C.RULES:
+        start, _ = C.window_of(today.year, today.month, int(read(rule.every)))
+        last = start - dt.timedelta(days=1)
+        if last >= keep_from:
+            ended[(last.year, last.month)].add(rule.key)
+    requests = [(y, m, keys) for (y, m), keys in sorted(ended.items())] + [(today.year, today.month, None)]
+    *past, current = C.evaluate_many(s, requests, include_state=True)
+
+    def alert(f: C.Finding, overdue: bool) -> A.Alert:
+        if f.rule == C.COMMUNITY_RULE[0]:
+            return A.Alert("community_unregistered", f.subject, f.message, None, A.MEMBER, f.member_id or 0,
+                           f.unit_id)
+        rule = C.RULES_BY_KEY[f.rule]
+        label = C.window_label(f.window_start, f.window_end)
+        text = f"{label}未{rule.what}" if overdue else f"{label}尚未{rule.what}（{f.window_end:%m月%d日}前）"
+        if f.member_id is not None:
+            target, target_id = A.MEMBER, f.member_id
+        elif f.org_id is not None:
+            target, target_id = A.ORG, f.org_id
+        else:
+            target, target_id = A.UNIT, f.unit_id
+        who = f"党员领导干部{f.subject}" if f.member_id is not None else f.subject
+        return A.Alert(rule.alert, f.subject, f"{who}：{text}", f.window_end, target, target_id, f.unit_id, overdue)
+
+    return [alert(f, True) for found in past for f in found] + [alert(f, False) for f in current]
+
+
+@pytest.mark.parametrize("day", _days(), ids=str)
+def test_rule_alerts_from_plain_gaps_as_from_the_findings(county: Database, day: dt.date) -> None:
+    with county.session() as s:
+        got = A.compliance_alerts(s, day)
+        expected = _reference_compliance_alerts(s, day)
+    assert got == expected
+    kinds = {a.kind for a in got}
+    assert {"meeting_missing", "community_unregistered"} <= kinds
+    assert {a.target for a in got} >= {A.ORG, A.MEMBER}
+
+
+def _reference_register_alerts(county: Database, day: dt.date) -> list[A.Alert]:
+    """Vacancies and terms from every organisation's findings (`all_findings`, as the 组织 page judges them)."""
+    findings = RegisterService(county.session_factory, today=lambda: day).all_findings()
+    with county.session() as s:
+        unit_of = dict(s.execute(select(PartyOrg.id, PartyOrg.unit_id)).all())
+    return [A.Alert(f.kind, name, f"{name}：{f.message}", f.due if f.kind != "vacancy" else None, A.ORG, org_id,
+                    unit_of.get(org_id), f.kind in ("term_overdue", "vacancy"))
+            for org_id, name, f in findings if f.kind in A.REGISTER_KINDS]
+
+
+@pytest.mark.parametrize("day", _days(), ids=str)
+def test_register_alerts_read_narrowly_as_every_organisations_findings(county: Database, day: dt.date) -> None:
+    got = A.AlertService(county.session_factory, today=lambda: day)._register_alerts(day)
+    assert got == _reference_register_alerts(county, day)
+    assert {a.kind for a in got} >= {"vacancy"}
