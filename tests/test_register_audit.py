@@ -18,7 +18,7 @@ import app.demo.county as demo
 from app.cli import main
 from app.db import Database, make_engine, migrate
 from app.models import AuditEntry, Member, OrgKind, OrgPostKind, Setting
-from app.models.orglife import OrgLifeKind
+from app.models.orglife import AppraisalGrade, OrgLifeKind
 from app.services import excel_io, register_audit
 from app.services.audit import verify
 from app.services.idcard import make_id
@@ -139,6 +139,27 @@ def test_org_life_records_with_their_attendance(db, branch):
     assert findings(db) == []
     # An attendance line changed in the file is found through the record's summary.
     dbkit.tamper(db, f"UPDATE org_life_attendance SET present = TRUE WHERE record_id = {rid}")
+    assert any("出勤登记与审计日志记录不一致" in m for m in findings(db))
+
+
+def test_appraisal_grades_and_absences_are_in_the_check_code(db, branch):
+    """verify makes each line's text in SQL: it must be the text the service wrote (grades, reasons, absences)."""
+    svc = OrgLifeService(db.session_factory, today=lambda: TODAY)
+    grades = [AppraisalGrade.EXCELLENT, AppraisalGrade.QUALIFIED, AppraisalGrade.BASIC]
+    lines = [AttendanceInput(m, grade=grades[i % 3]) for i, m in enumerate(branch.members[1:])]
+    lines.insert(0, AttendanceInput(branch.members[0], present=False, absence_reason="因公出差"))
+    rid = svc.save_record(RecordInput(OrgLifeKind.DEMOCRATIC_APPRAISAL, dt.date(2026, 10, 12), branch.org_id,
+                                      topic="民主评议党员", attendance=lines))
+    assert findings(db) == []
+    # One grade changed in the file, then one reason: each is found through the record's summary.
+    dbkit.tamper(db, f"UPDATE org_life_attendance SET grade = '不合格' WHERE record_id = {rid} "
+                     f"AND member_id = {branch.members[1]}")
+    assert any("出勤登记与审计日志记录不一致" in m for m in findings(db))
+    dbkit.tamper(db, f"UPDATE org_life_attendance SET grade = '{grades[0].value}' WHERE record_id = {rid} "
+                     f"AND member_id = {branch.members[1]}")
+    assert findings(db) == []
+    dbkit.tamper(db, f"UPDATE org_life_attendance SET absence_reason = '病假' WHERE record_id = {rid}"
+                     f" AND member_id = {branch.members[0]}")
     assert any("出勤登记与审计日志记录不一致" in m for m in findings(db))
 
 

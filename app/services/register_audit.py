@@ -28,7 +28,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import json
+import operator
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -155,9 +157,9 @@ def snapshots(conn: Connection, entity: str, key: bytes | None, ids: Iterable[in
     convert = [_converter(key, n, table.c[n].type) for n in names]
     for chunk in _chunks(wanted):
         if chunk is None:
-            # All records (the demo, the baseline, verify): the driver's own values, without SQLAlchemy turning
-            # SQLite's date text into dates only for them to be written as text again.
-            rows: Iterable[Any] = conn.exec_driver_sql(f"SELECT id, {', '.join(names)} FROM {table.name}")
+            # All records (the demo, the baseline, verify): the driver's own values in large batches, without
+            # SQLAlchemy turning SQLite's date text into dates only for them to be written as text again.
+            rows: Iterable[Any] = _driver_rows(conn, f"SELECT id, {', '.join(names)} FROM {table.name}")
         else:
             rows = conn.execute(select(table.c.id, *(table.c[n] for n in names)).where(table.c.id.in_(chunk)))
         for row in rows:
@@ -168,6 +170,16 @@ def snapshots(conn: Connection, entity: str, key: bytes | None, ids: Iterable[in
         for rid, snap in out.items():
             snap[ATTENDANCE] = summaries.get(rid, nobody)
     return out
+
+
+def _driver_rows(conn: Connection, sql: str) -> Iterator[Any]:
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(20_000):
+            yield from batch
+    finally:
+        cursor.close()
 
 
 def _converter(key: bytes | None, name: str, kind: Any) -> Callable[[Any], str | None]:
@@ -192,38 +204,51 @@ def attendance_summary(lines: list[tuple[Any, ...]], *, in_order: bool = False) 
     """出席/缺席 counts and a check code over every line (member, present, reason, grade), sorted by member."""
     if not in_order:
         lines = sorted(lines, key=lambda r: r[0])
-    present = sum(1 for r in lines if r[1])
     # A grade is an enum from the ORM and its text from the cursor: both print as the text.
-    joined = "\x1e".join(f"{r[0]}\x1f{1 if r[1] else 0}\x1f{r[2] or ''}\x1f{r[3] or ''}" for r in lines)
-    code = hashlib.sha256(joined.encode("utf-8")).hexdigest()[:12]
-    return f"出席{present}人，缺席{len(lines) - present}人（核对码{code}）"
+    texts = [f"{r[0]}\x1f{1 if r[1] else 0}\x1f{r[2] or ''}\x1f{r[3] or ''}" for r in lines]
+    return _summary(texts, sum(1 for r in lines if r[1]))
 
 
-# In the order of the (record, member) unique index: no sort, and each record's lines come sorted by member.
-_ATTENDANCE_SQL = ("SELECT record_id, member_id, present, absence_reason, grade FROM org_life_attendance "
-                   "ORDER BY record_id, member_id")
+def _summary(line_texts: list[str], present: int) -> str:
+    code = hashlib.sha256("\x1e".join(line_texts).encode("utf-8")).hexdigest()[:12]
+    return f"出席{present}人，缺席{len(line_texts) - present}人（核对码{code}）"
+
+
+# Each line's text as `attendance_summary` writes it, made by the database (the same text on SQLite and
+# PostgreSQL: a flag is 0/1 either way, an empty reason or grade is ''), in the order of the (record, member) unique
+# index: no sort, and each record's lines come sorted by member.  The large county has 600,000 lines: Python then
+# only groups and joins them.
+_ATTENDANCE_SQL = ("SELECT record_id, CAST(member_id AS VARCHAR(20)) || '\x1f' || "
+                   "CASE WHEN present THEN '1' ELSE '0' END || '\x1f' || COALESCE(absence_reason, '') || '\x1f' || "
+                   "COALESCE(grade, ''), CASE WHEN present THEN 1 ELSE 0 END "
+                   "FROM org_life_attendance ORDER BY record_id, member_id")
 
 
 def attendance_summaries(conn: Connection, record_ids: list[int] | None) -> dict[int, str]:
-    """Each record's attendance summary.  All records: through the DB-API cursor (the large county has 600,000
-    lines; the grade is read as the text it is stored as, which is what `fmt` makes of the enum)."""
-    by_record: dict[int, list[tuple[Any, ...]]] = {}
+    """Each record's attendance summary.  All records: their lines' text made by the database, read through the
+    DB-API cursor (the grade is read as the text it is stored as, which is what `fmt` makes of the enum)."""
     if record_ids is None:
+        out: dict[int, str] = {}
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(_ATTENDANCE_SQL)
-            while batch := cursor.fetchmany(50_000):
-                for rid, *line in batch:
-                    by_record.setdefault(rid, []).append(tuple(line))
+            rows = itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(50_000), []))
+            for rid, group in itertools.groupby(rows, key=_FIRST):
+                lines = list(group)
+                out[rid] = _summary(list(map(_SECOND, lines)), sum(map(_THIRD, lines)))
         finally:
             cursor.close()
-    else:
-        table = OrgLifeAttendance.__table__
-        for chunk in _chunks(sorted(record_ids)):
-            q = select(table.c.record_id, table.c.member_id, table.c.present, table.c.absence_reason, table.c.grade)
-            for rid, *line in conn.execute(q.where(table.c.record_id.in_(chunk or []))):
-                by_record.setdefault(rid, []).append(tuple(line))
-    return {rid: attendance_summary(lines, in_order=record_ids is None) for rid, lines in by_record.items()}
+        return out
+    by_record: dict[int, list[tuple[Any, ...]]] = {}
+    table = OrgLifeAttendance.__table__
+    for chunk in _chunks(sorted(record_ids)):
+        q = select(table.c.record_id, table.c.member_id, table.c.present, table.c.absence_reason, table.c.grade)
+        for rid, *line in conn.execute(q.where(table.c.record_id.in_(chunk or []))):
+            by_record.setdefault(rid, []).append(tuple(line))
+    return {rid: attendance_summary(lines) for rid, lines in by_record.items()}
+
+
+_FIRST, _SECOND, _THIRD = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -504,12 +529,13 @@ def check_register_state(s: Session, _last: LastValues) -> list[AuditFinding]:
     for entity in ENTITIES:
         for rid, snap in snapshots(conn, entity, key).items():
             recorded = trail.pop((entity, rid), None)
-            what = _describe(entity, snap, rid, names)
             if recorded is None:
-                add(entity, rid, f"{what}没有审计记录（绕过程序写入数据库）")
+                add(entity, rid, f"{_describe(entity, snap, rid, names)}没有审计记录（绕过程序写入数据库）")
                 continue
+            # Named only when it differs: the names are looked up in the database, one query per record.
             for name, value in snap.items():
                 if name in recorded and recorded[name] != value:
+                    what = _describe(entity, snap, rid, names)
                     add(entity, rid, _differs(entity, what, name, value, recorded[name]))
     for (entity, rid), recorded in trail.items():
         add(entity, rid, f"审计日志记录的{_describe(entity, recorded, rid, names)}在数据库中已不存在（被绕过程序删除）")
