@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from app.cli import main
 from app.errors import DangjianError, FieldProblem, ImportFileError, OperationCancelled
-from app.models import AuditEntry, Gender, Member, MemberStatus, OrgKind, PartyOrg, Transfer, Unit
+from app.models import AuditEntry, Gender, Member, MemberStatus, OrgKind, PartyOrg, Role, Transfer, Unit
 from app.services import audit, excel_io
+from app.services.accounts import Actor, acting_as
 from app.services.idcard import make_id
 from app.services.register import MemberInput, OrgInput, RegisterService, UnitInput
 
@@ -272,6 +273,37 @@ def test_duplicate_id_against_the_register(db, tmp_path, imported):
     p = only(report, "公民身份号码")
     assert "已登记党员“张三”" in p.message
     assert counts(db) == (2, 3, 3)
+
+
+def checks_recorded(db) -> list[AuditEntry]:
+    with db.session_factory() as s:
+        return list(s.scalars(select(AuditEntry).where(AuditEntry.action == "检查导入文件")))
+
+
+@pytest.mark.parametrize("role", [Role.ASSESSOR, Role.VIEWER])
+def test_a_role_that_sees_masked_numbers_cannot_confirm_a_guess_by_importing(db, tmp_path, imported, role):
+    """A file of guessed numbers checked in a dry run answers, row by row, whose number each one is: a role that
+    sees numbers masked is told only that a number is taken, and every such check is in the audit trail."""
+    guesses = [member(姓名=f"王{i}", 公民身份号码=number) for i, number in
+               enumerate([id_for(dt.date(1980, 5, 1), 13), ZHANG, LI])]
+    path = fill(tmp_path / "guesses.xlsx", members=guesses)
+    with acting_as(Actor(7, "li", "李某", role)):
+        report = excel_io.import_register(db.session_factory, path, dry_run=True)
+    taken = [p for p in report.problems if p.column == "公民身份号码"]
+    assert [p.row for p in taken] == [3, 4]
+    assert all("另一名已登记党员" in p.message and "张三" not in p.message and "李四" not in p.message for p in taken)
+    [entry] = checks_recorded(db)
+    assert (entry.who, entry.reason) == ("李某（li）", "试运行")
+    assert entry.new == "guesses.xlsx：3行身份证号与登记簿比对"
+    assert counts(db) == (2, 3, 3)  # the dry run itself changed nothing
+
+
+def test_an_administrator_is_told_whose_number_it_is_and_not_recorded(db, tmp_path, imported):
+    path = fill(tmp_path / "again.xlsx", members=[member(姓名="张小三")])
+    with acting_as(Actor(1, "admin", "王管理", Role.ADMIN)):
+        report = excel_io.import_register(db.session_factory, path, dry_run=True)
+    assert "已登记党员“张三”" in only(report, "公民身份号码").message
+    assert checks_recorded(db) == []
 
 
 def test_dates_out_of_order(db, tmp_path):
