@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import String, func, or_, select, type_coerce
+from sqlalchemy import Connection, String, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app import settings as S
@@ -216,6 +216,14 @@ def _judged(year: int, months: tuple[int, int], read: Callable[[S.SettingDef], A
             for m in range(months[0], months[1] + 1) if ends_in(year, m, int(read(r.every)))]
 
 
+def _rows(s: Session) -> Connection:
+    """The session's connection, for the bulk reads of plain rows below (Core rows, without the ORM's handling of
+    each: ~15 ms of the 提醒 on the large county); pending changes flushed first, as `Session.execute` would."""
+    if s.autoflush:
+        s.flush()
+    return s.connection()
+
+
 def _load(s: Session, requests: list[tuple[int, int, set[str] | None]], unit_ids: set[int] | None,
           as_of: dt.date | None, read: Callable[[S.SettingDef], Any], with_state: bool = True,
           with_late: bool = True) -> _County:
@@ -228,16 +236,16 @@ def _load(s: Session, requests: list[tuple[int, int, set[str] | None]], unit_ids
     def in_units(col: Any) -> Any:
         return col.in_(unit_ids) if unit_ids is not None else True
 
-    units = dict(s.execute(select(Unit.id, Unit.name).where(Unit.active.is_(True), in_units(Unit.id))).all())
+    units = dict(_rows(s).execute(select(Unit.id, Unit.name).where(Unit.active.is_(True), in_units(Unit.id))).all())
     orgs = [
-        _Org(*row) for row in s.execute(
+        _Org(*row) for row in _rows(s).execute(
             select(PartyOrg.id, PartyOrg.name, PartyOrg.kind, PartyOrg.unit_id, PartyOrg.established_on)
             .where(PartyOrg.active.is_(True), in_units(PartyOrg.unit_id)).order_by(PartyOrg.id)
         ) if row.unit_id in units
     ]
-    member_counts = dict(s.execute(
+    member_counts = dict(_rows(s).execute(
         select(Member.org_id, func.count()).where(Member.left_on.is_(None)).group_by(Member.org_id)).all())
-    committee_posts = dict(s.execute(
+    committee_posts = dict(_rows(s).execute(
         select(OrgPost.org_id, func.count(func.distinct(OrgPost.kind)))
         .where(OrgPost.start_on <= m_end, or_(OrgPost.end_on.is_(None), OrgPost.end_on >= m_start))
         .group_by(OrgPost.org_id)).all())
@@ -262,7 +270,7 @@ def _load(s: Session, requests: list[tuple[int, int, set[str] | None]], unit_ids
         _load_leaders(s, county, leader_windows, unit_ids, as_of)
     if not with_state:
         return county
-    county.unregistered = [(r[0], r[1], r[2], r[3]) for r in s.execute(
+    county.unregistered = [(r[0], r[1], r[2], r[3]) for r in _rows(s).execute(
         select(Member.id, Member.name, Member.org_id, PartyOrg.unit_id).join(PartyOrg, Member.org_id == PartyOrg.id)
         .where(Member.community_registered.is_(False), Member.left_on.is_(None), in_units(PartyOrg.unit_id))
         .order_by(Member.id))]
@@ -283,7 +291,7 @@ def _load_records(s: Session, c: _County, kinds: set[OrgLifeKind], start: dt.dat
     if as_of is not None:
         q = q.where(OrgLifeRecord.recorded_on <= as_of)
     unit_kinds = {r.kind for r in RULES if r.applies_to == UNIT}
-    for rid, label, held, org_id, unit_id, leader in s.execute(q):
+    for rid, label, held, org_id, unit_id, leader in _rows(s).execute(q):
         kind = _KIND_BY_LABEL[label]
         if org_id is not None:
             c.org_records[(org_id, kind)].append((held[:10], rid, bool(leader)))
@@ -302,7 +310,7 @@ def _load_late(s: Session, c: _County, start: dt.date, end: dt.date, unit_ids: s
         q = q.where(OrgLifeRecord.unit_id.in_(unit_ids))
     if as_of is not None:
         q = q.where(OrgLifeRecord.recorded_on <= as_of)
-    c.late = [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in s.execute(q)]
+    c.late = [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in _rows(s).execute(q)]
 
 
 def _load_leaders(s: Session, c: _County, windows: set[tuple[dt.date, dt.date]], unit_ids: set[int] | None,
@@ -313,7 +321,7 @@ def _load_leaders(s: Session, c: _County, windows: set[tuple[dt.date, dt.date]],
          .where(Member.is_leader.is_(True), Member.left_on.is_(None)).order_by(Member.id))
     if unit_ids is not None:
         q = q.where(PartyOrg.unit_id.in_(unit_ids))
-    c.leaders = [(r[0], r[1], r[2], r[3]) for r in s.execute(q)]
+    c.leaders = [(r[0], r[1], r[2], r[3]) for r in _rows(s).execute(q)]
     if not c.leaders:
         return
     # One query for all the windows, driven by the leaders' own attendance (their ids: SQLite otherwise walks
@@ -334,7 +342,7 @@ def _load_leaders(s: Session, c: _County, windows: set[tuple[dt.date, dt.date]],
         att = att.where(OrgLifeRecord.unit_id.in_(unit_ids))
     bounds = [(start.isoformat(), end.isoformat()) for start, end in ordered]
     first: dict[tuple[int, int], list[Any]] = {}  # (window, member) → [first day, lowest id]
-    for member_id, held, rid in s.execute(att):
+    for member_id, held, rid in _rows(s).execute(att):
         day = str(held)[:10]
         for i, (start_s, end_s) in enumerate(bounds):
             if start_s <= day <= end_s:
