@@ -8,6 +8,7 @@ the same, in the same order, as the sum of its sources sorted as the page sorts 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -175,3 +176,16 @@ def test_register_alerts_read_narrowly_as_every_organisations_findings(county: D
     got = A.AlertService(county.session_factory, today=lambda: day)._register_alerts(day)
     assert got == _reference_register_alerts(county, day)
     assert {a.kind for a in got} >= {"vacancy"}
+
+
+def test_the_cycle_collector_is_left_as_it_was(county: Database) -> None:
+    service = A.AlertService(county.session_factory, today=frozen.today)
+    assert gc.isenabled()
+    expected = service.alerts()
+    assert gc.isenabled(), "paused while the list is built, on again after"
+    gc.disable()
+    try:
+        assert service.alerts() == expected
+        assert not gc.isenabled(), "a pause that was not the list's own stays"
+    finally:
+        gc.enable()
