@@ -18,7 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from app.demo.county import DemoContext, DemoStep, DemoUnit
 from app.models import (
@@ -34,6 +35,7 @@ from app.models import (
     ScoreSheet,
 )
 from app.services.audit import AuditLog, chained_rows, locked_head, occurrence_snapshot, timestamp
+from app.services.lockdigest import DIGEST_FIELD, period_digests
 from app.services.scheme import IndicatorView, ensure_scheme, scheme_view
 from app.services.score_rules import base_score, indicator_score, sheet_totals
 
@@ -146,12 +148,28 @@ def step_scores(ctx: DemoContext) -> None:
     if frozen:
         s.execute(update(IndicatorScheme).where(IndicatorScheme.id.in_(frozen)).values(frozen=True))
     s.flush()
-    ctx.insert_rows(AuditEntry, list(chained_rows(locked_head(s), batch.audit)))
+    entries = list(chained_rows(locked_head(s), _with_digests(s, batch.audit)))
+    ctx.insert_rows(AuditEntry, entries)
     ctx.count("考评月份", len(months))
     ctx.count("考评表", len(batch.sheets))
     ctx.count("扣分记录", len(batch.deductions))
     ctx.count("加分记录", len(batch.bonuses))
-    ctx.count("审计日志", len(batch.audit))
+    ctx.count("审计日志", len(entries))
+
+
+def _with_digests(s: Session, audit: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """The trail with, after each month's 锁定, the digest of what the month holds, as the scoring service's lock
+    records it (app.services.lockdigest): `audit verify` then checks every locked month.  The months' data are
+    all written by now, so each digest is the one its lock would have taken."""
+    locked = [row[4] for row in audit if row[3] == "period" and row[2] == "锁定" and row[5] == "state"]
+    digests = period_digests(s, locked)
+    titles = {p.id: p.title for p in s.scalars(select(Period).where(Period.id.in_(locked)))} if locked else {}
+    for row in audit:
+        yield row
+        at, _who, action, entity, period_id, fld = row[:6]
+        if entity == "period" and action == "锁定" and fld == "state":
+            yield (at, WHO, "锁定", "period", period_id, DIGEST_FIELD, None, digests[period_id],
+                   f"{titles[period_id]}锁定时的数据摘要")
 
 
 def _characters(ctx: DemoContext) -> list[_Unit]:
