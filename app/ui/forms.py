@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import DangjianError, FieldProblem, ValidationError
+from app.ui.colours import ERROR_COLOUR as ERROR_COLOUR  # re-exported: the pages import it from here
 
-ERROR_COLOUR = "#c62828"
 INVALID_STYLE = f'*[invalid="true"] {{ border: 1px solid {ERROR_COLOUR}; }}'
 
 _DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")

@@ -30,8 +30,8 @@ from app.services import alerts as A
 from app.services import compliance as C
 from app.ui import tasks
 from app.ui.alerts.chart import ComplianceChart
+from app.ui.colours import ERROR_COLOUR
 from app.ui.context import AppContext
-from app.ui.forms import ERROR_COLOUR
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 KindRole = Qt.ItemDataRole.UserRole + 1
