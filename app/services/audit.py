@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select, text
@@ -493,20 +494,32 @@ def _walk_chain(cursor: Any, report: AuditReport, last: LastValues) -> AuditFind
     encode = _canonical_json
     try:
         while batch := cursor.fetchmany(20_000):
+            # seq is the key and comes in order, so a batch without a gap spans exactly its length; only a batch
+            # with a gap is looked at entry by entry (the first missing number is named).
+            if batch[0][0] != expected or batch[-1][0] != expected + len(batch) - 1:
+                for r in batch:
+                    if r[0] != expected:
+                        seq = r[0]
+                        what = f"第{expected}条" if seq == expected + 1 else f"第{expected}至{seq - 1}条"
+                        return AuditFinding("chain", f"审计链断裂：{what}记录缺失（可能被删除）", expected)
+                    if sha((prev + encode(r[:10])).encode("utf-8")).hexdigest() != r[10]:
+                        return AuditFinding("chain", prev, r[0], r[4], r[5])  # explained by _explain
+                    prev, expected = r[10], expected + 1
             for r in batch:
-                seq = r[0]
-                if seq != expected:
-                    what = f"第{expected}条" if seq == expected + 1 else f"第{expected}至{seq - 1}条"
-                    return AuditFinding("chain", f"审计链断裂：{what}记录缺失（可能被删除）", expected)
                 if sha((prev + encode(r[:10])).encode("utf-8")).hexdigest() != r[10]:
-                    return AuditFinding("chain", prev, seq, r[4], r[5])  # explained by _explain
-                last[(r[4], r[5], r[6])] = r[8]
+                    expected = r[0]  # the entries before it are sound
+                    return AuditFinding("chain", prev, r[0], r[4], r[5])  # explained by _explain
                 prev = r[10]
-                expected = seq + 1
+            expected = batch[-1][0] + 1
+            # The last value of each (entity, id, field), in the order of the chain: a later entry overwrites.
+            last.update(zip(map(_KEY_OF, batch), map(_NEW_OF, batch), strict=True))
         return None
     finally:
         report.entries = expected - 1
         report.head = ChainHead(expected - 1, prev) if expected > 1 else None
+
+
+_KEY_OF, _NEW_OF = itemgetter(4, 5, 6), itemgetter(8)
 
 
 def _explain(s: Session, broken: AuditFinding) -> AuditFinding:
