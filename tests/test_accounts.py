@@ -101,8 +101,19 @@ def test_wrong_password_and_unknown_user_are_refused_and_audited(db: Database, s
     with pytest.raises(LoginFailed, match="^用户名或密码错误$"):
         svc.authenticate("nobody", PW)
     failed = [e for e in trail(db) if e.action == "登录失败"]
-    assert [(e.who, e.entity_id) for e in failed] == [("admin", admin.user_id), ("nobody", None)]  # as typed
+    assert [(e.who, e.entity_id) for e in failed] == [("admin", admin.user_id), ("未知用户", None)]
     assert verify(db.session_factory).ok
+
+
+def test_a_password_typed_into_the_user_name_box_is_not_kept(db: Database, svc: AccountService,
+                                                             admin: Actor) -> None:
+    """`admin⇥password⏎` typed while the focus was elsewhere puts the password in the user-name box: a failed
+    login under a name no account has keeps neither that text nor any trace of it in the trail."""
+    with pytest.raises(LoginFailed, match="^用户名或密码错误$"):
+        svc.authenticate("Qingshan#2026", "")
+    [entry] = [e for e in trail(db) if e.action == "登录失败"]
+    assert (entry.who, entry.new) == ("未知用户", None) and "不记录" in entry.reason
+    assert not any("Qingshan" in " ".join(str(v) for v in (e.who, e.old, e.new, e.reason)) for e in trail(db))
 
 
 def test_five_wrong_passwords_lock_for_five_minutes_then_expire(svc: AccountService, admin: Actor,

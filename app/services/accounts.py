@@ -33,6 +33,10 @@ from app.services.common_passwords import is_common
 
 SessionFactory = Callable[[], Session]
 
+# A failed login under a name no account has: the trail keeps neither the name nor the text typed.
+UNKNOWN_USER = "未知用户"
+UNKNOWN_USER_REASON = "用户名不存在（所输入的用户名不记录：它常是输错位置的密码）"
+
 # Who acts and what each role may do live below the audit trail, which names the actor in every entry; they are
 # part of this module's interface as well (`accounts.current()`, `accounts.Permission`, …).
 ROLE_PERMISSIONS = actor.ROLE_PERMISSIONS
@@ -207,7 +211,7 @@ class AccountService:
         """Check a login.  Every attempt is audited; too many wrong passwords lock the account for a while.
         Raises LoginFailed (after committing the failure) when the login is refused."""
         name = _clean_username(username)
-        with unit_of_work(self._sf, name or "（空用户名）") as (s, log):
+        with unit_of_work(self._sf, UNKNOWN_USER) as (s, log):
             read = S.reader(s)
             user = s.scalar(select(User).where(User.username == name))
             refusal = self._check_login(user, password, int(read(S.LOGIN_ATTEMPTS)), int(read(S.LOCKOUT_MINUTES)))
@@ -215,7 +219,12 @@ class AccountService:
                 log.who = _actor(user).who
                 log.record("登录", "app_user", user.id)
                 return _actor(user)
-            log.record("登录失败", "app_user", user.id if user else None, "username", None, name, reason=refusal or "")
+            if user is not None:
+                log.who = user.username
+                log.record("登录失败", "app_user", user.id, "username", None, name, reason=refusal or "")
+            else:
+                # What was typed as a user name is not kept: it is often the password, typed one box too early.
+                log.record("登录失败", "app_user", None, "username", None, None, reason=UNKNOWN_USER_REASON)
         raise LoginFailed(refusal or "用户名或密码错误")
 
     def _check_login(self, user: User | None, password: str, attempts: int, minutes: int) -> str | None:
