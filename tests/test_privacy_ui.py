@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit
 from sqlalchemy import select
 from ui_fixtures import ZHANG_ID, Sample, make_id, seed_register
 
@@ -56,6 +56,7 @@ def test_assessor_sees_masked_values_cannot_reveal_and_saving_keeps_them(qtbot, 
         assert isinstance(birth_box, QLineEdit)
         assert birth_box.text() == "1980年5月" and birth_box.isReadOnly()
         assert not any(action.isVisible() for action in birth_box.actions())  # no calendar to read it from
+        assert dialog.findChild(QLabel, "hint_birth_date").isHidden()  # "留空则取自身份证号" asks for an edit
         assert dialog.personal is not None and not dialog.personal.button.isEnabled()
         position = dialog.basic.field("position")
         assert isinstance(position, QLineEdit)
@@ -80,6 +81,7 @@ def test_administrator_reveals_in_the_form_and_it_is_audited(qtbot, ctx: AppCont
         birth_box = dialog.basic.field("birth_date")
         assert isinstance(birth_box, QLineEdit)
         assert birth_box.text() == "1980-05-01" and not birth_box.isReadOnly()
+        assert not dialog.findChild(QLabel, "hint_birth_date").isHidden()
         birth_box.setText("1980-05-02")  # corrected after the reveal, and the number with it
         id_box.setText(make_id("430102", dt.date(1980, 5, 2), 11))
         dialog.accept()

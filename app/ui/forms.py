@@ -179,6 +179,7 @@ class Form(QWidget):
         col.addWidget(widget)
         if hint:
             h = QLabel(hint, box)
+            h.setObjectName(f"hint_{name}")
             h.setStyleSheet("color: #666;")
             h.setWordWrap(True)
             col.addWidget(h)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 
 from app.errors import DangjianError
 from app.services import accounts
@@ -28,6 +28,7 @@ class PersonalFields:
         self._sf, self.member_id = session_factory, member_id
         self._stored = {"id_number": id_number, "phone": phone}
         self._stored_birth = birth_date
+        self._form = form
         self.id_edit = form.field("id_number")
         self.phone_edit = form.field("phone")
         self.birth_edit = form.field("birth_date")
@@ -75,8 +76,12 @@ class PersonalFields:
         return self.birth_edit.date() if self.revealed else self._stored_birth
 
     def _set_calendar(self, usable: bool) -> None:
+        """The calendar button, and the hint about filling the date in, only where the date may be edited."""
         for action in self.birth_edit.actions():
             action.setVisible(usable)
+        hint = self._form.findChild(QLabel, "hint_birth_date")
+        if hint is not None:
+            hint.setVisible(usable)
 
 
 def ask_full_export(parent: QWidget | None) -> bool:
