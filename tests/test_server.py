@@ -85,7 +85,7 @@ def test_a_foreign_server_database_is_refused(database_kit, tmp_path) -> None:
 def test_two_clients_starting_at_once_migrate_once(database_kit, tmp_path) -> None:
     """Three workstations start the app on a new server database at the same moment (processes, as in life)."""
     url = str(database_kit.new(tmp_path))
-    code = ("import sys; from app.db import open_database; db = open_database(sys.argv[1]); "
+    code = ("import sys; from app.services.opening import open_database; db = open_database(sys.argv[1]); "
             "print('created' if db.created else 'found'); db.close()")
     starts = [subprocess.Popen([sys.executable, "-c", code, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True) for _ in range(3)]

@@ -106,7 +106,7 @@ def test_a_failed_pg_restore_leaves_every_table_and_row(paths: AppPaths, tmp_pat
     _failing_pg_restore(tmp_path, monkeypatch, fail_on=(".restoring",))
     capsys.readouterr()
 
-    assert main(["restore", taken.name, "--data-dir", str(paths.data_dir)]) == 2
+    assert main(["restore", taken.name, "--force", "--data-dir", str(paths.data_dir)]) == 2
 
     assert _tables(paths.database) == tables_before
     assert _units(paths.database) == {"县恢复前局", "县备份后局"}
@@ -144,7 +144,7 @@ def test_restore_is_refused_while_another_client_is_connected(paths: AppPaths,
     try:
         with other.connect():
             capsys.readouterr()
-            assert main(["restore", taken.name, "--data-dir", str(paths.data_dir)]) == 2
+            assert main(["restore", taken.name, "--force", "--data-dir", str(paths.data_dir)]) == 2
     finally:
         other.dispose()
     err = capsys.readouterr().err
@@ -160,7 +160,7 @@ def test_restore_goes_ahead_once_the_others_have_left(paths: AppPaths, capsys: p
     with other.engine.connect():
         assert backup.other_app_sessions(database_target(str(paths.database_url))) == 1
     other.close()
-    assert main(["restore", taken.name, "--data-dir", str(paths.data_dir)]) == 0
+    assert main(["restore", taken.name, "--force", "--data-dir", str(paths.data_dir)]) == 0
     assert _units(paths.database) == {"县恢复前局"}
 
 
@@ -209,7 +209,7 @@ def test_backup_and_restore_with_the_password_from_the_keyring(
     assert main(["backup", *plain]) == 0
     [dump] = _dumps(paths, "manual")
     _add_unit(paths.database, "县备份后局")
-    assert main(["restore", dump.name, *plain]) == 0
+    assert main(["restore", dump.name, "--force", *plain]) == 0
     assert main(["check", *plain]) == 0
 
     out, err = capsys.readouterr()
