@@ -83,8 +83,10 @@ def _reference_leader_attendance(s, windows) -> dict[int, list[tuple[str, int]]]
 
 @pytest.mark.parametrize("every", [1, 3, 6, 12])
 def test_leaders_first_meetings_per_window_as_one_query_per_window_gave(county: Database, every: int) -> None:
+    # The windows of the twelve months up to today's: on 1 January the demo's meetings are all last year's.
     today = frozen.today()
-    windows = {C.window_of(today.year, m, every) for m in range(1, 13)}
+    months = [today.year * 12 + today.month - 1 - back for back in range(12)]
+    windows = {C.window_of(m // 12, m % 12 + 1, every) for m in months}
     with county.session() as s:
         c = C._County({}, [], {}, {}, defaultdict(list), defaultdict(list), [], defaultdict(list), [], [])
         C._load_leaders(s, c, windows, None, None)
