@@ -341,3 +341,37 @@ def test_cli_audit_log_shows_register_entries_in_chinese_without_numbers(db, reg
     assert out[-1].endswith(f"修改 党员（编号{mid}） 联系电话：{DIGEST_SHOWN}")
     assert "13912345678" not in "".join(out) and "hmac:" not in "".join(out)
     assert "新建 支委职务" in out[0] and "党员：编号" in out[0]
+
+
+def test_the_key_is_made_once_and_reused(db) -> None:
+    with db.engine.begin() as conn:
+        assert register_audit.digest_key(conn, create=False) is None  # an empty county has none yet
+        made = register_audit.digest_key(conn, create=True)
+        assert made and len(made) == 32
+        assert register_audit.digest_key(conn, create=True) == made
+
+
+@pytest.mark.server_only
+def test_two_clients_making_the_first_key_at_once_share_one(db) -> None:
+    """The county's first register change made on two workstations at once: the second waits for the first's key
+    and uses it (a second key would fail the save, or make the first client's digests unverifiable)."""
+    import threading
+
+    got: list[bytes | None] = []
+
+    def second_client() -> None:
+        with db.engine.begin() as conn:
+            got.append(register_audit.digest_key(conn, create=True))
+
+    with db.engine.connect() as first:
+        tx = first.begin()
+        key = register_audit.digest_key(first, create=True)
+        other = threading.Thread(target=second_client)
+        other.start()
+        other.join(1.0)
+        assert other.is_alive(), "the second client waits while the first one's key is not committed"
+        tx.commit()
+        other.join(20)
+    assert got == [key]
+    with db.engine.connect() as conn:
+        assert len(conn.execute(select(Setting).where(Setting.key == register_audit.DIGEST_SETTING)).all()) == 1

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Table, event, insert, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -116,9 +117,12 @@ def digest_key(conn: Connection, *, create: bool) -> bytes | None:
             return b""  # damaged: every digest then differs from the trail's, and verify says so
     if not create:
         return None
-    key = secrets.token_bytes(32)
-    conn.execute(insert(Setting).values(key=DIGEST_SETTING, value=json.dumps(key.hex())))
-    return key
+    # Two clients of a server making the county's first register change at once both get here: the second
+    # insert waits for the first to commit and then does nothing, and both use the key that was stored.
+    made = json.dumps(secrets.token_bytes(32).hex())
+    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(upsert(Setting).values(key=DIGEST_SETTING, value=made).on_conflict_do_nothing(index_elements=["key"]))
+    return digest_key(conn, create=False)
 
 
 def digest(key: bytes | None, value: Any) -> str | None:
