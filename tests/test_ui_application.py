@@ -150,8 +150,6 @@ def test_start_up_opens_the_window_in_chinese_without_heavy_imports(paths, tmp_p
         import sys, time
         from PySide6.QtCore import QCoreApplication, QTimer
         from PySide6.QtWidgets import QApplication
-        import app.ui.pages as P
-        P.PAGES[0] = P.PageDef("home", "提醒", "app.ui.home_page:HomePage")
         import app.ui.accounts.login as L
         L.log_in_at_start = lambda service, parent=None: "operator"  # no login dialog (tests/test_accounts_ui.py)
         from app.ui.application import run

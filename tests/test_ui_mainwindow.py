@@ -289,23 +289,6 @@ def test_new_unit_with_a_duplicate_name_is_refused_under_the_field(qtbot, ctx, s
     assert ("县审计局" in [n for _i, n in ctx.register.units()])
 
 
-def test_home_page_counts_and_findings_open_the_organisation(qtbot, ctx, sample):
-    from app.ui.home_page import HomePage
-
-    home = HomePage(ctx)
-    qtbot.addWidget(home)
-    assert home.cards["members"].text() == "5"
-    assert home.cards["orgs"].text() == "3"
-    assert home.cards["units"].text() == "2"
-    overdue = home.model.index(0, 0)
-    assert overdue.data().startswith("换届超期")
-    line = home.model.index(0, 0, overdue)
-    assert "县教育局第一党支部" in line.data()
-    with qtbot.waitSignal(ctx.navigate) as blocker:
-        home.view.activated.emit(line)
-    assert blocker.args == ["orgs", ("org", sample.edu_branch)]
-
-
 def test_navigation_to_an_organisation_selects_it(qtbot, window, ctx, sample):
     ctx.navigate.emit("orgs", ("org", sample.edu_branch))
     assert window.current_key() == "orgs"

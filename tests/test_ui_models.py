@@ -8,7 +8,6 @@ from PySide6.QtCore import QModelIndex, Qt
 from ui_fixtures import SAMPLE_DAY, ZHANG_ID, seed_register
 
 from app.services.register import RegisterService
-from app.ui.home_page import FINDING_KINDS, OrgRole, findings_model
 from app.ui.itemmodels import KeyRole, RowsTableModel
 from app.ui.member_page import Col, MemberTableModel
 from app.ui.org_page import NodeRole, OrgTreeModel
@@ -133,14 +132,3 @@ def test_rows_table_model(qtmodeltester):
     assert model.data(model.index(1, 2), KeyRole) == "b"
     model.set_rows([])
     qtmodeltester.check(model)
-
-
-def test_findings_model_groups_by_kind(qtmodeltester, reg, sample):
-    model = findings_model(reg.all_findings())
-    qtmodeltester.check(model)
-    heads = [model.index(r, 0).data() for r in range(model.rowCount())]
-    assert heads[0].startswith(FINDING_KINDS["term_overdue"])
-    overdue = model.index(0, 0)
-    line = model.index(0, 0, overdue)
-    assert line.data(OrgRole) == sample.edu_branch
-    assert "县教育局第一党支部" in line.data()
