@@ -28,7 +28,7 @@ from app.paths import AppPaths, app_paths
 from app.services.anchors import EXIT as EXIT_ANCHOR
 from app.services.anchors import AnchorFile
 from app.services.opening import open_database
-from app.ui import errors, fonts
+from app.ui import errors, fonts, qt_zh
 
 if TYPE_CHECKING:
     from app.services.backup import BackupInfo
@@ -66,6 +66,7 @@ def install_translations(app: QApplication) -> bool:
         log.warning("Qt zh_CN translation not found in %s", where)
         return False
     app.installTranslator(translator)
+    qt_zh.install(app)  # the texts of Qt's dialogs that this qm file lacks (after it: asked first)
     return True
 
 
