@@ -273,6 +273,26 @@ class Suggestion:
         return self.points_each * self.occurrences
 
 
+@dataclass(frozen=True)
+class RejectedSuggestion:
+    """A suggestion marked 不采纳 on a sheet: its reason, who and when, and what it proposed (None when the
+    register no longer gives it)."""
+
+    sheet_id: int
+    source: str
+    reason: str
+    rejected_by: str
+    rejected_at: dt.datetime
+    suggestion: Suggestion | None
+
+    @property
+    def description(self) -> str:
+        s = self.suggestion
+        if s is None:
+            return "（登记信息已更正，系统不再提出此项）"
+        return f"{s.indicator_name}：{s.reason}（{s.occurrences}次，扣{s.amount}分）"
+
+
 # (session, unit ids, year, month) → suggestions per unit id.  The extension point for rules that turn
 # recorded facts into suggested deductions: the register's (支委 vacancy, overdue 换届) are built in; the
 # organisation-life rules (missed meetings) add theirs with `register_suggestion_source`.
@@ -322,6 +342,9 @@ class ScoringService:
     # --- periods --------------------------------------------------------------------------------------------
 
     def periods(self) -> list[PeriodView]:
+        """The months, newest first.  Units added to the register since a month was opened get their sheets
+        first (in every month not locked), so a unit added in the middle of a month is scored that month."""
+        self.fill_open_months()
         with self._sf() as s:
             counts = {pid: (n, r) for pid, n, r in s.execute(
                 select(ScoreSheet.period_id, func.count(), func.sum(cast(ScoreSheet.reviewed, Integer)))
@@ -354,6 +377,9 @@ class ScoringService:
         with unit_of_work(self._sf, self._actor) as (s, log):
             period = s.scalar(select(Period).where(Period.key == month_key(year, month)))
             if period is None:
+                if not s.scalar(select(func.count()).select_from(Unit).where(Unit.active.is_(True))):
+                    raise ValidationError("尚未登记任何单位，不能开始考评：请先在“组织管理”中添加单位（或导入名册）",
+                                          field="period")
                 scheme = ensure_scheme(s, log, year)
                 view = scheme_view(s, scheme)
                 if view.problems:
@@ -364,12 +390,24 @@ class ScoringService:
                 s.add(period)
                 s.flush()
                 log.record("新建", "period", period.id, "state", None, PeriodState.DRAFT)
-            if period.state == PeriodState.DRAFT:
-                added = create_sheets(s, period)
-                if added:
-                    log.record("新建考评表", "period", period.id, "sheets", None, added,
-                               reason=f"为{added}个单位建立考评表")
+            _add_missing_sheets(s, log, period)
             return _period_view_of(s, period)
+
+    def fill_open_months(self) -> list[tuple[str, int]]:
+        """Sheets for units added to the register since their month was opened, in every month not locked
+        (a locked month is never touched): (month title, sheets added) for each month that got some.  Called
+        when a unit is added and when the scoring page lists the months; a cheap read when nothing is missing."""
+        with self._sf() as s:
+            if not _months_missing_sheets(s):
+                return []
+        out = []
+        with unit_of_work(self._sf, self._actor) as (s, log):
+            for period_id in _months_missing_sheets(s):
+                period = _period(s, period_id, lock="update")
+                added = _add_missing_sheets(s, log, period)
+                if added:
+                    out.append((period.title, added))
+        return out
 
     def sheets(self, period_id: int) -> list[SheetSummary]:
         """The period's sheets in the register's unit order."""
@@ -670,18 +708,57 @@ class ScoringService:
 
     def reject_suggestion(self, sheet_id: int, source: str, reason: str = "", *,
                           expected_version: Expected = None) -> None:
+        """不采纳: the suggestion is not offered again for this sheet (until restored); the reason is required,
+        since whoever reads the sheet later asks why a recorded gap cost nothing."""
+        reason = (reason or "").strip()
         with self._sheet_change(lambda s: _sheet(s, sheet_id).id, expected_version) as (s, log, sheet, _period):
+            if not reason:
+                raise ValidationError("请填写不采纳的理由（记入审计日志）", field="reason")
+            if len(reason) > MAX_REASON:
+                raise ValidationError(f"不采纳的理由不能超过{MAX_REASON}个字", field="reason")
             if s.scalar(select(SuggestionRejection.id).where(SuggestionRejection.sheet_id == sheet.id,
                                                               SuggestionRejection.source == source)) is not None:
                 return
-            row = SuggestionRejection(sheet_id=sheet.id, source=source[:100], reason=(reason or "").strip(),
-                                      rejected_by=log.who)
+            row = SuggestionRejection(sheet_id=sheet.id, source=source[:100], reason=reason, rejected_by=log.who)
             s.add(row)
             s.flush()
             log.record("不采纳建议", "suggestion", row.id, "", None, {"sheet": sheet.id, "source": row.source},
                        reason=row.reason)
 
-    def _suggestions(self, s: Session, period: Period, sheets: list[ScoreSheet]) -> dict[int, list[Suggestion]]:
+    def rejected_suggestions(self, sheet_id: int) -> list[RejectedSuggestion]:
+        """The sheet's suggestions marked 不采纳, oldest first, each with what it proposed when the register still
+        gives it (the fact behind it may have been corrected since)."""
+        with self._sf() as s:
+            sheet = _sheet(s, sheet_id)
+            rows = list(s.scalars(select(SuggestionRejection).where(SuggestionRejection.sheet_id == sheet.id)
+                                  .order_by(SuggestionRejection.id)))
+            if not rows:
+                return []
+            offered = {x.source: x for x in self._suggestions(s, _period(s, sheet.period_id), [sheet],
+                                                              with_rejected=True).get(sheet.id, [])}
+            return [RejectedSuggestion(sheet.id, r.source, r.reason, r.rejected_by, r.rejected_at,
+                                       offered.get(r.source)) for r in rows]
+
+    def restore_suggestion(self, sheet_id: int, source: str, *, expected_version: Expected = None) -> None:
+        """Undo a 不采纳: the suggestion is offered again (the sheet must be editable, like any change)."""
+        with self._sheet_change(lambda s: _sheet(s, sheet_id).id, expected_version) as (s, log, sheet, _period):
+            row = s.scalar(select(SuggestionRejection).where(SuggestionRejection.sheet_id == sheet.id,
+                                                             SuggestionRejection.source == source))
+            if row is None:
+                raise NotFoundError("该条不采纳记录已恢复或不存在")
+            log.record("恢复建议", "suggestion", row.id, "", {"sheet": sheet.id, "source": row.source}, None,
+                       reason=f"撤销不采纳（原理由：{row.reason}）")
+            s.delete(row)
+            s.flush()
+
+    def unhandled_suggestions(self, period_id: int) -> list[tuple[str, int]]:
+        """(unit, open suggestions) for the month's units that still have suggestions neither taken nor
+        rejected, in the register's order: what review and lock list before going on."""
+        open_ = self.period_suggestions(period_id)
+        return [(row.unit_name, len(open_[row.id])) for row in self.sheets(period_id) if open_.get(row.id)]
+
+    def _suggestions(self, s: Session, period: Period, sheets: list[ScoreSheet], *,
+                     with_rejected: bool = False) -> dict[int, list[Suggestion]]:
         if period.month is None or not sheets:
             return {}
         by_unit = {sh.unit_id: sh for sh in sheets}
@@ -693,8 +770,9 @@ class ScoringService:
         taken: set[tuple[int, str]] = {(a, b) for a, b in s.execute(
             select(ScoreItem.sheet_id, Deduction.source).join(Deduction, Deduction.item_id == ScoreItem.id)
             .where(ScoreItem.sheet_id.in_(sheet_ids), Deduction.source != ""))}
-        taken |= {(a, b) for a, b in s.execute(select(SuggestionRejection.sheet_id, SuggestionRejection.source)
-                                               .where(SuggestionRejection.sheet_id.in_(sheet_ids)))}
+        if not with_rejected:
+            taken |= {(a, b) for a, b in s.execute(select(SuggestionRejection.sheet_id, SuggestionRejection.source)
+                                                   .where(SuggestionRejection.sheet_id.in_(sheet_ids)))}
         out: dict[int, list[Suggestion]] = {}
         for source in SUGGESTION_SOURCES:
             for unit_id, found in source(s, list(by_unit), period.year, period.month).items():
@@ -765,6 +843,27 @@ def create_sheets(s: Session, period: Period) -> int:
         {"sheet_id": sid, "indicator_id": iid, "review_score": base_score(m, p), "self_score": None, "veto": False,
          "veto_reason": ""} for sid in sheet_ids for iid, m, p in inds])
     return len(units)
+
+
+def _months_missing_sheets(s: Session) -> list[int]:
+    """Ids of the months not locked that lack a sheet for some active unit (one query)."""
+    has_sheet = (select(ScoreSheet.id).where(ScoreSheet.period_id == Period.id, ScoreSheet.unit_id == Unit.id)
+                 .exists())
+    q = (select(Period.id).join(Unit, Unit.active.is_(True)).where(
+        Period.kind == PeriodKind.MONTH, Period.state != PeriodState.LOCKED, ~has_sheet).distinct())
+    return sorted(s.scalars(q))
+
+
+def _add_missing_sheets(s: Session, log: AuditLog, period: Period) -> int:
+    """Sheets for the active units the month has none for, recorded like the month's first sheets; a month
+    that was 已复核 goes back to 草稿 (the new sheets are not reviewed).  A locked month is left as it is."""
+    if period.state == PeriodState.LOCKED:
+        return 0
+    added = create_sheets(s, period)
+    if added:
+        log.record("新建考评表", "period", period.id, "sheets", None, added, reason=f"为{added}个单位建立考评表")
+        _settle_state(s, log, period)
+    return added
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -879,8 +978,8 @@ def _describe_change(e: AuditEntry, sheet_id: int, items: dict[int, str]) -> str
         if item in items:
             kind = "扣分" if e.entity == "deduction" else "加分"
             what = f"{e.action}了“{items[item]}”的{kind}（{snap.get('reason', '')}）"
-    elif e.entity == "suggestion" and _snapshot(e.new).get("sheet") == sheet_id:
-        what = "不采纳了一条建议扣分"
+    elif e.entity == "suggestion" and _snapshot(e.new or e.old).get("sheet") == sheet_id:
+        what = "不采纳了一条建议扣分" if e.new else "恢复了一条不采纳的建议扣分"
     return f"{e.who} 于 {_when(e.at)} {what}" if what else None
 
 
