@@ -14,7 +14,7 @@ from app.cli.common import open_db, paths_of, print_json
 from app.services import audit
 from app.services.accounts import AuditFilter, audit_lines
 from app.services.ranking import Ranking, RankingService
-from app.services.register_audit import readable_entity, readable_field, readable_value
+from app.services.register_audit import readable_entity, readable_field, readable_value, shown_time
 from app.services.scoring import ScoringService, parse_month
 
 EXIT_FINDINGS = 1
@@ -154,7 +154,7 @@ def _print_audit_log(session_factory: audit.SessionFactory, limit: int) -> int:
         change = f"{field}：" if field else ""
         old, new = readable_value(e.entity, e.field, e.old), readable_value(e.entity, e.field, e.new)
         change += f"{old} → {new}" if old and new else (new or old)
-        print(f"第{e.seq}条 {e.at.replace('T', ' ').rstrip('Z')} {e.who} {e.action} {what} {change}"
+        print(f"第{e.seq}条 {shown_time(e.at)} {e.who} {e.action} {what} {change}"
               + (f"（{e.reason}）" if e.reason else ""))
     if not lines:
         print("审计日志为空")

@@ -28,7 +28,7 @@ from app import settings as S
 from app.errors import FieldProblem, NotFoundError, PermissionDenied, ValidationError
 from app.models import AuditEntry, Member, Role, Setting, User
 from app.services import actor
-from app.services.audit import unit_of_work
+from app.services.audit import timestamp, unit_of_work
 from app.services.common_passwords import is_common
 
 SessionFactory = Callable[[], Session]
@@ -507,13 +507,19 @@ def audit_lines(session_factory: SessionFactory, f: AuditFilter) -> list[AuditLi
         q = q.where(AuditEntry.who.contains(f.who.strip()))
     if f.action.strip():
         q = q.where(AuditEntry.action == f.action.strip())
+    # The days are this computer's; the entries' times are UTC stamps, compared as text.
     if f.since is not None:
-        q = q.where(AuditEntry.at >= f.since.isoformat())
+        q = q.where(AuditEntry.at >= _day_start_stamp(f.since))
     if f.until is not None:
-        q = q.where(AuditEntry.at < (f.until + dt.timedelta(days=1)).isoformat())
+        q = q.where(AuditEntry.at < _day_start_stamp(f.until + dt.timedelta(days=1)))
     with session_factory() as s:
         return [AuditLine(e.seq, e.at, e.who, e.action, e.entity, e.entity_id, e.field, e.old, e.new, e.reason)
                 for e in s.scalars(q)]
+
+
+def _day_start_stamp(day: dt.date) -> str:
+    """Local midnight of `day` as the trail's UTC stamp."""
+    return timestamp(dt.datetime.combine(day, dt.time()).astimezone())
 
 
 def audit_actions(session_factory: SessionFactory) -> list[str]:

@@ -47,6 +47,7 @@ from app.models.orglife import OrgLifeAttendance, OrgLifeRecord
 from app.models.recruit import Recruit, RecruitStage
 from app.services import audit as audit_trail
 from app.services.audit import AuditFinding, AuditLog, ChainHead, LastValues, chained_rows, fmt, timestamp
+from app.settings import SETTINGS
 
 SessionFactory = Callable[[], Session]
 
@@ -593,10 +594,41 @@ _OTHER_LABELS = {
 }
 
 
+# Their fields (the register's own come from FIELD_LABELS); a setting's field is its key, named by its label.
+_OTHER_FIELDS = {
+    "state": "状态", "status": "状态", "digest": "锁定时数据摘要", "sheets": "考评表", "reviewed": "已复核",
+    "review_score": "复核得分", "self_score": "自评得分", "doc_number": "发文字号", "items": "事项数", "voters": "评议人数",
+    "votes": "评议票数", "check_score": "年终检查得分", "frozen": "冻结", "result": "评定结果", "role": "角色",
+    "active": "可登录", "username": "用户名", "deadline": "整改时限", "reason": "原因", "sequence": "序号",
+    "period": "考评期", "year": "年度", "month": "月份", "quarter": "季度", "months": "月份", "marks": "分值",
+    "scheme": "指标体系", "note": "说明", "name": "名称", "indicator": "考评指标", "veto": "一票否决",
+    "veto_reason": "否决原因", "unit": "单位", "units": "单位数", "status_note": "状态说明", "results": "结果",
+    "is_bonus": "加分项", "working_days": "工作日数", "size": "规模", "secretary": "书记", "scheduled_at": "约谈时间",
+    "reports": "述职报告", "report_text": "述职报告", "org_id": "所在党组织", "old_password": "原密码", "kind": "类别",
+    "issuer": "发文机关", "interview": "约谈", "end_on": "结束日期", "members": "党员",
+}
+
+
 def readable_entity(entity: str) -> str:
     return ENTITY_LABELS.get(entity) or _OTHER_LABELS.get(entity, entity)
 
 
 def readable_field(entity: str, fld: str) -> str:
-    return field_label(entity, fld) if entity in ENTITIES and fld else fld
+    if not fld:
+        return ""
+    if entity in ENTITIES:
+        return field_label(entity, fld)
+    if entity == "setting":
+        d = SETTINGS.get(fld)
+        return d.label if d is not None else fld
+    return _OTHER_FIELDS.get(fld, fld)
+
+
+def shown_time(at: str) -> str:
+    """An entry's time (stored in UTC, `2026-12-03T07:05:00Z`) in this computer's local time, to the second."""
+    try:
+        t = dt.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return at  # not written by this app: shown as it is
+    return f"{t.astimezone():%Y-%m-%d %H:%M:%S}"
 

@@ -28,13 +28,13 @@ from app.db import SessionFactory
 from app.errors import DangjianError
 from app.models import Role
 from app.services.accounts import AccountService, AuditFilter, audit_actions, audit_lines
-from app.services.register_audit import readable_entity, readable_field, readable_value
+from app.services.register_audit import readable_entity, readable_field, readable_value, shown_time
 from app.ui.accounts.login import _FormDialog
 from app.ui.errors import show_error
 from app.ui.itemmodels import RowsTableModel
 
 USER_HEADERS = ["用户名", "姓名", "角色", "状态", "最近登录"]
-AUDIT_HEADERS = ["序号", "时间（UTC）", "谁", "操作", "对象", "编号", "字段", "原值", "新值", "理由"]
+AUDIT_HEADERS = ["序号", "时间", "谁", "操作", "对象", "编号", "字段", "原值", "新值", "理由"]
 
 
 def _table(model: RowsTableModel) -> QTableView:
@@ -199,7 +199,7 @@ class AuditDialog(QDialog):
             show_error(self, exc, "无法查看审计日志")
             return
         # Entities and columns in Chinese, a record's snapshot as 名称：值 pairs, a personal number's digest never.
-        self.model.set_rows([[e.seq, e.at.replace("T", " ").rstrip("Z"), e.who, e.action, readable_entity(e.entity),
+        self.model.set_rows([[e.seq, shown_time(e.at), e.who, e.action, readable_entity(e.entity),
                               e.entity_id, readable_field(e.entity, e.field), readable_value(e.entity, e.field, e.old),
                               readable_value(e.entity, e.field, e.new), e.reason] for e in lines])
         self.count.setText(f"共{len(lines)}条（最多显示最近{AuditFilter().limit}条）")
