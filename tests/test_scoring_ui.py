@@ -307,7 +307,7 @@ def test_scheme_editor_versions_a_frozen_scheme_and_shows_unbalanced_totals(qtbo
     row = next(r for r in range(editor.categories_model.rowCount())
                if editor.categories_model.data(editor.categories_model.index(r, 0)) == "工作落实")
     editor.categories.selectRow(row)
-    assert editor.indicators_model.data(editor.indicators_model.index(0, 1)) == "材料报送及时"
+    assert editor.indicators_model.data(editor.indicators_model.index(0, 0)) == "材料报送及时"
     editor.indicators.selectRow(0)
     failures: list[BaseException] = []
 
@@ -323,7 +323,7 @@ def test_scheme_editor_versions_a_frozen_scheme_and_shows_unbalanced_totals(qtbo
     assert informed and "新版本" in informed[0]
     assert editor.version_box.currentText().endswith("（第2版）")
     assert "类别“工作落实”的指标分值合计11.0分，应等于类别分值10.0分" in editor.problems.text()
-    assert editor.indicators_model.data(editor.indicators_model.index(0, 2)) == "5.0"
+    assert editor.indicators_model.data(editor.indicators_model.index(0, 1)) == "5.0"
     # a bad input stays in the dialog with its message under the field
     editor.indicators.selectRow(0)
 

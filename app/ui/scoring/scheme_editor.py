@@ -83,7 +83,7 @@ class SchemeEditor(QWidget):
         self.categories = _table("categories", self.categories_model)
         self.categories.selectionModel().currentRowChanged.connect(lambda *_: self._show_indicators())
         self.indicators_model = RowsTableModel(
-            ["编号", "指标", "分值", "计分方式", "每次分值", "封顶", "须佐证", "说明"], parent=self)
+            ["指标", "分值", "计分方式", "每次分值", "封顶", "须佐证", "说明", "编号"], parent=self)
         self.indicators = _table("indicators", self.indicators_model)
         self.indicators.doubleClicked.connect(lambda _i: self.edit_indicator())
 
@@ -175,8 +175,9 @@ class SchemeEditor(QWidget):
         cat = self._category()
         inds = cat.indicators if cat else []
         self.indicators_model.set_rows(
-            [(i.code, i.name, i.points, i.method.value, i.per_occurrence, _points(i.cap),
-              "是" if i.evidence_required else "", i.description) for i in inds], [i.id for i in inds])
+            # The name first: the code is for the score workbook's columns, read by nobody at this table.
+            [(i.name, i.points, i.method.value, i.per_occurrence, _points(i.cap),
+              "是" if i.evidence_required else "", i.description, i.code) for i in inds], [i.id for i in inds])
         self.indicators.resizeColumnsToContents()
         self._select(self.indicators, self.indicators_model, keep)
 
