@@ -228,7 +228,9 @@ def test_a_month_from_the_first_unit_to_the_lock(qtbot, page, county, db, answer
     assert "排名末位" in review.interview_model.data(review.interview_model.index(0, 4))
     assert review.lock_button.isEnabled() and not review.reopen_button.isEnabled()
     qtbot.mouseClick(review.lock_button, Qt.MouseButton.LeftButton)
-    assert "锁定2026年4月的考评结果" in answers[-1]
+    # 县第1局 was reviewed with one suggestion left open: the lock names it and asks, then says what it did
+    assert "2026年4月尚有1条建议扣分既未采纳也未不采纳：县第1局 1条" in answers[-2]
+    assert "已锁定：3个单位" in answers[-1] and "下一步：据此印发本月考评情况通报" in answers[-1]
     assert page.state.text().startswith("状态：已锁定") and page.month_box.currentText() == "2026年4月（已锁定）"
     assert review.reopen_button.isEnabled() and not review.lock_button.isEnabled()
     assert county.scoring.find_month(2026, 4).state == PeriodState.LOCKED

@@ -54,6 +54,7 @@ from app.ui.scoring.models import (
     SuggestionTableModel,
     score_text,
 )
+from app.ui.scoring.rejected import RejectedDialog
 
 W = TypeVar("W", bound=QWidget)
 
@@ -242,11 +243,14 @@ class ScoringForm(QWidget):
         self.suggestions.horizontalHeader().setSectionResizeMode(SuggestionCol.REASON, QHeaderView.ResizeMode.Stretch)
         self.accept_button = named(QPushButton("采纳"), "accept_button")
         self.reject_button = named(QPushButton("不采纳…"), "reject_button")
+        self.rejected_button = named(QPushButton("已不采纳…"), "rejected_button")
         self.accept_button.clicked.connect(self.accept_suggestion)
         self.reject_button.clicked.connect(self.reject_suggestion)
+        self.rejected_button.clicked.connect(self.show_rejected)
         buttons = QVBoxLayout()
         buttons.addWidget(self.accept_button)
         buttons.addWidget(self.reject_button)
+        buttons.addWidget(self.rejected_button)
         buttons.addStretch(1)
         layout = QHBoxLayout(box)
         layout.addWidget(self.suggestions, 1)
@@ -546,12 +550,35 @@ class ScoringForm(QWidget):
         if self.form is None:
             return
         reviewed, sheet_id, stamp = not self.form.reviewed, self.form.sheet_id, self.form.stamp
+        if reviewed and not self._review_despite_suggestions(sheet_id):
+            return
         if not self._run(lambda: self.service.set_reviewed(sheet_id, reviewed, expected_version=stamp)):
             return
         self._reload_form()
         self.state_changed.emit()
         if reviewed:
             self._next_unreviewed()
+
+    def _review_despite_suggestions(self, sheet_id: int) -> bool:
+        """A sheet is reviewed with its suggested deductions handled, or because the user says so."""
+        task = self._suggestions_task
+        loaded = task is not None and task.done and sheet_id in self.suggested
+        try:
+            open_ = self.suggested[sheet_id] if loaded else self.service.suggestions(sheet_id)
+        except DangjianError as exc:
+            show_error(self, exc)
+            return False
+        if not open_:
+            return True
+        listed = "\n".join(f"· {s.indicator_name}：{s.reason}" for s in open_[:8]) + ("\n……" if len(open_) > 8 else "")
+        answer = QMessageBox.question(
+            self, "尚有建议扣分未处理",
+            f"本单位尚有{len(open_)}条建议扣分既未采纳也未不采纳：\n{listed}\n\n仍标记为复核完成吗？"
+            "（选“否”返回处理：采纳，或填写理由不采纳）", defaultButton=QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            self.suggestions.setFocus()
+            return False
+        return True
 
     def _next_unreviewed(self) -> None:
         rows = self.units_model.rows()
@@ -587,6 +614,7 @@ class ScoringForm(QWidget):
         editable = self.form is not None and not self.form.locked and not self.form.reviewed
         self.accept_button.setEnabled(editable and bool(rows))
         self.reject_button.setEnabled(editable and bool(rows))
+        self.rejected_button.setEnabled(self.form is not None)
         if rows:
             self.suggestions.selectRow(0)
 
@@ -610,9 +638,12 @@ class ScoringForm(QWidget):
         s = self._current_suggestion()
         if s is None or self.form is None:
             return
-        reason, ok = QInputDialog.getText(self, "不采纳建议", f"不采纳“{s.reason}”的理由（记入审计日志）：",
+        reason, ok = QInputDialog.getText(self, "不采纳建议", f"不采纳“{s.reason}”的理由（必填，记入审计日志）：",
                                           text=self._take_offered_reason())
         if not ok:
+            return
+        if not reason.strip():
+            QMessageBox.warning(self, "不采纳建议", "请填写不采纳的理由：不采纳一条建议扣分须说明原因（记入审计日志）。")
             return
         stamp = self.form.stamp
         if self._run(lambda: self.service.reject_suggestion(s.sheet_id, s.source, reason, expected_version=stamp),
@@ -620,3 +651,15 @@ class ScoringForm(QWidget):
             self._drop_suggestion(s)
             self._show_suggestions()
             self.changed.emit()
+
+    def show_rejected(self) -> None:
+        """The sheet's 不采纳 suggestions, with 恢复; the month's suggestions are read again after a restore."""
+        if self.form is None:
+            return
+        dialog = RejectedDialog(self.service, self.form, self)
+        dialog.exec()
+        if dialog.restored:
+            self._reload_form()
+            self.changed.emit()
+            if self.period_id is not None:
+                self._load_suggestions(self.period_id)

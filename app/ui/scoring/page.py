@@ -72,6 +72,7 @@ class ScoringPage(QWidget):
         self.form.state_changed.connect(self._period_changed)
         self.review.state_changed.connect(self._period_changed)
         self.review.open_sheet.connect(self.show_sheet)
+        self.review.issue_bulletin.connect(lambda pid: ctx.navigate.emit("bulletins", ("period", pid)))
 
         top = QHBoxLayout()
         top.addWidget(QLabel("考评月份"))

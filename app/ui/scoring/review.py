@@ -27,9 +27,16 @@ from app.ui.scoring.form import named
 from app.ui.scoring.models import KeyRole, RankingTableModel, score_text, signed
 
 
+def unhandled_text(unhandled: list[tuple[str, int]], limit: int = 10) -> str:
+    """"县第1局 2条、县第2局 1条……" for a prompt (the first `limit` units)."""
+    shown = "、".join(f"{unit} {n}条" for unit, n in unhandled[:limit])
+    return shown + (f"等{len(unhandled)}个单位" if len(unhandled) > limit else "")
+
+
 class ReviewPanel(QWidget):
     open_sheet = Signal(int)  # a ranking row was activated: show that unit's form
     state_changed = Signal()
+    issue_bulletin = Signal(int)  # after a lock, the user chose the next step: the month's 通报 (period id)
 
     def __init__(self, scoring: ScoringService, ranking: RankingService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,19 +130,51 @@ class ReviewPanel(QWidget):
             self.open_sheet.emit(int(sheet_id))
 
     def lock(self) -> None:
+        """Lock after a confirmation that names the suggested deductions nobody took or rejected; then say what
+        the month came to and offer the next step, the 通报."""
         p = self.period
         if p is None:
             return
-        answer = QMessageBox.question(self, "锁定考评", f"锁定{p.title}的考评结果？锁定后不能再修改，"
-                                      "如需更正须由管理员重新开放并说明理由。")
-        if answer != QMessageBox.StandardButton.Yes:
+        try:
+            unhandled = self.scoring.unhandled_suggestions(p.id)
+        except DangjianError as exc:
+            show_error(self, exc)
             return
+        if unhandled and not self._lock_despite(p, unhandled):
+            return
+        if not unhandled:
+            answer = QMessageBox.question(self, "锁定考评", f"锁定{p.title}的考评结果？锁定后不能再修改，"
+                                          "如需更正须由管理员重新开放并说明理由。")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         try:
             self.scoring.lock_period(p.id)
         except DangjianError as exc:
             show_error(self, exc)
             return
         self.state_changed.emit()
+        self._locked(p)
+
+    def _lock_despite(self, p: PeriodView, unhandled: list[tuple[str, int]]) -> bool:
+        answer = QMessageBox.question(
+            self, "尚有建议扣分未处理",
+            f"{p.title}尚有{sum(n for _, n in unhandled)}条建议扣分既未采纳也未不采纳：{unhandled_text(unhandled)}。"
+            "\n\n锁定后这些建议不再处理，成绩也不能再修改。仍要锁定吗？（选“否”返回逐单位处理）",
+            defaultButton=QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _locked(self, p: PeriodView) -> None:
+        """What locking did, and the next step (the 通报 page, when the user says so)."""
+        r = self.ranking_service.period(p.id)
+        d = r.distribution
+        tiers = "，".join(f"{t.value}{n}个" for t, n in d.tiers.items())
+        answer = QMessageBox.question(
+            self, "已锁定",
+            f"{p.title}的考评已锁定：{d.count}个单位，平均{score_text(d.mean)}分；{tiers}；约谈对象{len(r.interviews)}个。"
+            "成绩已定，不再改动（更正须由管理员重新开放）。\n\n下一步：据此印发本月考评情况通报。现在去印发通报吗？",
+            defaultButton=QMessageBox.StandardButton.Yes)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.issue_bulletin.emit(p.id)
 
     def reopen(self) -> None:
         """Accounts come later: the operator confirms acting as administrator; the reason goes to the trail."""
