@@ -53,3 +53,6 @@ class TransferKind(LabelEnum):
     INTERNAL = "县内转接"
     IN = "转入"
     OUT = "转出"
+    # Leaving the register otherwise than by a transfer (recorded the same way, as the member's history).
+    EXPELLED = "出党"
+    DECEASED = "去世"

@@ -3,7 +3,8 @@
 Kinds (stable, used by `dangjian alerts --json` and the dashboard):
 vacancy, term_ending, term_overdue (RegisterService.all_findings), meeting_missing, hearing_missing,
 dual_life_missing, community_unregistered (compliance), probation_due (预备党员 whose year is up),
-recruit_rule (发展党员 time limits) and rectification_overdue (整改, another feature).
+recruit_rule (发展党员 time limits), rectification_overdue (整改, another feature) and member_incomplete
+(members in the register without 身份证号, 性别 or 出生日期: allowed for incomplete rosters, to be completed).
 
 Extension point: a feature that knows more alerts calls `register_source(kind, fn)` with
 `fn(session, today) -> list[Alert]`; the 整改 feature registers its overdue items under `rectification_overdue`
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -30,7 +31,7 @@ from app.dates import cn_date
 from app.models import Member, MemberStatus, PartyOrg
 from app.services import compliance as C
 from app.services import recruit as R
-from app.services.register import attention_findings, probation_end
+from app.services.register import IDENTITY_FIELDS, attention_findings, probation_end
 
 SessionFactory = Callable[[], Session]
 
@@ -45,6 +46,7 @@ KIND_LABELS: dict[str, str] = {
     "dual_life_missing": "双重组织生活缺失",
     "community_unregistered": "未到社区报到",
     "recruit_rule": "发展党员时限",
+    "member_incomplete": "党员信息不全",
 }
 KINDS = tuple(KIND_LABELS)
 REGISTER_KINDS = ("vacancy", "term_ending", "term_overdue")
@@ -120,6 +122,7 @@ class AlertService:
                 out += compliance_alerts(s, today)
                 out += probation_alerts(s, today)
                 out += recruit_alerts(s, today)
+                out += incomplete_member_alerts(s)
                 for sources in _SOURCES.values():
                     for source in sources:
                         out += source(s, today)
@@ -216,3 +219,21 @@ def probation_alerts(s: Session, today: dt.date) -> list[Alert]:
 def recruit_alerts(s: Session, today: dt.date) -> list[Alert]:
     return [Alert("recruit_rule", f.name, f.message, f.due, RECRUIT, f.recruit_id, f.unit_id, f.overdue)
             for f in R.rule_findings(s, today)]
+
+
+def incomplete_member_alerts(s: Session) -> list[Alert]:
+    """Members in the register saved without 身份证号, 性别 or 出生日期 (one query over the members, no index
+    needed: the three tests are read with each row)."""
+    q = (select(Member.id, Member.name, Member.id_number, Member.gender, Member.birth_date, PartyOrg.name,
+                PartyOrg.unit_id)
+         .join(PartyOrg, Member.org_id == PartyOrg.id)
+         .where(Member.left_on.is_(None),
+                or_(Member.id_number.is_(None), Member.id_number == "", Member.gender.is_(None),
+                    Member.birth_date.is_(None)))
+         .order_by(Member.id))
+    out = []
+    for mid, name, id_number, gender, birth, org, unit_id in s.execute(q):
+        values = {"id_number": id_number, "gender": gender, "birth_date": birth}
+        missing = "、".join(label for field, label in IDENTITY_FIELDS if values[field] in (None, ""))
+        out.append(Alert("member_incomplete", name, f"{org}党员{name}的信息不全：缺{missing}", None, MEMBER, mid, unit_id))
+    return out

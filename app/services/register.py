@@ -31,6 +31,9 @@ from app.models import (
     TransferKind,
     Unit,
 )
+from app.models.documents import Interview
+from app.models.orglife import OrgLifeAttendance, OrgLifeRecord
+from app.models.recruit import Recruit
 from app.services.actor import Permission, allowed
 from app.services.idcard import check_id_against, mask_id, mask_phone, normalise_id, phone_problem
 from app.services.idcard import pinyin_initials as initials_of
@@ -648,14 +651,7 @@ class RegisterService:
     def validate_transfer(self, s: Session, m: Member, moved_on: dt.date, to_org_id: int | None,
                           external_org: str = "") -> list[FieldProblem]:
         """The rules of a move, inside the caller's session (the Excel import moves members in its own unit of work)."""
-        problems = []
-        if m.left_on is not None:
-            problems.append(FieldProblem("member_id", "该党员已转出或不在册"))
-        if moved_on > self._today():
-            problems.append(FieldProblem("moved_on", "转接日期不能晚于今天"))
-        last = max((t.moved_on for t in m.transfers), default=m.joined_on)
-        if last and moved_on < last:
-            problems.append(FieldProblem("moved_on", f"转接日期不能早于上一次转接或入党日期（{last:%Y-%m-%d}）"))
+        problems = self._move_date_problems(m, moved_on, "转接")
         if to_org_id is None and not external_org.strip():
             problems.append(FieldProblem("external_org", "转出县外时请填写接收党组织"))
         if to_org_id is not None:
@@ -664,6 +660,59 @@ class RegisterService:
             elif to_org_id == m.org_id:
                 problems.append(FieldProblem("to_org_id", "接收党组织与现所在党组织相同"))
         return problems
+
+    def _move_date_problems(self, m: Member, moved_on: dt.date, what: str) -> list[FieldProblem]:
+        """A member still in the register, and a date between the last move (or 入党) and today."""
+        problems = []
+        if m.left_on is not None:
+            problems.append(FieldProblem("member_id", "该党员已转出或不在册"))
+        if moved_on > self._today():
+            problems.append(FieldProblem("moved_on", f"{what}日期不能晚于今天"))
+        last = max((t.moved_on for t in m.transfers), default=m.joined_on)
+        if last and moved_on < last:
+            problems.append(FieldProblem("moved_on", f"{what}日期不能早于上一次转接或入党日期（{last:%Y-%m-%d}）"))
+        return problems
+
+    def member_leaves(self, member_id: int, kind: TransferKind, on: dt.date, note: str = "",
+                      external_org: str = "") -> int:
+        """A member leaves the register: 转出 (to a party organisation outside the county: a transfer), 出党
+        (开除党籍、除名、退党) or 去世.  The record stays as history with the date and the kind (a 转接 record of
+        that kind); the member's posts end that day.  Returns the record's id."""
+        if kind == TransferKind.OUT:
+            return self.transfer_member(member_id, on, None, external_org, note)
+        if kind not in LEAVE_KINDS:
+            raise ValidationError("请选择出党、去世或转出", field="kind")
+        note = (note or "").strip()
+        if kind == TransferKind.EXPELLED and not note:
+            raise ValidationError("请填写出党的情形和依据（如：开除党籍，依据……）", field="note")
+        with register_work(self._sf, reason=f"{kind.label}：{note}" if note else kind.label) as s:
+            m = _get(s, Member, member_id, "党员")
+            _raise_if(self._move_date_problems(m, on, kind.label))
+            t = Transfer(member_id=m.id, kind=kind, from_org_id=m.org_id, to_org_id=None, external_org="",
+                         moved_on=on, note=note)
+            s.add(t)
+            for p in s.scalars(select(OrgPost).where(OrgPost.member_id == m.id, OrgPost.end_on.is_(None))):
+                p.end_on = on
+            m.left_on = on
+            s.flush()
+            return t.id
+
+    def remove_member(self, member_id: int, reason: str) -> None:
+        """Delete a record entered by mistake (a duplicate, a person who is not a member), with the reason in the
+        register trail.  A member the records name (posts, 组织生活, 发展党员, 约谈) is not deleted: one who has
+        left is marked 出党/去世/转出 instead, which keeps the history."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("请填写删除的理由（记入审计日志）", field="reason")
+        with register_work(self._sf, reason=f"删除误录党员：{reason}") as s:
+            m = _get(s, Member, member_id, "党员")
+            used = member_uses(s, m.id)
+            if used:
+                raise ValidationError(f"{m.name}已有{'、'.join(used)}，不能删除；如该党员已离开，请登记出党、去世或转出",
+                                      field="reason")
+            for t in list(m.transfers):
+                s.delete(t)
+            s.delete(m)
 
     def apply_transfer(self, s: Session, m: Member, moved_on: dt.date, to_org_id: int | None, external_org: str = "",
                        note: str = "") -> Transfer:
@@ -727,6 +776,33 @@ class RegisterService:
         with self._sf() as s:
             m = _get(s, Member, member_id, "党员")
             return m.id_number or "", m.phone
+
+
+LEAVE_KINDS = (TransferKind.EXPELLED, TransferKind.DECEASED, TransferKind.OUT)
+
+# 身份证号, 性别 and 出生日期 may be left empty (rosters are often incomplete) but are asked for.
+IDENTITY_FIELDS = (("id_number", "身份证号"), ("gender", "性别"), ("birth_date", "出生日期"))
+
+
+def missing_identity(data: MemberInput) -> list[str]:
+    """The identity fields a member's record lacks, by their Chinese names (empty when complete); a 身份证号
+    gives the 性别 and 出生日期 (the save fills them from it)."""
+    if (data.id_number or "").strip():
+        return []
+    return [label for name, label in IDENTITY_FIELDS if getattr(data, name) in (None, "")]
+
+
+def member_uses(s: Session, member_id: int) -> list[str]:
+    """What the records hold of a member, by name (a member so named cannot be deleted)."""
+    checks = (
+        ("支委任职记录", select(OrgPost.id).where(OrgPost.member_id == member_id)),
+        ("组织生活出勤记录", select(OrgLifeAttendance.record_id).where(OrgLifeAttendance.member_id == member_id)),
+        ("党课主讲记录", select(OrgLifeRecord.id).where(OrgLifeRecord.lecturer_member_id == member_id)),
+        ("发展党员记录", select(Recruit.id).where(or_(Recruit.member_id == member_id, Recruit.sponsor1_id == member_id,
+                                                   Recruit.sponsor2_id == member_id))),
+        ("约谈记录", select(Interview.id).where(Interview.interviewee_member_id == member_id)),
+    )
+    return [what for what, q in checks if s.scalar(q.limit(1)) is not None]
 
 
 _ORDER_COLUMNS: dict[str, Any] = {
