@@ -173,7 +173,7 @@ def measure_quarter(env: BenchEnv) -> float:
 
 
 def measure_annual(env: BenchEnv) -> float:
-    from app.services.annual import AnnualService
+    from app.services.annual.service import AnnualService
 
     service = AnnualService(env.database().session_factory)
     t0 = time.perf_counter()

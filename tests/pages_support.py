@@ -22,14 +22,9 @@ import documents_support
 from app.db import Database
 from app.reports.rectification import LedgerItem
 from app.services import office
-from app.services.annual import (
-    AnnualService,
-    CommitmentInput,
-    CommitmentItemInput,
-    DutyListInput,
-    ReviewInput,
-    VoteTally,
-)
+from app.services.annual.commitments import CommitmentInput, CommitmentItemInput, DutyListInput
+from app.services.annual.review import ReviewInput, VoteTally
+from app.services.annual.service import AnnualService
 from app.services.bulletin import BulletinService
 from app.services.interview import ConversationInput, InterviewService
 from app.services.opening import open_database

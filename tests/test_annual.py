@@ -20,21 +20,10 @@ from app import settings as S
 from app.cli import main
 from app.errors import ImportFileError, PeriodLockedError, ValidationError
 from app.models import Fulfilment, Grade, PeriodState, Rectification
-from app.services.annual import (
-    AnnualRules,
-    AnnualService,
-    CommitmentInput,
-    CommitmentItemInput,
-    DutyItemInput,
-    DutyListInput,
-    ReviewInput,
-    VoteTally,
-    annual_grade,
-    choose_excellent,
-    composite,
-    good_rate,
-    parse_marks,
-)
+from app.services.annual.commitments import CommitmentInput, CommitmentItemInput, DutyItemInput, DutyListInput
+from app.services.annual.results import AnnualRules, annual_grade, choose_excellent, composite
+from app.services.annual.review import ReviewInput, VoteTally, good_rate, parse_marks
+from app.services.annual.service import AnnualService
 from app.services.audit import verify
 from app.services.bulletin import BulletinService
 from app.services.quarter import GradeRules, quota

@@ -26,7 +26,8 @@ from reports_samples import check_gongwen, open_docx
 from app.errors import ValidationError
 from app.reports import draft
 from app.reports.gongwen import Column, DocNumber, GongwenDocument
-from app.services.annual import AnnualService, ReviewInput, VoteTally
+from app.services.annual.review import ReviewInput, VoteTally
+from app.services.annual.service import AnnualService
 from app.services.bulletin import BulletinService
 from app.services.interview import InterviewService
 from app.services.office import export_pdf, find_soffice

@@ -29,7 +29,8 @@ from app.reports.interview import (
     split_interviewer,
 )
 from app.services import office
-from app.services.annual import AnnualService, ReviewInput, VoteTally
+from app.services.annual.review import ReviewInput, VoteTally
+from app.services.annual.service import AnnualService
 from app.services.interview import InterviewService, parse_period
 from app.services.quarter import QuarterService
 from app.services.register import OrgInput, RegisterService

@@ -18,14 +18,9 @@ from reports_samples import check_gongwen, open_docx, warnings_of
 from app.cli import main
 from app.errors import OperationCancelled, ReportError
 from app.reports.packet import PARTS
-from app.services.annual import (
-    AnnualService,
-    CommitmentInput,
-    CommitmentItemInput,
-    DutyListInput,
-    ReviewInput,
-    VoteTally,
-)
+from app.services.annual.commitments import CommitmentInput, CommitmentItemInput, DutyListInput
+from app.services.annual.review import ReviewInput, VoteTally
+from app.services.annual.service import AnnualService
 from app.services.interview import ConversationInput, InterviewService
 from app.services.opening import open_database
 from app.services.packets import MANIFEST, PacketService

@@ -50,7 +50,8 @@ from app.reports.packet import build_packet
 from app.reports.quarterly import build_quarter_bulletin
 from app.reports.rectification import build_ledger
 from app.reports.styles import DocumentStyle
-from app.services.annual import AnnualService, ReviewInput, VoteTally
+from app.services.annual.review import ReviewInput, VoteTally
+from app.services.annual.service import AnnualService
 from app.services.bulletin import BulletinService
 from app.services.opening import open_database
 from app.services.packets import PacketService

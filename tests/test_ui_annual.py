@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from app import settings as S
 from app.models import Fulfilment, PeriodState
-from app.services.annual import AnnualService, ReviewInput, VoteTally
+from app.services.annual.review import ReviewInput, VoteTally
+from app.services.annual.service import AnnualService
 from app.ui import tasks
 from app.ui.annual import commitment_tab, quarter_tab, review_tab
 from app.ui.annual.page import AnnualPage
@@ -148,7 +149,7 @@ def test_commitment_dialog_refuses_a_bad_date_in_place(qtbot, annual_page, count
 
 
 def test_assess_and_print(qtbot, annual_page, county, opened, monkeypatch) -> None:
-    from app.services.annual import CommitmentInput, CommitmentItemInput
+    from app.services.annual.commitments import CommitmentInput, CommitmentItemInput
 
     tab = annual_page.commitments
     tab.service.save_commitment(county.unit("县林业局"), 2026, CommitmentInput("周勇", [

@@ -24,7 +24,8 @@ from app.cli import main
 from app.errors import ValidationError
 from app.models import Grade, PeriodState
 from app.reports import charts
-from app.services.annual import AnnualService, ReviewInput, VoteTally
+from app.services.annual.review import ReviewInput, VoteTally
+from app.services.annual.service import AnnualService
 from app.services.bulletin import BulletinService
 from app.services.quarter import QuarterService, county_trend
 from app.services.scoring import OccurrenceInput

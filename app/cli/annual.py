@@ -13,7 +13,8 @@ from app.cli import add_data_dir
 from app.cli.common import open_db, print_json
 from app.db import SessionFactory
 from app.errors import ValidationError
-from app.services.annual import AnnualResults, AnnualService
+from app.services.annual.results import AnnualResults
+from app.services.annual.service import AnnualService
 from app.services.bulletin import BulletinService
 from app.services.quarter import QuarterGrading, QuarterService, parse_quarter
 

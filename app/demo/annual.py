@@ -39,14 +39,9 @@ from app.models import (
     Unit,
     VoteChoice,
 )
-from app.services.annual import (
-    CHOICES,
-    AnnualService,
-    ReviewInput,
-    VoteTally,
-    _org_secretaries,
-    default_duties,
-)
+from app.services.annual.commitments import _org_secretaries, default_duties
+from app.services.annual.review import CHOICES, ReviewInput, VoteTally
+from app.services.annual.service import AnnualService
 from app.services.audit import chained_rows, locked_head, timestamp
 from app.services.quarter import QuarterService
 

@@ -362,8 +362,8 @@ StateCheck = Callable[[Session, LastValues], list[AuditFinding]]
 # feature that writes audited records appends its check to STATE_CHECKS when its module is imported, and names
 # that module in STATE_CHECK_MODULES so that `verify` imports it (a module not installed is skipped).
 STATE_CHECKS: list[StateCheck] = []
-STATE_CHECK_MODULES: tuple[str, ...] = ("app.services.rectification", "app.services.quarter", "app.services.annual",
-                                         "app.services.register_audit")
+STATE_CHECK_MODULES: tuple[str, ...] = ("app.services.rectification", "app.services.quarter",
+                                         "app.services.annual.results", "app.services.register_audit")
 
 
 def _load_state_checks() -> None:

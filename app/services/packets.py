@@ -76,16 +76,11 @@ from app.reports.packet import (
     packet_filename,
     write_job,
 )
-from app.services.annual import (
-    AnnualResults,
-    AnnualService,
-    commitment_content,
-    duty_list_content,
-    grading_rule,
-    review_rows,
-)
-from app.services.annual import _commitment_view as commitment_view
-from app.services.annual import _duty_view as duty_view
+from app.services.annual.commitments import _commitment_view as commitment_view
+from app.services.annual.commitments import _duty_view as duty_view
+from app.services.annual.commitments import commitment_content, duty_list_content
+from app.services.annual.results import AnnualResults, grading_rule, review_rows
+from app.services.annual.service import AnnualService
 from app.services.quarter import one_place, stored_quarter_grades
 from app.services.ranking import TierRules, competition_ranks, tiers
 

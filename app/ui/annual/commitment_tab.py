@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import DangjianError, FieldProblem, ValidationError
 from app.models import DutyRole, Fulfilment
-from app.services.annual import (
-    AnnualService,
+from app.services.annual.commitments import (
     CommitmentInput,
     CommitmentItemInput,
     CommitmentView,
@@ -31,6 +30,7 @@ from app.services.annual import (
     DutyListView,
     YearUnitStatus,
 )
+from app.services.annual.service import AnnualService
 from app.ui.annual.widgets import (
     ChoiceDelegate,
     EditRowsModel,

@@ -30,15 +30,9 @@ from PySide6.QtWidgets import (
 from app.dates import coverage_text
 from app.errors import DangjianError
 from app.models import Grade, PeriodState, VoteMode
-from app.services.annual import (
-    CHOICES,
-    AnnualResults,
-    AnnualService,
-    ReportView,
-    ReviewInput,
-    ReviewView,
-    VoteTally,
-)
+from app.services.annual.results import AnnualResults
+from app.services.annual.review import CHOICES, ReportView, ReviewInput, ReviewView, VoteTally
+from app.services.annual.service import AnnualService
 from app.services.bulletin import BulletinService
 from app.ui import tasks
 from app.ui.annual.widgets import IssueDialog, save_document, selected_row, table_view, year_spin

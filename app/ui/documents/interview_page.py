@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 from app.dates import cn_date
 from app.models import PeriodKind, RectificationStatus
 from app.reports.output import write_atomic
-from app.services.annual import AnnualService
+from app.services.annual.service import AnnualService
 from app.services.interview import (
     Candidate,
     ConversationInput,
