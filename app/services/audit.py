@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from operator import itemgetter
+from itertools import chain, compress, repeat
+from operator import add, itemgetter
 from typing import Any
 
 from sqlalchemy import select, text
@@ -53,30 +54,39 @@ _PENDING_LOG = "audit.pending_log"  # session.info: a deferred AuditLog with ent
 Row = tuple[int, str, str, str, str, int | None, str, str | None, str | None, str]
 
 
-def _fast_encoder() -> Callable[[Any], str]:
-    """The C JSON encoder called directly (twice as fast as json.dumps, which matters for verifying 500,000
+def _encoders() -> tuple[Callable[[Any], str], Callable[[Iterable[Any]], Iterator[str]]]:
+    """The canonical JSON encoder, for one value and for many: the C JSON encoder called directly (twice as fast
+    as json.dumps, and over many rows without a Python call per row, which matters for verifying 500,000
     entries); checked against json.dumps at start and replaced by it if the private API ever changes."""
 
     def slow(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
+    def slow_many(values: Iterable[Any]) -> Iterator[str]:
+        return map(slow, values)
+
     try:
         from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 
         encoder = c_make_encoder(None, None, encode_basestring, None, ":", ",", False, False, True)
+        join = "".join
 
         def fast(value: Any) -> str:
-            return "".join(encoder(value, 0))
+            return join(encoder(value, 0))
+
+        def fast_many(values: Iterable[Any]) -> Iterator[str]:
+            return map(join, map(encoder, values, repeat(0)))
 
         probe = (1, "2026-01-01T00:00:00Z", "机关\"工委\"\n", None, 3, "", "1.0")
-        if fast(probe) == slow(probe):
-            return fast
+        if fast(probe) == slow(probe) and list(fast_many([probe, probe[:2]])) == [slow(probe), slow(probe[:2])]:
+            return fast, fast_many
     except (ImportError, TypeError):
         pass
-    return slow
+    return slow, slow_many
 
 
-_canonical_json = _fast_encoder()
+# One encoder for writing and verifying: `_canonical_json` for an entry, `_canonical_many` for a batch of them.
+_canonical_json, _canonical_many = _encoders()
 
 
 def canonical(row: Row | tuple[Any, ...]) -> str:
@@ -99,8 +109,13 @@ def fmt(value: Any) -> str | None:
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+        return _RECORD_JSON.encode(value)
     return str(value)
+
+
+# What json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str) makes, without
+# making the encoder anew for each of the county's records.
+_RECORD_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def timestamp(at: dt.datetime) -> str:
@@ -400,12 +415,16 @@ def verify(session_factory: SessionFactory, check_state: bool = True,
     state: the last values in the trail, and each locked period's data against the digest taken at its lock."""
     report = AuditReport()
     last: LastValues = {}
+    kept: list[tuple[Any, ...]] | None = None
+    if check_state:
+        _load_state_checks()  # before the walk: their modules say which entries they replay (REPLAYED)
+        kept = []
     with session_factory() as s:
         cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute("SELECT seq, at, who, action, entity, entity_id, field, old, new, reason, hash "
                            "FROM audit_entry ORDER BY seq")
-            broken = _walk_chain(cursor, report, last)
+            broken = _walk_chain(cursor, report, last, kept)
         finally:
             cursor.close()
         if broken is not None:
@@ -415,9 +434,12 @@ def verify(session_factory: SessionFactory, check_state: bool = True,
         report.findings.extend(_check_printed_heads(s, report))
         report.findings.extend(_check_anchors(s, report, list(anchored)))
         if check_state:
-            _load_state_checks()
-            for check in (check_scoring_state, *STATE_CHECKS):
-                report.findings.extend(check(s, last))
+            s.info[REPLAYED_ROWS] = kept
+            try:
+                for check in (check_scoring_state, *STATE_CHECKS):
+                    report.findings.extend(check(s, last))
+            finally:
+                s.info.pop(REPLAYED_ROWS, None)
             report.findings.extend(_check_digests(s, report, last))
     return report
 
@@ -485,41 +507,65 @@ def _check_printed_heads(s: Session, report: AuditReport) -> list[AuditFinding]:
     return found
 
 
-def _walk_chain(cursor: Any, report: AuditReport, last: LastValues) -> AuditFinding | None:
+def _walk_chain(cursor: Any, report: AuditReport, last: LastValues,
+                kept: list[tuple[Any, ...]] | None = None) -> AuditFinding | None:
     """One pass over the trail: recompute every hash from the previous one, remember the last value of every
-    (entity, id, field).  Only the hash is read, not the stored `prev_hash` (a third of the text to fetch): a
-    wrong link shows as a wrong hash, and `_explain` then looks at that one entry."""
+    (entity, id, field), and keep the entries the replaying checks ask for (`REPLAYED`) in `kept`.  Only the hash
+    is read, not the stored `prev_hash` (a third of the text to fetch): a wrong link shows as a wrong hash, and
+    `_explain` then looks at that one entry."""
     prev, expected = GENESIS_HASH, 1
-    sha = hashlib.sha256
-    encode = _canonical_json
+    wanted = REPLAYED.__contains__
     try:
         while batch := cursor.fetchmany(20_000):
-            # seq is the key and comes in order, so a batch without a gap spans exactly its length; only a batch
-            # with a gap is looked at entry by entry (the first missing number is named).
-            if batch[0][0] != expected or batch[-1][0] != expected + len(batch) - 1:
+            # seq is the key and comes in order, so a batch without a gap spans exactly its length.  Such a batch
+            # is checked whole; one with a gap or a wrong hash is then walked entry by entry to name the first.
+            whole = batch[0][0] == expected and batch[-1][0] == expected + len(batch) - 1
+            if whole and _links(prev, batch):
+                prev, expected = batch[-1][10], batch[-1][0] + 1
+            else:
                 for r in batch:
                     if r[0] != expected:
                         seq = r[0]
                         what = f"第{expected}条" if seq == expected + 1 else f"第{expected}至{seq - 1}条"
                         return AuditFinding("chain", f"审计链断裂：{what}记录缺失（可能被删除）", expected)
-                    if sha((prev + encode(r[:10])).encode("utf-8")).hexdigest() != r[10]:
+                    if _entry_hash(prev, r) != r[10]:
                         return AuditFinding("chain", prev, r[0], r[4], r[5])  # explained by _explain
                     prev, expected = r[10], expected + 1
-            for r in batch:
-                if sha((prev + encode(r[:10])).encode("utf-8")).hexdigest() != r[10]:
-                    expected = r[0]  # the entries before it are sound
-                    return AuditFinding("chain", prev, r[0], r[4], r[5])  # explained by _explain
-                prev = r[10]
-            expected = batch[-1][0] + 1
             # The last value of each (entity, id, field), in the order of the chain: a later entry overwrites.
             last.update(zip(map(_KEY_OF, batch), map(_NEW_OF, batch), strict=True))
+            if kept is not None:
+                kept.extend(compress(batch, map(wanted, map(_ACTION_ENTITY_OF, batch))))
         return None
     finally:
         report.entries = expected - 1
         report.head = ChainHead(expected - 1, prev) if expected > 1 else None
 
 
-_KEY_OF, _NEW_OF = itemgetter(4, 5, 6), itemgetter(8)
+_KEY_OF, _NEW_OF, _ACTION_ENTITY_OF = itemgetter(4, 5, 6), itemgetter(8), itemgetter(3, 4)
+_FIELDS_OF, _HASH_OF = itemgetter(slice(0, 10)), itemgetter(10)
+_HEXDIGEST = type(hashlib.sha256()).hexdigest
+
+# (action, entity) of the entries a state check replays in the order of the chain, not only by their last values
+# (the register's snapshots and column changes): added by the check's module; `verify` hands them to it in
+# session.info[REPLAYED_ROWS], read in the one pass of the walk instead of a second time from the database.
+REPLAYED: set[tuple[str, str]] = set()
+REPLAYED_ROWS = "audit.replayed_rows"
+
+
+def _entry_hash(prev: str, r: tuple[Any, ...]) -> str:
+    return hashlib.sha256((prev + _canonical_json(r[:10])).encode("utf-8")).hexdigest()
+
+
+def _links(prev: str, batch: list[tuple[Any, ...]]) -> bool:
+    """Whether every entry of the batch hashes to its stored hash, each from the stored hash before it (the first
+    from `prev`): when all agree, that is the chain recomputed from `prev`.  Done over the whole batch in C
+    (encoder, SHA-256, comparison), without a Python step per entry."""
+    stored = list(map(_HASH_OF, batch))
+    texts = map(add, chain((prev,), stored), _canonical_many(map(_FIELDS_OF, batch)))
+    try:
+        return list(map(_HEXDIGEST, map(hashlib.sha256, map(str.encode, texts)))) == stored
+    except TypeError:  # a value of a type the trail never writes: the entry-by-entry walk names the entry
+        return False
 
 
 def _explain(s: Session, broken: AuditFinding) -> AuditFinding:
@@ -573,12 +619,34 @@ def _rows(s: Session, sql: str) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
-def _trail_tenths(last: LastValues, entity: str, fld: str) -> dict[int, int | None]:
-    """The trail's last values of one field, as integer tenths (how scores are stored)."""
+# The trail's last values by (entity, field): id → value, in the order of `last` (one pass for all the checks).
+FieldValues = dict[tuple[str, str], dict[int | None, str | None]]
+
+
+def _by_field(last: LastValues) -> FieldValues:
+    out: FieldValues = {}
+    for (entity, eid, fld), value in last.items():
+        per = out.get((entity, fld))
+        if per is None:
+            per = out[(entity, fld)] = {}
+        per[eid] = value
+    return out
+
+
+def _trail_tenths(fields: FieldValues, entity: str, fld: str) -> dict[int, int | None]:
+    """The trail's last values of one field, as integer tenths (how scores are stored).  A county's scores take
+    a few hundred different texts: each is converted once."""
+    tenths: dict[str, int] = {}
     out: dict[int, int | None] = {}
-    for (e, eid, f), v in last.items():
-        if e == entity and f == fld and eid is not None:
-            out[eid] = None if v is None else int((Decimal(v) * 10).to_integral_value())
+    for eid, v in fields.get((entity, fld), {}).items():
+        if eid is not None:
+            if v is None:
+                out[eid] = None
+            else:
+                t = tenths.get(v)
+                if t is None:
+                    t = tenths[v] = int((Decimal(v) * 10).to_integral_value())
+                out[eid] = t
     return out
 
 
@@ -659,14 +727,16 @@ def check_scoring_state(s: Session, last: LastValues) -> list[AuditFinding]:
     Scores are compared as the integer tenths they are stored as."""
     c = _Checker()
     names = _Names(s)
-    _check_periods(s, c, last)
+    fields = _by_field(last)
+    _check_periods(s, c, fields)
+    flags = fields.get(("score_sheet", "reviewed"), {})
     for sid, reviewed in _rows(s, "SELECT id, reviewed FROM score_sheet"):
-        recorded = last.get(("score_sheet", sid, "reviewed"), "否")
+        recorded = flags.get(sid, "否")
         if recorded != _yes(reviewed):
             c.add("score_sheet", sid, f"{names.sheet(sid)}考评表复核标记为“{_yes(reviewed)}”，审计日志记录为“{recorded}”")
     for entity in ("deduction", "bonus"):
-        _check_occurrences(s, c, last, entity)
-    _check_items(s, c, last, names)
+        _check_occurrences(s, c, fields, entity)
+    _check_items(s, c, fields, names)
     for iid, score, expected in _rows(s, _portable(s, _DERIVED_ITEMS)):
         c.add("score_item", iid, f"{names.item(iid)}复核得分{_t(score)}与其扣分（加分）记录计算的{_t(expected)}不符")
     for sid, total, expected in _rows(s, _portable(s, _DERIVED_SHEETS)):
@@ -674,23 +744,24 @@ def check_scoring_state(s: Session, last: LastValues) -> list[AuditFinding]:
     return c.done()
 
 
-def _check_periods(s: Session, c: _Checker, last: LastValues) -> None:
+def _check_periods(s: Session, c: _Checker, fields: FieldValues) -> None:
     periods = {pid: (key, state) for pid, key, state in _rows(s, "SELECT id, key, state FROM period")}
+    states = fields.get(("period", "state"), {})
     for pid, (key, state) in periods.items():
-        recorded = last.get(("period", pid, "state"))
+        recorded = states.get(pid)
         if recorded != state:
             c.add("period", pid, f"考评期{key}的状态为“{state}”，审计日志记录为“{recorded or '无记录'}”（数据库被绕过程序修改）")
-    for (entity, eid, fld), value in last.items():
-        if entity == "period" and fld == "state" and value is not None and eid not in periods:
+    for eid, value in states.items():
+        if value is not None and eid not in periods:
             c.add("period", eid, f"审计日志记录的考评期（编号{eid}）在数据库中已不存在（被删除）")
 
 
-def _check_items(s: Session, c: _Checker, last: LastValues, names: _Names) -> None:
+def _check_items(s: Session, c: _Checker, fields: FieldValues, names: _Names) -> None:
     """Each item's 复核 score, 自评 score and veto flag against the trail (an item never edited must still have
     its indicator's base score: its points, or 0 for a bonus indicator)."""
-    review = _trail_tenths(last, "score_item", "review_score")
-    own = _trail_tenths(last, "score_item", "self_score")
-    vetoes = {eid: v for (e, eid, f), v in last.items() if e == "score_item" and f == "veto"}
+    review = _trail_tenths(fields, "score_item", "review_score")
+    own = _trail_tenths(fields, "score_item", "self_score")
+    vetoes = fields.get(("score_item", "veto"), {})
     rows = _rows(s, "SELECT it.id, it.review_score, it.self_score, it.veto, "
                     "CASE WHEN ind.method = '加分' THEN 0 ELSE ind.points END "
                     "FROM score_item it JOIN indicator ind ON ind.id = it.indicator_id")
@@ -706,18 +777,19 @@ def _check_items(s: Session, c: _Checker, last: LastValues, names: _Names) -> No
                                      f"审计日志记录为“{vetoes.get(iid, '否')}”")
 
 
-def _check_occurrences(s: Session, c: _Checker, last: LastValues, entity: str) -> None:
+def _check_occurrences(s: Session, c: _Checker, fields: FieldValues, entity: str) -> None:
     what = "扣分" if entity == "deduction" else "加分"
+    snapshots = fields.get((entity, ""), {})
     present = set()
     for rid, item_id, n, each, reason, note, file, source in _rows(
             s, f"SELECT id, item_id, occurrences, points_each, reason, evidence_note, evidence_file, source FROM {entity}"):
         present.add(rid)
-        recorded = last.get((entity, rid, ""))
+        recorded = snapshots.get(rid)
         snap = occurrence_snapshot(item_id, n, Decimal(each) / 10, reason, note, file, source)
         if recorded is None:
             c.add(entity, rid, f"{what}记录（编号{rid}，“{reason}”）没有审计记录（绕过程序写入或被修改）")
         elif recorded != snap:
             c.add(entity, rid, f"{what}记录（编号{rid}，“{reason}”）与审计日志最后记录的内容不符（数据库被绕过程序修改）")
-    for (ent, eid, fld), value in last.items():
-        if ent == entity and fld == "" and value is not None and eid not in present:
+    for eid, value in snapshots.items():
+        if value is not None and eid not in present:
             c.add(entity, eid, f"审计日志记录的{what}（编号{eid}）在数据库中已不存在（被绕过程序删除）")
