@@ -28,6 +28,9 @@ class SettingDef:
     group: str = "通用"
     minimum: float | None = None
     maximum: float | None = None
+    # A default that follows other settings (the issuing body's names follow the county's name): used while the
+    # setting itself was never saved.
+    derive: Callable[[Callable[[SettingDef], Any]], Any] | None = None
 
     def coerce(self, value: Any) -> Any:
         try:
@@ -51,16 +54,20 @@ class SettingDef:
 SETTINGS: dict[str, SettingDef] = {}
 
 
-def declare(key: str, type_: type, default: Any, label: str, group: str = "通用", **limits: float) -> SettingDef:
+def declare(key: str, type_: type, default: Any, label: str, group: str = "通用",
+            derive: Callable[[Callable[[SettingDef], Any]], Any] | None = None, **limits: float) -> SettingDef:
     if key in SETTINGS:
         raise KeyError(f"setting declared twice: {key}")
-    d = SettingDef(key, type_, default, label, group, limits.get("minimum"), limits.get("maximum"))
+    d = SettingDef(key, type_, default, label, group, limits.get("minimum"), limits.get("maximum"), derive)
     SETTINGS[key] = d
     return d
 
 
 # --- general -----------------------------------------------------------------------------------------------------
-COUNTY_NAME = declare("county.name", str, "示范县", "县名")
+# The county's name as shipped is a placeholder: the first-run wizard asks for the real one, and the issuing body's
+# names below follow it until they are saved themselves (app.services.county_names refuses to issue under it).
+PLACEHOLDER_COUNTY = "示范县"
+COUNTY_NAME = declare("county.name", str, PLACEHOLDER_COUNTY, "县名")
 OPERATOR = declare("operator.name", str, "机关工委", "操作员（审计日志中的“谁”）")
 BACKUP_KEEP = declare("backup.keep", int, 30, "保留最近备份份数", "备份", minimum=1, maximum=1000)
 # Several clients on one server database: how often the page in view checks whether others changed data (one
@@ -122,12 +129,34 @@ INTERVIEW_VETO = declare("interview.veto", bool, True, "约谈：存在一票否
 INTERVIEW_BACKWARD_MONTHS = declare("interview.backward_months", int, 2, "约谈：连续几个月处于后进档次", "考评", minimum=0, maximum=12)
 
 # --- 公文: who issues the documents and in which fonts (GONGWEN.md) ----------------------------------------------
-ISSUER_NAME = declare("gongwen.issuer.name", str, "中共示范县直属机关工作委员会", "发文机关全称（署名）", "公文")
-ISSUER_CODE = declare("gongwen.issuer.code", str, "示直工委", "发文机关代字（发文字号：代字〔年份〕序号号）", "公文")
+
+
+def issuer_name_for(county: str) -> str:
+    """The usual full name of a county's 机关工委: 青山县 → 中共青山县直属机关工作委员会."""
+    return f"中共{county.strip()}直属机关工作委员会"
+
+
+def issuer_code_for(county: str) -> str:
+    """The usual 发文机关代字: the county's first character and 直工委 (青山县 → 青直工委)."""
+    name = county.strip()
+    return f"{name[:1]}直工委" if name else ""
+
+
+def printer_for(issuer_name: str) -> str:
+    """The usual 印发机关: the issuing body's office (…工作委员会 → …工作委员会办公室)."""
+    return f"{issuer_name.strip()}办公室" if issuer_name.strip() else ""
+
+
+ISSUER_NAME = declare("gongwen.issuer.name", str, issuer_name_for(PLACEHOLDER_COUNTY), "发文机关全称（署名）", "公文",
+                      derive=lambda read: issuer_name_for(str(read(COUNTY_NAME))))
+ISSUER_CODE = declare("gongwen.issuer.code", str, issuer_code_for(PLACEHOLDER_COUNTY),
+                      "发文机关代字（发文字号：代字〔年份〕序号号）", "公文",
+                      derive=lambda read: issuer_code_for(str(read(COUNTY_NAME))))
 ISSUER_MARK = declare("gongwen.issuer.mark", str, "", "发文机关标志（留空为“全称+文件”）", "公文")
 RECIPIENTS = declare("gongwen.recipients", str, "各县直单位党组（党委）", "通报主送机关", "公文")
 CC = declare("gongwen.cc", list, ["县委办公室", "县委组织部"], "抄送机关（用逗号分隔）", "公文")
-PRINTER = declare("gongwen.printer", str, "中共示范县直属机关工作委员会办公室", "印发机关", "公文")
+PRINTER = declare("gongwen.printer", str, printer_for(issuer_name_for(PLACEHOLDER_COUNTY)), "印发机关", "公文",
+                  derive=lambda read: printer_for(str(read(ISSUER_NAME))))
 CONTACT = declare("gongwen.contact", str, "", "联系人及电话（印在约谈通知书和反馈单上）", "公文")
 FONT_FANGSONG = declare("gongwen.font.fangsong", str, "仿宋_GB2312", "正文字体（仿宋；未安装时可改为“仿宋”）", "公文")
 FONT_KAITI = declare("gongwen.font.kaiti", str, "楷体_GB2312", "二级标题字体（楷体；未安装时可改为“楷体”）", "公文")
@@ -183,7 +212,7 @@ def get(session: Session, d: SettingDef) -> Any:
     table = Setting.__table__
     value = session.scalar(select(table.c.value).where(table.c.key == d.key))
     if value is None:
-        return d.default
+        return d.default if d.derive is None else d.derive(lambda other: get(session, other))
     return d.coerce(json.loads(value))
 
 
@@ -209,7 +238,10 @@ def reader(session: Session) -> Callable[[SettingDef], Any]:
         if d.key not in cache:
             if stored is None:
                 stored = {k: v for k, v in session.execute(select(Setting.key, Setting.value))}
-            cache[d.key] = d.coerce(json.loads(stored[d.key])) if d.key in stored else d.default
+            if d.key in stored:
+                cache[d.key] = d.coerce(json.loads(stored[d.key]))
+            else:
+                cache[d.key] = d.default if d.derive is None else d.derive(read)
         return cache[d.key]
 
     return read

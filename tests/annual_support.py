@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import dbkit
+from county_names_support import give_county_name
 
 from app.db import Database
 from app.paths import AppPaths
@@ -41,6 +42,7 @@ class YearCounty:
 
 
 def build_year(db: Database, months: range = range(1, 13)) -> YearCounty:
+    give_county_name(db)
     reg = RegisterService(db.session_factory)
     ids = [reg.save_unit(UnitInput(name, party_secretary=sec, contact_person="办公室", sort_order=i))
            for i, (name, sec) in enumerate(zip(UNITS, SECRETARIES, strict=True))]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dbkit
 import pytest
+from county_names_support import give_county_name
 
 from app.db import Database
 from app.models import MemberStatus, OrgKind, OrgPostKind
@@ -54,6 +55,7 @@ class DocCounty:
 
 
 def build_county(db: Database, *, lock: bool = True) -> DocCounty:
+    give_county_name(db)
     reg = RegisterService(db.session_factory)
     ids = [reg.save_unit(UnitInput(name, party_secretary=sec, contact_person="办公室", sort_order=i))
            for i, (name, sec) in enumerate(zip(UNITS, SECRETARIES, strict=True))]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from county_names_support import give_county_name
+
 from app.db import Database
 from app.services.register import RegisterService, UnitInput
 from app.services.scoring import ItemView, OccurrenceInput, ScoringService, SheetForm
@@ -33,6 +35,7 @@ class County:
 
 
 def make_county(db: Database, n: int = 5, attachment_dir=None) -> County:
+    give_county_name(db)
     reg = RegisterService(db.session_factory)
     ids = [reg.save_unit(UnitInput(f"县第{i + 1}局", sort_order=i)) for i in range(n)]
     return County(db, ScoringService(db.session_factory, actor="测试员", attachment_dir=attachment_dir), ids)

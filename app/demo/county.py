@@ -47,6 +47,7 @@ from app.models import (
     OrgPost,
     OrgPostKind,
     PartyOrg,
+    Setting,
     Transfer,
     TransferKind,
     Unit,
@@ -282,6 +283,9 @@ def build_demo(db: Database, size: str = "small", seed: int = 1, progress: Progr
     started = time.perf_counter()
     timings: list[tuple[str, float]] = []
     with db.session() as s:
+        # The demo county gives its own name: its 通报 may be issued (app.services.county_names).
+        if s.scalar(select(Setting.id).where(Setting.key == S.COUNTY_NAME.key)) is None:
+            S.set_value(s, S.COUNTY_NAME, S.PLACEHOLDER_COUNTY)
         ctx = DemoContext(db, s, random.Random(seed), SIZES[size], seed, today or clock.today(),
                           Rules.from_settings(s), cancelled or (lambda: False))
         for i, step in enumerate(steps):

@@ -73,6 +73,7 @@ from app.reports.output import write_atomic
 from app.reports.styles import DocumentStyle
 from app.services import anchors
 from app.services.audit import read_head, unit_of_work
+from app.services.county_names import require_real_names
 from app.services.ranking import MonthPoint, Ranking, RankingService
 from app.services.register import unit_addressees
 
@@ -335,6 +336,7 @@ class BulletinService:
         report(0, 4, "正在读取考评数据……")
         with self._sf() as s:
             code = str(S.get(s, S.ISSUER_CODE)).strip()
+            require_real_names(s)  # never under 示范县's placeholder names (asked before anything is built)
             number = choose_number(s, code, issued_on.year, sequence)
             previous = current_bulletin(s, self._period_id(year, month))
             supersedes = DocNumber(previous.doc_code, previous.doc_year, previous.doc_seq) if previous else None
@@ -356,6 +358,7 @@ class BulletinService:
         try:
             with unit_of_work(self._sf, self._actor) as (s, log):
                 period = s.get_one(Period, g.period_id)
+                require_real_names(s)  # checked again where it is stored: the names may have changed meanwhile
                 if period.state != PeriodState.LOCKED or period.locked_at != g.locked_at:
                     raise ValidationError(f"{period.title}的考评在生成通报期间被重新开放或重新锁定，请重新生成",
                                           field="period")

@@ -58,6 +58,7 @@ from app.services.audit import (
     unit_of_work,
 )
 from app.services.bulletin import choose_number, current_bulletin, number_taken
+from app.services.county_names import require_real_names
 from app.services.ranking import competition_ranks
 from app.services.scheme import ensure_scheme
 from app.services.scoring import ScoringService
@@ -513,6 +514,7 @@ def store_bulletin(sf: SessionFactory, actor: str | None, period_id: int, number
 
     try:
         with unit_of_work(sf, actor) as (s, log):
+            require_real_names(s)  # a 通报 never goes out under 示范县's placeholder names
             period = s.get_one(Period, period_id)
             if period.state != PeriodState.LOCKED:
                 raise ValidationError(f"{period.title}在生成通报期间被重新开放，请重新生成", field="state")
