@@ -57,7 +57,7 @@ def test_the_main_window_and_its_first_page_import_nothing_heavy(county: Path) -
         from PySide6.QtWidgets import QApplication
         from app import clock
         import app.ui.accounts.login as L
-        L.log_in_at_start = lambda service, parent=None: "operator"  # no login dialog (tests/test_accounts_ui.py)
+        L.log_in_at_start = lambda *_: L.Started(None)  # no login dialog nor wizard (tests/test_setup_wizard.py)
         from app.ui import tasks
         from app.ui.application import run
 

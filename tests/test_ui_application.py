@@ -151,7 +151,7 @@ def test_start_up_opens_the_window_in_chinese_without_heavy_imports(paths, tmp_p
         from PySide6.QtCore import QCoreApplication, QTimer
         from PySide6.QtWidgets import QApplication
         import app.ui.accounts.login as L
-        L.log_in_at_start = lambda service, parent=None: "operator"  # no login dialog (tests/test_accounts_ui.py)
+        L.log_in_at_start = lambda *_: L.Started(None)  # no login dialog nor wizard (tests/test_setup_wizard.py)
         from app.ui.application import run
 
         def look():

@@ -260,16 +260,18 @@ def run(data_dir: str | None, database_url: str | None = None) -> int:
     from app.ui.mainwindow import MainWindow
 
     ctx = AppContext(paths, db)
-    from app.services.accounts import AccountService
     from app.ui.accounts.login import log_in_at_start
     from app.ui.accounts.session import AccountSession
+    from app.ui.setup_wizard import after_start
 
-    if log_in_at_start(AccountService(ctx.session_factory)) is None:  # the first administrator, then the login
+    started = log_in_at_start(ctx.session_factory, paths)  # the set-up wizard on an empty database, else the login
+    if started is None or started.practice_dir is not None:  # the wizard's 示范县 opens from its own folder
         ctx.close_database()
-        return 0
+        return 0 if started is None or started.practice_dir is None else run(str(started.practice_dir))
     window = MainWindow(ctx)
     window.account_session = AccountSession(ctx, window)  # type: ignore[attr-defined]
     window.show()
+    after_start(window, ctx, started)  # the practice county says so; the roster chosen in the wizard is imported
     for warning in db.warnings:
         QMessageBox.warning(window, "注意", warning)
     if db.migrated_from is not None:

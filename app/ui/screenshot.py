@@ -1,5 +1,5 @@
-"""Render every main page (and the member form) to PNG files, offscreen: a way to look at what users see
-without a display.  Background tasks run synchronously here so every page is complete when grabbed."""
+"""Render every main page (and the member form, the set-up wizard) to PNG files, offscreen: a way to look at what
+users see without a display.  Background tasks run synchronously here so every page is complete when grabbed."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def render_pages(ctx: AppContext, outdir: Path, size: QSize = QSize(1280, 800)) 
     """One PNG per page of the main window, named `NN-key.png`, plus the member form; returns the files."""
     from app.ui.mainwindow import MainWindow
     from app.ui.register_dialogs import MemberDialog
+    from app.ui.setup_wizard import SetupWizard
 
     _make_folder(outdir)
     written: list[Path] = []
@@ -61,6 +62,11 @@ def render_pages(ctx: AppContext, outdir: Path, size: QSize = QSize(1280, 800)) 
         dialog.show()
         written.append(_save(dialog, outdir / "dialog-member.png"))
         dialog.close()
+        # The first-run wizard's first page, as a new office sees it (nothing is saved unless it is finished).
+        wizard = SetupWizard(ctx.session_factory, ctx.paths, parent=window)
+        wizard.show()
+        written.append(_save(wizard, outdir / "dialog-setup-wizard.png"))
+        wizard.close()
         window.close()
         window.deleteLater()
     return written

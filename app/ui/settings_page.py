@@ -144,8 +144,16 @@ class SettingsPage(QWidget):
         row.addWidget(self.save_button)
         row.addWidget(self.revert_button)
         row.addWidget(self.message, 1)
+        self.names_button = QPushButton("本县名称与发文机关(&M)…")
+        self.names_button.setObjectName("edit_names")
+        self.names_button.setToolTip("重新打开设置向导中填写县名、发文机关全称和代字、印发机关、经办人的一页")
+        self.names_button.clicked.connect(self.edit_names)
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addStretch(1)
+        heading.addWidget(self.names_button)
         col = QVBoxLayout(self)
-        col.addWidget(title)
+        col.addLayout(heading)
         col.addWidget(QLabel("这些设置保存在本县数据库中，随数据一起备份和恢复；“保存设置”保存所有分页上的修改。"))
         col.addWidget(self.tabs, 1)
         col.addLayout(row)
@@ -202,6 +210,19 @@ class SettingsPage(QWidget):
         self.ctx.changed.emit("settings")
         self._say(f"已保存 {len(changes)} 项设置。")
         self.ctx.status.emit("设置已保存")
+
+    def edit_names(self) -> None:
+        """The set-up wizard's names page: saved there as a whole, then shown here and wherever names appear."""
+        from app.ui.setup_wizard import edit_names
+
+        if edit_names(self.ctx.session_factory, self):
+            pending = self.changes()  # edits not yet saved on the other tabs stay as typed
+            self._values = self.ctx.settings.values()
+            for key, w in self.editors.items():
+                if key not in pending:
+                    set_editor(w, S.SETTINGS[key], self._values[key])
+            self.ctx.changed.emit("settings")
+            self._say("已保存本县名称与发文机关。")
 
     def focus_search(self) -> None:
         first = next(iter(self.editors.values()), None)

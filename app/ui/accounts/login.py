@@ -18,11 +18,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from app import settings as S
 from app.errors import DangjianError, ValidationError
+from app.paths import AppPaths
 from app.services import accounts
 from app.services.accounts import AccountService, Actor
+from app.services.county_names import register_is_empty
+from app.ui.setup_wizard import Started, is_practice, run_first_start
 
 SessionFactory = Callable[..., object]
 
@@ -136,20 +140,28 @@ class ChangePasswordDialog(_FormDialog):
         self.service.change_password(self.actor.username, self.old.text(), self.new.text())
 
 
-def log_in_at_start(service: AccountService, parent: QWidget | None = None) -> Actor | None:
-    """First start: create the administrator; then the login dialog.  None when the user cancels (the app
-    then closes).  The actor returned is also set as the process's current user."""
+def log_in_at_start(session_factory: Callable[[], Session], paths: AppPaths | None = None,
+                    parent: QWidget | None = None) -> Started | None:
+    """First start on an empty database: the set-up wizard (names, administrator, how to begin); a county with
+    data but no account yet: the first administrator; else the login.  The practice county (its own folder) opens
+    without one.  None when the user cancels (the app then closes).  The actor is also set as the process's
+    current user."""
+    service = AccountService(session_factory)
     if not service.has_users():
+        if paths is not None and is_practice(paths):
+            return Started(None)
+        if paths is not None and register_is_empty(session_factory):
+            return run_first_start(session_factory, paths, parent)
         first = FirstAdminDialog(service, parent)
         if first.exec() != QDialog.DialogCode.Accepted or first.actor is None:
             return None
         accounts.set_current(first.actor)
-        return first.actor
+        return Started(first.actor)
     login = LoginDialog(service, parent)
     if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
         return None
     accounts.set_current(login.actor)
-    return login.actor
+    return Started(login.actor)
 
 
 # Events that mean someone is at the keyboard (mouse moves too: reading a long list is use).
