@@ -266,3 +266,59 @@ def test_issuing_is_refused_under_the_placeholder_names(db) -> None:
     SettingsService(db.session_factory).save({S.COUNTY_NAME.key: "青山县"})
     assert names.placeholders() == []
     assert service.issue(2026, 10).doc_number == "青直工委〔2026〕1号"
+
+
+def test_the_settings_page_reopens_the_names_page(qtbot, paths, db) -> None:
+    from PySide6.QtCore import QTimer
+
+    from app.ui.settings_page import SettingsPage, editor_value
+
+    page = SettingsPage(AppContext(paths, db))
+    qtbot.addWidget(page)
+    page.show()
+    seen: list[str] = []
+
+    def drive() -> None:
+        wizard = QApplication.activeModalWidget()
+        assert isinstance(wizard, SetupWizard)
+        try:
+            qtbot.waitUntil(lambda: QApplication.focusWidget() is not None and focused().objectName() == "county")
+            seen.append(wizard.windowTitle())
+            seen.extend(str(i) for i in wizard.pageIds())
+            fill_names(qtbot, "绿水县")
+            enter(qtbot)
+        finally:
+            if wizard.isVisible():
+                wizard.reject()
+
+    QTimer.singleShot(0, drive)
+    qtbot.mouseClick(page.names_button, Qt.MouseButton.LeftButton)
+    assert seen[:2] == ["本县名称与发文机关", "0"] and len(seen) == 2  # the names page alone
+    assert editor_value(page.editors[S.COUNTY_NAME.key]) == "绿水县"
+    assert editor_value(page.editors[S.ISSUER_CODE.key]) == "绿直工委"
+    assert not page.has_unsaved_changes()
+    assert CountyNamesService(db.session_factory).placeholders() == []
+
+
+def test_the_roster_choice_needs_an_excel_file_and_hands_it_to_the_import(qtbot, paths, db, tmp_path) -> None:
+    wizard = open_wizard(qtbot, db, paths)
+    fill_names(qtbot)
+    enter(qtbot)
+    qtbot.waitUntil(lambda: focused().objectName() == "username")
+    fill_account(qtbot)
+    enter(qtbot)
+    qtbot.waitUntil(lambda: focused().objectName() == "start_empty")
+    qtbot.keyClick(focused(), Qt.Key.Key_Down)
+    assert focused().objectName() == "start_import"
+    tab(qtbot)
+    missing = tmp_path / "没有这个名册.xlsx"
+    type_in(qtbot, "roster", str(missing))
+    enter(qtbot)
+    assert "找不到 Excel 名册文件" in problem(wizard, "roster")
+    assert wizard.currentPage() is wizard.start_page and not AccountService(db.session_factory).has_users()
+    roster = tmp_path / "党员名册.xlsx"
+    roster.write_bytes(b"PK")  # checked by the import itself once the window shows, not here
+    type_in(qtbot, "roster", str(roster))
+    enter(qtbot)
+    assert wizard.started is not None and wizard.started.roster == roster and wizard.started.practice_dir is None
+    assert register_is_empty(db.session_factory)  # nothing imported before the user sees the import's check
