@@ -166,8 +166,13 @@ FONT_SONGTI = declare("gongwen.font.songti", str, "宋体", "页码字体（宋�
 
 # --- 约谈 and 整改 (DOMAIN.md "Documents": 时限 default 15 working days) ------------------------------------------
 RECTIFY_WORKING_DAYS = declare("interview.deadline_working_days", int, 15, "约谈后整改时限（工作日）", "约谈整改", minimum=1, maximum=120)
-HOLIDAYS = declare("workdays.holidays", list, [], "法定节假日（不计工作日，逗号分隔，如2026-10-01）", "约谈整改")
-EXTRA_WORKDAYS = declare("workdays.extra", list, [], "调休上班日（周末计作工作日，逗号分隔）", "约谈整改")
+# The 法定节假日 and 调休 come with the program (app.services.workdays); these two lists add to it or correct it
+# for a year it does not know yet.
+HOLIDAYS = declare("workdays.holidays", list, [], "补充放假日期（程序自带日历之外；逗号分隔，可写名称和日期段，"
+                   "如“2027-01-01 元旦，2027-10-01至2027-10-07 国庆节”）", "约谈整改")
+EXTRA_WORKDAYS = declare("workdays.extra", list, [], "补充调休上班日期（周末上班；逗号分隔，如2027-02-06）", "约谈整改")
+FEEDBACK_OBJECTION_DAYS = declare("feedback.objection_working_days", int, 5, "考评情况反馈单：印发后几个工作日内可提出异议",
+                                  "约谈整改", minimum=1, maximum=30)
 INTERVIEW_PLACE = declare("interview.default_place", str, "县直机关工委会议室", "约谈默认地点", "约谈整改")
 INTERVIEWERS = declare("interview.default_interviewers", str, "",
                        "约谈人及职务（默认，如“王强（县直机关工委书记）”，多人用顿号分隔）", "约谈整改")

@@ -126,7 +126,7 @@ def _year_around(db: Database, county: annual_support.YearCounty) -> None:
     for q in (1, 2):
         quarters.review(2026, q)
         quarters.lock(2026, q)
-    interviews = InterviewService(sf, actor="测试员", today=lambda: dt.date(2026, 12, 5))
+    interviews = InterviewService(sf, actor="测试员", today=lambda: dt.date(2026, 12, 8))  # the day of the 约谈 and its record
     for v in interviews.create_for_candidates(2026, 11, scheduled_at=dt.datetime(2026, 12, 8, 9, 0)):
         data = v.input()
         data.interviewers = INTERVIEWERS

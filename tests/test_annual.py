@@ -333,7 +333,7 @@ def test_weak_units_get_an_interview_and_a_rectification_plan(county) -> None:
     assert forestry.problems[0] == "公开承诺“完成支部换届”未践诺"
     assert forestry.rectification_id == made[1].rectification_id
     data = forestry.input()
-    data.scheduled_at, data.interviewers = dt.datetime(2026, 12, 22, 9, 0), "张敏"
+    data.scheduled_at, data.interviewers = dt.datetime(2026, 12, 18, 9, 0), "张敏"  # held before the record (TODAY)
     interviews.update(forestry.id, data)
     interviews.record(forestry.id, ConversationInput("谈话", "接受", "限期整改"))
     with county.db.session() as s:  # recording did not open a second 整改

@@ -27,7 +27,7 @@ from app.services.interview import (
 from app.services.rectification import RectificationService
 from app.services.register import MemberInput, OrgInput, PostInput, RegisterService
 
-TODAY = dt.date(2026, 11, 5)
+TODAY = dt.date(2026, 11, 10)  # the day of the meeting: a 约谈记录 is entered on or after it
 MEETING = dt.datetime(2026, 11, 10, 9, 30)  # a Tuesday
 
 

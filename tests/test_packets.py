@@ -42,7 +42,7 @@ def _prepare(db) -> None:
     for q in (1, 2):
         quarters.review(2026, q)
         quarters.lock(2026, q)
-    interviews = InterviewService(sf, actor="测试员", today=lambda: dt.date(2027, 1, 5))
+    interviews = InterviewService(sf, actor="测试员", today=lambda: dt.date(2027, 1, 6))  # the day of the 约谈 and its record
     for v in interviews.create_for_candidates(2026, 12, scheduled_at=dt.datetime(2027, 1, 6, 9, 0)):
         data = v.input()
         data.interviewers = "张敏"

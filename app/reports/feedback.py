@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from docx.enum.section import WD_SECTION
 
+from app.dates import cn_date
 from app.reports.content import TIERS, Category, problems_of
 from app.reports.draft import draft_name
 from app.reports.gongwen import Column, GongwenDocument, IssuingBody, rendering, safe_filename, score, signed
@@ -57,6 +58,7 @@ class FeedbackSheetContent:
     self_total: Decimal | None = None
     veto: bool = False
     objection_days: int = 5  # working days to raise an objection
+    objection_until: dt.date | None = None  # the last of them, counted from `issued_on` (app.services.workdays)
     draft: bool = False  # the month is not locked yet: marked 征求意见稿 (app.reports.draft)
     addressee: str = ""  # 主送: the unit's party organisation as the register names it; default "<unit>党组（党委）"
 
@@ -129,7 +131,11 @@ def _sheet(doc: GongwenDocument, c: FeedbackSheetContent, issuer: IssuingBody) -
     else:
         doc.para("本月你单位各项指标均未扣分。")
     contact = f"联系人及电话：{issuer.contact}。" if issuer.contact else ""
-    doc.para(f"如对考评结果有异议，请于收到本反馈单之日起{c.objection_days}个工作日内向县直机关工委书面反映。{contact}")
+    if c.objection_until is None:
+        when = f"于收到本反馈单之日起{c.objection_days}个工作日内"
+    else:  # a date the unit can read off the sheet: the working days counted on the county's calendar
+        when = f"最迟于{cn_date(c.objection_until)}（本反馈单印发后{c.objection_days}个工作日内）"
+    doc.para(f"如对考评结果有异议，请{when}向县直机关工委书面反映。{contact}")
     doc.signature(issuer.name, c.issued_on)
 
 

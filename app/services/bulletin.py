@@ -76,6 +76,7 @@ from app.services.audit import read_head, unit_of_work
 from app.services.county_names import require_real_names
 from app.services.ranking import MonthPoint, Ranking, RankingService
 from app.services.register import unit_addressees
+from app.services.workdays import WorkCalendar
 
 SessionFactory = Callable[[], Session]
 Progress = Callable[[int, int, str], None]
@@ -402,6 +403,9 @@ class BulletinService:
         day = issued_on or self._today()
         wanted = set(unit_ids) if unit_ids is not None else None
         with self._sf() as s:
+            read = S.reader(s)
+            objection_days = int(read(S.FEEDBACK_OBJECTION_DAYS))
+            objection_until = WorkCalendar.from_settings(read).add(day, objection_days)
             period = s.get_one(Period, ranking.period_id)
             cats = _categories(s, period)
             selfs = _self_scores(s, period.id)
@@ -416,7 +420,8 @@ class BulletinService:
                             for c in cats)
             out.append(FeedbackSheetContent(year, month, r.unit, r.total, r.rank, len(ranking.rows), r.tier.value,
                                             results, tuple(lines.get(r.sheet_id, [])), day, change=r.change,
-                                            self_total=r.self_total, veto=r.veto,
+                                            self_total=r.self_total, veto=r.veto, objection_days=objection_days,
+                                            objection_until=objection_until,
                                             draft=ranking.state != PeriodState.LOCKED,
                                             addressee=addressees[r.unit_id]))
         if wanted is not None and not out:

@@ -6,7 +6,8 @@
   register (Unit.party_secretary is the 党组书记; the 书记 posts of its 机关党委 and branches), time, place,
   约谈人 and 记录人 defaulting to the settings.
 - `record`: what was said, the 表态 and the 整改要求 with a deadline (default: 15 working days after the
-  interview, weekends, the listed 法定节假日 skipped and 调休 working days counted).  Recording creates the
+  interview on the one working-day calendar, app.services.workdays: 法定节假日 skipped, 调休 working days
+  counted).  A record cannot be entered before the day of the interview.  Recording creates the
   unit's `Rectification` with one item per problem.
 - Documents: the 约谈通知书 and the 约谈记录 (blank to fill by hand until the interview has been recorded).
 
@@ -22,7 +23,7 @@ blank for want of data (联系人及电话 not set, a 约谈人 without a post) 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app import settings as S
+from app.dates import cn_date
 from app.errors import FieldProblem, NotFoundError, OperationCancelled, ValidationError
 from app.models import (
     AnnualResult,
@@ -75,6 +77,7 @@ from app.services.quarter import parse_quarter, quarter_key
 from app.services.ranking import Ranking, RankingService
 from app.services.register import unit_addressees
 from app.services.scoring import month_key, parse_month
+from app.services.workdays import WorkCalendar as WorkCalendar  # also imported from here by older callers
 
 SessionFactory = Callable[[], Session]
 Progress = Callable[[int, int, str], None]
@@ -84,61 +87,6 @@ Reader = Callable[[S.SettingDef], Any]
 MAX_TEXT = 5000
 MAX_LINES = 30
 WEAK_GRADES = (Grade.AVERAGE, Grade.POOR)  # the year's grades that call for a 约谈 (DOMAIN.md)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# working days
-
-
-def parse_dates(values: Iterable[Any], label: str, fld: str) -> set[dt.date]:
-    """The dates of a list setting (2026-10-01 …); a value that is not a date is refused with its label."""
-    out = set()
-    for v in values:
-        text = str(v).strip()
-        if not text:
-            continue
-        try:
-            out.add(dt.date.fromisoformat(text))
-        except ValueError:
-            raise ValidationError(f"“{label}”中的“{text}”不是有效日期（应为2026-10-01这样的格式）", field=fld) from None
-    return out
-
-
-@dataclass(frozen=True)
-class WorkCalendar:
-    """Which days are working days: Monday to Friday, minus 法定节假日, plus 调休 working days."""
-
-    holidays: frozenset[dt.date] = frozenset()
-    extra_workdays: frozenset[dt.date] = frozenset()
-
-    @classmethod
-    def from_settings(cls, read: Reader) -> WorkCalendar:
-        return cls(frozenset(parse_dates(read(S.HOLIDAYS), S.HOLIDAYS.label, S.HOLIDAYS.key)),
-                   frozenset(parse_dates(read(S.EXTRA_WORKDAYS), S.EXTRA_WORKDAYS.label, S.EXTRA_WORKDAYS.key)))
-
-    def is_working_day(self, day: dt.date) -> bool:
-        if day in self.extra_workdays:
-            return True
-        return day.weekday() < 5 and day not in self.holidays
-
-    def add(self, start: dt.date, days: int) -> dt.date:
-        """The `days`-th working day after `start` (the day of the interview itself does not count)."""
-        if days < 1:
-            raise ValidationError("工作日天数至少为1", field="working_days")
-        day, left = start, days
-        while left:
-            day += dt.timedelta(days=1)
-            if self.is_working_day(day):
-                left -= 1
-        return day
-
-    def between(self, start: dt.date, end: dt.date) -> int:
-        """Working days after `start` up to and including `end` (0 when end ≤ start)."""
-        n, day = 0, start
-        while day < end:
-            day += dt.timedelta(days=1)
-            n += self.is_working_day(day)
-        return n
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -415,7 +363,7 @@ class InterviewService:
         with unit_of_work(self._sf, self._actor) as (s, log):
             interview = _get(s, interview_id)
             calendar = WorkCalendar.from_settings(S.reader(s))
-            clean = _validate_conversation(interview, data, calendar)
+            clean = _validate_conversation(interview, data, calendar, self._today())
             for k, v in clean.items():
                 setattr(interview, k, v)
             interview.held = True
@@ -428,6 +376,20 @@ class InterviewService:
         with self._sf() as s:
             read = S.reader(s)
             return WorkCalendar.from_settings(read).add(start, working_days or int(read(S.RECTIFY_WORKING_DAYS)))
+
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar as the settings make it (the forms ask with it before accepting a day off)."""
+        with self._sf() as s:
+            return WorkCalendar.from_settings(S.reader(s))
+
+    def default_time(self) -> dt.datetime:
+        """When a 约谈 not yet arranged is proposed: the next working day after today, at 09:00."""
+        return self.calendar().next_working_moment(dt.datetime.combine(self._today(), dt.time(0, 0)))
+
+    def day_question(self, when: dt.datetime | dt.date) -> str | None:
+        """The question to ask before a 约谈 is arranged on a weekend or a holiday (None on a working day)."""
+        day = when.date() if isinstance(when, dt.datetime) else when
+        return self.calendar().question(day)
 
     # --- reading --------------------------------------------------------------------------------------------
 
@@ -720,10 +682,15 @@ def _validate(data: InterviewInput, period: Period) -> dict[str, Any]:
     return clean
 
 
-def _validate_conversation(interview: Interview, data: ConversationInput, calendar: WorkCalendar) -> dict[str, Any]:
+def _validate_conversation(interview: Interview, data: ConversationInput, calendar: WorkCalendar,
+                           today: dt.date) -> dict[str, Any]:
     problems: list[FieldProblem] = []
     if interview.scheduled_at is None:
         problems.append(FieldProblem("scheduled_at", "请先填写约谈时间，再登记约谈记录"))
+    elif interview.scheduled_at.date() > today:
+        # The record is dated the day it is entered: a record of a 约谈 still to come would be dated before it.
+        problems.append(FieldProblem("scheduled_at", f"约谈安排在{cn_date(interview.scheduled_at.date())}，"
+                                     f"尚未进行，不能提前登记约谈记录（如约谈时间有变，请先修改约谈安排）"))
     if not names(interview.interviewers):
         problems.append(FieldProblem("interviewers", "请先填写约谈人，再登记约谈记录"))
     conversation = _text(data.conversation, "conversation", "谈话内容", MAX_TEXT, problems)

@@ -30,6 +30,7 @@ from app import integrity
 from app import settings as S
 from app.db import integrity_problems
 from app.errors import ValidationError
+from app.services import workdays
 from app.ui import tasks
 from app.ui.backup_actions import BackupPanel
 from app.ui.connection import ConnectionPanel
@@ -155,6 +156,11 @@ class SettingsPage(QWidget):
         col = QVBoxLayout(self)
         col.addLayout(heading)
         col.addWidget(QLabel("这些设置保存在本县数据库中，随数据一起备份和恢复；“保存设置”保存所有分页上的修改。"))
+        self.calendar_note = QLabel()  # the working-day calendar counts weekends only for a year it does not know
+        self.calendar_note.setObjectName("calendar_note")
+        self.calendar_note.setWordWrap(True)
+        self.calendar_note.setStyleSheet(f"color: {ERROR_COLOUR};")
+        col.addWidget(self.calendar_note)
         col.addWidget(self.tabs, 1)
         col.addLayout(row)
         ctx.follow(self, self.reload, "settings")
@@ -167,8 +173,18 @@ class SettingsPage(QWidget):
         for form in self.forms.values():
             form.clear_problems()
         self._say("")
+        self._show_calendar_note()
         self.backups.refresh()
         self.integrity.refresh()
+
+    def _show_calendar_note(self) -> None:
+        try:
+            note = workdays.coverage_note(workdays.WorkCalendar.from_settings(lambda d: self._values[d.key]),
+                                          self.ctx.today())
+        except ValidationError as exc:  # an override list stored before it was checked
+            note = exc.message
+        self.calendar_note.setText(note)
+        self.calendar_note.setVisible(bool(note))
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
@@ -215,6 +231,7 @@ class SettingsPage(QWidget):
         """The set-up wizard's names page: saved there as a whole, then shown here and wherever names appear."""
         from app.ui.setup_wizard import edit_names
 
+        self._show_calendar_note()
         if edit_names(self.ctx.session_factory, self):
             pending = self.changes()  # edits not yet saved on the other tabs stay as typed
             self._values = self.ctx.settings.values()

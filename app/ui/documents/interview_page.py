@@ -246,7 +246,7 @@ class InterviewDialog(FormDialog):
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
-        start = view.scheduled_at or dt.datetime.combine(service.today() + dt.timedelta(days=3), dt.time(9, 0))
+        start = view.scheduled_at or service.default_time()  # the next working day at 09:00
         self.when.setDateTime(QDateTime(QDate(start.year, start.month, start.day), QTime(start.hour, start.minute)))
         self.undecided.setChecked(view.scheduled_at is None)
         self.undecided.toggled.connect(lambda on: self.when.setEnabled(not on))
@@ -267,6 +267,27 @@ class InterviewDialog(FormDialog):
         self.notice_on.set_date(view.notice_on)
         f.add("notice_on", "通知书日期", self.notice_on)
         self.resize(620, self.sizeHint().height())
+
+    def accept(self) -> None:
+        """A weekend or a holiday is asked about before it is saved (not again for the day already stored)."""
+        when = None if self.undecided.isChecked() else self.when.dateTime().toPython()
+        stored = self.view.scheduled_at.date() if self.view.scheduled_at else None
+        if isinstance(when, dt.datetime) and when.date() != stored:
+            question = self.service.day_question(when)
+            if question is not None and not self.confirm_day(question):
+                self.when.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+        super().accept()
+
+    def confirm_day(self, question: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "约谈日期不是工作日", question, parent=self)
+        box.setObjectName("day_question")
+        keep = box.addButton("仍然安排(&Y)", QMessageBox.ButtonRole.YesRole)
+        other = box.addButton("另选日期(&N)", QMessageBox.ButtonRole.NoRole)
+        box.setDefaultButton(other)
+        box.setEscapeButton(other)
+        box.exec()
+        return box.clickedButton() is keep
 
     def _person_chosen(self, option: IntervieweeOption | None) -> None:
         if option is None:
@@ -331,7 +352,7 @@ class ConversationDialog(FormDialog):
         except ValueError:
             chosen = None
         day = chosen or self.service.default_deadline(self.view.scheduled_at.date(), self.days.value())
-        self.computed.setText(f"整改期限至：{cn_date(day)}（周末和设置中的节假日不计）")
+        self.computed.setText(f"整改期限至：{cn_date(day)}（周末和法定节假日不计，调休上班日计入）")
 
     def _write(self) -> InterviewView:
         f = self.form
