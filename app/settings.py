@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from app.db import WRITE_WAIT_DEFAULT_S, WRITE_WAIT_KEY, WRITE_WAIT_MAX_S
 from app.errors import ValidationError
-from app.models import Setting
+
+# The `Setting` model is imported where a value is read or saved: the main window shows before the models
+# (app/ui/mainwindow.py `Opening`), and the backups read `backup.keep` from here without them.
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ FONT_SONGTI = declare("gongwen.font.songti", str, "宋体", "页码字体（宋�
 RECTIFY_WORKING_DAYS = declare("interview.deadline_working_days", int, 15, "约谈后整改时限（工作日）", "约谈整改", minimum=1, maximum=120)
 # The 法定节假日 and 调休 come with the program (app.services.workdays); these two lists add to it or correct it
 # for a year it does not know yet.
-HOLIDAYS = declare("workdays.holidays", list, [], "补充放假日期（程序自带日历之外；逗号分隔，可写名称和日期段，"
+HOLIDAYS = declare("workdays.holidays", list, [], "补充放假日期（逗号分隔，可写名称和日期段，"
                    "如“2027-01-01 元旦，2027-10-01至2027-10-07 国庆节”）", "约谈整改")
 EXTRA_WORKDAYS = declare("workdays.extra", list, [], "补充调休上班日期（周末上班；逗号分隔，如2027-02-06）", "约谈整改")
 FEEDBACK_OBJECTION_DAYS = declare("feedback.objection_working_days", int, 5, "考评情况反馈单：印发后几个工作日内可提出异议",
@@ -212,6 +214,8 @@ PASSWORD_MIN_LENGTH = declare("accounts.password_min_length", int, 8, "密码最
 
 
 def get(session: Session, d: SettingDef) -> Any:
+    from app.models import Setting
+
     # The table's columns, not the mapped class: the window's title reads the county's name before anything
     # else, and a query of the class would first configure every mapper (50 ms on the GUI thread at start-up).
     table = Setting.__table__
@@ -222,6 +226,8 @@ def get(session: Session, d: SettingDef) -> Any:
 
 
 def set_value(session: Session, d: SettingDef, value: Any) -> Any:
+    from app.models import Setting
+
     v = d.coerce(value)
     stored = json.dumps(str(v) if isinstance(v, Decimal) else v, ensure_ascii=False)
     row = session.scalar(select(Setting).where(Setting.key == d.key))
@@ -235,6 +241,8 @@ def set_value(session: Session, d: SettingDef, value: Any) -> Any:
 def reader(session: Session) -> Callable[[SettingDef], Any]:
     """A cached getter for one unit of work (settings are read many times while computing rules).  The stored
     values are read in one query at the first use: on a server each query is a round trip."""
+    from app.models import Setting
+
     stored: dict[str, str] | None = None
     cache: dict[str, Any] = {}
 

@@ -3,7 +3,8 @@
 In a fresh process: `import app.ui.application` imports none of python-docx, openpyxl, matplotlib (nor the demo
 data); the real `run()` on a small county (the tiny demo) shows the main window with its first page, the 提醒,
 whose alerts and compliance chart load in the background after the window shows, and still nothing of them is
-imported once all of that has finished (the chart is drawn with Qt)."""
+imported once all of that has finished (the chart is drawn with Qt).  Without a login (`main_window`, as the
+start-up benchmark opens it) the window shows before the models and the first page's modules are imported."""
 
 from __future__ import annotations
 
@@ -87,3 +88,38 @@ def test_the_main_window_and_its_first_page_import_nothing_heavy(county: Path) -
     assert result["alerts"] > 0 and result["chart_months"] == frozen.today().month
     assert result["heavy_at_show"] == []
     assert result["heavy"] == []
+
+
+LATER = ("app.models", "app.services.register", "app.services.alerts", "app.ui.context", "app.ui.alerts.page")
+
+
+def test_the_main_window_shows_before_the_models_and_the_first_page(county: Path) -> None:
+    result = _python(f"""
+        import datetime as dt, json, sys
+        from PySide6.QtWidgets import QApplication
+        from app import clock
+        from app.paths import app_paths
+        from app.ui import application, tasks
+
+        clock.set_today(dt.date.fromisoformat({frozen.today().isoformat()!r}))
+        app = application.make_application()
+        paths = app_paths({str(county)!r}).ensure()
+        db = application.open_database_interactively(paths)
+        window = application.main_window(paths, db)
+        seen = {{}}
+        window.shell_shown.connect(lambda: seen.update(
+            title=window.windowTitle(), later_at_show=[m for m in {LATER!r} if m in sys.modules]))
+        window.opened.connect(lambda: seen.update(page=type(window.stack.currentWidget()).__name__))
+        window.show()
+        while "page" not in seen:
+            app.processEvents()
+        tasks.wait_for_all()
+        seen["heavy"] = [m for m in {HEAVY!r} if m in sys.modules]
+        seen["final_title"] = window.windowTitle()
+        window.close()
+        window.ctx.close_database()
+        print("RESULT " + json.dumps(seen))
+    """)
+    assert result["later_at_show"] == []
+    assert result["page"] == "AlertsPage" and result["heavy"] == []
+    assert result["title"] == result["final_title"]

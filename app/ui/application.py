@@ -1,8 +1,10 @@
 """Start the GUI: Qt application, Chinese font and translations, the database (with its failure dialogs), the
-main window, the daily backup.  Nothing heavy (matplotlib, python-docx, openpyxl) is imported here."""
+main window, the daily backup.  Nothing heavy (matplotlib, python-docx, openpyxl) is imported here, nor the
+models: `main_window` shows the window before them (app/ui/mainwindow.py `Opening`)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.handlers
 import sys
@@ -10,9 +12,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
-from sqlalchemy import URL
+from sqlalchemy import URL, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import APP_NAME, APP_TITLE
+from app import settings as S  # light: the models are imported where its values are read through a session
 from app.db import (
     SCHEMA_HEAD,
     Database,
@@ -33,6 +37,7 @@ from app.ui import errors, fonts, qt_zh
 if TYPE_CHECKING:
     from app.services.backup import BackupInfo
     from app.ui.context import AppContext
+    from app.ui.mainwindow import MainWindow
     from app.ui.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -235,6 +240,36 @@ def check_integrity_in_background(ctx: AppContext, window: QWidget) -> Task:
     return tasks.run_task(check, on_success=checked, parent=window)
 
 
+def stored_county_name(db: Database) -> str | None:
+    """The county's name for the title of a window shown before the models are imported, in one plain query (the
+    default while it was never saved).  None when it cannot be read: the title then waits for the context."""
+    try:
+        with db.engine.connect() as conn:
+            stored = conn.execute(text("SELECT value FROM setting WHERE key = :key"),
+                                  {"key": S.COUNTY_NAME.key}).scalar()
+        return str(S.COUNTY_NAME.default if stored is None else S.COUNTY_NAME.coerce(json.loads(stored)))
+    except (SQLAlchemyError, ValueError, DangjianError):
+        return None
+
+
+def make_context(paths: AppPaths, db: Database) -> AppContext:
+    """The pages' context on the open database (this imports the models)."""
+    from app.ui import import_models
+
+    import_models()
+    from app.ui.context import AppContext
+
+    return AppContext(paths, db)
+
+
+def main_window(paths: AppPaths, db: Database) -> MainWindow:
+    """The main window, to be shown at once, before the models are imported: its context and its first page are
+    made right after it has painted."""
+    from app.ui.mainwindow import MainWindow, Opening
+
+    return MainWindow(Opening(paths, db, stored_county_name(db), lambda: make_context(paths, db)))
+
+
 def run(data_dir: str | None, database_url: str | None = None) -> int:
     """Open the main window on the county in `data_dir` (default: the user's data directory), or on the server
     at `database_url` (app.paths.app_paths: the option, the environment, the saved connection, the file)."""
@@ -256,10 +291,9 @@ def run(data_dir: str | None, database_url: str | None = None) -> int:
 
     from app.ui import tasks
     from app.ui.backup_actions import daily_backup
-    from app.ui.context import AppContext
     from app.ui.mainwindow import MainWindow
 
-    ctx = AppContext(paths, db)
+    ctx = make_context(paths, db)  # the login needs the models; the first page is built once the window shows
     from app.ui.accounts.login import log_in_at_start
     from app.ui.accounts.session import AccountSession
     from app.ui.setup_wizard import after_start
@@ -268,7 +302,7 @@ def run(data_dir: str | None, database_url: str | None = None) -> int:
     if started is None or started.practice_dir is not None:  # the wizard's 示范县 opens from its own folder
         ctx.close_database()
         return 0 if started is None or started.practice_dir is None else run(str(started.practice_dir))
-    window = MainWindow(ctx)
+    window = MainWindow(ctx, first_page_later=True)
     window.account_session = AccountSession(ctx, window)  # type: ignore[attr-defined]
     window.show()
     after_start(window, ctx, started)  # the practice county says so; the roster chosen in the wizard is imported

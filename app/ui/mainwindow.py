@@ -1,17 +1,22 @@
 """The main window: the areas on the left (app/ui/pages.py), the current page on the right, menus, status bar.
 
-Pages are built the first time they are shown, so start-up builds only the first one."""
+Pages are built the first time they are shown, so start-up builds only the first one.  At start-up the window
+is shown before its context exists (`Opening`: the title, the menus, the areas and where the data is, with
+“正在载入…” where the page goes); once that has painted, the context is made (importing the models) and the
+first page is built, on the next turns of the event loop (issue 14: the window in under half a second)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,20 +34,44 @@ from app.dates import cn_date
 from app.db import set_write_wait_notice
 from app.failures import WRITE_WAIT_TEXT
 from app.ui import tasks
-from app.ui.context import AppContext
 from app.ui.errors import report_bug
 from app.ui.pages import PAGES, PageDef
-from app.ui.refresher import ChangeWatcher
+
+if TYPE_CHECKING:  # the context imports the models: the window is shown before them
+    from app.db import Database
+    from app.paths import AppPaths
+    from app.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
 STATUS_TIMEOUT_MS = 8000
+LOADING_TEXT = "正在载入…"
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What the window shows before its context exists, and how to make the context once the window has painted
+    (app/ui/application.py: the county's name read with one plain query; the context imports the models)."""
+
+    paths: AppPaths
+    db: Database
+    county_name: str | None
+    context: Callable[[], AppContext]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, pages: list[PageDef] | None = None) -> None:
+    # Start-up: the window has painted (title, menus, areas, “正在载入…”), then `opened` once its first page is
+    # built.  A window made with its context and without `first_page_later` is opened at once.
+    shell_shown = Signal()
+    opened = Signal()
+
+    ctx: AppContext  # set by `_connect`: a window made with an `Opening` has none until it has painted
+
+    def __init__(self, ctx: AppContext | Opening, pages: list[PageDef] | None = None, *,
+                 first_page_later: bool = False) -> None:
         super().__init__()
-        self.ctx = ctx
+        self._opening: Opening | None = None
+        self._loading: _Loading | None = None
         self.page_defs = list(pages if pages is not None else PAGES)
         self.pages: dict[str, QWidget] = {}
         self.setObjectName("main_window")
@@ -67,7 +96,6 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.nav.setFont(font)
         self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("约谈与整改") + 48)
-        self.nav.selectionModel().currentChanged.connect(self._nav_changed)
 
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
@@ -81,7 +109,6 @@ class MainWindow(QMainWindow):
         self.where = QLabel()
         self.where.setObjectName("data_location")
         self.where.setStyleSheet("color: #666;")
-        self._show_location()
         self.statusBar().addPermanentWidget(self.where)
         day = clock.fixed_day()
         if day is not None:
@@ -90,18 +117,94 @@ class MainWindow(QMainWindow):
             rehearsal.setObjectName("fixed_day")
             rehearsal.setStyleSheet("color: #c00000; font-weight: bold;")
             self.statusBar().addPermanentWidget(rehearsal)
+        self._build_menus()
+        if isinstance(ctx, Opening):
+            self._opening = ctx
+            self.setWindowTitle(f"{APP_TITLE} — {ctx.county_name}" if ctx.county_name else APP_TITLE)
+            self._show_location_of(ctx.db, ctx.paths)
+            for act in self._data_actions:
+                act.setEnabled(False)
+        else:
+            self._connect(ctx)
+        if isinstance(ctx, Opening) or first_page_later:
+            self._show_loading()
+        else:
+            self._open_first_page()
+
+    # --- opening --------------------------------------------------------------------------------------------
+
+    def _show_loading(self) -> None:
+        """“正在载入…” where the page goes: meanwhile the areas may be chosen and the menus opened (what needs the
+        data waits: its actions are off until the context is there); the page chosen last is the one built."""
+        self._loading = _Loading(LOADING_TEXT)
+        self._loading.painted.connect(self._shell_painted)
+        self.stack.addWidget(self._loading)
+
+    def _shell_painted(self) -> None:
+        # After this paint has reached the screen (a turn of the event loop), then the context and the first page
+        # on the next turn: input that came meanwhile is handled in between.
+        QTimer.singleShot(0, self._announce_shell)
+
+    def _announce_shell(self) -> None:
+        self.shell_shown.emit()
+        QTimer.singleShot(0, self._finish_opening)
+
+    def _finish_opening(self) -> None:
+        if self.is_open() or not self.isVisible():  # closed meanwhile: nothing to build
+            return
+        if self._opening is not None and not hasattr(self, "ctx"):
+            try:
+                ctx = self._opening.context()
+            except Exception as exc:  # the window stays, saying so, and can be closed
+                report_bug(type(exc), exc, exc.__traceback__, self)
+                if self._loading is not None:
+                    self._loading.setText("程序未能载入数据。这是程序缺陷，详细信息已记入日志。请关闭程序后重新打开。")
+                return
+            self._connect(ctx)
+        self._open_first_page()
+
+    def is_open(self) -> bool:
+        """True once the window has its context and has shown its first page."""
+        return hasattr(self, "watcher")
+
+    def _connect(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self._opening = None
         ctx.status.connect(lambda text: self.statusBar().showMessage(text, STATUS_TIMEOUT_MS))
         set_write_wait_notice(_write_wait_notice(ctx))
         ctx.navigate.connect(self.show_page)
         ctx.changed.connect(self._on_changed)
         ctx.reset.connect(self._update_title)
         ctx.reset.connect(self._show_location)
-
-        self._build_menus()
         self._update_title()
-        self.show_page(self.page_defs[0].key)
+        self._show_location()
+        for act in self._data_actions:
+            act.setEnabled(True)
+
+    def _open_first_page(self) -> None:
+        """The page chosen (the first one, unless the user chose another while the window was opening)."""
+        from app.ui.refresher import ChangeWatcher  # imports the context, hence the models
+
+        chosen = self.current_key() or self.page_defs[0].key
+        if self._loading is not None:
+            self.stack.removeWidget(self._loading)
+            self._loading.setParent(None)
+            self._loading.deleteLater()
+            self._loading = None
+        self.nav.selectionModel().currentChanged.connect(self._nav_changed)
+        self.show_page(chosen)
         # Other clients' changes: the page in view reloads on coming back to the app and on a timer.
-        self.watcher = ChangeWatcher(ctx, self.stack, self)
+        self.watcher = ChangeWatcher(self.ctx, self.stack, self)
+        self.opened.emit()
+
+    def _go(self, key: str) -> None:
+        """Ctrl+1 … Ctrl+9 and the 转到 menu: while the window is opening, only the choice is kept."""
+        if self.is_open():
+            self.show_page(key)
+            return
+        row = next(i for i, d in enumerate(self.page_defs) if d.key == key)
+        self.nav.selectionModel().setCurrentIndex(self.nav_model.index(row, 0),
+                                                  QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     # --- menus ----------------------------------------------------------------------------------------------
 
@@ -126,11 +229,12 @@ class MainWindow(QMainWindow):
         for act in (self.act_backup, self.act_restore, None, self.act_import, self.act_export, self.act_template,
                     None, self.act_quit):
             file_menu.addSeparator() if act is None else file_menu.addAction(act)
+        self._data_actions = [self.act_backup, self.act_restore, self.act_import, self.act_export, self.act_template]
 
         go_menu = bar.addMenu("转到(&G)")
         self.page_actions: list[QAction] = []
         for i, p in enumerate(self.page_defs):
-            act = self._action(p.title, lambda key=p.key: self.show_page(key), f"Ctrl+{i + 1}" if i < 9 else None)
+            act = self._action(p.title, lambda key=p.key: self._go(key), f"Ctrl+{i + 1}" if i < 9 else None)
             go_menu.addAction(act)
             self.page_actions.append(act)
         go_menu.addSeparator()
@@ -186,10 +290,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_TITLE} — {self.ctx.county_name()}")
 
     def _show_location(self) -> None:
+        self._show_location_of(self.ctx.db, self.ctx.paths)
+
+    def _show_location_of(self, db: Database, paths: AppPaths) -> None:
         """Where the data is: the database file, or the server (never its password: `Database.location`)."""
-        db = self.ctx.db
         self.where.setText(f"数据库服务器：{db.location}" if db.is_server else f"数据库文件：{db.location}")
-        self.where.setToolTip(f"数据目录（备份、日志、生成的文件）：{self.ctx.paths.data_dir}")
+        self.where.setToolTip(f"数据目录（备份、日志、生成的文件）：{paths.data_dir}")
 
     def _on_changed(self, what: str) -> None:
         if what == "settings":
@@ -236,11 +342,13 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         from PySide6 import __version__ as pyside_version
 
+        opening = self._opening  # 关于 opens while the window is opening too
+        db, paths = (opening.db, opening.paths) if opening is not None else (self.ctx.db, self.ctx.paths)
         QMessageBox.about(
             self, f"关于{APP_TITLE}",
             f"<h3>{APP_TITLE} {__version__}</h3>"
             "<p>县直机关党建工作考评：党组织和党员登记，月度考评、通报、约谈整改，季度分级考核和年度述职评议。</p>"
-            f"<p>数据库：{escape(self.ctx.db.location)}<br>数据目录：{self.ctx.paths.data_dir}</p>"
+            f"<p>数据库：{escape(db.location)}<br>数据目录：{paths.data_dir}</p>"
             f"<p>界面基于 Qt（PySide6 {pyside_version}）；内置字体“文泉驿微米黑”（Apache License 2.0）。</p>",
         )
 
@@ -251,6 +359,25 @@ class MainWindow(QMainWindow):
         tasks.cancel_all()
         tasks.wait_for_all()
         super().closeEvent(event)
+
+
+class _Loading(QLabel):
+    """Where the first page goes while the window opens; says once that it has been painted."""
+
+    painted = Signal()
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setObjectName("loading")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("color: #666;")
+        self._told = False
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._told:
+            self._told = True
+            self.painted.emit()
 
 
 class _BrokenPage(QWidget):
