@@ -40,6 +40,7 @@ from app.ui.errors import show_error
 from app.ui.forms import ERROR_COLOUR, format_date
 from app.ui.itemmodels import KeyRole, RowsTableModel
 from app.ui.register_dialogs import EndPostDialog, OrgDialog, PostDialog, UnitDialog
+from app.ui.unit_picture import UnitPictureView
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -242,8 +243,16 @@ class DetailPanel(QWidget):
         self.filler = QWidget()
         self.filler.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         col.addWidget(self.filler, 1)
+        self.picture: QWidget | None = None  # a unit's 单位画像, when the page gives one
         self.setMinimumWidth(380)
         self.clear()
+
+    def attach_picture(self, picture: QWidget) -> None:
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(layout.indexOf(self.filler), picture, 1)
+        self.picture = picture
+        picture.hide()
 
     def _set_facts(self, facts: list[tuple[str, str]]) -> None:
         while self.facts.rowCount():
@@ -260,16 +269,18 @@ class DetailPanel(QWidget):
         self._set_facts([])
         self._show_posts(False)
 
-    def _show_posts(self, on: bool) -> None:
+    def _show_posts(self, on: bool, *, picture: bool = False) -> None:
         self.posts_label.setVisible(on)
         self.posts.setVisible(on)
-        self.filler.setVisible(not on)
+        if self.picture is not None:
+            self.picture.setVisible(picture)
+        self.filler.setVisible(not (on or picture))
 
     def show_unit(self, name: str, facts: list[tuple[str, str]]) -> None:
         self.title.setText(name)
         self.findings.hide()
         self._set_facts(facts)
-        self._show_posts(False)
+        self._show_posts(False, picture=self.picture is not None)
 
     def show_org(self, d: OrgDetail) -> None:
         self.title.setText(d.name)
@@ -329,6 +340,8 @@ class OrgPage(QWidget):
         self.tree.doubleClicked.connect(lambda _i: self.edit_selected())
 
         self.detail = DetailPanel()
+        self.picture = UnitPictureView(ctx)
+        self.detail.attach_picture(self.picture)
         self.detail.posts.selectionModel().selectionChanged.connect(lambda _s, _d: self._update_actions())
 
         self.toolbar = QToolBar()
@@ -477,6 +490,7 @@ class OrgPage(QWidget):
             ("党员人数", f"{members} 名"),
             ("备注", u.note),
         ])
+        self.picture.show_unit(unit_id, u.name)
 
     def _selected_post(self) -> tuple[int, str] | None:
         rows = self.detail.posts.selectionModel().selectedRows()
