@@ -104,3 +104,12 @@ def test_cli_audit_log_prints_local_times(shanghai: None, db: Database, paths: P
     out = capsys.readouterr().out
     assert "2026-12-03 07:30:00 " in out and "角色" in out
     assert "T23:30" not in out and "role" not in out
+
+
+def test_a_settings_change_reads_as_one(db: Database) -> None:
+    from app.services.app_settings import SettingsService
+
+    SettingsService(db.session_factory).save({"county.name": "青山县"})
+    with db.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.entity == "setting")).one()
+    assert (readable_entity(entry.entity), readable_field(entry.entity, entry.field)) == ("设置", "县名")

@@ -34,6 +34,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("check", "检查数据库（完整性、外键、版本、审计日志保护）", "app.cli.maintenance"),
     ("screenshot", "把主窗口的每个页面离屏渲染为 PNG 图片后退出", "app.cli.screenshot"),
     ("demo", "生成示范县（演示数据）", "app.cli.demo"),
+    ("county", "本县名称与发文机关：显示或设置县名、发文机关全称和代字、印发机关、经办人", "app.cli.county"),
     ("template", "生成党员信息导入模板（.xlsx）", "app.cli.register_io"),
     ("import", "从Excel导入单位、党组织、党员", "app.cli.register_io"),
     ("export", "把单位、党组织、党员导出到Excel", "app.cli.register_io"),

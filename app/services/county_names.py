@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import settings as S
 from app.errors import FieldProblem, ValidationError
 from app.models import Member, PartyOrg, Setting, Unit
+from app.services.audit import unit_of_work
 
 SessionFactory = Callable[[], Session]
 
@@ -92,9 +93,13 @@ class CountyNamesService:
             raise ValidationError(found)
         values = {S.COUNTY_NAME: names.county, S.ISSUER_NAME: names.issuer_name, S.ISSUER_CODE: names.issuer_code,
                   S.PRINTER: names.printer, S.OPERATOR: names.officer, S.CONTACT: names.contact}
-        with self._sf() as s, s.begin():
+        with unit_of_work(self._sf) as (s, log):
+            read = S.reader(s)
             for d, value in values.items():
-                S.set_value(s, d, value.strip())
+                before = read(d)
+                after = S.set_value(s, d, value.strip())
+                if after != before:  # the names printed on every 通报: who set them, from what, is in the trail
+                    log.record("修改", "setting", None, d.key, before, after)
         return self.current()
 
     def placeholders(self) -> list[str]:
@@ -129,5 +134,5 @@ def require_real_names(s: Session) -> None:
         read = S.reader(s)
         raise ValidationError(
             f"发文机关的{'、'.join(missing)}还是示范用的名称（“{read(S.ISSUER_NAME)}”，{read(S.ISSUER_CODE)}），"
-            "不能印发通报。请先在“设置”页点“本县名称与发文机关”填写本县的县名、发文机关全称和代字、印发机关，"
-            "然后再印发。", field="issuer")
+            "不能印发通报。请先在“设置”页点“本县名称与发文机关”（或用命令 dangjian county set）填写本县的县名、"
+            "发文机关全称和代字、印发机关，然后再印发。", field="issuer")
