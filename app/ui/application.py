@@ -282,6 +282,12 @@ def run(data_dir: str | None, database_url: str | None = None) -> int:
     setup_logging(paths)
     app = make_application()
     errors.install_excepthook()
+    from app.ui.instance_lock import hold_data_folder
+
+    # one window per SQLite data folder (a server's clients share it); the CLI works beside the window
+    folder_lock = None if paths.uses_server else hold_data_folder(paths.data_dir)
+    if folder_lock is None and not paths.uses_server:
+        return 1
     db = open_database_interactively(paths)
     if db is None:
         return 1
@@ -301,6 +307,8 @@ def run(data_dir: str | None, database_url: str | None = None) -> int:
     started = log_in_at_start(ctx.session_factory, paths)  # the set-up wizard on an empty database, else the login
     if started is None or started.practice_dir is not None:  # the wizard's 示范县 opens from its own folder
         ctx.close_database()
+        if folder_lock is not None:
+            folder_lock.release()
         return 0 if started is None or started.practice_dir is None else run(str(started.practice_dir))
     window = MainWindow(ctx, first_page_later=True)
     window.account_session = AccountSession(ctx, window)  # type: ignore[attr-defined]
@@ -321,3 +329,5 @@ def run(data_dir: str | None, database_url: str | None = None) -> int:
         tasks.wait_for_all()
         ctx.anchor_head(EXIT_ANCHOR)  # the head as this session leaves it, kept outside the database
         ctx.close_database()
+        if folder_lock is not None:
+            folder_lock.release()
