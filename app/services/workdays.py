@@ -41,6 +41,8 @@ _FULL_NAMES = {"清明": "清明节", "端午": "端午节", "中秋": "中秋�
 WEEKDAYS = "一二三四五六日"
 MAX_RANGE_DAYS = 31  # one override line covers at most this many days (a mistyped year would cover a whole year)
 WORK_START = dt.time(9, 0)  # the default time of day of a 约谈
+# The lists' names in messages (their labels in 设置 carry an example, too long to repeat under the field).
+SHORT_LABELS = {S.HOLIDAYS.key: "补充放假日期", S.EXTRA_WORKDAYS.key: "补充调休上班日期"}
 
 _warned_years: set[int] = set()  # years already reported in the log as counted by weekends only
 
@@ -107,7 +109,7 @@ def check_overrides(days_off: Iterable[Any], days_on: Iterable[Any]) -> list[Fie
     parsed: dict[bool, list[Override]] = {}
     for off, values, d in ((True, days_off, S.HOLIDAYS), (False, days_on, S.EXTRA_WORKDAYS)):
         try:
-            parsed[off] = parse_overrides(values, off, d.label, d.key)
+            parsed[off] = parse_overrides(values, off, SHORT_LABELS[d.key], d.key)
         except ValidationError as exc:
             problems.extend(exc.problems)
             parsed[off] = []
@@ -153,8 +155,8 @@ class WorkCalendar:
 
     @classmethod
     def from_settings(cls, read: Reader, *, library: bool = True) -> WorkCalendar:
-        off = parse_overrides(read(S.HOLIDAYS), True, S.HOLIDAYS.label, S.HOLIDAYS.key)
-        on = parse_overrides(read(S.EXTRA_WORKDAYS), False, S.EXTRA_WORKDAYS.label, S.EXTRA_WORKDAYS.key)
+        off = parse_overrides(read(S.HOLIDAYS), True, SHORT_LABELS[S.HOLIDAYS.key], S.HOLIDAYS.key)
+        on = parse_overrides(read(S.EXTRA_WORKDAYS), False, SHORT_LABELS[S.EXTRA_WORKDAYS.key], S.EXTRA_WORKDAYS.key)
         return cls(frozenset(o.day for o in off), frozenset(o.day for o in on),
                    MappingProxyType({o.day: o.name for o in off if o.name}), library)
 
