@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -31,7 +32,7 @@ from app.services.register import MemberRow, RegisterService
 from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.itemmodels import display
-from app.ui.register_dialogs import MemberDialog, TransferDialog
+from app.ui.register_dialogs import LeaveDialog, MemberDialog, TransferDialog
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -124,6 +125,9 @@ class MemberTableModel(QAbstractTableModel):
 
     def member_id(self, row: int) -> int | None:
         return self._rows[row].id if 0 <= row < len(self._rows) else None
+
+    def row_at(self, row: int) -> MemberRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, member_id: int) -> int | None:
         """The row of a member, fetching pages until it is loaded; None if it does not match."""
@@ -260,6 +264,8 @@ class MemberPage(QWidget):
         self.act_new = self._button_action("新增党员", self.new_member, "Ctrl+N")
         self.act_edit = self._button_action("编辑", self.edit_current, "F2")
         self.act_transfer = self._button_action("组织关系转接", self.transfer_current, "Ctrl+T")
+        self.act_leave = self._button_action("出党/去世/转出…", self.leave_current, "Ctrl+L")
+        self.act_remove = self._button_action("删除误录…", self.remove_current, "Ctrl+Del")
         self.count_label = QLabel()
         self.count_label.setObjectName("member_count")
 
@@ -271,8 +277,9 @@ class MemberPage(QWidget):
         scope.addWidget(self.scope_clear)
         scope.addStretch()
         buttons = QHBoxLayout()
-        for act in (self.act_new, self.act_edit, self.act_transfer):
+        for act in (self.act_new, self.act_edit, self.act_transfer, self.act_leave, self.act_remove):
             b = QPushButton(act.text())
+            act.enabledChanged.connect(b.setEnabled)
             b.setToolTip(act.toolTip())
             b.clicked.connect(act.trigger)
             buttons.addWidget(b)
@@ -395,6 +402,8 @@ class MemberPage(QWidget):
         has = self.current_member() is not None
         self.act_edit.setEnabled(has)
         self.act_transfer.setEnabled(has)
+        self.act_leave.setEnabled(has)
+        self.act_remove.setEnabled(has)
 
     def _context_menu(self, pos: Any) -> None:
         if self.current_member() is None:
@@ -402,6 +411,9 @@ class MemberPage(QWidget):
         menu = QMenu(self)
         menu.addAction(self.act_edit)
         menu.addAction(self.act_transfer)
+        menu.addAction(self.act_leave)
+        menu.addSeparator()
+        menu.addAction(self.act_remove)
         menu.exec(self.view.viewport().mapToGlobal(pos))
         menu.deleteLater()
 
@@ -412,7 +424,7 @@ class MemberPage(QWidget):
             member_id = int(dlg.result_value)  # type: ignore[call-overload]
             self.ctx.changed.emit("register")
             self.select_member(member_id)
-            self.ctx.status.emit("已新增党员")
+            self.ctx.status.emit("已新增党员" + _missing_note(dlg.missing))
 
     def edit_current(self) -> None:
         member_id = self.current_member()
@@ -422,7 +434,7 @@ class MemberPage(QWidget):
         if dlg.exec():
             self.ctx.changed.emit("register")  # status or posts may change the organisations' findings
             self.select_member(member_id)
-            self.ctx.status.emit("已保存党员信息")
+            self.ctx.status.emit("已保存党员信息" + _missing_note(dlg.missing))
 
     def transfer_current(self) -> None:
         member_id = self.current_member()
@@ -432,3 +444,36 @@ class MemberPage(QWidget):
             self.ctx.changed.emit("register")
             self.select_member(member_id)
             self.ctx.status.emit("已办理组织关系转接")
+
+    def leave_current(self) -> None:
+        member_id = self.current_member()
+        if member_id is None:
+            return
+        if LeaveDialog(self.ctx, member_id, parent=self).exec():
+            self.ctx.changed.emit("register")
+            self.ctx.status.emit("已登记党员离开；该党员不再列入在册党员（勾选“含已转出”可查看）")
+
+    def remove_current(self) -> None:
+        """Delete a record entered by mistake, with the reason (the register trail keeps what it held)."""
+        member_id = self.current_member()
+        if member_id is None:
+            return
+        shown = self.model.row_at(self.view.currentIndex().row())
+        name = shown.name if shown is not None else ""
+        reason, ok = QInputDialog.getText(
+            self, "删除误录的党员",
+            f"删除{name}的记录？仅用于误录（重复录入、并非党员等）；已出党、去世或转出的，请用“出党/去世/转出”登记，"
+            "以保留记录。\n\n删除的理由（必填，记入审计日志）：")
+        if not ok:
+            return
+        try:
+            self.ctx.register.remove_member(member_id, reason)
+        except DangjianError as exc:
+            show_error(self, exc, "未删除")
+            return
+        self.ctx.changed.emit("register")
+        self.ctx.status.emit(f"已删除误录的党员{name}")
+
+
+def _missing_note(missing: list[str]) -> str:
+    return f"（未填{'、'.join(missing)}，已列入“提醒”待补全）" if missing else ""

@@ -25,9 +25,18 @@ from PySide6.QtWidgets import (
 from app import clock
 from app import settings as S
 from app.errors import FieldProblem, ValidationError
-from app.models import Gender, MemberStatus, OrgKind, OrgPostKind
+from app.models import Gender, MemberStatus, OrgKind, OrgPostKind, TransferKind
 from app.services.idcard import month_text
-from app.services.register import PARENT_KINDS, MemberInput, OrgInput, PostInput, UnitInput, probation_end
+from app.services.register import (
+    LEAVE_KINDS,
+    PARENT_KINDS,
+    MemberInput,
+    OrgInput,
+    PostInput,
+    UnitInput,
+    missing_identity,
+    probation_end,
+)
 from app.ui.accounts.privacy import PersonalFields
 from app.ui.context import AppContext
 from app.ui.forms import ChoiceBox, DateEdit, FormDialog
@@ -304,6 +313,35 @@ class MemberDialog(FormDialog):
         self.personal = (PersonalFields(a, ctx.session_factory, member_id, data.id_number or "", data.phone,
                                         data.birth_date)
                          if member_id else None)
+        # 身份证号/性别/出生日期 stay optional (incomplete rosters are imported), but their absence is said here.
+        self.identity_warning = QLabel()
+        self.identity_warning.setObjectName("identity_warning")
+        self.identity_warning.setWordWrap(True)
+        self.identity_warning.setStyleSheet("color: #8a5a00;")
+        self.body.addWidget(self.identity_warning)
+        self.missing: list[str] = []
+        for name in ("id_number", "birth_date"):
+            line = a.field(name)
+            assert isinstance(line, QLineEdit)
+            line.textChanged.connect(self._update_identity_warning)
+        self.gender_box.value_changed.connect(self._update_identity_warning)
+        self._update_identity_warning()
+
+    def _identity_now(self) -> MemberInput:
+        """The identity fields as they stand (the stored ones where they are masked)."""
+        try:
+            birth = self._birth_date()
+        except ValueError:
+            birth = None
+        return MemberInput(0, "", MemberStatus.FULL, gender=self.gender_box.value(), birth_date=birth,
+                           id_number=self._personal("id_number"))
+
+    def _update_identity_warning(self, *_: object) -> None:
+        self.missing = missing_identity(self._identity_now())
+        self.identity_warning.setText(
+            f"提示：未填{'、'.join(self.missing)}。可以先保存，以后补填；保存后该党员在“提醒”中列为“党员信息不全”。"
+            if self.missing else "")
+        self.identity_warning.setVisible(bool(self.missing))
 
     def _update_probation_hint(self, *_: object) -> None:
         joined = self.party.date("joined_on")
@@ -343,7 +381,9 @@ class MemberDialog(FormDialog):
         data.birth_month_only = old.birth_month_only and data.birth_date == old.birth_date
         data.joined_month_only = old.joined_month_only and data.joined_on == old.joined_on
         data.full_member_month_only = old.full_member_month_only and data.full_member_on == old.full_member_on
-        return self.ctx.register.save_member(data, self.member_id)
+        saved = self.ctx.register.save_member(data, self.member_id)
+        self.missing = missing_identity(data)
+        return saved
 
 
 def _month_hint(d: dt.date | None, month_only: bool, hint: str) -> str:
@@ -419,3 +459,43 @@ class TransferDialog(FormDialog):
                 raise ValidationError(FieldProblem("to_org_id", "请选择接收党组织"))
             return self.ctx.register.transfer_member(self.member_id, moved, to_org, note=f.text("note"))
         return self.ctx.register.transfer_member(self.member_id, moved, None, f.text("external_org"), f.text("note"))
+
+
+# -----------------------------------------------------------------------------------------------------------
+# 出党 / 去世 / 转出
+
+
+class LeaveDialog(FormDialog):
+    """A member leaves the register: 出党 (开除党籍、除名、退党), 去世, or 转出 to an organisation outside the
+    county.  The record stays, as history, with the date and the way of leaving."""
+
+    def __init__(self, ctx: AppContext, member_id: int, parent: QWidget | None = None) -> None:
+        super().__init__("党员离开（出党、去世、转出）", self._write, parent)
+        self.ctx, self.member_id = ctx, member_id
+        row = ctx.register.member_rows([member_id])[0]
+        head = QLabel(f"党员：{row.name}　　所在党组织：{row.org_name}（{row.unit_name}）")
+        head.setWordWrap(True)
+        self.body.addWidget(head)
+        f = self.form = self.new_form()
+        self.kind_box = ChoiceBox((k.label, k) for k in LEAVE_KINDS)
+        self.kind_box.set_value(TransferKind.DECEASED)
+        f.add("kind", "离开方式(&K)", self.kind_box, "出党：开除党籍、除名、退党；转出：组织关系转往县外")
+        when = DateEdit()
+        when.set_date(clock.today())
+        f.add("moved_on", "日期(&D)", when)
+        f.add("external_org", "县外接收组织", _line("", 100, "转出时填写"))
+        f.add("note", "情形和依据", _note(), "出党须填写（如：开除党籍，依据……）；记入审计日志")
+        self.kind_box.value_changed.connect(self._kind_changed)
+        self._kind_changed()
+        self.resize(520, self.sizeHint().height())
+
+    def _kind_changed(self, *_: object) -> None:
+        self.form.field("external_org").setEnabled(self.kind_box.value() == TransferKind.OUT)
+
+    def _write(self) -> int:
+        f = self.form
+        on = f.date("moved_on")
+        if on is None:
+            raise ValidationError(FieldProblem("moved_on", "请填写日期"))
+        return self.ctx.register.member_leaves(self.member_id, self.kind_box.value(), on, f.text("note"),
+                                               f.text("external_org"))
