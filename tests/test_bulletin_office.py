@@ -1,5 +1,5 @@
-"""Handing documents to the office software: PDF through LibreOffice (real when installed), printing on Windows
-and elsewhere, and the messages when nothing can do it."""
+"""Handing documents to the office software: PDF through LibreOffice (real when installed) and the messages when
+nothing can do it.  Printing and the choice of converter: tests/test_printing.py."""
 
 from __future__ import annotations
 
@@ -88,42 +88,3 @@ def test_pdf_failures_are_reported(document, tmp_path, monkeypatch):
         office.export_pdf(document, soffice=Path("soffice"), runner=FakeRunner(0))
     assert target.read_bytes() == b"open in a viewer"
     assert sorted(p.name for p in document.parent.iterdir()) == ["测试 文档.docx", "测试 文档.pdf"]
-
-
-def test_print_on_windows_uses_the_print_verb(document, monkeypatch):
-    used = []
-    monkeypatch.setattr(os, "startfile", lambda path, verb: used.append((path, verb)), raising=False)
-    assert "交给 Word/WPS 打印" in office.print_document(document, platform="win32")
-    assert used == [(str(document), "print")]
-
-    def no_program(path, verb):
-        raise OSError("没有关联的程序")
-
-    monkeypatch.setattr(os, "startfile", no_program, raising=False)
-    with pytest.raises(ReportError, match="没有与 .docx 关联的 Word/WPS"):
-        office.print_document(document, platform="win32")
-
-
-def test_print_elsewhere_goes_through_the_pdf_with_its_blank_pages_then_lp(document, monkeypatch):
-    monkeypatch.setattr(office.shutil, "which", lambda name: "/usr/bin/lp" if name == "lp" else None)
-    runner = FakeRunner(0, 0)
-    assert office.print_document(document, soffice=Path("soffice"), runner=runner, platform="linux").startswith("已将")
-    convert, lp = runner.calls
-    assert office.PDF_FILTER in convert  # the blank page before an even-page 版记 is printed too
-    assert lp[0] == "/usr/bin/lp" and lp[1].endswith("print.pdf")
-    with pytest.raises(ReportError, match="打印“测试 文档.docx”失败"):
-        office.print_document(document, soffice=Path("soffice"), runner=FakeRunner(0, 1), platform="linux")
-    # without lp, LibreOffice prints the document itself
-    monkeypatch.setattr(office.shutil, "which", lambda name: None)
-    runner = FakeRunner(0)
-    assert "LibreOffice" in office.print_document(document, soffice=Path("soffice"), runner=runner, platform="linux")
-    assert runner.calls[0][-2:] == ["-p", str(document)]
-    with pytest.raises(ReportError, match="默认打印机"):
-        office.print_document(document, soffice=Path("soffice"), runner=FakeRunner(1), platform="linux")
-
-
-def test_print_with_nothing_installed(document, monkeypatch):
-    monkeypatch.setattr(office, "find_soffice", lambda: None)
-    assert office.print_available() is (os.name == "nt")
-    with pytest.raises(ReportError, match="请点“打开”在 Word/WPS 中打开文档后再打印"):
-        office.print_document(document, platform="linux")

@@ -22,7 +22,7 @@ from app.models import RectificationStatus
 from app.services import office
 from app.services.bulletin import BulletinService
 from app.services.rectification import ItemInput, RectificationService
-from app.ui import tasks
+from app.ui import printing, tasks
 from app.ui.context import AppContext
 from app.ui.documents import common
 from app.ui.documents.bulletin_page import BulletinPage, BulletinTableModel, IssueDialog, IssueRequest
@@ -210,11 +210,11 @@ def test_open_print_and_pdf_of_an_issued_bulletin(qtbot, ctx, opened, statuses, 
     BulletinService(ctx.session_factory).issue(2026, 10)
     p = bulletin_page(qtbot, ctx)
     printed, converted = [], []
-    monkeypatch.setattr(office, "print_document", lambda path: printed.append(path) or "已发送到打印机")
+    monkeypatch.setattr(printing, "print_files", lambda _ctx, _parent, paths, **_k: printed.extend(paths))
     monkeypatch.setattr(office, "export_pdf", lambda path: converted.append(path) or path.with_suffix(".pdf"))
     monkeypatch.setattr(office, "pdf_available", lambda: True)
     qtbot.mouseClick(p.print_button, Qt.MouseButton.LeftButton)
-    assert printed == [p.last_written] and statuses[-1] == "已发送到打印机"
+    assert printed == [p.last_written]  # its pages go to the print preview (tests/test_printing.py)
     qtbot.mouseClick(p.pdf_button, Qt.MouseButton.LeftButton)
     assert converted == [p.last_written] and opened[-1] == p.last_written.with_suffix(".pdf")
     monkeypatch.setattr(office, "pdf_available", lambda: False)
@@ -345,7 +345,7 @@ def test_documents_of_an_interview(qtbot, ctx, opened, statuses, monkeypatch, sy
     p = interview_page(qtbot, ctx)
     p.create_interviews()
     printed = []
-    monkeypatch.setattr(office, "print_document", lambda path: printed.append(path) or "已打印")
+    monkeypatch.setattr(printing, "print_files", lambda _ctx, _parent, paths, **_k: printed.extend(paths))
     p.document_action("notice", "open")
     assert opened[-1].name == "2026年10月约谈通知书（县林业局）.docx"
     p.document_action("record", "print")
@@ -445,7 +445,7 @@ def test_edit_item_dialog_and_show_target(qtbot, ctx, monkeypatch, synchronous_t
 def test_ledger_from_the_page(qtbot, ctx, opened, monkeypatch, synchronous_tasks):
     p = held_page(qtbot, ctx, monkeypatch)
     printed = []
-    monkeypatch.setattr(office, "print_document", lambda path: printed.append(path) or "已打印")
+    monkeypatch.setattr(printing, "print_files", lambda _ctx, _parent, paths, **_k: printed.extend(paths))
     qtbot.mouseClick(p.ledger_open_button, Qt.MouseButton.LeftButton)
     assert opened[-1].name.startswith("全县机关整改台账（截至")
     qtbot.mouseClick(p.ledger_button, Qt.MouseButton.LeftButton)

@@ -7,21 +7,27 @@ UI, the CLI and printing all come here.
   atomically: a PDF open in a viewer is reported as OutputLockedError, nothing half-written is left.  Empty pages
   are kept (IsSkipEmptyPages=false): a 公文 is printed on both sides and the blank page LibreOffice puts before
   an even-page 版记 is what lands the 版记 on the back of the last sheet.
-- Print: on Windows the file's `print` verb (Word or WPS, whichever opens .docx, prints it to the default
-  printer, blank pages included); elsewhere the PDF made as above, handed to `lp`, or LibreOffice's
-  `soffice -p` where there is no `lp`.  With none of these a clear message says how to print instead.
+- Print: nothing here sends to a printer.  Printing shows the pages first (app/ui/printing.py): the PDF behind
+  that preview comes from `pdf_converter()`, whichever program this workstation has.  On Windows that is Word or
+  WPS through their automation interface (most offices have one of them and no LibreOffice; the documents are
+  Word documents, so Word's own layout is the truest), then LibreOffice; elsewhere LibreOffice.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from app.errors import OutputLockedError, ReportError
 from app.failures import os_reason
@@ -31,12 +37,15 @@ CONVERT_TIMEOUT_S = 180
 CONVERT_EACH_S = 30  # more per further document converted in the same run
 # LibreOffice's PDF export drops the blank pages it inserts to start a section on an even page unless told not to.
 PDF_FILTER = 'pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}'
-PRINT_TIMEOUT_S = 180
 
 NO_LIBREOFFICE = ("未找到 LibreOffice，无法导出 PDF。请安装 LibreOffice（免费软件），"
                   "或在 Word/WPS 中打开文档后使用“另存为 PDF”。")
-NO_PRINTER_PROGRAM = ("未找到可以直接打印 Word 文档的程序（Windows 上的 Word/WPS，或 LibreOffice）。"
-                      "请点“打开”在 Word/WPS 中打开文档后再打印。")
+NO_CONVERTER = ("这台电脑上没有能把文档转换为 PDF 以供预览和打印的程序（Word、WPS 或 LibreOffice）。"
+                "可以在 Word/WPS 中打开文档后在那里打印。")
+# Word's PDF export format (wdExportFormatPDF) and "close without saving" (wdDoNotSaveChanges); WPS takes the same.
+WD_EXPORT_PDF = 17
+WD_DO_NOT_SAVE = 0
+COM_PROGRAMS = (("Microsoft Word", "Word.Application"), ("WPS 文字", "KWps.Application"))
 
 Runner = Callable[..., subprocess.CompletedProcess[bytes]]
 
@@ -60,10 +69,6 @@ def find_soffice() -> Path | None:
 
 def pdf_available() -> bool:
     return find_soffice() is not None
-
-
-def print_available() -> bool:
-    return sys.platform == "win32" or find_soffice() is not None
 
 
 def _profile_arg(folder: Path) -> str:
@@ -136,35 +141,108 @@ def _move_into_place(produced: Path, dest: Path) -> None:
         raise ReportError(f"保存“{dest.name}”失败：{os_reason(exc)}") from exc
 
 
-def print_document(document: str | Path, *, soffice: Path | None = None, runner: Runner | None = None,
-                   platform: str | None = None) -> str:
-    """Send a document to the default printer; returns what was done (a Chinese sentence for the status bar)."""
-    src = Path(document)
-    if not src.is_file():
-        raise ReportError(f"文件不存在：{src}")
+# --- the converter this workstation has ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PdfConverter:
+    """A program that turns .docx files into PDFs: its name (for messages) and the conversion of (source, target)
+    pairs, all in one run of the program."""
+
+    name: str
+    convert: Callable[[Sequence[tuple[Path, Path]]], list[Path]]
+
+
+def pdf_converters(*, platform: str | None = None, soffice: Callable[[], Path | None] | None = None,
+                   com_registered: Callable[[str], bool] | None = None) -> list[PdfConverter]:
+    """Every converter installed here, best first: on Windows Word, then WPS, then LibreOffice; elsewhere
+    LibreOffice.  `soffice` and `com_registered` stand in for the look-ups (tests fake them)."""
+    found: list[PdfConverter] = []
     if (platform or sys.platform) == "win32":
+        registered = com_registered or _com_registered
+        for name, progid in COM_PROGRAMS:
+            if registered(progid):
+                found.append(PdfConverter(name, functools.partial(_com_export, name, progid)))
+    program = (soffice or find_soffice)()
+    if program is not None:
+        found.append(PdfConverter("LibreOffice", functools.partial(export_pdfs, soffice=program)))
+    return found
+
+
+def pdf_converter(**kwargs: Any) -> PdfConverter | None:
+    """The best converter installed here, or None (then the user can only open the document in Word/WPS)."""
+    found = pdf_converters(**kwargs)
+    return found[0] if found else None
+
+
+def _com_client() -> tuple[str, ModuleType] | None:
+    """pywin32's or comtypes' client module, whichever is installed (imported by name: Windows only)."""
+    for name in ("win32com.client", "comtypes.client"):
         try:
-            os.startfile(str(src), "print")  # type: ignore[attr-defined]  # Windows only
-        except (OSError, AttributeError) as exc:
-            raise ReportError(f"无法打印“{src.name}”：没有与 .docx 关联的 Word/WPS，或其不支持打印（{exc}）。"
-                              "请点“打开”后在 Word/WPS 中打印。") from exc
-        return f"已将“{src.name}”交给 Word/WPS 打印"
-    program = soffice or find_soffice()
-    if program is None:
-        raise ReportError(NO_PRINTER_PROGRAM)
-    lp = shutil.which("lp")
-    if lp is None:
-        with tempfile.TemporaryDirectory(prefix="dangjian-print-") as tmp:
-            proc = _run([str(program), _profile_arg(Path(tmp) / "profile"), "--headless", "--norestore", "-p",
-                         str(src)], PRINT_TIMEOUT_S, runner, "打印")
-        if proc.returncode != 0:
-            raise ReportError(f"LibreOffice 未能打印“{src.name}”，请检查是否设置了默认打印机")
-        return f"已将“{src.name}”发送到默认打印机（LibreOffice）"
-    with tempfile.TemporaryDirectory(prefix="dangjian-print-") as tmp:
-        # The same PDF as 导出 PDF, blank pages kept; lp copies it into the print queue before it returns, so the
-        # temporary folder can go afterwards.
-        pdf = export_pdf(src, Path(tmp) / "print.pdf", soffice=program, runner=runner)
-        done = _run([lp, str(pdf)], PRINT_TIMEOUT_S, runner, "打印")
-    if done.returncode != 0:
-        raise ReportError(f"打印“{src.name}”失败：" + (done.stderr or b"").decode("utf-8", "replace").strip()[-200:])
-    return f"已将“{src.name}”发送到默认打印机"
+            return name, importlib.import_module(name)
+        except ImportError:
+            continue
+    return None
+
+
+def _com_registered(progid: str) -> bool:
+    """Whether the automation server `progid` is registered (Word or WPS installed), without starting it."""
+    if sys.platform != "win32" or _com_client() is None:
+        return False
+    import winreg  # Windows only
+
+    try:
+        with winreg.OpenKey(winreg.HKEY_CLASSES_ROOT, progid + "\\CLSID"):  # type: ignore[attr-defined,unused-ignore]
+            return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _com_application(name: str, progid: str) -> Iterator[Any]:
+    """A private, hidden instance of Word/WPS (not the window the user has open), quit afterwards.  COM is set
+    up on the calling thread: conversions run on a worker thread COM has not met yet."""
+    client = _com_client()
+    if client is None:
+        raise ReportError(f"无法调用{name}：缺少 pywin32 或 comtypes 组件。{NO_CONVERTER}")
+    kind, module = client
+    com = importlib.import_module("pythoncom" if kind == "win32com.client" else "comtypes")
+    com.CoInitialize()
+    try:
+        try:
+            app = module.DispatchEx(progid) if kind == "win32com.client" else module.CreateObject(progid)
+        except Exception as exc:  # a COM error of either library: the program is not usable
+            raise ReportError(f"无法启动{name}（{exc}）。{NO_CONVERTER}") from exc
+        try:
+            app.Visible = False
+            app.DisplayAlerts = 0
+            yield app
+        finally:
+            with contextlib.suppress(Exception):
+                app.Quit()
+    finally:
+        com.CoUninitialize()
+
+
+def _com_export(name: str, progid: str, pairs: Sequence[tuple[Path, Path]]) -> list[Path]:
+    """Open each document read-only in Word/WPS, export it as PDF into a temporary folder, move it into place."""
+    for src, _ in pairs:
+        if not src.is_file():
+            raise ReportError(f"文件不存在：{src}")
+    done = []
+    with tempfile.TemporaryDirectory(prefix="dangjian-pdf-") as tmp, _com_application(name, progid) as app:
+        for i, (src, dest) in enumerate(pairs):
+            produced = Path(tmp) / f"out{i}.pdf"
+            try:
+                doc = app.Documents.Open(str(src.resolve()), False, True)  # ConfirmConversions, ReadOnly
+                try:
+                    doc.ExportAsFixedFormat(str(produced), WD_EXPORT_PDF)
+                finally:
+                    doc.Close(WD_DO_NOT_SAVE)
+            except Exception as exc:  # a COM error of either library, with the program's own words
+                raise ReportError(f"{name}未能把“{src.name}”转换为 PDF：{exc}") from exc
+            if not produced.is_file() or produced.stat().st_size == 0:
+                raise ReportError(f"{name}未能把“{src.name}”转换为 PDF")
+            _move_into_place(produced, dest)
+            done.append(dest)
+    return done

@@ -1,8 +1,8 @@
 """What the document pages share: the output folder, and what can be done with a written file (open it in
 the system's Word/WPS, print it, export it to PDF), plus a small note dialog.
 
-Printing and PDF export run LibreOffice or hand the file to Word/WPS, which takes seconds: they run as tasks
-off the GUI thread.  Opening goes through QDesktopServices, which returns at once."""
+Printing shows the pages first and prints through Qt (app/ui/printing.py); PDF export runs LibreOffice, which takes
+seconds: both run as tasks off the GUI thread.  Opening goes through QDesktopServices, which returns at once."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from app import settings as S
 from app.errors import DangjianError
 from app.services import office
-from app.ui import tasks
+from app.ui import printing, tasks
 from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.forms import ERROR_COLOUR
@@ -84,10 +84,9 @@ class OutputFolderBar(QWidget):
         self.refresh()
 
 
-def print_file(ctx: AppContext, parent: QWidget | None, path: Path) -> tasks.Task:
-    """Send a written document to the printer in the background; the outcome goes to the status bar."""
-    return tasks.run_task(lambda _p, _c: office.print_document(path), on_success=lambda text: ctx.status.emit(text),
-                          parent=parent)
+def print_file(ctx: AppContext, parent: QWidget | None, path: Path) -> tasks.Task | None:
+    """Print a written document: its pages in a preview first, then the printer, copies and duplex."""
+    return printing.print_files(ctx, parent, [path])
 
 
 def export_pdf(ctx: AppContext, parent: QWidget | None, path: Path, *, open_after: bool = True) -> tasks.Task | None:
