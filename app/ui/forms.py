@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QDate, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QIcon
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QBoxLayout,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import DangjianError, FieldProblem, ValidationError
 from app.ui.colours import ERROR_COLOUR as ERROR_COLOUR  # re-exported: the pages import it from here
+from app.ui.unsaved import EditorSnapshot, form_may_close
 
 INVALID_STYLE = f'*[invalid="true"] {{ border: 1px solid {ERROR_COLOUR}; }}'
 
@@ -312,6 +313,7 @@ class FormDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.outer.addWidget(self.buttons)
+        self._snapshot: EditorSnapshot | None = None  # the editors as shown: Esc asks when they changed
 
     def new_form(self, title: str = "", layout: QBoxLayout | None = None) -> Form:
         form = Form(self)
@@ -341,6 +343,25 @@ class FormDialog(QDialog):
     def show_message(self, text: str) -> None:
         self.general_error.setText(text)
         self.general_error.setVisible(bool(text))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._snapshot is None:
+            self._snapshot = EditorSnapshot(self)
+
+    # Esc and the window's close button do not throw edits away without asking (app/ui/unsaved.py); 取消 and a
+    # close() by the program are answers already.
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and not form_may_close(self, self.windowTitle(), self._snapshot,
+                                                                  self.accept):
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if event.spontaneous() and not form_may_close(self, self.windowTitle(), self._snapshot, self.accept):
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def accept(self) -> None:
         problems = [p for f in self.forms for p in f.date_problems()]

@@ -33,7 +33,7 @@ from app import APP_TITLE, __version__, clock
 from app.dates import cn_date
 from app.db import set_write_wait_notice
 from app.failures import WRITE_WAIT_TEXT
-from app.ui import tasks
+from app.ui import tasks, unsaved
 from app.ui.errors import report_bug
 from app.ui.pages import PAGES, PageDef
 
@@ -224,7 +224,7 @@ class MainWindow(QMainWindow):
         self.act_import = self._action("导入 Excel(&I)…", self.import_excel)
         self.act_export = self._action("导出到 Excel(&E)…", self.export_excel)
         self.act_template = self._action("下载导入模板(&T)…", self.download_template)
-        self.act_quit = self._action("退出(&X)", self.close, QKeySequence.StandardKey.Quit)
+        self.act_quit = self._action("退出(&X)", self.quit, QKeySequence.StandardKey.Quit)
         self.act_quit.setShortcuts([QKeySequence("Ctrl+Q")])
         for act in (self.act_backup, self.act_restore, None, self.act_import, self.act_export, self.act_template,
                     None, self.act_quit):
@@ -272,6 +272,8 @@ class MainWindow(QMainWindow):
             self.nav.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         if target is not None and hasattr(widget, "show_target"):
             widget.show_target(target)
+        if not self._may_leave_for(key):  # 取消: the navigation goes back to the page in view
+            return self._back_to_current()
         return widget
 
     def _nav_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -281,6 +283,23 @@ class MainWindow(QMainWindow):
 
     def focus_search(self) -> None:
         widget = self.stack.currentWidget()
+    def _may_leave_for(self, key: str) -> bool:
+        """Edits on the page in view are saved or given up, or the user stays (app/ui/unsaved.py)."""
+        here = self.stack.currentWidget()
+        if here is None or here is self.pages.get(key):
+            return True
+        title = next((d.title for d in self.page_defs if self.pages.get(d.key) is here), "")
+        return unsaved.may_leave_page(here, title, self)
+
+    def _back_to_current(self) -> QWidget:
+        here = self.stack.currentWidget()
+        assert here is not None  # only a page in view can have held the user back
+        row = next(i for i, d in enumerate(self.page_defs) if self.pages.get(d.key) is here)
+        # _nav_changed then finds this page in view already and does nothing
+        self.nav.selectionModel().setCurrentIndex(self.nav_model.index(row, 0),
+                                                  QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        return here
+
         if widget is not None and hasattr(widget, "focus_search"):
             widget.focus_search()
 
@@ -361,7 +380,22 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+    # 退出 and the window's close button ask about unsaved edits (app/ui/unsaved.py); a close() by the program
+    # (signing out, a test) has decided already.
+    def quit(self) -> None:
+        if self._may_close():
+            self.close()
+
+    def _may_close(self) -> bool:
+        here = self.stack.currentWidget()
+        built = [(d.title, self.pages[d.key]) for d in self.page_defs if d.key in self.pages]
+        built.sort(key=lambda tp: tp[1] is not here)  # the page in view is asked about first
+        return unsaved.may_close_pages(built, self.stack.setCurrentWidget, self)
+
 class _Loading(QLabel):
+        if event.spontaneous() and not self._may_close():
+            event.ignore()
+            return
     """Where the first page goes while the window opens; says once that it has been painted."""
 
     painted = Signal()

@@ -8,7 +8,9 @@ shown (start-up stays light).  A page may offer, and the main window then uses:
 * `show_target(target)`: show one record when another page navigates there (`ctx.navigate.emit(key, target)`);
 * `reload()`: read the data again when another client changed it (app/ui/refresher.py);
 * `has_unsaved_changes()`: True while the page has edits of its own that `reload()` would reset (free editors,
-  not dialogs or cell editors, which the refresher sees by itself); the page is then reloaded only later.
+  not dialogs or cell editors, which the refresher sees by itself); the page is then reloaded only later, and
+  leaving the page or closing the window asks 保存 / 不保存 / 取消 (app/ui/unsaved.py), which call
+* `save_changes()` (True once saved) and `discard_changes()`.
 
 A new area is one more line here, e.g. `PageDef("scoring", "月度考评", "app.ui.scoring.page:ScoringPage")`.
 

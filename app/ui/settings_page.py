@@ -203,6 +203,14 @@ class SettingsPage(QWidget):
         (app/ui/refresher.py) until these are saved or given up."""
         return bool(self.changes())
 
+    def save_changes(self) -> bool:
+        """保存 in the unsaved-changes question: True once saved (False: the red messages say why)."""
+        self.save()
+        return not self.has_unsaved_changes()
+
+    def discard_changes(self) -> None:
+        self.reload()
+
     def save(self) -> None:
         changes = self.changes()
         for form in self.forms.values():

@@ -39,3 +39,14 @@ class AnnualPage(QWidget):
         self.quarter.reload()
         self.commitments.reload()
         self.review.reload()
+
+    # A ballot typed into 逐张录入选票 but not yet entered with Enter is the page's one unsaved edit.
+    def has_unsaved_changes(self) -> bool:
+        return bool(self.review.ballot_edit.text().strip())
+
+    def save_changes(self) -> bool:
+        self.review.add_ballot()  # a wrong ballot stays in the line with the reason beside it
+        return not self.has_unsaved_changes()
+
+    def discard_changes(self) -> None:
+        self.review.ballot_edit.clear()
