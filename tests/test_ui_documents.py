@@ -249,11 +249,22 @@ def test_feedback_sheets_from_the_page(qtbot, ctx, opened, statuses, synchronous
     assert opened == [folder] and statuses[-1].startswith(f"已生成考评情况反馈单{len(UNITS) + 1}份")
 
 
+def test_printing_the_feedback_sheets_is_one_job_of_every_unit(qtbot, ctx, synchronous_tasks, monkeypatch):
+    jobs = []
+    monkeypatch.setattr(printing, "print_files", lambda _ctx, _parent, paths, **k: jobs.append((paths, k["title"])))
+    p = bulletin_page(qtbot, ctx)
+    qtbot.mouseClick(p.print_feedback_button, Qt.MouseButton.LeftButton)
+    ((paths, title),) = jobs  # one print job, not one per unit (tests/test_printing.py: its pages in one job)
+    assert len(paths) == len(UNITS) and all(path.is_file() for path in paths)
+    assert title == "2026年10月考评情况反馈单"
+
+
 def test_a_draft_month_cannot_be_issued(qtbot, ctx, county, synchronous_tasks):
     county.scoring.open_month(2026, 11)
     p = bulletin_page(qtbot, ctx)
     p.month_box.set_value(county.scoring.find_month(2026, 11).id)
     assert not p.issue_button.isEnabled() and not p.feedback_button.isEnabled()
+    assert not p.print_feedback_button.isEnabled()
     assert "锁定后才能印发通报" in p.month_state.text()
     assert p.issue() is None
 

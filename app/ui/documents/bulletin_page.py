@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from app.errors import FieldProblem, ValidationError
 from app.models import PeriodState
 from app.services.bulletin import BulletinService, BulletinView, MonthChoice
-from app.ui import tasks
+from app.ui import printing, tasks
 from app.ui.context import AppContext
 from app.ui.documents.common import OutputFolderBar, export_pdf, open_file, open_path, print_file
 from app.ui.errors import show_error
@@ -208,11 +208,15 @@ class BulletinPage(QWidget):
         self.feedback_button = QPushButton("生成考评情况反馈单(&F)")
         self.feedback_button.setObjectName("feedback_button")
         self.feedback_button.clicked.connect(self.generate_feedback)
+        self.print_feedback_button = QPushButton("打印反馈单(&D)…")
+        self.print_feedback_button.setObjectName("print_feedback_button")
+        self.print_feedback_button.clicked.connect(self.print_feedback)
         top = QHBoxLayout()
         top.addWidget(QLabel("考评月份："))
         top.addWidget(self.month_box)
         top.addWidget(self.issue_button)
         top.addWidget(self.feedback_button)
+        top.addWidget(self.print_feedback_button)
         top.addStretch()
 
         self.month_state = QLabel()
@@ -293,6 +297,7 @@ class BulletinPage(QWidget):
             self.month_state.setText(f"{m.title}已锁定，" + (f"已印发通报{count}份。" if count else "尚未印发通报。"))
         self.issue_button.setEnabled(bool(m and m.locked))
         self.feedback_button.setEnabled(bool(m and m.state != PeriodState.DRAFT))
+        self.print_feedback_button.setEnabled(self.feedback_button.isEnabled())
         if self.model.rowCount():
             self.view.selectRow(0)
         self._selection_changed()
@@ -412,6 +417,22 @@ class BulletinPage(QWidget):
             lambda p, c: service.write_feedback(month.year, month.month, folder, combined=True, progress=p,
                                                 cancelled=c),
             on_success=done, on_cancel=lambda: self.ctx.status.emit("已取消，未保存反馈单"))
+
+
+    def print_feedback(self) -> tasks.Task | None:
+        """Every unit's 反馈单 written, then shown and printed as one print job (not one job per unit)."""
+        month = self.month()
+        if month is None or month.state == PeriodState.DRAFT:
+            return None
+        folder = self.folder_bar.folder() / f"{month.year}年{month.month}月考评情况反馈单"
+        service = self.service
+        title = f"{month.title}考评情况反馈单"
+
+        return tasks.run_with_progress(
+            self, f"正在生成{title}……",
+            lambda p, c: service.write_feedback(month.year, month.month, folder, progress=p, cancelled=c),
+            on_success=lambda paths: printing.print_files(self.ctx, self, paths, title=title),
+            on_cancel=lambda: self.ctx.status.emit("已取消，未打印反馈单"))
 
 
 def _month_label(m: MonthChoice) -> str:
