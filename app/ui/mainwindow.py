@@ -265,6 +265,8 @@ class MainWindow(QMainWindow):
 
     def show_page(self, key: str, target: object = None) -> QWidget:
         row = next(i for i, d in enumerate(self.page_defs) if d.key == key)
+        if not self._may_leave_for(key):  # 取消: the navigation goes back to the page in view
+            return self._back_to_current()
         widget = self.page(key)
         self.stack.setCurrentWidget(widget)
         index = self.nav_model.index(row, 0)
@@ -272,17 +274,8 @@ class MainWindow(QMainWindow):
             self.nav.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         if target is not None and hasattr(widget, "show_target"):
             widget.show_target(target)
-        if not self._may_leave_for(key):  # 取消: the navigation goes back to the page in view
-            return self._back_to_current()
         return widget
 
-    def _nav_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        key = current.data(Qt.ItemDataRole.UserRole)
-        if key and self.stack.currentWidget() is not self.pages.get(key):
-            self.show_page(str(key))
-
-    def focus_search(self) -> None:
-        widget = self.stack.currentWidget()
     def _may_leave_for(self, key: str) -> bool:
         """Edits on the page in view are saved or given up, or the user stays (app/ui/unsaved.py)."""
         here = self.stack.currentWidget()
@@ -300,6 +293,13 @@ class MainWindow(QMainWindow):
                                                   QItemSelectionModel.SelectionFlag.ClearAndSelect)
         return here
 
+    def _nav_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        key = current.data(Qt.ItemDataRole.UserRole)
+        if key and self.stack.currentWidget() is not self.pages.get(key):
+            self.show_page(str(key))
+
+    def focus_search(self) -> None:
+        widget = self.stack.currentWidget()
         if widget is not None and hasattr(widget, "focus_search"):
             widget.focus_search()
 
@@ -373,13 +373,6 @@ class MainWindow(QMainWindow):
 
     # --- closing --------------------------------------------------------------------------------------------
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        # Background work (e.g. the daily backup) finishes or stops before the database is closed.
-        tasks.cancel_all()
-        tasks.wait_for_all()
-        super().closeEvent(event)
-
-
     # 退出 and the window's close button ask about unsaved edits (app/ui/unsaved.py); a close() by the program
     # (signing out, a test) has decided already.
     def quit(self) -> None:
@@ -392,10 +385,17 @@ class MainWindow(QMainWindow):
         built.sort(key=lambda tp: tp[1] is not here)  # the page in view is asked about first
         return unsaved.may_close_pages(built, self.stack.setCurrentWidget, self)
 
-class _Loading(QLabel):
+    def closeEvent(self, event: QCloseEvent) -> None:
         if event.spontaneous() and not self._may_close():
             event.ignore()
             return
+        # Background work (e.g. the daily backup) finishes or stops before the database is closed.
+        tasks.cancel_all()
+        tasks.wait_for_all()
+        super().closeEvent(event)
+
+
+class _Loading(QLabel):
     """Where the first page goes while the window opens; says once that it has been painted."""
 
     painted = Signal()
