@@ -9,7 +9,14 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 from scoring_support import item_by_code, make_county
 from ui_fixtures import IGNORE_SIZE_HINTS
 from ui_fixtures import synchronous_tasks as synchronous_tasks
@@ -18,7 +25,9 @@ from app.services.changes import current_stamp, own_writes_only
 from app.services.register import RegisterService, UnitInput
 from app.services.scoring import OccurrenceInput, ScoringService
 from app.ui.context import AppContext
+from app.ui.itemmodels import RowsTableModel
 from app.ui.mainwindow import MainWindow
+from app.ui.refresher import ChangeWatcher
 from app.ui.scoring.models import ItemCol
 
 pytestmark = IGNORE_SIZE_HINTS
@@ -90,3 +99,48 @@ def test_another_clients_change_reloads_and_keeps_the_current_row(qtbot, window,
     window.watcher.check()
     assert reloads == [1]
     assert form.units.currentIndex().row() == 2 and form.form.sheet_id == sheet
+
+
+class _ListPage(QWidget):
+    """A page with one list, read again from the register on reload() (as the pages' lists are)."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.model = RowsTableModel(["单位"], parent=self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        QVBoxLayout(self).addWidget(self.view)
+        self.reload()
+
+    def reload(self) -> None:
+        units = self.ctx.register.units()
+        self.model.set_rows([[name] for _id, name in units], keys=[uid for uid, _name in units])
+
+
+def test_a_reload_for_another_clients_change_keeps_the_chosen_record(qtbot, paths, db, second_db) -> None:
+    for name in ("县财政局", "县教育局", "县审计局"):
+        RegisterService(db.session_factory).save_unit(UnitInput(name, sort_order=10))
+    ctx = AppContext(paths, db)
+    stack = QStackedWidget()
+    qtbot.addWidget(stack)
+    page = _ListPage(ctx)
+    page.setObjectName("page_list")
+    stack.addWidget(page)
+    stack.resize(400, 300)
+    stack.show()
+    qtbot.waitExposed(stack)
+    watcher = ChangeWatcher(ctx, stack, stack)
+    row = next(r for r in range(page.model.rowCount()) if page.model.index(r, 0).data() == "县审计局")
+    qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=page.view.visualRect(
+        page.model.index(row, 0)).center())
+    chosen = page.model.key(page.view.currentIndex().row())
+
+    # another officer adds a unit that sorts first: the rows move down, the user's record must stay chosen
+    RegisterService(second_db.session_factory).save_unit(UnitInput("县档案馆", sort_order=1))
+    watcher.check()
+    assert page.model.rowCount() == 4  # read again
+    assert page.model.key(page.view.currentIndex().row()) == chosen
+    assert page.view.currentIndex().data() == "县审计局"
+    assert [i.row() for i in page.view.selectionModel().selectedRows()] == [page.view.currentIndex().row()]
