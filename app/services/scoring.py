@@ -378,7 +378,7 @@ class ScoringService:
             period = s.scalar(select(Period).where(Period.key == month_key(year, month)))
             if period is None:
                 if not s.scalar(select(func.count()).select_from(Unit).where(Unit.active.is_(True))):
-                    raise ValidationError("尚未登记任何单位，不能开始考评：请先在“组织管理”中添加单位（或导入名册）",
+                    raise ValidationError("尚未登记任何单位，不能开始考评：请先在“组织机构”中添加单位（或从Excel导入名册）",
                                           field="period")
                 scheme = ensure_scheme(s, log, year)
                 view = scheme_view(s, scheme)
