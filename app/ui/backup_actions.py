@@ -34,6 +34,7 @@ from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.itemmodels import KeyRole, RowsTableModel
+from app.ui.keyboard import follow_layout
 
 REASONS = {"daily": "每日自动备份", "manual": "手动备份", "migrate": "升级前自动备份",
            "before-restore": "恢复前自动备份", "": "备份"}
@@ -245,5 +246,6 @@ class RestoreDialog(QDialog):
         col.addWidget(QLabel("选择一份备份，点“恢复所选备份”。恢复前会自动备份当前数据。"))
         col.addWidget(self.panel, 1)
         col.addWidget(buttons)
+        follow_layout(self)
         self.resize(720, 420)
 

@@ -32,6 +32,7 @@ from app.services.accounts import Permission
 from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.forms import ERROR_COLOUR
+from app.ui.keyboard import follow_layout
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class PasswordDialog(QDialog):
         col = QVBoxLayout(self)
         for w in (self.intro, self.password, self.remember, buttons):
             col.addWidget(w)
+        follow_layout(self)
 
 
 class StartupPasswordPrompt:

@@ -28,6 +28,7 @@ from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.forms import ERROR_COLOUR
 from app.ui.itemmodels import RowsTableModel
+from app.ui.keyboard import follow_layout
 
 XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
 
@@ -130,6 +131,7 @@ class ImportReportDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         col.addWidget(self.buttons)
+        follow_layout(self)
 
 
 def import_register(ctx: AppContext, parent: QWidget | None, path: Path | None = None) -> tasks.Task | None:

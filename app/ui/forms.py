@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import DangjianError, FieldProblem, ValidationError
 from app.ui.colours import ERROR_COLOUR as ERROR_COLOUR  # re-exported: the pages import it from here
+from app.ui.keyboard import follow_layout
 from app.ui.unsaved import EditorSnapshot, form_may_close
 
 INVALID_STYLE = f'*[invalid="true"] {{ border: 1px solid {ERROR_COLOUR}; }}'
@@ -295,6 +296,7 @@ class FormDialog(QDialog):
     def __init__(self, title: str, save: Callable[[], object], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        self.keyboard = follow_layout(self)  # Tab in the order the fields show, the first field focused
         self._save = save
         self.result_value: object = None
         self.forms: list[Form] = []

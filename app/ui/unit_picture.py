@@ -32,6 +32,7 @@ from app.ui import tasks
 from app.ui.colours import ERROR_COLOUR
 from app.ui.context import AppContext
 from app.ui.itemmodels import RowsTableModel
+from app.ui.keyboard import follow_layout
 
 UNIT_COLOUR = QColor("#c00000")  # the unit: red, as in the documents' trend charts
 MEAN_COLOUR = QColor("#555555")  # the county: grey, dashed
@@ -267,4 +268,5 @@ class UnitPictureDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 1)
         layout.addWidget(buttons)
+        follow_layout(self)
         self.view.show_unit(unit_id, name)

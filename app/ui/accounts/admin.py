@@ -32,6 +32,7 @@ from app.services.register_audit import readable_entity, readable_field, readabl
 from app.ui.accounts.login import _FormDialog
 from app.ui.errors import show_error
 from app.ui.itemmodels import RowsTableModel
+from app.ui.keyboard import follow_layout
 
 USER_HEADERS = ["用户名", "姓名", "角色", "状态", "最近登录"]
 AUDIT_HEADERS = ["序号", "时间", "谁", "操作", "对象", "编号", "字段", "原值", "新值", "理由"]
@@ -86,6 +87,7 @@ class UsersDialog(QDialog):
             row.addWidget(button)
         row.addStretch(1)
         layout.addLayout(row)
+        follow_layout(self)
         self.reload()
 
     def reload(self) -> None:
@@ -167,6 +169,8 @@ class AuditDialog(QDialog):
         self.use_dates = QCheckBox("日期从")
         self.since = QDateEdit(today.addMonths(-1))
         self.until = QDateEdit(today)
+        self.since.setObjectName("since")
+        self.until.setObjectName("until")
         for edit in (self.since, self.until):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
@@ -184,6 +188,7 @@ class AuditDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.view)
         layout.addWidget(self.count)
+        follow_layout(self)
         self.reload()
 
     def current_filter(self) -> AuditFilter:

@@ -26,6 +26,7 @@ from app.paths import AppPaths
 from app.services import accounts
 from app.services.accounts import AccountService, Actor
 from app.services.county_names import register_is_empty
+from app.ui.keyboard import follow_layout
 from app.ui.setup_wizard import Started, is_practice, run_first_start
 
 SessionFactory = Callable[..., object]
@@ -54,6 +55,7 @@ class _FormDialog(QDialog):
         self.buttons.accepted.connect(self._ok)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.keyboard = follow_layout(self)  # the first field focused, Tab in the order shown
 
     def field(self, name: str, label: str, secret: bool = False, text: str = "") -> QLineEdit:
         edit = QLineEdit(text)
@@ -114,7 +116,7 @@ class LoginDialog(_FormDialog):
         self.username = self.field("username", "用户名(&U)：", text=username)
         self.password = self.field("password", "密码(&P)：", secret=True)
         if username:
-            self.password.setFocus()
+            self.keyboard.first = self.password
 
     def attempt(self) -> None:
         self.actor = self.service.authenticate(self.username.text(), self.password.text())

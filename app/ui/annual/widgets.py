@@ -132,7 +132,9 @@ def table_view(model: QAbstractTableModel, *, stretch: int | None = None, editab
     if not editable:
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     else:
-        view.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        # Not on merely entering the table: Tab would open an editor there and walk the cells without end.
+        view.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers
+                             & ~QAbstractItemView.EditTrigger.CurrentChanged)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     if stretch is not None:

@@ -31,6 +31,7 @@ from app.ui import printing, tasks
 from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.forms import ERROR_COLOUR
+from app.ui.keyboard import follow_layout
 
 OVERDUE_COLOUR = ERROR_COLOUR
 
@@ -138,6 +139,7 @@ class NoteDialog(QDialog):
         self._required = required
         self.edit.textChanged.connect(self._update)
         self._update()
+        follow_layout(self)
         self.resize(420, 220)
 
     def _update(self) -> None:

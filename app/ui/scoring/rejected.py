@@ -18,6 +18,7 @@ from app.errors import DangjianError
 from app.services.scoring import RejectedSuggestion, ScoringService, SheetForm
 from app.ui.errors import show_error
 from app.ui.itemmodels import RowsTableModel
+from app.ui.keyboard import follow_layout
 
 
 class RejectedDialog(QDialog):
@@ -49,6 +50,7 @@ class RejectedDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
+        follow_layout(self)
         self.resize(760, 320)
         self.load()
         self.table.setFocus()
