@@ -3,7 +3,10 @@
 A SQLite file is looked at read-only first (a database from a newer app is refused untouched; a damaged or empty
 one raises `IntegrityCheckError`), backed up before a migration (no backup, no migration), migrated to head and
 returned with its engine and session factory; a server database is read and migrated the same way, with a pg_dump
-backup first where pg_dump is installed.  `open_app_database()` adds the first-start-of-the-day backup.
+backup first where pg_dump is installed.  An upgraded file is checked before it is used (`upgrade_problems`:
+integrity_check and the audit chain); when the migration or that check fails, the backup is put back in its place
+and the open refused in Chinese, so the old version opens the county as it was.  `open_app_database()` adds the
+first-start-of-the-day backup.
 
 The parts are app.db's (engine, schema, migrations, checks); the backups are app.services.backup's, which is why
 this sits among the services and not in the data layer."""
@@ -11,8 +14,11 @@ this sits among the services and not in the data layer."""
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy import URL, Engine
 from sqlalchemy import exc as sa_exc
@@ -106,10 +112,14 @@ def open_database(
     try:
         up_to_date = migrations is None and current == SCHEMA_HEAD
         if migrate_to_head and not up_to_date and current != head_revision(migrations):
+            saved: Path | None = None
             if current is not None and not made_now:
-                db.backups_made.append(_backup_before_migration(engine, backup_dir or db_path.parent / "backups",
-                                                                keep_backups))
-            migrate(engine, migrations=migrations)
+                saved = _backup_before_migration(engine, backup_dir or db_path.parent / "backups", keep_backups)
+                db.backups_made.append(saved)
+            if saved is None or current is None:  # a new county: nothing to lose, nothing to check
+                migrate(engine, migrations=migrations)
+            else:
+                _upgrade_or_put_back(db, saved, current, migrations)
             db.migrated_from = current
             if current is not None:
                 log.info("database migrated from %s to head", current)
@@ -117,6 +127,109 @@ def open_database(
         engine.dispose()
         raise
     return db
+
+
+def _upgrade_or_put_back(db: Database, saved: Path, old_revision: str, migrations: Path | None) -> None:
+    """Migrate a county's file, then check it (`upgrade_problems`); when the migration fails or the check finds
+    anything, the backup taken just before is put back in place of the file (`_put_backup_back`) and the open
+    is refused in Chinese, naming the backup and what failed: the old version of the app opens the file as it
+    was.  (The migration is one transaction, so a failed one has changed nothing already; putting the backup
+    back as well costs a copy and makes the two failures end alike.)"""
+    try:
+        migrate(db.engine, migrations=migrations)
+    except Exception as exc:
+        log.exception("migration from %s failed", old_revision)
+        _put_backup_back(db, saved, (old_revision, head_revision(migrations)), f"升级步骤出错：{_reason(exc)}")
+    problems = upgrade_problems(db)
+    if problems:
+        log.error("database upgraded from %s failed its check: %s", old_revision, "; ".join(problems))
+        _put_backup_back(db, saved, (old_revision, head_revision(migrations)),
+                         "升级后的检查未通过：" + "；".join(problems))
+
+
+def _reason(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)  # a driver error: the database's own words, without SQLAlchemy's wrapping
+    return str(orig if orig is not None else exc).strip() or type(exc).__name__
+
+
+def upgrade_problems(db: Database) -> list[str]:
+    """What is wrong with a database just migrated (Chinese; empty when sound): the file's `integrity_check`
+    (every page, every index against its table) and the audit chain walked from the first entry to the last,
+    with the heads printed on issued 通报.
+
+    The state check of `audit.verify` (the current data against the trail's last values and the locks' digests)
+    is not run here: it is written for the newest schema, so it cannot be run on the old file to tell what the
+    upgrade changed from what was already there, and a difference already in the old data (the 0009 upgrade
+    fixture has some in its 主题党日 attendance) would otherwise refuse every upgrade and strand the county on the
+    old version.  `dangjian audit verify` and the daily check still run it on the upgraded file."""
+    from app.errors import damage_summary
+    from app.services import audit
+
+    found: list[str] = []
+    if not db.is_server:
+        damaged = integrity_problems(db.path)
+        if damaged:
+            found.append("完整性检查：" + damage_summary(damaged, hint=False))
+    report = audit.verify(db.session_factory, check_state=False)
+    if report.findings:
+        shown = "；".join(f.message for f in report.findings[:3])
+        more = f"等{len(report.findings)}处" if len(report.findings) > 3 else ""
+        found.append(f"审计日志校验：{shown}{more}")
+    return found
+
+
+def _put_backup_back(db: Database, saved: Path, revisions: tuple[str, str], what_failed: str) -> NoReturn:
+    """Replace the database file with the backup taken before the migration, atomically, and raise.
+
+    The engine is closed first (its last connection moves the WAL into the file), the copy of the backup is
+    written and synced beside the file, the -wal and -shm are removed BEFORE the rename (a WAL left beside the
+    restored file would be replayed into it: its frames carry no mark of the file they belong to), and
+    `os.replace` puts the copy in place in one step: a crash leaves either the upgraded file or the old one,
+    and the backup itself is never moved.  When another program has the file open it is not replaced (that
+    program would go on writing into the replaced file): the message says so and where the backup is."""
+    db_path = db.path
+    db.engine.dispose()
+    head = f"数据库升级失败（从版本 {revisions[0]} 升级到 {revisions[1]}）：{what_failed}。"
+    try:
+        backup.ensure_not_in_use(db_path)
+    except BackupError as exc:
+        raise DatabaseError(f"{head}数据库正被其他程序打开，未能用升级前的备份恢复（{exc}）。升级前的备份在："
+                            f"{saved}。请关闭其他程序后用“从备份恢复”恢复这份备份。") from None
+    try:
+        _replace_from(saved, db_path)
+    except OSError as exc:
+        raise DatabaseError(f"{head}用升级前的备份恢复数据库时出错：{exc}。升级前的备份完好，在：{saved}。"
+                            "请用“从备份恢复”（或 dangjian restore）恢复这份备份。") from exc
+    restored = stored_schema(db_path).revision
+    log.warning("upgrade rolled back: %s restored from %s (revision %s)", db_path, saved, restored)
+    raise DatabaseError(f"{head}已用升级前的备份把数据库恢复原状（备份文件：{saved}），数据库仍是版本 {restored}，"
+                        "旧版本的程序可以照常打开。请继续使用旧版本，并把这条消息告知技术支持。")
+
+
+def _replace_from(saved: Path, db_path: Path) -> None:
+    fd, name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".upgrade-rollback", dir=db_path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out, saved.open("rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        for extra in ("-wal", "-shm", "-journal"):
+            Path(f"{db_path}{extra}").unlink(missing_ok=True)
+        os.replace(tmp, db_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _sync_folder(db_path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    if os.name == "nt":
+        return  # Windows has no directory handles to sync; MoveFileEx is written through by NTFS
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _open_server_database(url: URL, *, backup_dir: Path | None, migrate_to_head: bool, keep_backups: int | None,
