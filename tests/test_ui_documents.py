@@ -366,6 +366,17 @@ def test_documents_of_an_interview(qtbot, ctx, opened, statuses, monkeypatch, sy
     assert opened[-1] == folder and len(list(folder.glob("*.docx"))) == 2
 
 
+def test_all_papers_of_a_period_print_as_one_job(qtbot, ctx, synchronous_tasks, monkeypatch):
+    jobs = []
+    monkeypatch.setattr(printing, "print_files", lambda _ctx, _parent, paths, **k: jobs.append((paths, k["title"])))
+    p = interview_page(qtbot, ctx)
+    p.create_interviews()
+    (action,) = [a for a in p.docs_button.menu().actions() if a.text().startswith("打印本期全部约谈文书")]
+    action.trigger()
+    ((paths, title),) = jobs
+    assert title == "2026年10月约谈文书" and paths == p.last_written and len(paths) == 2
+
+
 def held_page(qtbot, ctx, monkeypatch, today: dt.date | None = None) -> InterviewPage:
     p = interview_page(qtbot, ctx)
     p.create_interviews()

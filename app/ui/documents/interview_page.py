@@ -59,7 +59,7 @@ from app.services.interview import (
     InterviewView,
 )
 from app.services.rectification import ItemInput, ItemView, RectificationService, action_label
-from app.ui import tasks
+from app.ui import printing, tasks
 from app.ui.context import AppContext
 from app.ui.documents import common
 from app.ui.errors import show_error
@@ -474,6 +474,8 @@ class InterviewPage(QWidget):
         menu.addAction("打开约谈记录", lambda: self.document_action("record", "open"))
         menu.addAction("打印约谈记录", lambda: self.document_action("record", "print"))
         self.docs_button.setMenu(menu)
+        menu.addSeparator()
+        menu.addAction("打印本期全部约谈文书（一个打印任务）", self.print_period_documents)
         self.all_docs_button = self._button("生成本期全部约谈文书", "all_documents", self.write_month_documents)
         self.delete_button = self._button("删除约谈", "delete_interview", self.delete_interview)
         top = QHBoxLayout()
@@ -758,6 +760,24 @@ class InterviewPage(QWidget):
         self.last_warnings = list(warnings)
         if not warnings:
             return
+    def print_period_documents(self) -> tasks.Task | None:
+        """Every paper of the chosen period written, then shown and printed as one print job."""
+        period = self.chosen_period()
+        if period is None:
+            return None
+        folder = self.folder_bar.folder() / f"{period.title}约谈"
+        service = self.interviews
+
+        def done(written: Any) -> None:
+            self.last_written = list(written.paths)
+            self.show_warnings(written.warnings)
+            printing.print_files(self.ctx, self, written.paths, title=f"{period.title}约谈文书")
+
+        return tasks.run_with_progress(
+            self, f"正在生成{period.title}约谈文书……",
+            lambda p, c: service.write_period_documents(period.key, folder, progress=p, cancelled=c),
+            on_success=done, on_cancel=lambda: self.ctx.status.emit("已取消，未打印约谈文书"))
+
         self.ctx.status.emit(f"请注意：{warnings[0]}")
         if self.warning_box is None:
             self.warning_box = QMessageBox(QMessageBox.Icon.Warning, "约谈文书需要补充", "", parent=self)
