@@ -428,10 +428,13 @@ class BulletinPage(QWidget):
         service = self.service
         title = f"{month.title}考评情况反馈单"
 
+        def done(paths: list[Path]) -> None:
+            printing.print_files(self.ctx, self, paths, title=title)
+
         return tasks.run_with_progress(
             self, f"正在生成{title}……",
             lambda p, c: service.write_feedback(month.year, month.month, folder, progress=p, cancelled=c),
-            on_success=lambda paths: printing.print_files(self.ctx, self, paths, title=title),
+            on_success=done,
             on_cancel=lambda: self.ctx.status.emit("已取消，未打印反馈单"))
 
 
