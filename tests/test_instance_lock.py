@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSysInfo
+from PySide6.QtWidgets import QMessageBox
 
 from app.ui.instance_lock import INFO_NAME, LOCK_NAME, STALE_AFTER_MIN, InstanceLock
 
@@ -128,3 +129,16 @@ def test_the_open_window_keeps_its_lock_fresh(held, folder) -> None:
     held.refresh()
     assert path.stat().st_mtime >= written  # touched again: another computer does not take it over
     assert InstanceLock(folder).acquire() is not None
+
+
+def test_a_lock_taken_over_while_this_window_slept_is_said(held, folder, monkeypatch) -> None:
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _title, text, *_a, **_k: said.append(text))
+    _other_computers_lock(folder, age_s=0)  # 财务科-PC took the folder over while this computer slept
+    held.refresh()
+    assert len(said) == 1 and "财务科-PC" in said[0] and "wangli" in said[0]
+    held.refresh()
+    assert len(said) == 1  # said once
+    held.release()
+    holder = InstanceLock(folder).acquire()  # this window closing leaves the other's lock in place
+    assert holder is not None and holder.host == "财务科-PC" and holder.user == "wangli"

@@ -66,6 +66,7 @@ class InstanceLock(QObject):
         self._lock.setStaleLockTime(STALE_AFTER_MIN * 60 * 1000)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
+        self._lost = False  # another window took the lock over (said once by refresh)
 
     def acquire(self) -> Holder | None:
         """Take the folder: None when this process holds it now, else who does.  A folder where no lock can be
@@ -97,8 +98,20 @@ class InstanceLock(QObject):
             log.warning("lock details not written: %s", self.info_path, exc_info=True)
 
     def refresh(self) -> None:
-        """Touch the lock file: another computer sees it is still in use (QLockFile judges staleness by its age)."""
-        if not self._lock.isLocked():
+        """Touch the lock file: another computer sees it is still in use (QLockFile judges staleness by its age).
+        A lock another window took over meanwhile (this computer slept past the stale time) is said, once: two
+        windows now have the folder open."""
+        if not self._lock.isLocked() or self._lost:
+            return
+        pid, host, _app = QLockFile(str(self.path)).getLockInfo()
+        if (pid, host) != (os.getpid(), QSysInfo.machineHostName()):
+            self._timer.stop()
+            self._lost = True
+            holder = self.holder()
+            log.warning("data folder lock taken over by host %s, pid %s", holder.host, holder.pid)
+            QMessageBox.warning(None, "数据目录已被另一窗口打开",
+                                f"本窗口长时间未能刷新数据目录的锁，另一个窗口已将它接管（计算机：{holder.host or '（未知）'}，"
+                                f"用户：{holder.user or '（未知）'}）。两个窗口同时修改会互相覆盖：请保存手头的工作后关闭其中一个窗口。")
             return
         try:
             os.utime(self.path)
@@ -107,10 +120,17 @@ class InstanceLock(QObject):
 
     def release(self) -> None:
         self._timer.stop()
-        if self._lock.isLocked():
-            self._lock.unlock()
+        if not self._lock.isLocked():
+            return
+        # QLockFile removes the file on unlock: a lock taken over is the other window's, put back as it was
+        theirs = self.path.read_bytes() if self._lost and self.path.exists() else None
+        self._lock.unlock()
+        if theirs is not None:
             with contextlib.suppress(OSError):
-                self.info_path.unlink()
+                self.path.write_bytes(theirs)
+            return
+        with contextlib.suppress(OSError):
+            self.info_path.unlink()
 
 
 def hold_data_folder(data_dir: Path, parent: QWidget | None = None) -> InstanceLock | None:
