@@ -78,6 +78,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [i for i in items if not i.get_closest_marker(unwanted)]
 
 
+@pytest.fixture(autouse=True)
+def _own_qsettings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test remembers (window size, last page, last user name: app/ui/remembered.py) in a folder of its own,
+    never in the user's real settings; subprocesses (the CLI, start-up probes) too, through XDG_CONFIG_HOME."""
+    from PySide6.QtCore import QSettings
+
+    where = tmp_path_factory.mktemp("qsettings")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(where))
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(where))
+
+
 @pytest.fixture(scope="session")
 def database_kit() -> dbkit.DatabaseKit:
     return dbkit.KIT

@@ -56,6 +56,7 @@ def make_application() -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    app.setOrganizationName(APP_NAME)  # QSettings (app/ui/remembered.py) keep to this app's own place
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_TITLE)
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))

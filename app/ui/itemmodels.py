@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from app.ui.tables import SortableRows, SortRole
+
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 # The record a row stands for (an id, a path …), for the view's caller; not shown.
@@ -30,8 +32,11 @@ def display(value: Any) -> str:
     return str(value)
 
 
-class RowsTableModel(QAbstractTableModel):
-    """Rows of plain values under fixed headers; each row may carry a key (KeyRole on every cell)."""
+class RowsTableModel(SortableRows, QAbstractTableModel):
+    """Rows of plain values under fixed headers; each row may carry a key (KeyRole on every cell).  Sorts by the
+    plain values (a header click), keys and colours moving with their rows."""
+
+    SORTED_LISTS = ("_rows", "_keys")
 
     def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[Any]] = (),
                  keys: Sequence[Any] | None = None, parent: Any = None) -> None:
@@ -51,6 +56,11 @@ class RowsTableModel(QAbstractTableModel):
         self._foreground = dict(foreground or {})
         self.endResetModel()
 
+    def _permute(self, perm: list[int]) -> None:
+        super()._permute(perm)
+        where = {was: now for now, was in enumerate(perm)}
+        self._foreground = {where[r]: c for r, c in self._foreground.items() if r in where}
+
     def key(self, row: int) -> Any:
         return self._keys[row] if 0 <= row < len(self._keys) else None
 
@@ -68,6 +78,8 @@ class RowsTableModel(QAbstractTableModel):
             return display(value)
         if role == KeyRole:
             return self._keys[index.row()]
+        if role == SortRole:
+            return value
         if role == Qt.ItemDataRole.ForegroundRole and index.row() in self._foreground:
             from PySide6.QtGui import QColor
 

@@ -37,6 +37,7 @@ from app.ui import tasks, unsaved
 from app.ui.errors import report_bug
 from app.ui.pages import PAGES, PageDef
 
+from app.ui.remembered import last_page, restore_window, save_window
 if TYPE_CHECKING:  # the context imports the models: the window is shown before them
     from app.db import Database
     from app.paths import AppPaths
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.setMinimumSize(QSize(960, 600))
 
+        restore_window(self)  # size and place as the user left them
         self.nav_model = QStandardItemModel(self)
         for i, p in enumerate(self.page_defs):
             item = QStandardItem(p.title)
@@ -185,7 +187,8 @@ class MainWindow(QMainWindow):
         """The page chosen (the first one, unless the user chose another while the window was opening)."""
         from app.ui.refresher import ChangeWatcher  # imports the context, hence the models
 
-        chosen = self.current_key() or self.page_defs[0].key
+        chosen = (self.current_key() or last_page([d.key for d in self.page_defs])
+                  or self.page_defs[0].key)
         if self._loading is not None:
             self.stack.removeWidget(self._loading)
             self._loading.setParent(None)
@@ -396,6 +399,7 @@ class MainWindow(QMainWindow):
 
 
 class _Loading(QLabel):
+        save_window(self, self.current_key())
     """Where the first page goes while the window opens; says once that it has been painted."""
 
     painted = Signal()

@@ -33,6 +33,7 @@ from app.ui.accounts.login import _FormDialog
 from app.ui.errors import show_error
 from app.ui.itemmodels import RowsTableModel
 from app.ui.keyboard import follow_layout
+from app.ui.tables import make_list
 
 USER_HEADERS = ["用户名", "姓名", "角色", "状态", "最近登录"]
 AUDIT_HEADERS = ["序号", "时间", "谁", "操作", "对象", "编号", "字段", "原值", "新值", "理由"]
@@ -183,6 +184,7 @@ class AuditDialog(QDialog):
         self.model = RowsTableModel(AUDIT_HEADERS, parent=self)
         self.view = _table(self.model)
         self.view.setObjectName("audit")
+        make_list(self.view, [search], title="审计日志")
         self.count = QLabel("")
         layout = QVBoxLayout(self)
         layout.addLayout(top)

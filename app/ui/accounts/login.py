@@ -27,6 +27,7 @@ from app.services import accounts
 from app.services.accounts import AccountService, Actor
 from app.services.county_names import register_is_empty
 from app.ui.keyboard import follow_layout
+from app.ui.remembered import last_user, remember_user
 from app.ui.setup_wizard import Started, is_practice, run_first_start
 
 SessionFactory = Callable[..., object]
@@ -159,10 +160,11 @@ def log_in_at_start(session_factory: Callable[[], Session], paths: AppPaths | No
             return None
         accounts.set_current(first.actor)
         return Started(first.actor)
-    login = LoginDialog(service, parent)
+    login = LoginDialog(service, parent, username=last_user())
     if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
         return None
     accounts.set_current(login.actor)
+    remember_user(login.actor.username)
     return Started(login.actor)
 
 

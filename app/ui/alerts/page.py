@@ -32,6 +32,7 @@ from app.ui import tasks
 from app.ui.alerts.chart import ComplianceChart
 from app.ui.colours import ERROR_COLOUR
 from app.ui.context import AppContext
+from app.ui.tables import make_list, sort_key
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 KindRole = Qt.ItemDataRole.UserRole + 1
@@ -120,6 +121,10 @@ class KindFilter(QSortFilterProxyModel):
             self.kind = kind
             self.invalidateFilter()
 
+    def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:
+        # Names by full pinyin, dates as dates (app/ui/tables.py), not by code points.
+        return sort_key(left.data(SortRole)) < sort_key(right.data(SortRole))
+
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         if self.kind is None:
             return True
@@ -176,6 +181,7 @@ class AlertsPage(QWidget):
         head.addWidget(self.title, 1)
         refresh = QPushButton("刷新(&R)")
         refresh.clicked.connect(self.reload)
+        make_list(self.view, [refresh], title="提醒", sort=False)
         head.addWidget(refresh)
         page.addLayout(head)
         page.addLayout(grid)

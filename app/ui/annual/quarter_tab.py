@@ -24,6 +24,7 @@ from app.ui.context import AppContext
 from app.ui.documents.common import ask_note, open_file, output_folder
 from app.ui.errors import show_error
 from app.ui.forms import ERROR_COLOUR, ChoiceBox
+from app.ui.tables import SortableRows, make_list
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 GRADE_COLOURS = {Grade.POOR: ERROR_COLOUR, Grade.AVERAGE: "#b36b00"}
@@ -40,7 +41,7 @@ class QCol(enum.IntEnum):
     NOTE = 7
 
 
-class QuarterModel(QAbstractTableModel):
+class QuarterModel(SortableRows, QAbstractTableModel):
     """The quarter's units in rank order; 一般 and 差 coloured."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -138,6 +139,8 @@ class QuarterTab(QWidget):
         self.reopen_button = self._button(buttons, "重新开放（管理员）…", self.reopen)
         buttons.addStretch(1)
         self.issue_button = self._button(buttons, "印发季度通报(&B)…", self.issue)
+        make_list(self.view, [self.review_button, self.unreview_button, self.lock_button, self.reopen_button, None,
+                              self.issue_button], title="季度考核结果")
         col.addLayout(buttons)
         self.reload()
 

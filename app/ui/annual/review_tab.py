@@ -41,6 +41,7 @@ from app.ui.documents.common import ask_note, open_file, output_folder
 from app.ui.errors import show_error
 from app.ui.forms import ERROR_COLOUR, DateEdit, FormDialog
 from app.ui.itemmodels import RowsTableModel
+from app.ui.tables import make_list
 
 
 class MeetingDialog(FormDialog):
@@ -237,6 +238,9 @@ class ReviewTab(QWidget):
         row.addStretch(1)
         self.summary_button = self._button(row, "生成评议结果汇总表", self.summary)
         self.issue_button = self._button(row, "印发结果通报(&B)…", self.issue)
+        make_list(self.result_view, [self.review_button, self.unreview_button, self.lock_button, self.reopen_button,
+                                     self.followup_button, None, self.summary_button, self.issue_button],
+                  title="年度考核结果")
         col.addLayout(row)
         return box
 

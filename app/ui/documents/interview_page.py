@@ -64,6 +64,7 @@ from app.ui.context import AppContext
 from app.ui.documents import common
 from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox, DateEdit, FormDialog
+from app.ui.tables import SortableRows, make_list
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 KeyRole = Qt.ItemDataRole.UserRole + 1
@@ -93,7 +94,7 @@ def _fit(view: QTableView, widest: int = 280) -> None:
         view.setColumnWidth(c, min(view.columnWidth(c), widest))
 
 
-class _Table(QAbstractTableModel):
+class _Table(SortableRows, QAbstractTableModel):
     """Rows of one record type under a column enum; subclasses say what a cell shows."""
 
     HEADERS: dict[int, str] = {}
@@ -490,6 +491,9 @@ class InterviewPage(QWidget):
         self.interview_view = _table("interview_table", self.interview_model)
         self.interview_view.doubleClicked.connect(lambda _i: self.edit_interview())
         self.interview_view.selectionModel().selectionChanged.connect(lambda *_: self._interview_selected())
+        make_list(self.interview_view, [self.create_button, None, self.edit_button, self.record_button,
+                                        self.docs_button, self.all_docs_button, None, self.delete_button],
+                  title="约谈")
         actions = QHBoxLayout()
         for b in (self.edit_button, self.record_button, self.docs_button, self.all_docs_button, self.delete_button):
             actions.addWidget(b)
@@ -536,6 +540,8 @@ class InterviewPage(QWidget):
             self.move_buttons[name] = button
             actions.addWidget(button)
         actions.addStretch()
+        make_list(self.item_view, [self.edit_item_button, *self.move_buttons.values(), None,
+                                   self.ledger_open_button, self.ledger_button], title="整改台账")
         col = QVBoxLayout(tab)
         col.addLayout(top)
         col.addWidget(self.item_summary)

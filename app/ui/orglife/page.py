@@ -36,6 +36,7 @@ from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox
 from app.ui.orglife.records import RecordDialog, RecordTableModel
 from app.ui.orglife.recruits import RecruitsPanel
+from app.ui.tables import make_list
 
 
 def _months(today: dt.date, n: int = 24) -> list[tuple[str, tuple[int, int]]]:
@@ -104,6 +105,8 @@ class RecordsPanel(QWidget):
         col.addLayout(filters)
         col.addLayout(actions)
         col.addWidget(self.view)
+        # Records come a page at a time in date order and the service has no other order: no header sorting.
+        make_list(self.view, [new, edit, delete, None, imp, tpl], title="组织生活记录", sort=False)
         QShortcut(QKeySequence.StandardKey.New, self, self.new_record)
         for box in (self.unit, self.org, self.kind, self.month):
             box.value_changed.connect(lambda _v: self.reload())

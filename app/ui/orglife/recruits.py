@@ -30,6 +30,7 @@ from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox, DateEdit, Form, FormDialog
 from app.ui.itemmodels import KeyRole, RowsTableModel
+from app.ui.tables import make_list
 
 Stage = RecruitStageKind
 
@@ -197,6 +198,7 @@ class RecruitsPanel(QWidget):
         col.addWidget(self.counts)
         col.addLayout(bar)
         col.addWidget(self.view)
+        make_list(self.view, [new, do, detail], title="发展党员")
         self.rows: list[RecruitRow] = []
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_steps())
         ctx.follow(self, self.reload, "recruit", "register")
@@ -219,7 +221,9 @@ class RecruitsPanel(QWidget):
 
     def current(self) -> RecruitRow | None:
         idx = self.view.currentIndex()
-        return self.rows[idx.row()] if idx.isValid() and idx.row() < len(self.rows) else None
+        # The model may be sorted by a header click: find the row by its key, not by its position.
+        key = self.model.key(idx.row()) if idx.isValid() else None
+        return next((r for r in self.rows if r.id == key), None)
 
     def select(self, recruit_id: int) -> bool:
         for row in range(self.model.rowCount()):

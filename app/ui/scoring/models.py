@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFont
 from app.models import IndicatorMethod, Tier
 from app.services.ranking import Ranking, RankingRow
 from app.services.scoring import ItemView, OccurrenceView, SheetForm, SheetSummary, Suggestion
+from app.ui.tables import SortableRows
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -34,7 +35,7 @@ def signed(value: Decimal | None) -> str:
     return f"{value:+.1f}" if value else "0.0"
 
 
-class _Table(QAbstractTableModel):
+class _Table(SortableRows, QAbstractTableModel):
     """Rows of one dataclass type under fixed headers."""
 
     HEADERS: tuple[str, ...] = ()

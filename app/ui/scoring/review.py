@@ -25,6 +25,7 @@ from app.ui.errors import show_error
 from app.ui.itemmodels import RowsTableModel
 from app.ui.scoring.form import named
 from app.ui.scoring.models import KeyRole, RankingTableModel, score_text, signed
+from app.ui.tables import make_list
 
 
 def unhandled_text(unhandled: list[tuple[str, int]], limit: int = 10) -> str:
@@ -66,6 +67,8 @@ class ReviewPanel(QWidget):
         self.reopen_button = named(QPushButton("重新开放…（管理员）"), "reopen_button")
         self.lock_button.clicked.connect(self.lock)
         self.reopen_button.clicked.connect(self.reopen)
+        make_list(self.table, [self.lock_button, self.reopen_button], title="考评排名")
+        make_list(self.interviews, [], title="约谈对象")
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
