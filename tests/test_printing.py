@@ -409,3 +409,27 @@ def test_without_pywin32_or_comtypes_the_word_converter_says_what_is_missing(tmp
     src.write_bytes(b"PK")
     with pytest.raises(ReportError, match="缺少 pywin32 或 comtypes"):
         converter.convert([(src, tmp_path / "a.pdf")])
+
+
+def test_the_print_dialog_offers_the_batch_pages(qtbot, parent, tmp_path):
+    batch = printing.PrintBatch("十月反馈单", [printing.PrintDocument("a.docx", tmp_path / "a.pdf", 3),
+                                              printing.PrintDocument("b.docx", tmp_path / "b.pdf", 2)])
+    shown = []
+
+    def answer(accept: bool):
+        def act():
+            dialog = QApplication.activeModalWidget()
+            if dialog is None:
+                QTimer.singleShot(20, act)
+                return
+            shown.append((dialog.windowTitle(), dialog.minPage(), dialog.maxPage()))
+            dialog.accept() if accept else dialog.reject()
+
+        QTimer.singleShot(0, act)
+
+    answer(False)
+    assert printing.choose_printer(parent, batch) is None
+    answer(True)
+    printer = printing.choose_printer(parent, batch)
+    assert printer is not None and printer.docName() == "十月反馈单" and printer.fullPage()
+    assert shown == [("打印：十月反馈单", 1, 5)] * 2

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from documents_support import UNITS, open_copy
 from documents_support import built as built
-from PySide6.QtCore import QDateTime, QModelIndex, Qt
+from PySide6.QtCore import QDateTime, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QLineEdit, QMessageBox, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton
 
 import app.services.bulletin as B
 from app import settings as S
@@ -247,6 +247,29 @@ def test_feedback_sheets_from_the_page(qtbot, ctx, opened, statuses, synchronous
     folder = Path(ctx.setting(S.OUTPUT_DIR)) / "2026年10月考评情况反馈单"
     assert len(list(folder.glob("*.docx"))) == len(UNITS) + 1
     assert opened == [folder] and statuses[-1].startswith(f"已生成考评情况反馈单{len(UNITS) + 1}份")
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # the offscreen message box
+def test_print_without_a_printer_says_so_and_prints_nothing(qtbot, ctx, statuses, opened, synchronous_tasks):
+    BulletinService(ctx.session_factory).issue(2026, 10)
+    p = bulletin_page(qtbot, ctx)
+    p.view.selectRow(0)
+    seen = []
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(box.text())
+        (open_button,) = [b for b in box.buttons() if b.text() == printing.OPEN_DOCUMENT]
+        qtbot.mouseClick(open_button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, answer)
+    qtbot.mouseClick(p.print_button, Qt.MouseButton.LeftButton)  # offscreen: no printer installed
+    assert seen and seen[0].startswith(f"这台电脑上没有安装打印机，无法打印“{p.last_written.name}”")
+    assert "未打印：这台电脑上没有安装打印机" in statuses and not any("已将" in s for s in statuses)
+    assert opened == [p.last_written]  # 在 Word/WPS 中打开 instead
 
 
 def test_printing_the_feedback_sheets_is_one_job_of_every_unit(qtbot, ctx, synchronous_tasks, monkeypatch):

@@ -244,7 +244,10 @@ def _combine(pdfs: Sequence[Path], target: Path) -> Path:
 
 def choose_printer(parent: QWidget | None, batch: PrintBatch) -> QPrinter | None:
     """Qt's print dialog: the printer, copies, duplex and a page range; None when the user cancels."""
-    printer = QPrinter(QPrinterInfo.defaultPrinter(), QPrinter.PrinterMode.HighResolution)
+    info = QPrinterInfo.defaultPrinter()
+    if info.isNull():  # printers installed but none is the default: start on the first
+        info = next(iter(QPrinterInfo.availablePrinters()), info)
+    printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
     printer.setDocName(batch.title)
     printer.setFullPage(True)  # the PDF pages carry their own margins
     dialog = QPrintDialog(printer, parent)
