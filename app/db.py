@@ -405,15 +405,29 @@ def _describe_fk_row(row: tuple[object, ...]) -> str:
     return f"表 {table} 中 rowid={rowid} 的记录引用的 {parent} 记录不存在"
 
 
-def migrate(engine: Engine, revision: str = "head", *, migrations: Path | None = None) -> None:
+def migrate(engine: Engine, revision: str = "head", *, migrations: Path | None = None,
+            check: Callable[[Connection], list[str]] | None = None) -> None:
     """Upgrade the database to `revision`: one transaction, foreign keys off, committed only when
-    `foreign_key_check` is empty (migrations/env.py does the work, so the `alembic` command behaves the same)."""
+    `foreign_key_check` is empty (migrations/env.py does the work, so the `alembic` command behaves the same).
+
+    On a server, `check` (what is wrong with the upgraded database, in Chinese) runs inside that transaction
+    before the commit, and anything it finds rolls the whole upgrade back: the server's database never shows the
+    new revision unchecked.  A SQLite file cannot do that (foreign keys can only be switched off outside a
+    transaction, so the migration must begin its own): its caller checks the committed file and puts the backup
+    back (app.services.opening)."""
     from alembic import command
 
     cfg = alembic_config(migrations)
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        if check is None or conn.dialect.name == "sqlite":
+            command.upgrade(cfg, revision)
+            return
+        with conn.begin():  # Alembic joins a transaction it is given and leaves the commit to its owner
+            command.upgrade(cfg, revision)
+            problems = check(conn)
+            if problems:
+                raise DatabaseError("升级后的检查未通过：" + "；".join(problems))
 
 
 # --- read-only inspection --------------------------------------------------------------------------------------------

@@ -18,14 +18,17 @@ from typing import Any
 
 import dbkit
 import pytest
+from sqlalchemy import create_engine, inspect, text
 
-from app.db import SCHEMA_HEAD, audit_trigger_problems, integrity_problems, stored_schema
+from app.db import SCHEMA_HEAD, audit_trigger_problems, database_target, integrity_problems, stored_schema
 from app.errors import DatabaseError
 from app.paths import migrations_dir
 from app.services import audit, opening
 from app.services.opening import open_database
+from app.services.register import RegisterService, UnitInput
 
-pytestmark = pytest.mark.skipif(dbkit.KIT.on_server, reason="SQLite files of earlier revisions (the server: below)")
+# The SQLite tests: files of earlier revisions, put back from the backup.  The server's: at the end.
+sqlite_only = pytest.mark.skipif(dbkit.KIT.on_server, reason="SQLite files of earlier revisions")
 
 FIXTURES = Path(__file__).parent / "fixtures" / "upgrade"
 REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008_month_dates", "0009_register_trail")
@@ -96,6 +99,7 @@ def _old_migrations(tmp_path: Path, revision: str) -> Path:
     return dest
 
 
+@sqlite_only
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_every_earlier_revision_upgrades_to_head_with_every_row_kept(revision: str, tmp_path: Path) -> None:
     path = _unpack(revision, tmp_path / "data")
@@ -138,10 +142,12 @@ KILLED_UPGRADE = """
 import sys
 from pathlib import Path
 from app.services.opening import open_database
+from app.services.register import RegisterService, UnitInput
 open_database(Path(sys.argv[1]), backup_dir=Path(sys.argv[2]), migrations=Path(sys.argv[3]))
 """
 
 
+@sqlite_only
 def test_an_upgrade_killed_half_way_leaves_the_old_file_and_the_next_start_upgrades_it(tmp_path: Path) -> None:
     """The process dies inside the migration (after 0005–0007 ran, before the commit): the file still says 0004
     and holds its data; the next start upgrades it to head with every row kept."""
@@ -166,6 +172,7 @@ def test_an_upgrade_killed_half_way_leaves_the_old_file_and_the_next_start_upgra
     _assert_same_data(before, _tables(path))
 
 
+@sqlite_only
 def test_a_half_applied_step_of_an_older_upgrade_is_refused_and_the_file_put_back(tmp_path: Path) -> None:
     """An older version's upgrade that committed half a step (0003's table made, the version still 0002): the
     upgrade fails on it, the backup is put back and the message says so in Chinese; the old version opens it."""
@@ -196,6 +203,7 @@ def _assert_opens_with_old_version(path: Path, revision: str, tmp_path: Path) ->
     assert stored_schema(path).revision == revision
 
 
+@sqlite_only
 def test_a_migration_failing_at_its_last_step_puts_the_backup_back(tmp_path: Path, extend_migrations: Any) -> None:
     migrations = extend_migrations({"t9001": "raise RuntimeError('最后一步出错')"})
     path = _unpack("0005", tmp_path / "data")
@@ -217,6 +225,7 @@ op.execute("UPDATE audit_entry SET who = '某人' WHERE seq = 5")
 """
 
 
+@sqlite_only
 def test_an_upgrade_that_breaks_the_audit_chain_is_put_back(tmp_path: Path, extend_migrations: Any) -> None:
     """The migration commits, but the chain walked afterwards is broken: the file is the backup again, with the
     trail's append-only triggers and the entry as they were."""
@@ -233,6 +242,7 @@ def test_an_upgrade_that_breaks_the_audit_chain_is_put_back(tmp_path: Path, exte
     _assert_opens_with_old_version(path, "0006", tmp_path)
 
 
+@sqlite_only
 def test_an_upgrade_failing_the_integrity_check_is_put_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _unpack("0007", tmp_path / "data")
     real = opening.integrity_problems
@@ -253,6 +263,7 @@ def test_an_upgrade_failing_the_integrity_check_is_put_back(tmp_path: Path, monk
     _assert_opens_with_old_version(path, "0007", tmp_path)
 
 
+@sqlite_only
 def test_the_file_is_not_replaced_under_another_program(tmp_path: Path, extend_migrations: Any) -> None:
     """Another program has the file open while the upgrade fails: replacing the file under it would lose what it
     writes, so the file is left (the failed migration changed nothing) and the message names the backup."""
@@ -269,3 +280,67 @@ def test_the_file_is_not_replaced_under_another_program(tmp_path: Path, extend_m
     saved = next((tmp_path / "backups").glob("*.sqlite3"))
     assert "正被其他程序打开，未能用升级前的备份恢复" in str(caught.value) and str(saved) in str(caught.value)
     assert stored_schema(path).revision == "0008_month_dates"
+
+
+# --- a server: the migration and the check in one transaction the server rolls back -----------------------------
+
+def _server_state(db_url: str) -> tuple[str, list[tuple[Any, ...]], list[tuple[Any, ...]], set[str]]:
+    engine = create_engine(database_target(db_url))
+    try:
+        with engine.connect() as conn:
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+            units = [tuple(r) for r in conn.execute(text("SELECT id, name FROM unit ORDER BY id"))]
+            trail = [tuple(r) for r in conn.execute(text("SELECT seq, who, hash FROM audit_entry ORDER BY seq"))]
+            columns = {c["name"] for c in inspect(conn).get_columns("unit")}
+        return version, units, trail, columns
+    finally:
+        engine.dispose()
+
+
+def _county_on_server(db: Any) -> None:
+    reg = RegisterService(db.session_factory)
+    for name in ("县审计局", "县统计局"):
+        reg.save_unit(UnitInput(name=name))
+    db.close()
+
+
+@pytest.mark.server_only
+def test_a_server_upgrade_failing_at_its_last_step_leaves_the_old_revision(db: Any, paths: Any,
+                                                                           extend_migrations: Any) -> None:
+    _county_on_server(db)
+    before = _server_state(str(paths.database))
+    migrations = extend_migrations({
+        "t9001": 'op.add_column("unit", sa.Column("budget_code", sa.String(20)))',
+        "t9002": "raise RuntimeError('最后一步出错')",
+    })
+    with pytest.raises(DatabaseError) as caught:
+        open_database(paths.database, migrations=migrations)
+    assert str(caught.value).startswith(f"数据库升级失败（从版本 {SCHEMA_HEAD} 升级到 t9002）：升级步骤出错：最后一步出错。")
+    assert f"服务器已全部撤销，数据库仍是版本 {SCHEMA_HEAD}，旧版本的程序可以照常连接" in str(caught.value)
+    assert _server_state(str(paths.database)) == before
+    assert "budget_code" not in before[3]
+
+
+@pytest.mark.server_only
+def test_a_server_upgrade_breaking_the_audit_chain_is_rolled_back(db: Any, paths: Any,
+                                                                  extend_migrations: Any) -> None:
+    """The steps all succeed, but the chain walked before the commit is broken: nothing of the upgrade stays."""
+    _county_on_server(db)
+    before = _server_state(str(paths.database))
+    assert len(before[2]) >= 2
+    migrations = extend_migrations({"t9001": """
+op.add_column("unit", sa.Column("budget_code", sa.String(20)))
+op.execute("ALTER TABLE audit_entry DISABLE TRIGGER USER")
+op.execute("UPDATE audit_entry SET who = '某人' WHERE seq = (SELECT min(seq) FROM audit_entry)")
+op.execute("ALTER TABLE audit_entry ENABLE TRIGGER USER")
+"""})
+    with pytest.raises(DatabaseError) as caught:
+        open_database(paths.database, migrations=migrations)
+    assert "升级后的检查未通过：审计日志校验：" in str(caught.value)
+    assert f"数据库仍是版本 {SCHEMA_HEAD}" in str(caught.value)
+    assert _server_state(str(paths.database)) == before
+    reopened = open_database(paths.database)
+    try:
+        assert audit.verify(reopened.session_factory).findings == []
+    finally:
+        reopened.close()

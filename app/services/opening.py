@@ -20,9 +20,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from sqlalchemy import URL, Engine
+from sqlalchemy import URL, Connection, Engine
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import (
     NETWORK_WARNING,
@@ -45,7 +45,13 @@ from app.db import (
     server_schema,
     stored_schema,
 )
-from app.errors import BackupError, DatabaseError, IntegrityCheckError
+from app.errors import (
+    BackupError,
+    DatabaseBusyError,
+    DatabaseConnectionError,
+    DatabaseError,
+    IntegrityCheckError,
+)
 from app.paths import make_private
 from app.services import backup
 
@@ -163,19 +169,25 @@ def upgrade_problems(db: Database) -> list[str]:
     fixture has some in its 主题党日 attendance) would otherwise refuse every upgrade and strand the county on the
     old version.  `dangjian audit verify` and the daily check still run it on the upgraded file."""
     from app.errors import damage_summary
-    from app.services import audit
 
     found: list[str] = []
     if not db.is_server:
         damaged = integrity_problems(db.path)
         if damaged:
             found.append("完整性检查：" + damage_summary(damaged, hint=False))
-    report = audit.verify(db.session_factory, check_state=False)
-    if report.findings:
-        shown = "；".join(f.message for f in report.findings[:3])
-        more = f"等{len(report.findings)}处" if len(report.findings) > 3 else ""
-        found.append(f"审计日志校验：{shown}{more}")
+    found.extend(_chain_problems(db.session_factory))
     return found
+
+
+def _chain_problems(session_factory: sessionmaker[Session]) -> list[str]:
+    from app.services import audit
+
+    report = audit.verify(session_factory, check_state=False)
+    if not report.findings:
+        return []
+    shown = "；".join(f.message for f in report.findings[:3])
+    more = f"等{len(report.findings)}处" if len(report.findings) > 3 else ""
+    return [f"审计日志校验：{shown}{more}"]
 
 
 def _put_backup_back(db: Database, saved: Path, revisions: tuple[str, str], what_failed: str) -> NoReturn:
@@ -252,7 +264,10 @@ def _open_server_database(url: URL, *, backup_dir: Path | None, migrate_to_head:
         if migrate_to_head and not up_to_date and current != head_revision(migrations):
             if current is not None and backup_dir is not None:
                 _server_backup_before_migration(db, backup_dir, keep_backups)
-            migrate(engine, migrations=migrations)
+            if current is None:
+                migrate(engine, migrations=migrations)
+            else:
+                _upgrade_server(db, current, migrations)
             db.migrated_from = current
     except sa_exc.DBAPIError as exc:
         engine.dispose()
@@ -264,6 +279,36 @@ def _open_server_database(url: URL, *, backup_dir: Path | None, migrate_to_head:
         engine.dispose()
         raise
     return db
+
+
+def _upgrade_server(db: Database, old_revision: str, migrations: Path | None) -> None:
+    """Migrate a server database with the audit chain walked inside the migration's transaction: a failing step
+    or a broken chain rolls the whole upgrade back on the server, which then still says `old_revision` (read
+    again, not assumed), and the open is refused in Chinese."""
+    def chain_problems(conn: Connection) -> list[str]:
+        return _chain_problems(sessionmaker(bind=conn))
+
+    try:
+        migrate(db.engine, migrations=migrations, check=chain_problems)
+    except (DatabaseConnectionError, DatabaseBusyError):
+        raise  # the server is gone or a lock was held too long: said as such, the transaction undone
+    except sa_exc.DBAPIError as exc:
+        if connection_problem(exc, db.target) is not None:
+            raise
+        _refuse_rolled_back_server(db, old_revision, migrations, f"升级步骤出错：{_reason(exc)}", exc)
+    except Exception as exc:
+        what = str(exc) if isinstance(exc, DatabaseError) else f"升级步骤出错：{_reason(exc)}"
+        _refuse_rolled_back_server(db, old_revision, migrations, what, exc)
+
+
+def _refuse_rolled_back_server(db: Database, old_revision: str, migrations: Path | None, what_failed: str,
+                               exc: Exception) -> NoReturn:
+    log.error("server upgrade from %s failed: %s", old_revision, what_failed, exc_info=exc)
+    now = server_schema(db.engine).revision
+    saved = f"升级前的备份在：{db.backups_made[-1]}。" if db.backups_made else ""
+    raise DatabaseError(f"数据库升级失败（从版本 {old_revision} 升级到 {head_revision(migrations)}）：{what_failed}。"
+                        f"升级在一个事务中进行，服务器已全部撤销，数据库仍是版本 {now}，旧版本的程序可以照常连接。"
+                        f"{saved}请继续使用旧版本，并把这条消息告知技术支持。") from exc
 
 
 def _server_backup_before_migration(db: Database, backup_dir: Path, keep: int | None) -> None:
