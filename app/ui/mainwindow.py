@@ -36,8 +36,8 @@ from app.failures import WRITE_WAIT_TEXT
 from app.ui import tasks, unsaved
 from app.ui.errors import report_bug
 from app.ui.pages import PAGES, PageDef
-
 from app.ui.remembered import last_page, restore_window, save_window
+
 if TYPE_CHECKING:  # the context imports the models: the window is shown before them
     from app.db import Database
     from app.paths import AppPaths
@@ -395,11 +395,11 @@ class MainWindow(QMainWindow):
         # Background work (e.g. the daily backup) finishes or stops before the database is closed.
         tasks.cancel_all()
         tasks.wait_for_all()
+        save_window(self, self.current_key())
         super().closeEvent(event)
 
 
 class _Loading(QLabel):
-        save_window(self, self.current_key())
     """Where the first page goes while the window opens; says once that it has been painted."""
 
     painted = Signal()
