@@ -433,3 +433,16 @@ def test_the_print_dialog_offers_the_batch_pages(qtbot, parent, tmp_path):
     printer = printing.choose_printer(parent, batch)
     assert printer is not None and printer.docName() == "十月反馈单" and printer.fullPage()
     assert shown == [("打印：十月反馈单", 1, 5)] * 2
+
+
+def test_export_pdf_uses_the_converter_this_workstation_has(tmp_path, monkeypatch):
+    paths, counts = documents(tmp_path / "docs", [3])
+    monkeypatch.setattr(office, "pdf_converter", lambda: fake_converter(counts))
+    assert office.pdf_available()
+    pdf = office.export_pdf(paths[0])
+    assert pdf == paths[0].with_suffix(".pdf") and pdf_pages(pdf) == 3
+    monkeypatch.setattr(office, "pdf_converter", lambda: None)
+    assert not office.pdf_available()
+    with pytest.raises(ReportError, match="未找到 LibreOffice"):
+        office.export_pdf(paths[0])
+    assert "Word、WPS 或 LibreOffice" in office.no_pdf_message("win32")

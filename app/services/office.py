@@ -68,7 +68,12 @@ def find_soffice() -> Path | None:
 
 
 def pdf_available() -> bool:
-    return find_soffice() is not None
+    return pdf_converter() is not None
+
+
+def no_pdf_message(platform: str | None = None) -> str:
+    """What to say when nothing here makes PDFs: on Windows Word or WPS would have done."""
+    return NO_CONVERTER if (platform or sys.platform) == "win32" else NO_LIBREOFFICE
 
 
 def _profile_arg(folder: Path) -> str:
@@ -87,10 +92,16 @@ def _run(args: Sequence[str], timeout: int, runner: Runner | None, what: str) ->
 
 def export_pdf(document: str | Path, target: str | Path | None = None, *, soffice: Path | None = None,
                runner: Runner | None = None) -> Path:
-    """Convert a .docx to PDF (default: beside it, same name).  ReportError when LibreOffice is missing or
-    fails; OutputLockedError when the PDF is open elsewhere."""
+    """Convert a .docx to PDF (default: beside it, same name) with the converter this workstation has, or the
+    given LibreOffice.  ReportError when there is none or it fails; OutputLockedError when the PDF is open
+    elsewhere."""
     src = Path(document)
     dest = Path(target) if target is not None else src.with_suffix(".pdf")
+    if soffice is None and runner is None:
+        converter = pdf_converter()
+        if converter is None:
+            raise ReportError(no_pdf_message())
+        return converter.convert([(src, dest)])[0]
     return export_pdfs([(src, dest)], soffice=soffice, runner=runner)[0]
 
 

@@ -91,9 +91,9 @@ def print_file(ctx: AppContext, parent: QWidget | None, path: Path) -> tasks.Tas
 
 
 def export_pdf(ctx: AppContext, parent: QWidget | None, path: Path, *, open_after: bool = True) -> tasks.Task | None:
-    """Convert a written document to PDF beside it, with progress; says clearly when LibreOffice is missing."""
+    """Convert a written document to PDF beside it, with progress; says clearly when nothing here can."""
     if not office.pdf_available():
-        QMessageBox.information(parent, "导出 PDF", office.NO_LIBREOFFICE)
+        QMessageBox.information(parent, "导出 PDF", office.no_pdf_message())
         return None
 
     def done(pdf: object) -> None:
