@@ -1,16 +1,18 @@
-"""Handing documents to the office software on the machine: print, and PDF through LibreOffice.  No Qt here
+"""Handing documents to the office software on the machine: PDFs for export, preview and printing.  No Qt here
 (opening a file in Word/WPS is QDesktopServices' job in the UI).  This is the app's one way to make a PDF: the
 UI, the CLI and printing all come here.
 
-- PDF: `soffice --headless --convert-to pdf` with a private profile (a LibreOffice window the user has open
+- Which program: `pdf_converter()`, whichever this workstation has.  On Windows Word or WPS through their
+  automation interface (Word.Application / KWps.Application via pywin32 or comtypes: most offices have one of
+  them and no LibreOffice; the documents are Word documents, so Word's own layout is the truest), a private
+  hidden instance opened read-only; then LibreOffice; elsewhere LibreOffice.
+- LibreOffice: `soffice --headless --convert-to pdf` with a private profile (a LibreOffice window the user has open
   would otherwise swallow the request and convert nothing), written to a temporary folder and moved into place
   atomically: a PDF open in a viewer is reported as OutputLockedError, nothing half-written is left.  Empty pages
   are kept (IsSkipEmptyPages=false): a 公文 is printed on both sides and the blank page LibreOffice puts before
   an even-page 版记 is what lands the 版记 on the back of the last sheet.
-- Print: nothing here sends to a printer.  Printing shows the pages first (app/ui/printing.py): the PDF behind
-  that preview comes from `pdf_converter()`, whichever program this workstation has.  On Windows that is Word or
-  WPS through their automation interface (most offices have one of them and no LibreOffice; the documents are
-  Word documents, so Word's own layout is the truest), then LibreOffice; elsewhere LibreOffice.
+- Print: nothing here sends to a printer.  Printing shows the PDF's pages first and prints them through Qt
+  (app/ui/printing.py), so the printer, copies and duplex are chosen by the user, never assumed.
 """
 
 from __future__ import annotations
