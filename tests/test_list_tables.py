@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QContextMenuEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QTableView
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QSplitter, QTableView
 from scoring_support import make_county
 from ui_fixtures import synchronous_tasks as synchronous_tasks
 
@@ -277,3 +277,22 @@ def test_the_login_offers_the_last_user_name(qtbot, db, monkeypatch) -> None:
     assert login.log_in_at_start(db.session_factory) is not None
     assert offered == ["", "zhangwei"]
     assert QSettings().value("login/last_user") == "zhangwei"
+
+
+def test_a_splitter_moved_by_the_user_is_where_they_left_it_next_time(qtbot, ranking) -> None:
+    split = ranking.table.parentWidget()
+    assert isinstance(split, QSplitter)
+    handle = split.handle(1)
+    before = split.sizes()
+    start = handle.rect().center()
+    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(handle, QPoint(start.x(), start.y() - 120))
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=QPoint(start.x(), start.y() - 120))
+    moved = split.sizes()
+    assert moved[0] < before[0]
+    again = ReviewPanel(ranking.scoring, ranking.ranking_service)
+    qtbot.addWidget(again)
+    again.resize(ranking.size())
+    again.show()
+    qtbot.waitExposed(again)
+    assert again.table.parentWidget().sizes() == moved

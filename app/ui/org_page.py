@@ -40,6 +40,7 @@ from app.ui.errors import show_error
 from app.ui.forms import ERROR_COLOUR, format_date
 from app.ui.itemmodels import KeyRole, RowsTableModel
 from app.ui.register_dialogs import EndPostDialog, OrgDialog, PostDialog, UnitDialog
+from app.ui.remembered import remember_splitter
 from app.ui.unit_picture import UnitPictureView
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -369,6 +370,7 @@ class OrgPage(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
+        remember_splitter(splitter, "orgs")
         col = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(self.toolbar)

@@ -46,6 +46,7 @@ from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox, DateEdit, FormDialog
 from app.ui.itemmodels import RowsTableModel
+from app.ui.remembered import remember_splitter
 
 ROLES = [r.value for r in DutyRole]
 
@@ -235,6 +236,7 @@ class CommitmentTab(QWidget):
         bcol.addLayout(row)
         rcol.addWidget(box, 2)
         split.addWidget(right)
+        remember_splitter(split, "commitments")
         split.setSizes([380, 620])
         col.addWidget(split, 1)
         self.reload()

@@ -41,6 +41,7 @@ from app.ui.documents.common import ask_note, open_file, output_folder
 from app.ui.errors import show_error
 from app.ui.forms import ERROR_COLOUR, DateEdit, FormDialog
 from app.ui.itemmodels import RowsTableModel
+from app.ui.remembered import remember_splitter
 from app.ui.tables import make_list
 
 
@@ -181,6 +182,7 @@ class ReviewTab(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self._reports_box())
         split.addWidget(self._results_box())
+        remember_splitter(split, "annual_review")
         col.addWidget(split, 1)
         self.reload()
 

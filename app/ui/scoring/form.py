@@ -43,6 +43,7 @@ from app.models import IndicatorMethod
 from app.services.scoring import ItemView, OccurrenceInput, ScoringService, SheetForm, Suggestion
 from app.ui import tasks
 from app.ui.errors import show_error
+from app.ui.remembered import remember_splitter
 from app.ui.scoring.models import (
     ItemCol,
     ItemTableModel,
@@ -165,6 +166,7 @@ class ScoringForm(QWidget):
         split.addWidget(self.units)
         split.addWidget(panel)
         split.setStretchFactor(1, 1)
+        remember_splitter(split, "scoring_form")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)

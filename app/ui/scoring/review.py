@@ -23,6 +23,7 @@ from app.services.ranking import Ranking, RankingService
 from app.services.scoring import PeriodView, ScoringService
 from app.ui.errors import show_error
 from app.ui.itemmodels import RowsTableModel
+from app.ui.remembered import remember_splitter
 from app.ui.scoring.form import named
 from app.ui.scoring.models import KeyRole, RankingTableModel, score_text, signed
 from app.ui.tables import make_list
@@ -84,6 +85,7 @@ class ReviewPanel(QWidget):
         split.addWidget(self.table)
         split.addWidget(lower)
         split.setStretchFactor(0, 3)
+        remember_splitter(split, "scoring_review")
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(split, 1)
