@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QDesktopServices, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QDesktopServices, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
@@ -58,10 +58,12 @@ def opened(monkeypatch) -> list[Path]:
     return seen
 
 
-def make_pdf(target: Path, pages: int, label: str = "") -> Path:
+def make_pdf(target: Path, pages: int, label: str = "", *, landscape: bool = False) -> Path:
     """A small A4 PDF with `pages` pages, each saying which page it is."""
     writer = QPdfWriter(str(target))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    if landscape:
+        writer.setPageOrientation(QPageLayout.Orientation.Landscape)
     painter = QPainter(writer)
     for i in range(pages):
         if i:
@@ -446,3 +448,23 @@ def test_export_pdf_uses_the_converter_this_workstation_has(tmp_path, monkeypatc
     with pytest.raises(ReportError, match="未找到 LibreOffice"):
         office.export_pdf(paths[0])
     assert "Word、WPS 或 LibreOffice" in office.no_pdf_message("win32")
+
+
+def test_a_landscape_ledger_prints_on_landscape_paper(qtbot, ctx, parent, tmp_path, synchronous_tasks, monkeypatch):
+    monkeypatch.setattr(printing, "printers_available", lambda: True)
+    ledger = tmp_path / "全县机关整改台账.docx"
+    ledger.write_bytes(b"PK")
+    converter = office.PdfConverter("测试转换器", lambda pairs: [make_pdf(d, 2, landscape=True) for _, d in pairs])
+    printing.print_files(ctx, parent, [ledger], converter=lambda: converter)
+    dialog = preview_of(parent)
+    assert dialog.batch.documents[0].landscape and dialog.page_count() == 2
+    def accept():
+        shown = QApplication.activeModalWidget()
+        if shown is None or shown is dialog:
+            QTimer.singleShot(20, accept)
+            return
+        shown.accept()
+
+    QTimer.singleShot(0, accept)
+    printer = printing.choose_printer(dialog, dialog.batch)
+    assert printer.pageLayout().orientation() == QPageLayout.Orientation.Landscape

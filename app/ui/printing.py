@@ -24,7 +24,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 from PySide6.QtCore import QRect, QSize, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtGui import QDesktopServices, QIcon, QImage, QPageLayout, QPainter, QPixmap
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QComboBox,
@@ -66,6 +66,7 @@ class PrintDocument:
     name: str
     pdf: Path
     pages: int
+    landscape: bool = False  # its first page is wider than tall (the 整改台账)
 
 
 @dataclass
@@ -133,7 +134,8 @@ def prepare(paths: Sequence[Path], converter: office.PdfConverter, title: str, p
         with _pdfium_lock:
             for path, pdf in zip(paths, pdfs, strict=True):
                 with _opened(pdf) as document:
-                    batch.documents.append(PrintDocument(path.name, pdf, len(document)))
+                    width, height = document[0].get_size() if len(document) else (0, 0)
+                    batch.documents.append(PrintDocument(path.name, pdf, len(document), width > height))
             total = batch.pages
             for doc in batch.documents:
                 with _opened(doc.pdf) as document:
@@ -250,6 +252,8 @@ def choose_printer(parent: QWidget | None, batch: PrintBatch) -> QPrinter | None
     printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
     printer.setDocName(batch.title)
     printer.setFullPage(True)  # the PDF pages carry their own margins
+    if batch.documents and batch.documents[0].landscape:
+        printer.setPageOrientation(QPageLayout.Orientation.Landscape)
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle(f"打印：{batch.title}")
     dialog.setMinMax(1, batch.pages)
