@@ -312,6 +312,7 @@ def test_page_sequence_pads_duplex_and_picks_ranges():
     assert printing.page_sequence([1, 2], duplex=True, copies=1) == [(0, 0), None, (1, 0), (1, 1)]
     assert printing.page_sequence([1], duplex=True, copies=2) == [(0, 0), None, (0, 0), None]
     assert printing.page_sequence([2], duplex=False, copies=2, collate=False) == [(0, 0), (0, 0), (0, 1), (0, 1)]
+    assert printing.page_sequence([2], duplex=True, copies=2, collate=False) == [(0, 0), (0, 1)] * 2
     assert printing.page_sequence([2, 3], duplex=True, copies=1, first=2, last=4) == [(0, 1), (1, 0), (1, 1)]
 
 

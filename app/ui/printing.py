@@ -139,11 +139,15 @@ def prepare(paths: Sequence[Path], converter: office.PdfConverter, title: str, p
             total = batch.pages
             for doc in batch.documents:
                 with _opened(doc.pdf) as document:
-                    for page in document:
+                    for index in range(len(document)):
                         if cancelled():
                             raise tasks.TaskCancelled()
                         progress(len(batch.previews), total, f"正在生成预览：第 {len(batch.previews) + 1}/{total} 页")
-                        batch.previews.append(render_page(page, PREVIEW_DPI))
+                        page = document[index]
+                        try:
+                            batch.previews.append(render_page(page, PREVIEW_DPI))
+                        finally:
+                            page.close()
         return batch
     except BaseException:
         batch.cleanup()
@@ -156,7 +160,7 @@ def page_sequence(pages: Sequence[int], *, duplex: bool, copies: int, collate: b
     over the whole job from 1 as the preview shows them; `first`..`last` (0 = all) picks a range.  Printing
     double-sided, each document starts on a fresh sheet (a blank back after an odd page count), so one unit's
     反馈单 never lands on the back of another's.  `copies` are the copies the app makes itself (the driver
-    could not)."""
+    could not); double-sided they are always collated (a sheet's back must follow its front)."""
     one: list[tuple[int, int] | None] = []
     number = 0
     for d, count in enumerate(pages):
@@ -167,7 +171,7 @@ def page_sequence(pages: Sequence[int], *, duplex: bool, copies: int, collate: b
         whole = not first and not last
         if duplex and whole and count % 2 and (d + 1 < len(pages) or copies > 1):
             one.append(None)
-    if collate:
+    if collate or duplex:
         return one * max(copies, 1)
     return [side for side in one for _ in range(max(copies, 1))]
 
@@ -196,7 +200,11 @@ def print_batch(printer: QPrinter, batch: PrintBatch, progress: tasks.Progress, 
                     if i:
                         printer.newPage()
                     if side is not None:
-                        image = render_page(opened[side[0]][side[1]], dpi)
+                        page = opened[side[0]][side[1]]
+                        try:
+                            image = render_page(page, dpi)
+                        finally:
+                            page.close()  # one page's pixels at a time, however long the job
                         painter.drawImage(_fit(image.size(), QRect(0, 0, printer.width(), printer.height())), image)
             finally:
                 for document in opened:
