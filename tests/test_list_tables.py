@@ -22,7 +22,7 @@ from app.ui.context import AppContext
 from app.ui.itemmodels import RowsTableModel
 from app.ui.mainwindow import MainWindow
 from app.ui.scoring.review import ReviewPanel
-from app.ui.tables import make_list, pinyin_key, sort_key
+from app.ui.tables import list_tools, make_list, pinyin_key, sort_key
 
 # The offscreen platform cannot raise a popup menu nor grab the keyboard for it; it says so each time.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
@@ -61,7 +61,7 @@ def column(view: QTableView, col: int) -> list[str]:
     return [model.index(r, col).data() for r in range(model.rowCount())]
 
 
-def right_click(view: QTableView, row: int, on_menu) -> None:  # type: ignore[no-untyped-def]
+def right_click(qtbot, view: QTableView, row: int, on_menu) -> None:  # type: ignore[no-untyped-def]
     """Right-click on a row's first cell; `on_menu(menu)` runs while the menu is open (it must close it)."""
     rect = view.visualRect(view.model().index(row, 0))
 
@@ -70,8 +70,9 @@ def right_click(view: QTableView, row: int, on_menu) -> None:  # type: ignore[no
         assert isinstance(menu, QMenu)
         on_menu(menu)
 
-    QTimer.singleShot(0, look)
     pos = rect.center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.RightButton, pos=pos)  # a right press selects the row
+    QTimer.singleShot(0, look)
     event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, view.viewport().mapToGlobal(pos))
     QApplication.sendEvent(view.viewport(), event)
 
@@ -154,7 +155,7 @@ def test_the_menu_holds_the_page_actions_copy_and_export(qtbot, people) -> None:
         seen.extend(a.text() for a in menu.actions() if not a.isSeparator())
         click_menu_item(qtbot, menu, "复制")
 
-    right_click(view, 2, look)
+    right_click(qtbot, view, 2, look)
     assert seen == ["编辑…", "复制", "导出到 Excel…"]
     assert view.currentIndex().row() == 2  # the row right-clicked is the one acted on
     assert QApplication.clipboard().text() == "姓名\t得分\t入党日期\n白雪\t9.5\t2026-10-05"
@@ -167,7 +168,7 @@ def test_export_writes_what_the_list_shows_in_its_order(qtbot, people, tmp_path,
     view.setColumnHidden(2, True)
     target = tmp_path / "名单"
     asked = save_as(monkeypatch, target)
-    right_click(view, 0, lambda menu: click_menu_item(qtbot, menu, "导出到 Excel…"))
+    right_click(qtbot, view, 0, lambda menu: click_menu_item(qtbot, menu, "导出到 Excel…"))
     assert asked and asked[0].endswith("党员名单.xlsx")
     book = load_workbook(tmp_path / "名单.xlsx")
     rows = [list(r) for r in book.active.iter_rows(values_only=True)]
@@ -215,7 +216,7 @@ def test_the_ranking_sorts_by_unit_name_and_total_and_exports(qtbot, ranking, tm
         seen.extend(a.text() for a in menu.actions() if not a.isSeparator())
         click_menu_item(qtbot, menu, "导出到 Excel…")
 
-    right_click(view, 0, look)
+    right_click(qtbot, view, 0, look)
     assert seen[:2] == ["锁定本月考评", "重新开放…（管理员）"] and seen[-2:] == ["复制", "导出到 Excel…"]
     assert asked
     rows = list(load_workbook(tmp_path / "排名.xlsx").active.iter_rows(values_only=True))
@@ -229,7 +230,7 @@ def test_the_menu_action_of_a_button_does_what_the_button_does(qtbot, ranking, m
     monkeypatch.setattr(ranking, "lock", lambda: locked.append(True))
     ranking.lock_button.clicked.disconnect()
     ranking.lock_button.clicked.connect(ranking.lock)
-    right_click(ranking.table, 0, lambda menu: click_menu_item(qtbot, menu, "锁定本月考评"))
+    right_click(qtbot, ranking.table, 0, lambda menu: click_menu_item(qtbot, menu, "锁定本月考评"))
     assert locked == [True]
 
 
@@ -296,3 +297,59 @@ def test_a_splitter_moved_by_the_user_is_where_they_left_it_next_time(qtbot, ran
     again.show()
     qtbot.waitExposed(again)
     assert again.table.parentWidget().sizes() == moved
+
+
+# --- the member list: sorted by its query, with 复制 and 导出 in its own menu -----------------------------------------
+
+
+def test_the_member_list_exports_the_whole_list_in_the_order_shown(qtbot, paths, db, tmp_path, monkeypatch) -> None:
+    from ui_fixtures import SAMPLE_DAY, seed_register
+
+    from app.ui.member_page import MemberPage
+
+    ctx = AppContext(paths, db, today=lambda: SAMPLE_DAY)
+    seed_register(ctx.register)
+    page = MemberPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1200, 600)
+    page.show()
+    qtbot.waitExposed(page)
+    view = page.view
+    shown = column(view, 0)
+    assert len(shown) >= 3
+    seen: list[str] = []
+    save_as(monkeypatch, tmp_path / "党员.xlsx")
+
+    def look(menu: QMenu) -> None:
+        seen.extend(a.text() for a in menu.actions() if not a.isSeparator())
+        click_menu_item(qtbot, menu, "导出到 Excel…")
+
+    right_click(qtbot, view, 0, look)
+    assert "编辑" in seen and seen[-2:] == ["复制", "导出到 Excel…"]
+    rows = list(load_workbook(tmp_path / "党员.xlsx").active.iter_rows(values_only=True))
+    assert rows[0][0] == "姓名"
+    assert [r[0] for r in rows[1:]] == shown
+
+
+# --- every list of the issue has the tools ------------------------------------------------------------------------
+
+
+def test_every_list_sorts_and_has_the_menu(qtbot, paths, db) -> None:
+    make_county(db, n=2)
+    window = MainWindow(AppContext(paths, db))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    expected = {
+        "home": {"alerts_view"}, "scoring": {"ranking", "interviews"},
+        "interviews": {"interview_table", "rectification_table"},
+        "periodic": {"quarter_table", "result_table"}, "orglife": {"records_view", "recruits_view"},
+    }
+    for key, names in expected.items():
+        page = window.show_page(key)
+        views = {v.objectName(): v for v in page.findChildren(QTableView)}
+        for name in names:
+            assert name in views, (key, name)
+            assert list_tools(views[name]) is not None, (key, name)
+    header = window.pages["scoring"].findChild(QTableView, "ranking").horizontalHeader()
+    assert header.isSortIndicatorShown()

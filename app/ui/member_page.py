@@ -33,6 +33,7 @@ from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.itemmodels import display
 from app.ui.register_dialogs import LeaveDialog, MemberDialog, TransferDialog
+from app.ui.tables import make_list
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -260,6 +261,8 @@ class MemberPage(QWidget):
         self.view.activated.connect(lambda _i: self.edit_current())
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
+        # 复制 and 导出到 Excel… (the whole filtered list, in the order shown); the order itself comes from the query.
+        self.list_tools = make_list(self.view, title="党员名单", sort=False, menu=False)
 
         self.act_new = self._button_action("新增党员", self.new_member, "Ctrl+N")
         self.act_edit = self._button_action("编辑", self.edit_current, "F2")
@@ -414,6 +417,9 @@ class MemberPage(QWidget):
         menu.addAction(self.act_leave)
         menu.addSeparator()
         menu.addAction(self.act_remove)
+        menu.addSeparator()
+        menu.addAction(self.list_tools.copy_action)
+        menu.addAction(self.list_tools.export_action)
         menu.exec(self.view.viewport().mapToGlobal(pos))
         menu.deleteLater()
 

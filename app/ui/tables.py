@@ -203,7 +203,7 @@ Action = QAction | QAbstractButton
 class ListTools(QObject):
     """The sorting, menu and export of one table view; made by `make_list`."""
 
-    def __init__(self, view: QTableView, actions: Sequence[Action | None], title: str) -> None:
+    def __init__(self, view: QTableView, actions: Sequence[Action | None], title: str, menu: bool = True) -> None:
         super().__init__(view)
         self.view = view
         self.title = title
@@ -215,8 +215,9 @@ class ListTools(QObject):
         view.addAction(self.copy_action)
         self.export_action = QAction("导出到 Excel…", view)
         self.export_action.triggered.connect(self.export)
-        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        view.customContextMenuRequested.connect(self._menu_requested)
+        if menu:  # else the page builds its own menu and adds copy_action and export_action to it
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(self._menu_requested)
         self.last_menu: QMenu | None = None
 
     def _as_action(self, item: Action) -> QAction:
@@ -296,7 +297,7 @@ class ListTools(QObject):
 
 
 def make_list(view: QTableView, actions: Sequence[Action | None] = (), *, title: str = "",
-              sort: bool = True) -> ListTools:
+              sort: bool = True, menu: bool = True) -> ListTools:
     """Give a table view header sorting (when its model sorts: see SortableRows), the right-click menu with the
     page's `actions` (QActions or the page's buttons; None is a separator) plus 复制 and 导出到 Excel…"""
     if sort:
@@ -306,7 +307,7 @@ def make_list(view: QTableView, actions: Sequence[Action | None] = (), *, title:
         view.setSortingEnabled(True)
         header.setSortIndicatorClearable(True)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    tools = ListTools(view, actions, title)
+    tools = ListTools(view, actions, title, menu)
     view.setProperty("list_tools", True)
     view._list_tools = tools  # type: ignore[attr-defined]
     return tools
