@@ -35,6 +35,7 @@ from app.db import set_write_wait_notice
 from app.failures import WRITE_WAIT_TEXT
 from app.ui import tasks, unsaved
 from app.ui.errors import report_bug
+from app.ui.help import show_manual
 from app.ui.pages import PAGES, PageDef
 from app.ui.remembered import last_page, restore_window, save_window
 
@@ -245,6 +246,9 @@ class MainWindow(QMainWindow):
         go_menu.addAction(self.act_find)
 
         help_menu = bar.addMenu("帮助(&H)")
+        # F1: the 使用手册 at the section of the page in view (app/ui/help.py)
+        self.act_manual = self._action("使用手册(&M)", lambda: show_manual(self, self.current_key()), "F1")
+        help_menu.addAction(self.act_manual)
         help_menu.addAction(self._action("快捷键(&K)", self.show_shortcuts))
         help_menu.addAction(self._action("关于(&A)", self.show_about))
 
