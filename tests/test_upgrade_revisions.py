@@ -119,6 +119,7 @@ def test_every_earlier_revision_upgrades_to_head_with_every_row_kept(revision: s
         db.close()
     assert stored_schema(path).revision == SCHEMA_HEAD
     assert integrity_problems(path) == []
+    assert list(path.parent.glob(".*")) == []  # no marker of an unchecked upgrade, no leftover copy
     after = _tables(path)
     _assert_same_data(before, after)
     assert len(before["unit"][1]) >= 3
@@ -170,6 +171,58 @@ def test_an_upgrade_killed_half_way_leaves_the_old_file_and_the_next_start_upgra
     finally:
         db.close()
     _assert_same_data(before, _tables(path))
+
+
+KILLED_BEFORE_THE_CHECK = """
+import os, sys
+from pathlib import Path
+from app.services import opening
+opening.upgrade_problems = lambda db: os._exit(9)  # the power goes after the commit, during the check
+opening.open_database(Path(sys.argv[1]), backup_dir=Path(sys.argv[2]))
+"""
+
+
+def _killed_before_the_check(revision: str, tmp_path: Path) -> Path:
+    path = _unpack(revision, tmp_path / "data")
+    done = subprocess.run([sys.executable, "-c", KILLED_BEFORE_THE_CHECK, str(path), str(tmp_path / "backups")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 9, done.stderr
+    assert stored_schema(path).revision == SCHEMA_HEAD
+    assert (tmp_path / "data" / ".dangjian.sqlite3.upgrading").exists()
+    return path
+
+
+@sqlite_only
+def test_an_upgrade_whose_check_was_cut_short_is_checked_at_the_next_start(tmp_path: Path) -> None:
+    before = _tables(_unpack("0004", tmp_path / "orig"))
+    path = _killed_before_the_check("0004", tmp_path)
+    db = open_database(path, backup_dir=tmp_path / "backups")
+    try:
+        assert db.migrated_from == "0004"
+    finally:
+        db.close()
+    assert not (tmp_path / "data" / ".dangjian.sqlite3.upgrading").exists()
+    _assert_same_data(before, _tables(path))
+
+
+@sqlite_only
+def test_an_upgrade_whose_cut_short_check_fails_at_the_next_start_is_put_back(tmp_path: Path) -> None:
+    before = _tables(_unpack("0004", tmp_path / "orig"))
+    path = _killed_before_the_check("0004", tmp_path)
+    con = sqlite3.connect(path)  # what the check would have found: the chain broken by the upgrade
+    con.execute("DROP TRIGGER audit_entry_no_update")
+    con.execute("UPDATE audit_entry SET who = '某人' WHERE seq = 5")
+    con.commit()
+    con.close()
+    with pytest.raises(DatabaseError) as caught:
+        open_database(path, backup_dir=tmp_path / "backups")
+    saved = next((tmp_path / "backups").glob("*.sqlite3"))
+    assert "上次升级在升级后的检查完成前中断，补做的检查未通过：审计日志校验：" in str(caught.value)
+    assert f"备份文件：{saved}" in str(caught.value) and "数据库仍是版本 0004" in str(caught.value)
+    assert path.read_bytes() == saved.read_bytes()
+    assert _tables(path) == before
+    assert not (tmp_path / "data" / ".dangjian.sqlite3.upgrading").exists()
+    _assert_opens_with_old_version(path, "0004", tmp_path)
 
 
 @sqlite_only

@@ -13,10 +13,12 @@ this sits among the services and not in the data layer."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -116,6 +118,9 @@ def open_database(
     db = Database(db_path, engine, sessionmaker(engine, expire_on_commit=False), warnings,
                   created=made_now or current is None)
     try:
+        pending = _read_pending(db_path)
+        if pending is not None and current != pending.old_revision:
+            _finish_interrupted_upgrade(db, pending)
         up_to_date = migrations is None and current == SCHEMA_HEAD
         if migrate_to_head and not up_to_date and current != head_revision(migrations):
             saved: Path | None = None
@@ -141,6 +146,7 @@ def _upgrade_or_put_back(db: Database, saved: Path, old_revision: str, migration
     is refused in Chinese, naming the backup and what failed: the old version of the app opens the file as it
     was.  (The migration is one transaction, so a failed one has changed nothing already; putting the backup
     back as well costs a copy and makes the two failures end alike.)"""
+    _write_pending(db.path, _PendingUpgrade(saved, old_revision))
     try:
         migrate(db.engine, migrations=migrations)
     except Exception as exc:
@@ -151,6 +157,62 @@ def _upgrade_or_put_back(db: Database, saved: Path, old_revision: str, migration
         log.error("database upgraded from %s failed its check: %s", old_revision, "; ".join(problems))
         _put_backup_back(db, saved, (old_revision, head_revision(migrations)),
                          "升级后的检查未通过：" + "；".join(problems))
+    _pending_marker(db.path).unlink(missing_ok=True)
+
+
+# --- an upgrade whose check never finished -------------------------------------------------------------------------
+# A marker beside the file names the backup and the old revision from just before the migration until the check
+# after it has passed (or the backup is back).  A start that finds it, with the file at another revision than the
+# marker's, knows that the migration committed and the process died before its check ended (a crash, a power
+# cut): the check is run then, and a failure puts the marker's backup back as above.
+
+@dataclass(frozen=True)
+class _PendingUpgrade:
+    backup: Path
+    old_revision: str
+
+
+def _pending_marker(db_path: Path) -> Path:
+    return db_path.with_name(f".{db_path.name}.upgrading")
+
+
+def _write_pending(db_path: Path, pending: _PendingUpgrade) -> None:
+    marker = _pending_marker(db_path)
+    partial = marker.with_name(marker.name + ".partial")
+    text = json.dumps({"backup": str(pending.backup), "from": pending.old_revision}, ensure_ascii=False)
+    with open(partial, "w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, marker)
+    _sync_folder(marker.parent)
+
+
+def _read_pending(db_path: Path) -> _PendingUpgrade | None:
+    marker = _pending_marker(db_path)
+    if not marker.exists():
+        return None
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+        return _PendingUpgrade(Path(data["backup"]), str(data["from"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("unreadable upgrade marker %s: ignored", marker)
+        return None
+
+
+def _finish_interrupted_upgrade(db: Database, pending: _PendingUpgrade) -> None:
+    current = stored_schema(db.path).revision or "?"
+    problems = upgrade_problems(db)
+    if problems:
+        what = "上次升级在升级后的检查完成前中断，补做的检查未通过：" + "；".join(problems)
+        log.error("interrupted upgrade from %s failed its check: %s", pending.old_revision, "; ".join(problems))
+        if not pending.backup.is_file():
+            raise DatabaseError(f"数据库升级失败（从版本 {pending.old_revision} 升级到 {current}）：{what}。"
+                                f"升级前的备份 {pending.backup} 已不存在，请用“从备份恢复”恢复最近一份完好的备份。")
+        _put_backup_back(db, pending.backup, (pending.old_revision, current), what)
+    log.info("interrupted upgrade from %s checked: sound", pending.old_revision)
+    _pending_marker(db.path).unlink(missing_ok=True)
+    db.migrated_from = pending.old_revision
 
 
 def _reason(exc: Exception) -> str:
@@ -212,6 +274,7 @@ def _put_backup_back(db: Database, saved: Path, revisions: tuple[str, str], what
     except OSError as exc:
         raise DatabaseError(f"{head}用升级前的备份恢复数据库时出错：{exc}。升级前的备份完好，在：{saved}。"
                             "请用“从备份恢复”（或 dangjian restore）恢复这份备份。") from exc
+    _pending_marker(db_path).unlink(missing_ok=True)
     restored = stored_schema(db_path).revision
     log.warning("upgrade rolled back: %s restored from %s (revision %s)", db_path, saved, restored)
     raise DatabaseError(f"{head}已用升级前的备份把数据库恢复原状（备份文件：{saved}），数据库仍是版本 {restored}，"
