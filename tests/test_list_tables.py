@@ -353,3 +353,13 @@ def test_every_list_sorts_and_has_the_menu(qtbot, paths, db) -> None:
             assert list_tools(views[name]) is not None, (key, name)
     header = window.pages["scoring"].findChild(QTableView, "ranking").horizontalHeader()
     assert header.isSortIndicatorShown()
+
+
+def test_a_third_click_gives_back_the_pages_own_order(qtbot, ranking) -> None:
+    view = ranking.table
+    units = ranking.model.column_of("单位")
+    ranked = column(view, units)
+    for _ in range(3):  # ascending, descending, none
+        click_header(qtbot, view, units)
+    assert column(view, units) == ranked
+    assert column(view, 0) == sorted(column(view, 0), key=int)  # 名次 1, 2, 3 …

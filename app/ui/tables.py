@@ -95,12 +95,19 @@ class SortableRows:
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         model: Any = self
-        if column < 0:
+        if column < 0:  # the third click on a header: back to the order the page gave
             self._sort_by: tuple[int, Qt.SortOrder] | None = None
+            natural = self._natural_order()
+            self._apply(sorted(range(len(natural)), key=natural.__getitem__))
             return
         self._sort_by = (column, order)
         perm = self._sort_order()
-        if perm is None:
+        if perm is not None and model.rowCount() == len(perm):
+            self._apply(perm)
+
+    def _apply(self, perm: list[int]) -> None:
+        model: Any = self
+        if perm == list(range(len(perm))):
             return
         model.layoutAboutToBeChanged.emit()
         old = model.persistentIndexList()
@@ -112,10 +119,22 @@ class SortableRows:
 
     def endResetModel(self) -> None:
         # New rows come in the order last chosen by a header click.
+        self._natural = list(range(self._row_total()))
         perm = self._sort_order() if getattr(self, "_sort_by", None) else None
         if perm is not None:
             self._permute(perm)
         super().endResetModel()  # type: ignore[misc]
+
+    def _row_total(self) -> int:
+        model: Any = self
+        return int(model.rowCount())
+
+    def _natural_order(self) -> list[int]:
+        """Where each row stands in the order the page gave (rows added since count as in place)."""
+        natural: list[int] | None = getattr(self, "_natural", None)
+        if natural is None or len(natural) != self._row_total():
+            natural = self._natural = list(range(self._row_total()))
+        return natural
 
     def _sort_order(self) -> list[int] | None:
         model: Any = self
@@ -129,6 +148,9 @@ class SortableRows:
         return None if perm == list(range(n)) else perm
 
     def _permute(self, perm: list[int]) -> None:
+        natural = self._natural_order()
+        if len(natural) == len(perm):
+            self._natural = [natural[i] for i in perm]
         for name in self.SORTED_LISTS:
             rows = getattr(self, name, None)
             if isinstance(rows, list) and len(rows) == len(perm):
