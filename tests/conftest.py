@@ -88,6 +88,7 @@ def _own_qsettings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("XDG_CONFIG_HOME", str(where))
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(where))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)  # on Windows the native format is the registry
 
 
 @pytest.fixture(scope="session")
