@@ -360,10 +360,7 @@ class MainWindow(QMainWindow):
     # --- help -----------------------------------------------------------------------------------------------
 
     def show_shortcuts(self) -> None:
-        lines = [f"Ctrl+{i + 1}　{p.title}" for i, p in enumerate(self.page_defs[:9])]
-        lines += ["Ctrl+F　在当前页查找", "Ctrl+N　新建（组织机构、党员页）", "F2　编辑所选", "Ctrl+T　组织关系转接（党员页）",
-                  "Ctrl+Q　退出"]
-        QMessageBox.information(self, "快捷键", "\n".join(lines))
+        show_manual(self, "shortcuts")  # the manual's table: one list of shortcuts, checked against the code
 
     def show_about(self) -> None:
         from PySide6 import __version__ as pyside_version

@@ -267,7 +267,7 @@ class MemberPage(QWidget):
         self.act_new = self._button_action("新增党员", self.new_member, "Ctrl+N")
         self.act_edit = self._button_action("编辑", self.edit_current, "F2")
         self.act_transfer = self._button_action("组织关系转接", self.transfer_current, "Ctrl+T")
-        self.act_leave = self._button_action("出党/去世/转出…", self.leave_current, "Ctrl+L")
+        self.act_leave = self._button_action("出党/去世/转出…", self.leave_current, "Ctrl+Shift+T")  # Ctrl+L locks
         self.act_remove = self._button_action("删除误录…", self.remove_current, "Ctrl+Del")
         self.count_label = QLabel()
         self.count_label.setObjectName("member_count")
