@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.paths import resource_path
+from app.ui.keyboard import follow_layout
 
 TITLE = "使用手册"
 # The section shown when the page in view has none of its own (or while the window is still opening).
@@ -53,6 +54,7 @@ class ManualDialog(QDialog):
         self.find_state = QLabel()
         self.find_state.setObjectName("manual_find_state")
         close = QPushButton("关闭")
+        close.setAutoDefault(False)  # Enter in the find box finds the next match, it does not close the manual
         close.clicked.connect(self.close)
         row = QHBoxLayout()
         row.addWidget(self.find_box, 1)
@@ -61,6 +63,7 @@ class ManualDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.browser, 1)
+        follow_layout(self)  # the find box first, Tab in the order shown
         QShortcut(QKeySequence.StandardKey.Find, self, self._focus_find)
 
     def show_section(self, anchor: str) -> None:
