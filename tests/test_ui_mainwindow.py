@@ -90,7 +90,7 @@ def _type(qtbot, widget: QLineEdit, text: str) -> None:
 
 
 def test_window_title_navigation_and_every_area(qtbot, window):
-    assert window.windowTitle() == "机关党建考评 — 示范县"
+    assert window.windowTitle() == "示范县"
     titles = [window.nav_model.index(r, 0).data() for r in range(window.nav_model.rowCount())]
     assert titles == ["提醒", "组织机构", "党员", "月度考评", "通报", "约谈与整改", "季度与年度", "组织生活", "设置"]
     assert window.current_key() == "home"
@@ -327,7 +327,7 @@ def test_settings_page_saves_and_the_title_follows(qtbot, window, ctx):
     _type(qtbot, county, "桃源县")
     page.save_button.click()
     assert ctx.setting(S.COUNTY_NAME) == "桃源县"
-    assert window.windowTitle() == "机关党建考评 — 桃源县"
+    assert window.windowTitle() == "桃源县"
     assert "已保存 1 项" in page.message.text()
     page.save_button.click()
     assert page.message.text() == "没有需要保存的修改。"

@@ -61,6 +61,12 @@ class Opening:
     context: Callable[[], AppContext]
 
 
+def window_title(county: str | None) -> str:
+    """The county's name: Qt adds the application's display name (机关党建考评) to every window's title on the
+    desktop, so the title bar reads “青山县 — 机关党建考评”; with no name, the display name alone."""
+    return county or ""
+
+
 class MainWindow(QMainWindow):
     # Start-up: the window has painted (title, menus, areas, “正在载入…”), then `opened` once its first page is
     # built.  A window made with its context and without `first_page_later` is opened at once.
@@ -79,8 +85,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("main_window")
         self.resize(1280, 800)
         self.setMinimumSize(QSize(960, 600))
-
         restore_window(self)  # size and place as the user left them
+
         self.nav_model = QStandardItemModel(self)
         for i, p in enumerate(self.page_defs):
             item = QStandardItem(p.title)
@@ -123,7 +129,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         if isinstance(ctx, Opening):
             self._opening = ctx
-            self.setWindowTitle(f"{APP_TITLE} — {ctx.county_name}" if ctx.county_name else APP_TITLE)
+            self.setWindowTitle(window_title(ctx.county_name))
             self._show_location_of(ctx.db, ctx.paths)
             for act in self._data_actions:
                 act.setEnabled(False)
@@ -313,7 +319,7 @@ class MainWindow(QMainWindow):
     # --- title and data -------------------------------------------------------------------------------------
 
     def _update_title(self) -> None:
-        self.setWindowTitle(f"{APP_TITLE} — {self.ctx.county_name()}")
+        self.setWindowTitle(window_title(self.ctx.county_name()))
 
     def _show_location(self) -> None:
         self._show_location_of(self.ctx.db, self.ctx.paths)
