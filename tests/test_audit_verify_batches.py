@@ -14,12 +14,12 @@ from orglife_fixtures import TODAY, Branch, make_branch
 from sqlalchemy import Boolean, Integer, String
 
 from app.db import Database
+from app.models import MemberStatus
 from app.models.orglife import OrgLifeKind
 from app.services import register_audit
 from app.services.audit import REPLAYED, AuditReport, _walk_chain, chained_rows, verify
-from app.services.orglife import AttendanceInput, OrgLifeService, RecordInput
-from app.models import MemberStatus
 from app.services.idcard import make_id
+from app.services.orglife import AttendanceInput, OrgLifeService, RecordInput
 from app.services.register import MemberInput, RegisterService, UnitInput
 
 STAMP = "2026-10-01T01:00:00Z"
