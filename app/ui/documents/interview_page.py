@@ -474,9 +474,9 @@ class InterviewPage(QWidget):
         menu.addAction("打印约谈通知书", lambda: self.document_action("notice", "print"))
         menu.addAction("打开约谈记录", lambda: self.document_action("record", "open"))
         menu.addAction("打印约谈记录", lambda: self.document_action("record", "print"))
-        self.docs_button.setMenu(menu)
         menu.addSeparator()
         menu.addAction("打印本期全部约谈文书（一个打印任务）", self.print_period_documents)
+        self.docs_button.setMenu(menu)
         self.all_docs_button = self._button("生成本期全部约谈文书", "all_documents", self.write_month_documents)
         self.delete_button = self._button("删除约谈", "delete_interview", self.delete_interview)
         top = QHBoxLayout()
@@ -760,12 +760,6 @@ class InterviewPage(QWidget):
             lambda p, c: service.write_period_documents(period.key, folder, progress=p, cancelled=c),
             on_success=done, on_cancel=lambda: self.ctx.status.emit("已取消，未保存约谈文书"))
 
-    def show_warnings(self, warnings: list[str]) -> None:
-        """What the papers left blank for want of data, in a box that does not hold up the work (the file opens
-        beside it) and in the status bar."""
-        self.last_warnings = list(warnings)
-        if not warnings:
-            return
     def print_period_documents(self) -> tasks.Task | None:
         """Every paper of the chosen period written, then shown and printed as one print job."""
         period = self.chosen_period()
@@ -784,6 +778,12 @@ class InterviewPage(QWidget):
             lambda p, c: service.write_period_documents(period.key, folder, progress=p, cancelled=c),
             on_success=done, on_cancel=lambda: self.ctx.status.emit("已取消，未打印约谈文书"))
 
+    def show_warnings(self, warnings: list[str]) -> None:
+        """What the papers left blank for want of data, in a box that does not hold up the work (the file opens
+        beside it) and in the status bar."""
+        self.last_warnings = list(warnings)
+        if not warnings:
+            return
         self.ctx.status.emit(f"请注意：{warnings[0]}")
         if self.warning_box is None:
             self.warning_box = QMessageBox(QMessageBox.Icon.Warning, "约谈文书需要补充", "", parent=self)
