@@ -336,8 +336,8 @@ class BulletinService:
             raise ValidationError(f"理由不能超过{MAX_REASON}字", field="reason")
         report(0, 4, "正在读取考评数据……")
         with self._sf() as s:
-            code = str(S.get(s, S.ISSUER_CODE)).strip()
             require_real_names(s)  # never under 示范县's placeholder names (asked before anything is built)
+            code = str(S.get(s, S.ISSUER_CODE)).strip()
             number = choose_number(s, code, issued_on.year, sequence)
             previous = current_bulletin(s, self._period_id(year, month))
             supersedes = DocNumber(previous.doc_code, previous.doc_year, previous.doc_seq) if previous else None
@@ -358,8 +358,8 @@ class BulletinService:
         c = g.content
         try:
             with unit_of_work(self._sf, self._actor) as (s, log):
-                period = s.get_one(Period, g.period_id)
                 require_real_names(s)  # checked again where it is stored: the names may have changed meanwhile
+                period = s.get_one(Period, g.period_id)
                 if period.state != PeriodState.LOCKED or period.locked_at != g.locked_at:
                     raise ValidationError(f"{period.title}的考评在生成通报期间被重新开放或重新锁定，请重新生成",
                                           field="period")

@@ -231,6 +231,7 @@ class SettingsPage(QWidget):
             self._say("有设置的值不正确，请按红字提示修改；所有修改均未保存。", error=True)
             return
         self._values = self.ctx.settings.values()
+        self._show_calendar_note()
         self.ctx.changed.emit("settings")
         self._say(f"已保存 {len(changes)} 项设置。")
         self.ctx.status.emit("设置已保存")
@@ -239,7 +240,6 @@ class SettingsPage(QWidget):
         """The set-up wizard's names page: saved there as a whole, then shown here and wherever names appear."""
         from app.ui.setup_wizard import edit_names
 
-        self._show_calendar_note()
         if edit_names(self.ctx.session_factory, self):
             pending = self.changes()  # edits not yet saved on the other tabs stay as typed
             self._values = self.ctx.settings.values()
