@@ -123,3 +123,29 @@ def test_selecting_a_unit_on_the_organisation_page_shows_its_picture(qtbot, coun
         dialog = UnitPictureDialog(ctx, unit_id, name)
         qtbot.addWidget(dialog)
     assert dialog.view.picture is not None and dialog.view.chart.months == dialog.view.picture.months
+
+
+def test_ctrl_i_on_the_quarter_results_opens_the_selected_units_picture(qtbot, county: Database, tmp_path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from app.paths import app_paths
+    from app.ui.annual.quarter_tab import QuarterTab
+
+    ctx = AppContext(app_paths(tmp_path).ensure(), county)
+    with tasks.synchronous():
+        tab = QuarterTab(ctx, today=frozen.today)
+        qtbot.addWidget(tab)
+        tab.show()
+        assert tab.model.rowCount() > 1  # the demo county has a graded quarter on every day
+        tab.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is tab)  # shortcuts go to the active window
+        tab.view.setFocus()
+        tab.view.selectRow(1)
+        expected = tab.model.row(1)
+        qtbot.keyClick(tab.view, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, UnitPictureDialog) and w.isVisible()]
+    assert len(dialogs) == 1 and expected is not None
+    picture = dialogs[0].view.picture
+    assert picture is not None and picture.unit_id == expected.unit_id
+    dialogs[0].close()

@@ -8,11 +8,11 @@ The picture is read on a worker thread; the view says so while it reads, and onl
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -255,6 +255,29 @@ class UnitPictureView(QWidget):
         self.items_model.set_rows([(i.problem, f"{i.deadline:%Y-%m-%d}", i.status_text)
                                    for i in picture.open_items], [i.id for i in picture.open_items], overdue)
         self.tabs.setTabText(1, f"未销号整改（{len(picture.open_items)}）")
+
+
+def picture_action(view: QAbstractItemView, ctx: AppContext, unit_of_row: Callable[[int], tuple[int, str] | None]
+                   ) -> QAction:
+    """单位画像… (Ctrl+I) for the unit of the list's current row, in the list's right-click menu (app/ui/tables.py)
+    and on the keyboard while the list has the focus."""
+    act = QAction("单位画像(&I)…", view)
+    act.setShortcut(QKeySequence("Ctrl+I"))
+    act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    view.addAction(act)
+
+    def open_picture() -> None:
+        row = view.currentIndex().row()
+        found = unit_of_row(row) if row >= 0 else None
+        if found is None:
+            ctx.status.emit("请先在列表中选择一个单位")
+            return
+        dialog = UnitPictureDialog(ctx, *found, parent=view.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    act.triggered.connect(open_picture)
+    return act
 
 
 class UnitPictureDialog(QDialog):

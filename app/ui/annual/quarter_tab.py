@@ -25,6 +25,7 @@ from app.ui.documents.common import ask_note, open_file, output_folder
 from app.ui.errors import show_error
 from app.ui.forms import ERROR_COLOUR, ChoiceBox
 from app.ui.tables import SortableRows, make_list
+from app.ui.unit_picture import picture_action
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 GRADE_COLOURS = {Grade.POOR: ERROR_COLOUR, Grade.AVERAGE: "#b36b00"}
@@ -139,10 +140,15 @@ class QuarterTab(QWidget):
         self.reopen_button = self._button(buttons, "重新开放（管理员）…", self.reopen)
         buttons.addStretch(1)
         self.issue_button = self._button(buttons, "印发季度通报(&B)…", self.issue)
-        make_list(self.view, [self.review_button, self.unreview_button, self.lock_button, self.reopen_button, None,
-                              self.issue_button], title="季度考核结果")
+        picture = picture_action(self.view, ctx, self._unit_of_row)
+        make_list(self.view, [picture, None, self.review_button, self.unreview_button, self.lock_button,
+                              self.reopen_button, None, self.issue_button], title="季度考核结果")
         col.addLayout(buttons)
         self.reload()
+
+    def _unit_of_row(self, row: int) -> tuple[int, str] | None:
+        found = self.model.row(row)
+        return (found.unit_id, found.unit) if found is not None else None
 
     @staticmethod
     def _button(row: QHBoxLayout, text: str, slot: Callable[[], Any]) -> QPushButton:

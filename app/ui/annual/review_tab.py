@@ -43,6 +43,7 @@ from app.ui.forms import ERROR_COLOUR, DateEdit, FormDialog
 from app.ui.itemmodels import RowsTableModel
 from app.ui.remembered import remember_splitter
 from app.ui.tables import make_list
+from app.ui.unit_picture import picture_action
 
 
 class MeetingDialog(FormDialog):
@@ -240,11 +241,16 @@ class ReviewTab(QWidget):
         row.addStretch(1)
         self.summary_button = self._button(row, "生成评议结果汇总表", self.summary)
         self.issue_button = self._button(row, "印发结果通报(&B)…", self.issue)
-        make_list(self.result_view, [self.review_button, self.unreview_button, self.lock_button, self.reopen_button,
-                                     self.followup_button, None, self.summary_button, self.issue_button],
-                  title="年度考核结果")
+        picture = picture_action(self.result_view, self.ctx, self._unit_of_result)
+        make_list(self.result_view, [picture, None, self.review_button, self.unreview_button, self.lock_button,
+                                     self.reopen_button, self.followup_button, None, self.summary_button,
+                                     self.issue_button], title="年度考核结果")
         col.addLayout(row)
         return box
+
+    def _unit_of_result(self, row: int) -> tuple[int, str] | None:
+        unit_id = self.result_model.key(row)
+        return (int(unit_id), str(self.result_model.data(self.result_model.index(row, 1)))) if unit_id else None
 
     @staticmethod
     def _button(row: QHBoxLayout, text: str, slot: Callable[[], Any]) -> QPushButton:

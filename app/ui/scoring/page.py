@@ -60,7 +60,7 @@ class ScoringPage(QWidget):
         self.import_button.clicked.connect(self.import_scores)
 
         self.form = ScoringForm(self.service, self)
-        self.review = ReviewPanel(self.service, RankingService(ctx.session_factory), self)
+        self.review = ReviewPanel(self.service, RankingService(ctx.session_factory), self, ctx=ctx)
         self.steps = named(QTabWidget(), "steps")
         self.steps.addTab(self.form, "第一步：逐单位评分")
         self.steps.addTab(self.review, "第二步：复核排名与锁定")

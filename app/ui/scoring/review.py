@@ -21,12 +21,14 @@ from app.errors import DangjianError
 from app.models import PeriodState
 from app.services.ranking import Ranking, RankingService
 from app.services.scoring import PeriodView, ScoringService
+from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.itemmodels import RowsTableModel
 from app.ui.remembered import remember_splitter
 from app.ui.scoring.form import named
 from app.ui.scoring.models import KeyRole, RankingTableModel, score_text, signed
 from app.ui.tables import make_list
+from app.ui.unit_picture import picture_action
 
 
 def unhandled_text(unhandled: list[tuple[str, int]], limit: int = 10) -> str:
@@ -40,7 +42,8 @@ class ReviewPanel(QWidget):
     state_changed = Signal()
     issue_bulletin = Signal(int)  # after a lock, the user chose the next step: the month's 通报 (period id)
 
-    def __init__(self, scoring: ScoringService, ranking: RankingService, parent: QWidget | None = None) -> None:
+    def __init__(self, scoring: ScoringService, ranking: RankingService, parent: QWidget | None = None, *,
+                 ctx: AppContext | None = None) -> None:
         super().__init__(parent)
         self.scoring = scoring
         self.ranking_service = ranking
@@ -68,7 +71,9 @@ class ReviewPanel(QWidget):
         self.reopen_button = named(QPushButton("重新开放…（管理员）"), "reopen_button")
         self.lock_button.clicked.connect(self.lock)
         self.reopen_button.clicked.connect(self.reopen)
-        make_list(self.table, [self.lock_button, self.reopen_button], title="考评排名")
+        # 单位画像 of the selected unit, where the panel has the window's context (the page's, not a test's)
+        picture = [picture_action(self.table, ctx, self._unit_of_row), None] if ctx is not None else []
+        make_list(self.table, [*picture, self.lock_button, self.reopen_button], title="考评排名")
         make_list(self.interviews, [], title="约谈对象")
 
         buttons = QHBoxLayout()
@@ -128,6 +133,10 @@ class ReviewPanel(QWidget):
         return (f"平均 {score_text(d.mean)} 分，中位数 {score_text(d.median)}，最高 {score_text(d.highest)}，"
                 f"最低 {score_text(d.lowest)}，标准差 {d.stdev}{change}。\n分布：{bands}。档次：{tiers}；"
                 f"约谈对象 {len(r.interviews)} 个。")
+
+    def _unit_of_row(self, row: int) -> tuple[int, str] | None:
+        found = self.model.row_at(row)
+        return (found.unit_id, found.unit) if found is not None else None
 
     def _activated(self, index) -> None:  # type: ignore[no-untyped-def]
         sheet_id = self.model.data(index, KeyRole)
