@@ -19,8 +19,9 @@ def test_render_pages_writes_one_png_per_page(qtbot, paths, db, tmp_path):
     seed_register(RegisterService(db.session_factory))
     files = render_pages(AppContext(paths, db), tmp_path / "shots")
     assert [f.name for f in files[:len(PAGES)]] == [f"{i:02d}-{p.key}.png" for i, p in enumerate(PAGES, start=1)]
-    assert [f.name for f in files[len(PAGES):]] == ["dialog-member.png", "dialog-setup-wizard.png"]
-    wizard = QImage(str(files[-1]))
+    assert [f.name for f in files[len(PAGES):]] == ["dialog-member.png", "dialog-setup-wizard.png",
+                                                    "dialog-unit-picture.png"]
+    wizard = QImage(str(files[-2]))
     assert wizard.width() >= 640 and wizard.height() >= 480  # the whole first page of the set-up wizard
     for f in files[:len(PAGES)]:
         image = QImage(str(f))
@@ -31,7 +32,7 @@ def test_screenshot_command(qtbot, paths, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["screenshot", str(out), "--data-dir", str(paths.data_dir), "--size", "1024x700"]) == 0
     printed = capsys.readouterr().out.split()
-    assert len(printed) == len(PAGES) + 2  # the member form and the set-up wizard after the pages
+    assert len(printed) == len(PAGES) + 2  # the member form and the set-up wizard (an empty county: no unit)
     assert QImage(printed[0]).width() == 1024
 
 

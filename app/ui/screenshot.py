@@ -44,6 +44,7 @@ def render_pages(ctx: AppContext, outdir: Path, size: QSize = QSize(1280, 800)) 
     from app.ui.mainwindow import MainWindow
     from app.ui.register_dialogs import MemberDialog
     from app.ui.setup_wizard import SetupWizard
+    from app.ui.unit_picture import UnitPictureDialog
 
     _make_folder(outdir)
     written: list[Path] = []
@@ -67,6 +68,13 @@ def render_pages(ctx: AppContext, outdir: Path, size: QSize = QSize(1280, 800)) 
         wizard.show()
         written.append(_save(wizard, outdir / "dialog-setup-wizard.png"))
         wizard.close()
+        # 单位画像 of the first unit (its chart and months: the trend is otherwise only inside documents).
+        units = ctx.register.units()
+        if units:
+            picture = UnitPictureDialog(ctx, *units[0], parent=window)
+            picture.show()
+            written.append(_save(picture, outdir / "dialog-unit-picture.png"))
+            picture.close()
         window.close()
         window.deleteLater()
     return written
