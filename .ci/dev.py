@@ -2,10 +2,15 @@
 """Set up a fresh machine and run the app or the tests: the two commands of the README.
 
     python3 .ci/dev.py demo [--size small|large]   set up, build the demo county (once), open the app on it
-    python3 .ci/dev.py test [--sqlite-only] [--one-day] [pytest args]
+    python3 .ci/dev.py test [--sqlite-only] [--one-day] [--no-bundle] [pytest args]
                                                    set up, lint, type-check and run the whole test suite: on
                                                    SQLite, then on a throw-away PostgreSQL server, then on
-                                                   SQLite again under each of CALENDAR_DAYS (--one-day: not)
+                                                   SQLite again under each of CALENDAR_DAYS (--one-day: not);
+                                                   the whole suite (no pytest args) also runs `bundle --check`
+    python3 .ci/dev.py bundle [--check]            build the self-contained folder (PyInstaller, for this
+                                                   machine's system) into dist/dangjian-<版本>-<系统>-<架构>.zip;
+                                                   --check: then run it from a temporary copy in a clean
+                                                   environment (packaging/安装说明.txt is the user's guide)
 
 Works on Linux and Windows (`py -3 .ci\\dev.py ...`).  On a bare Debian/Ubuntu machine it installs the system
 libraries Qt needs and the PostgreSQL server (as root, or through sudo).  Everything else goes into a virtual
@@ -14,13 +19,18 @@ environment `.venv`.  The PostgreSQL half runs on a cluster made for the run in 
 
 from __future__ import annotations
 
+import json
 import os
+import platform
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,17 +101,22 @@ CALENDAR_DAYS = ["2026-12-31", "2027-01-01", "2028-02-29", "2027-06-30"]
 def cmd_test(args: list[str]) -> int:
     sqlite_only = "--sqlite-only" in args
     one_day = "--one-day" in args
-    args = [a for a in args if a not in {"--sqlite-only", "--one-day"}]
+    # The bundle is built and checked once per run of the whole suite (a CI run), not for a chosen test file.
+    with_bundle = "--no-bundle" not in args and not [a for a in args if a not in {"--sqlite-only", "--one-day"}]
+    args = [a for a in args if a not in {"--sqlite-only", "--one-day", "--no-bundle"}]
     # libreoffice-writer-nogui: the page-level checks render documents to PDF (skipped, and said, without it).
     install_debian_packages(QT_OFFSCREEN_DEBS + ["libreoffice-writer-nogui", "poppler-utils"]
                             + ([] if sqlite_only else ["postgresql"]))
-    ensure_venv("test")
+    ensure_venv("test,bundle" if with_bundle else "test")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MPLBACKEND="Agg")
     run([venv_bin("ruff"), "check", "."], cwd=ROOT)
     run([venv_bin("mypy"), "app"], cwd=ROOT)
     pytest = [venv_bin("python"), "-m", "pytest", "-q", *args]
     print("+ 测试（SQLite）", flush=True)
     rc = subprocess.call(pytest, cwd=ROOT, env=env)
+    if with_bundle:
+        print("+ 自带运行环境的程序包：构建并在干净环境中检查", flush=True)
+        rc = cmd_bundle(["--check"]) or rc
     if not sqlite_only:
         if _postgresql_available():
             rc = _test_on_postgresql(pytest, env) or rc
@@ -115,6 +130,208 @@ def cmd_test(args: list[str]) -> int:
         print(f"+ 测试（SQLite，日期固定为 {day}）", flush=True)
         rc = subprocess.call([*pytest, f"--today={day}"], cwd=ROOT, env=env) or rc
     return rc
+
+
+# --- the offline bundle (issue 17) -----------------------------------------------------------------------------------
+
+BUNDLE_BUILD = ROOT / "build" / "bundle"
+BUNDLE_DIST = ROOT / "dist"
+EXE = ".exe" if os.name == "nt" else ""
+# The 通报's last section is its 版记 page, which by GB/T 9704 7.5 has no page number; the checker reads the page
+# numbers of the last section only, so it reports this rule as FAIL on every 通报 with a 版记 page.  The tests
+# show it the numbered pages' footers instead (tests/reports_samples._numbered_footers_last); here it is expected.
+EXPECTED_GONGWEN_FAILS = {"footer-page-number"}
+
+
+def _version() -> str:
+    text = (ROOT / "app" / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r'^__version__ = "([^"]+)"', text, re.M)
+    assert found, "app/__init__.py has no __version__"
+    return found.group(1)
+
+
+def _bundle_name() -> str:
+    system = {"darwin": "macos"}.get(platform.system().lower(), platform.system().lower())
+    machine = platform.machine().lower()
+    arch = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
+    return f"dangjian-{_version()}-{system}-{arch}"
+
+
+def cmd_bundle(args: list[str]) -> int:
+    install_debian_packages(QT_OFFSCREEN_DEBS)
+    ensure_venv("bundle")
+    started = time.monotonic()
+    shutil.rmtree(BUNDLE_BUILD / "dist", ignore_errors=True)
+    run([venv_bin("pyinstaller"), "--noconfirm", "--log-level", "WARN", "--distpath", str(BUNDLE_BUILD / "dist"),
+         "--workpath", str(BUNDLE_BUILD / "work"), str(ROOT / "packaging" / "dangjian.spec")], cwd=ROOT)
+    folder = BUNDLE_BUILD / "dist" / "dangjian"
+    archive = _zip_bundle(folder, _bundle_name())
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+    print(f"已生成：{archive}（压缩包 {archive.stat().st_size / 2**20:.0f} MB，解压后 {size / 2**20:.0f} MB，"
+          f"构建用时 {time.monotonic() - started:.0f} 秒）", flush=True)
+    if "--check" in args:
+        return check_bundle(archive)
+    return 0
+
+
+def _zip_bundle(folder: Path, name: str) -> Path:
+    """The bundle folder as `name/` in dist/name.zip, with the 安装说明 beside the programs."""
+    BUNDLE_DIST.mkdir(exist_ok=True)
+    archive = BUNDLE_DIST / f"{name}.zip"
+    partial = archive.with_suffix(".zip.partial")
+    guide = (ROOT / "packaging" / "安装说明.txt").read_text(encoding="utf-8").replace("{版本}", _version())
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        z.writestr(f"{name}/安装说明.txt", guide.replace("\n", "\r\n").encode("utf-8-sig"))  # Notepad-friendly
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() or path.is_symlink():
+                _add_file(z, path, f"{name}/{path.relative_to(folder).as_posix()}")
+    partial.replace(archive)
+    return archive
+
+
+def _add_file(z: zipfile.ZipFile, path: Path, arcname: str) -> None:
+    """A file with its mode (unzip restores the execute bits).  PyInstaller links the Linux libraries it finds
+    twice (_internal/libQt6Core.so.6 → PySide6/Qt/lib/…): a link is stored as a link, as Info-ZIP does (the
+    target as data, S_IFLNK in the mode), so the archive does not carry 60 MB twice; unzip and the desktops'
+    archive tools restore it.  Windows bundles have no links."""
+    if path.is_symlink():
+        info = zipfile.ZipInfo(arcname, date_time=time.localtime(path.lstat().st_mtime)[:6])
+        info.external_attr = (0o120777 << 16)
+        z.writestr(info, os.readlink(path))
+        return
+    info = zipfile.ZipInfo.from_file(path, arcname)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with path.open("rb") as src, z.open(info, "w") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _unzip(archive: Path, into: Path) -> None:
+    """Like unzip: the links back as links and the execute bits kept (zipfile.extractall does neither)."""
+    with zipfile.ZipFile(archive) as z:
+        for info in z.infolist():
+            target = into / info.filename
+            mode = info.external_attr >> 16
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if info.is_dir():
+                target.mkdir(exist_ok=True)
+            elif mode & 0o170000 == 0o120000 and os.name != "nt":
+                os.symlink(z.read(info).decode("utf-8"), target)
+            else:
+                with z.open(info) as src, target.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                if mode and os.name != "nt":
+                    os.chmod(target, mode & 0o777)
+
+
+def check_bundle(archive: Path) -> int:
+    """Unzip the bundle into a temporary folder and run it there with a clean environment: no venv, no
+    PYTHONPATH, its own HOME (so its default data folder) and no display.  Returns 0 when every check passes."""
+    tmp = Path(tempfile.mkdtemp(prefix="dangjian-bundle-"))
+    try:
+        _unzip(archive, tmp / "app")
+        folder = tmp / "app" / archive.stem
+        return _run_checks(folder, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _clean_env(home: Path) -> dict[str, str]:
+    env = {"HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "PATH": os.defpath, "TMPDIR": str(home / "tmp")}
+    if os.name == "nt":  # what Windows itself needs, and the per-user folders moved into the temporary HOME
+        env.update({k: os.environ[k] for k in ("SYSTEMROOT", "WINDIR", "COMSPEC") if k in os.environ},
+                   USERPROFILE=str(home), APPDATA=str(home / "Roaming"), LOCALAPPDATA=str(home / "Local"),
+                   TEMP=str(home / "tmp"), TMP=str(home / "tmp"))
+    (home / "tmp").mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def _run_checks(folder: Path, tmp: Path) -> int:
+    cli = folder / f"dangjian-cli{EXE}"
+    gui = folder / f"dangjian{EXE}"
+    home = tmp / "home"
+    env = _clean_env(home)
+    failures: list[str] = []
+
+    def bundled(*argv: str, timeout: int = 600) -> tuple[subprocess.CompletedProcess[str], float]:
+        print("+ [程序包]", cli.name, " ".join(argv), flush=True)
+        began = time.monotonic()
+        done = subprocess.run([str(cli), *argv], cwd=tmp, env=env, capture_output=True, text=True,
+                              encoding="utf-8", errors="replace", timeout=timeout)
+        took = time.monotonic() - began
+        if done.returncode != 0:
+            failures.append(f"{' '.join(argv)}：退出码 {done.returncode}\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+        return done, took
+
+    if not gui.exists():
+        failures.append(f"缺少主程序 {gui.name}")
+    done, version_time = bundled("--version")
+    if _version() not in done.stdout + done.stderr:
+        failures.append(f"--version 没有显示版本 {_version()}：{done.stdout!r}")
+    bundled("demo", "--size", "tiny")
+    databases = list(home.rglob("dangjian.sqlite3"))
+    if not databases:
+        failures.append("示范县的数据库不在临时 HOME 的默认数据文件夹中")
+    done, _ = bundled("period", "list")
+    locked = re.findall(r"^(\d{4}-\d{2})\s+已锁定", done.stdout, re.M)
+    if not locked:
+        failures.append(f"示范县没有已锁定的考评期：{done.stdout!r}")
+    else:
+        docx = tmp / "通报.docx"
+        bundled("report", "bulletin", locked[0], "--out", str(docx))
+        failures += _check_gongwen(docx)
+    shots = tmp / "screens"
+    done, screenshot_time = bundled("screenshot", str(shots))
+    failures += _check_screens(shots, [line for line in done.stdout.splitlines() if line.strip()])
+    bundled("audit", "verify")
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+    print(f"程序包检查：解压后 {size / 2**20:.0f} MB；dangjian-cli --version 用时 {version_time:.2f} 秒；"
+          f"screenshot（全部页面）用时 {screenshot_time:.1f} 秒", flush=True)
+    for failure in failures:
+        print("程序包检查未通过：", failure, file=sys.stderr)
+    if not failures:
+        print("程序包检查全部通过", flush=True)
+    return 1 if failures else 0
+
+
+def _check_gongwen(docx: Path) -> list[str]:
+    """The 通报 the bundle wrote, through ../shared/tools/check_gongwen.py (with the venv's python: it needs lxml)."""
+    checker = ROOT.parent / "shared" / "tools" / "check_gongwen.py"
+    if not docx.exists():
+        return [f"没有生成 {docx.name}"]
+    if not checker.exists():
+        print(f"未找到公文格式检查工具 {checker}，通报未检查", file=sys.stderr)
+        return []
+    done = subprocess.run([venv_bin("python"), str(checker), str(docx), "--json"], capture_output=True, text=True,
+                          encoding="utf-8", timeout=120)
+    try:
+        results = json.loads(done.stdout)["results"]
+    except (ValueError, KeyError):
+        return [f"公文格式检查工具没有给出结果：{done.stderr[-2000:]}"]
+    failed = {r["rule"]: r.get("detail", "") for r in results if r["status"] == "FAIL"}
+    for rule in sorted(EXPECTED_GONGWEN_FAILS & failed.keys()):
+        print(f"  通报 {rule}：FAIL（预期：最后一节是无页码的版记页，见 .ci/dev.py EXPECTED_GONGWEN_FAILS）")
+    unexpected = {k: v for k, v in failed.items() if k not in EXPECTED_GONGWEN_FAILS}
+    print(f"  通报公文格式检查：{sum(r['status'] == 'PASS' for r in results)} 项通过，意外失败 {len(unexpected)} 项",
+          flush=True)
+    return [f"通报不合公文格式：{rule}：{detail}" for rule, detail in unexpected.items()]
+
+
+def _check_screens(folder: Path, printed: list[str]) -> list[str]:
+    """Every page was written and none is blank (a uniform image: a page that drew nothing)."""
+    pngs = sorted(folder.glob("*.png"))
+    if len(pngs) < 10 or len(pngs) != len(printed):
+        return [f"页面截图数目不对：写出 {len(pngs)} 张，程序报告 {len(printed)} 张"]
+    script = ("import sys\nfrom PIL import Image\nfor p in sys.argv[1:]:\n"
+              "    im = Image.open(p).convert('RGB')\n"
+              "    print(p, len(im.getcolors(1 << 24) or []))\n")
+    done = subprocess.run([venv_bin("python"), "-c", script, *map(str, pngs)], capture_output=True, text=True,
+                          encoding="utf-8", timeout=300)
+    if done.returncode != 0:
+        return [f"无法读取页面截图：{done.stderr[-2000:]}"]
+    # Anti-aliased text gives many colours; a page that drew nothing (or only flat boxes) has a handful.
+    blank = [line for line in done.stdout.splitlines() if int(line.rsplit(" ", 1)[1]) < 20]
+    print(f"  页面截图：{len(pngs)} 张，均非空白" if not blank else f"  空白截图：{blank}", flush=True)
+    return [f"截图几乎是空白：{line}" for line in blank]
 
 
 def _postgresql_available() -> bool:
@@ -147,10 +364,11 @@ def main() -> int:
     # A CI runner that gives up sends SIGTERM: turn it into SystemExit so the `finally` that stops the
     # throw-away PostgreSQL server still runs.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+    handlers = {"demo": cmd_demo, "test": cmd_test, "bundle": cmd_bundle}
+    if len(sys.argv) < 2 or sys.argv[1] not in handlers:
         print(__doc__)
         return 2
-    handler = cmd_demo if sys.argv[1] == "demo" else cmd_test
+    handler = handlers[sys.argv[1]]
     try:
         return handler(sys.argv[2:])
     except subprocess.CalledProcessError as exc:

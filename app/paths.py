@@ -7,6 +7,7 @@ Everything is derived from one data directory: platformdirs' per-user data dir, 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -137,7 +138,10 @@ def app_paths(data_dir: str | Path | None = None, database_url: str | None = Non
 def _data_package(name: str) -> Path:
     """A top-level folder of the source tree (`resources/`, `migrations/`) that an installed wheel ships as the
     package `app.<name>` (see pyproject's package-dir).  Running from a source checkout, `app` is found on the
-    path before any installed copy and has no such subpackage: use the folder beside it."""
+    path before any installed copy and has no such subpackage: use the folder beside it.  In the PyInstaller
+    bundle (packaging/dangjian.spec) the folders sit as they are in the bundle's own folder, sys._MEIPASS."""
+    if getattr(sys, "frozen", False):
+        return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)) / name
     try:
         return Path(str(resources.files(f"app.{name}")))
     except ModuleNotFoundError:
