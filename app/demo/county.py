@@ -52,7 +52,7 @@ from app.models import (
     TransferKind,
     Unit,
 )
-from app.services.idcard import make_id, pinyin_initials
+from app.services.idcard import make_id, pinyin_initials, pinyin_sort_key
 
 ProgressFn = Callable[[int, int, str], None]
 CancelledFn = Callable[[], bool]
@@ -454,6 +454,7 @@ class PeopleFactory:
         registered, community, registered_on = self.community(joined)
         row = {
             "id": member_id, "org_id": org_id, "name": name, "name_initials": pinyin_initials(name),
+            "name_sort": pinyin_sort_key(name),
             "gender": gender, "ethnicity": _weighted(rng, D.ETHNICITIES), "birth_date": birth,
             "id_number": self.id_number(birth, gender), "phone": self.phone(),
             "education": self.education(birth.year), "position": position, "status": status,

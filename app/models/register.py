@@ -94,6 +94,8 @@ class Member(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("party_org.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(String(40))
     name_initials: Mapped[str] = mapped_column(String(40), default="", index=True)  # pinyin initials: 张三 → zs
+    # The list's order: full pinyin with tones (张三 → "zhang1 san1"; idcard.pinyin_sort_key), derived from name.
+    name_sort: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
     gender: Mapped[Gender | None] = mapped_column(label_enum(Gender))
     ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
     birth_date: Mapped[dt.date | None] = mapped_column(Date)

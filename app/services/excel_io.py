@@ -63,7 +63,7 @@ from app.reports.output import temp_beside, write_atomic
 from app.reports.xlsx_text import as_text, text_cells, workbook_bytes
 from app.services import audit, register_audit
 from app.services.accounts import Permission, allowed, require
-from app.services.idcard import mask_date, mask_id, mask_phone, month_text, normalise_id
+from app.services.idcard import mask_date, mask_id, mask_phone, month_text, normalise_id, pinyin_sort_key
 from app.services.idcard import pinyin_initials as initials_of
 from app.services.register import (
     MemberInput,
@@ -1142,6 +1142,7 @@ class _Importer:
             _assign(member, data, [f for f in _MEMBER_FIELDS if f != "org_id"])
             member.id_number = data.id_number or None
             member.name_initials = initials_of(data.name)
+            member.name_sort = pinyin_sort_key(data.name)
             done += 1
             self.tick(done, total, "正在写入党员……")
         self.s.flush()
@@ -1232,6 +1233,7 @@ def _member_values(data: MemberInput) -> dict[str, Any]:
     values = {f: getattr(data, f) for f in _MEMBER_FIELDS}
     values["id_number"] = data.id_number or None
     values["name_initials"] = initials_of(data.name)
+    values["name_sort"] = pinyin_sort_key(data.name)
     return values
 
 

@@ -250,11 +250,15 @@ def phone_problem(raw: str) -> str | None:
     return "电话号码格式不正确（手机11位，座机如0731-12345678）"
 
 
-# Family names read differently from the same character elsewhere (曾经 céng, 曾伟 Zēng Wěi).
-SURNAME_INITIALS = {
-    "曾": "z", "单": "s", "解": "x", "仇": "q", "查": "z", "区": "o", "覃": "q", "朴": "p", "盖": "g",
-    "乐": "y", "尉": "y", "缪": "m", "翟": "z", "召": "s", "句": "g", "繁": "p", "员": "y", "种": "c",
+# Family names read differently from the same character elsewhere (曾经 céng, 曾伟 Zēng Wěi), in the TONE3 spelling
+# the sort key uses; pypinyin has no surname mode, so the first character of a name is looked up here first.
+SURNAME_PINYIN = {
+    "曾": "zeng1", "单": "shan4", "解": "xie4", "仇": "qiu2", "查": "zha1", "区": "ou1", "覃": "qin2", "朴": "piao2",
+    "盖": "ge3", "乐": "yue4", "尉": "yu4", "缪": "miao4", "翟": "zhai2", "召": "shao4", "句": "gou1", "繁": "po2",
+    "员": "yun4", "种": "chong2",
 }
+SURNAME_INITIALS = {surname: reading[0] for surname, reading in SURNAME_PINYIN.items()}
+NAME_SORT_LENGTH = 200  # the member.name_sort column's width
 
 
 @lru_cache(maxsize=65536)
@@ -267,3 +271,18 @@ def pinyin_initials(name: str) -> str:
     if name[:1] in SURNAME_INITIALS and initials:
         initials = SURNAME_INITIALS[name[0]] + initials[1:]
     return initials
+
+
+@lru_cache(maxsize=65536)
+def pinyin_sort_key(name: str) -> str:
+    """The key names sort by: full pinyin, tone numbers after each syllable (张三 → "zhang1 san1", 曾伟 →
+    "zeng1 wei3"), so 张 < 赵 and tones break ties.  Every syllable ends in a digit (neutral tone 5) and the key is
+    ASCII, so a byte order and a locale's order agree.  Other characters are kept (lower-cased, without spaces)."""
+    from pypinyin import Style, lazy_pinyin
+
+    name = name.strip()
+    syllables = lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True,
+                            errors=lambda text: "".join(text.lower().split()))
+    if name[:1] in SURNAME_PINYIN and syllables:
+        syllables[0] = SURNAME_PINYIN[name[0]]
+    return " ".join(syllables)[:NAME_SORT_LENGTH]

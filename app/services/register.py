@@ -35,7 +35,14 @@ from app.models.documents import Interview
 from app.models.orglife import OrgLifeAttendance, OrgLifeRecord
 from app.models.recruit import Recruit
 from app.services.actor import Permission, allowed
-from app.services.idcard import check_id_against, mask_id, mask_phone, normalise_id, phone_problem
+from app.services.idcard import (
+    check_id_against,
+    mask_id,
+    mask_phone,
+    normalise_id,
+    phone_problem,
+    pinyin_sort_key,
+)
 from app.services.idcard import pinyin_initials as initials_of
 from app.services.register_audit import register_work
 
@@ -622,6 +629,7 @@ class RegisterService:
                 setattr(m, f.name, getattr(data, f.name))
             m.id_number = data.id_number or None
             m.name_initials = initials_of(data.name)
+            m.name_sort = pinyin_sort_key(data.name)
             s.add(m)
             s.flush()
             return m.id
@@ -806,8 +814,9 @@ def member_uses(s: Session, member_id: int) -> list[str]:
 
 
 _ORDER_COLUMNS: dict[str, Any] = {
-    # concat(""): the same order without walking the name_initials index row by row (3× faster on 20,000).
-    "name": Member.name_initials.concat(""),
+    # Full pinyin (张 < 赵), not initials.  concat(""): the same order without walking the name_sort index row by
+    # row (3× faster on 20,000); ties fall to Member.id.
+    "name": Member.name_sort.concat(""),
     "org": PartyOrg.name,
     "unit": Unit.name,
     "status": Member.status,
