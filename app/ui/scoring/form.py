@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -78,6 +78,19 @@ def _table(name: str, model: object) -> QTableView:
     return view
 
 
+def _fit_columns(view: QTableView, *stretch: int) -> None:
+    """The `stretch` columns share the width that is left (its long text elided, whole in the tooltip); the others
+    are as wide as their text, and never narrower than a two-character header in the header's bold font."""
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    bold = QFont(header.font())
+    bold.setBold(True)
+    header.setMinimumSectionSize(QFontMetrics(bold).horizontalAdvance("复核") + 16)
+    for col in range(view.model().columnCount()):
+        header.setSectionResizeMode(
+            col, QHeaderView.ResizeMode.Stretch if col in stretch else QHeaderView.ResizeMode.ResizeToContents)
+
+
 @dataclass(frozen=True)
 class TypedEntry:
     """What the user has typed for one item (a score item of one sheet) and not saved yet."""
@@ -124,10 +137,7 @@ class ScoringForm(QWidget):
         self.units_model = SheetListModel(self)
         self.units = _table("units", self.units_model)
         self.units.setMinimumWidth(320)
-        self.units.horizontalHeader().setStretchLastSection(False)
-        for col in SheetCol:
-            self.units.horizontalHeader().setSectionResizeMode(
-                col, QHeaderView.ResizeMode.Stretch if col == SheetCol.UNIT else QHeaderView.ResizeMode.ResizeToContents)
+        _fit_columns(self.units, SheetCol.UNIT)
         self.units.selectionModel().currentRowChanged.connect(self._unit_chosen)
 
         self.items_model = ItemTableModel(self._save_self, self)
@@ -135,8 +145,9 @@ class ScoringForm(QWidget):
         self.items.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed
                                    | QAbstractItemView.EditTrigger.AnyKeyPressed)
-        self.items.horizontalHeader().setSectionResizeMode(ItemCol.INDICATOR, QHeaderView.ResizeMode.Stretch)
-        self.items.horizontalHeader().setStretchLastSection(False)
+        # 类别 whole (not "政治建设与责…"), and compact rows: the table shows more indicators at once.
+        _fit_columns(self.items, ItemCol.INDICATOR)
+        self.items.verticalHeader().setDefaultSectionSize(self.items.fontMetrics().height() + 10)
         self.items.selectionModel().currentRowChanged.connect(lambda *_: self._show_item())
         self.items.activated.connect(lambda _i: self.reason.setFocus())
 
@@ -157,9 +168,7 @@ class ScoringForm(QWidget):
             head.addWidget(b)
         right.addLayout(head)
         right.addWidget(self.totals)
-        right.addWidget(self.items, 3)
-        right.addWidget(self._detail_box(), 2)
-        right.addWidget(self._suggestion_box(), 1)
+        right.addWidget(self._rows_splitter(), 1)
         panel = QWidget()
         panel.setLayout(right)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -175,6 +184,18 @@ class ScoringForm(QWidget):
 
     # --- building ---------------------------------------------------------------------------------------------
 
+    def _rows_splitter(self) -> QSplitter:
+        """The indicators over the entry form over the suggestions, the indicators with most of the height (at
+        1280×800 at least 8 rows); the user can move the borders, never so far that a part disappears."""
+        split = named(QSplitter(Qt.Orientation.Vertical), "rows_splitter")
+        split.setChildrenCollapsible(False)
+        for i, part in enumerate((self.items, self._detail_box(), self._suggestion_box())):
+            split.addWidget(part)
+            split.setStretchFactor(i, (3, 1, 1)[i])
+        split.setSizes([330, 190, 120])  # proportions: the splitter scales them to its height
+        remember_splitter(split, "scoring_form_rows")
+        return split
+
     def _detail_box(self) -> QGroupBox:
         box = named(QGroupBox("扣分记录"), "detail")
         self.detail = box
@@ -182,8 +203,7 @@ class ScoringForm(QWidget):
         self.description.setWordWrap(True)
         self.records_model = OccurrenceTableModel(self)
         self.records = _table("records", self.records_model)
-        self.records.horizontalHeader().setStretchLastSection(False)
-        self.records.horizontalHeader().setSectionResizeMode(OccurrenceCol.REASON, QHeaderView.ResizeMode.Stretch)
+        _fit_columns(self.records, OccurrenceCol.REASON)
         self.remove_button = named(QPushButton("删除所选（Del）"), "remove_button")
         self.remove_button.clicked.connect(self.remove_selected)
         self.occurrences = named(QSpinBox(), "occurrences")
@@ -241,8 +261,7 @@ class ScoringForm(QWidget):
         box = named(QGroupBox("建议扣分（依据登记信息，逐条采纳或不采纳）"), "suggestions_box")
         self.suggestions_model = SuggestionTableModel(self)
         self.suggestions = _table("suggestions", self.suggestions_model)
-        self.suggestions.horizontalHeader().setStretchLastSection(False)
-        self.suggestions.horizontalHeader().setSectionResizeMode(SuggestionCol.REASON, QHeaderView.ResizeMode.Stretch)
+        _fit_columns(self.suggestions, SuggestionCol.INDICATOR, SuggestionCol.REASON)
         self.accept_button = named(QPushButton("采纳"), "accept_button")
         self.reject_button = named(QPushButton("不采纳…"), "reject_button")
         self.rejected_button = named(QPushButton("已不采纳…"), "rejected_button")
