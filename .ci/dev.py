@@ -7,10 +7,15 @@
                                                    SQLite, then on a throw-away PostgreSQL server, then on
                                                    SQLite again under each of CALENDAR_DAYS (--one-day: not);
                                                    the whole suite (no pytest args) also runs `bundle --check`
+                                                   and the offline kits' checks (--no-bundle: neither)
     python3 .ci/dev.py bundle [--check]            build the self-contained folder (PyInstaller, for this
                                                    machine's system) into dist/dangjian-<版本>-<系统>-<架构>.zip;
                                                    --check: then run it from a temporary copy in a clean
                                                    environment (packaging/安装说明.txt is the user's guide)
+    python3 .ci/dev.py wheelhouse --platform win_amd64|manylinux_x86_64|manylinux_aarch64 --python 3.10|3.11|3.12
+                          [--glibc 2.NN] [--pin REQ] [--out DIR] [--check]
+                                                   an offline kit for a machine with Python: every wheel, and
+                                                   install.sh / install.bat (.ci/wheelhouse.py says more)
 
 Works on Linux and Windows (`py -3 .ci\\dev.py ...`).  On a bare Debian/Ubuntu machine it installs the system
 libraries Qt needs and the PostgreSQL server (as root, or through sudo).  Everything else goes into a virtual
@@ -117,6 +122,7 @@ def cmd_test(args: list[str]) -> int:
     if with_bundle:
         print("+ 自带运行环境的程序包：构建并在干净环境中检查", flush=True)
         rc = cmd_bundle(["--check"]) or rc
+        rc = check_wheelhouses() or rc
     if not sqlite_only:
         if _postgresql_available():
             rc = _test_on_postgresql(pytest, env) or rc
@@ -354,6 +360,29 @@ def _test_on_postgresql(pytest: list[str], env: dict[str, str]) -> int:
         # the command line, where every user of the machine sees it in the process list.
         return subprocess.call([*pytest, "--db=postgresql"], cwd=ROOT, env=dict(env, DANGJIAN_TEST_PG_URL=url))
     except subprocess.CalledProcessError as exc:
+# --- the offline kit (issue 17): .ci/wheelhouse.py, run with the venv's Python (it needs `packaging`) -------------
+
+def cmd_wheelhouse(args: list[str]) -> int:
+    ensure_venv("")
+    return subprocess.call([venv_bin("python"), str(ROOT / ".ci" / "wheelhouse.py"), *args], cwd=ROOT)
+
+
+def check_wheelhouses() -> int:
+    """This machine's Linux kit installed offline into a fresh venv and run; the Windows kit's set resolved."""
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    python = python if python in {"3.10", "3.11", "3.12"} else "3.11"
+    kits = [("win_amd64", python)]
+    if sys.platform.startswith("linux") and platform.machine() in {"x86_64", "aarch64"}:
+        kits.insert(0, (f"manylinux_{platform.machine()}", python))
+    rc = 0
+    with tempfile.TemporaryDirectory(prefix="dangjian-wheelhouse-") as tmp:
+        for kit, version in kits:
+            print(f"+ 离线安装包（{kit}，Python {version}）：下载、检查", flush=True)
+            rc = cmd_wheelhouse(["--platform", kit, "--python", version, "--out", str(Path(tmp) / kit),
+                                 "--check"]) or rc
+    return rc
+
+
         print(f"临时 PostgreSQL 服务器未能启动：{exc.stderr or exc}", file=sys.stderr)
         return exc.returncode or 1
     finally:
@@ -365,7 +394,7 @@ def main() -> int:
     # A CI runner that gives up sends SIGTERM: turn it into SystemExit so the `finally` that stops the
     # throw-away PostgreSQL server still runs.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
-    handlers = {"demo": cmd_demo, "test": cmd_test, "bundle": cmd_bundle}
+    handlers = {"demo": cmd_demo, "test": cmd_test, "bundle": cmd_bundle, "wheelhouse": cmd_wheelhouse}
     if len(sys.argv) < 2 or sys.argv[1] not in handlers:
         print(__doc__)
         return 2
