@@ -341,25 +341,6 @@ def _check_screens(folder: Path, printed: list[str]) -> list[str]:
     return [f"截图几乎是空白：{line}" for line in blank]
 
 
-def _postgresql_available() -> bool:
-    return subprocess.call([sys.executable, str(ROOT / ".ci" / "pgserver.py"), "bin"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL) == 0
-
-
-def _test_on_postgresql(pytest: list[str], env: dict[str, str]) -> int:
-    """The whole suite again on a throw-away server; the server is stopped whatever happens."""
-    server = ROOT / ".ci" / "pgserver.py"
-    root = Path(tempfile.mkdtemp(prefix="dangjian-pg-"))
-    if os.name != "nt" and os.geteuid() == 0:
-        shutil.chown(root, "postgres")  # the server refuses to run as root: it runs as Debian's postgres user
-    try:
-        url = subprocess.run([sys.executable, str(server), "start", str(root)], check=True, capture_output=True,
-                             text=True).stdout.strip()
-        print("+ 测试（PostgreSQL，临时服务器 127.0.0.1）", flush=True)
-        # The superuser URL holds the cluster's password: in the environment (tests/conftest.py reads it), not on
-        # the command line, where every user of the machine sees it in the process list.
-        return subprocess.call([*pytest, "--db=postgresql"], cwd=ROOT, env=dict(env, DANGJIAN_TEST_PG_URL=url))
-    except subprocess.CalledProcessError as exc:
 # --- the offline kit (issue 17): .ci/wheelhouse.py, run with the venv's Python (it needs `packaging`) -------------
 
 def cmd_wheelhouse(args: list[str]) -> int:
@@ -383,6 +364,25 @@ def check_wheelhouses() -> int:
     return rc
 
 
+def _postgresql_available() -> bool:
+    return subprocess.call([sys.executable, str(ROOT / ".ci" / "pgserver.py"), "bin"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL) == 0
+
+
+def _test_on_postgresql(pytest: list[str], env: dict[str, str]) -> int:
+    """The whole suite again on a throw-away server; the server is stopped whatever happens."""
+    server = ROOT / ".ci" / "pgserver.py"
+    root = Path(tempfile.mkdtemp(prefix="dangjian-pg-"))
+    if os.name != "nt" and os.geteuid() == 0:
+        shutil.chown(root, "postgres")  # the server refuses to run as root: it runs as Debian's postgres user
+    try:
+        url = subprocess.run([sys.executable, str(server), "start", str(root)], check=True, capture_output=True,
+                             text=True).stdout.strip()
+        print("+ 测试（PostgreSQL，临时服务器 127.0.0.1）", flush=True)
+        # The superuser URL holds the cluster's password: in the environment (tests/conftest.py reads it), not on
+        # the command line, where every user of the machine sees it in the process list.
+        return subprocess.call([*pytest, "--db=postgresql"], cwd=ROOT, env=dict(env, DANGJIAN_TEST_PG_URL=url))
+    except subprocess.CalledProcessError as exc:
         print(f"临时 PostgreSQL 服务器未能启动：{exc.stderr or exc}", file=sys.stderr)
         return exc.returncode or 1
     finally:
