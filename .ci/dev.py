@@ -269,8 +269,13 @@ def _run_checks(folder: Path, tmp: Path) -> int:
             failures.append(f"{' '.join(argv)}：退出码 {done.returncode}\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
         return done, took
 
+    failures += _check_contents(folder)
     if not gui.exists():
         failures.append(f"缺少主程序 {gui.name}")
+    else:  # the program a double-click starts is the same program: it answers too
+        shown = subprocess.run([str(gui), "--version"], cwd=tmp, env=env, capture_output=True, text=True, timeout=60)
+        if _version() not in shown.stdout:
+            failures.append(f"{gui.name} --version 没有显示版本：{shown.stdout!r}{shown.stderr[-2000:]!r}")
     done, version_time = bundled("--version")
     if _version() not in done.stdout + done.stderr:
         failures.append(f"--version 没有显示版本 {_version()}：{done.stdout!r}")
@@ -290,6 +295,10 @@ def _run_checks(folder: Path, tmp: Path) -> int:
     done, screenshot_time = bundled("screenshot", str(shots))
     failures += _check_screens(shots, [line for line in done.stdout.splitlines() if line.strip()])
     bundled("audit", "verify")
+    # app.ui.application logs it when Qt's Chinese translation (确定/取消 in Qt's dialogs) is not found
+    logs = "".join(p.read_text(encoding="utf-8", errors="replace") for p in home.rglob("logs/*.log*"))
+    if "translation not found" in logs:
+        failures.append("程序包中的 Qt 找不到中文翻译（qtbase_zh_CN.qm）")
     size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
     print(f"程序包检查：解压后 {size / 2**20:.0f} MB；dangjian-cli --version 用时 {version_time:.2f} 秒；"
           f"screenshot（全部页面）用时 {screenshot_time:.1f} 秒", flush=True)
@@ -298,6 +307,16 @@ def _run_checks(folder: Path, tmp: Path) -> int:
     if not failures:
         print("程序包检查全部通过", flush=True)
     return 1 if failures else 0
+
+
+# What the app opens at run time, each found somewhere in the bundle folder (packaging/dangjian.spec puts them there).
+BUNDLED_FILES = ["resources/fonts/wqy-microhei.ttc", "resources/help/manual.html",
+                 "resources/schemes/default_monthly.json", "migrations/env.py", "qtbase_zh_CN.qm"]
+
+
+def _check_contents(folder: Path) -> list[str]:
+    missing = [name for name in BUNDLED_FILES if not any(folder.rglob(name))]
+    return [f"程序包中缺少 {name}" for name in missing]
 
 
 def _check_gongwen(docx: Path) -> list[str]:
