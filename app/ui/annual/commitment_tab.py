@@ -236,8 +236,10 @@ class CommitmentTab(QWidget):
         bcol.addLayout(row)
         rcol.addWidget(box, 2)
         split.addWidget(right)
+        # Room for the units' whole names and the seven counts (at 1280×800 "县委…" was all that showed); sizes
+        # first, so the ones the user dragged to last time win.
+        split.setSizes([540, 560])
         remember_splitter(split, "commitments")
-        split.setSizes([380, 620])
         col.addWidget(split, 1)
         self.reload()
 
