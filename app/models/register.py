@@ -39,6 +39,9 @@ class Unit(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Moves with each edit through a form: a save made with an older version (another client changed the record
+    # since the form read it) is refused (RegisterService.save_*, ConcurrentChangeError).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     orgs: Mapped[list[PartyOrg]] = relationship(back_populates="unit")
 
@@ -59,6 +62,9 @@ class PartyOrg(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Moves with each edit through a form: a save made with an older version (another client changed the record
+    # since the form read it) is refused (RegisterService.save_*, ConcurrentChangeError).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     unit: Mapped[Unit] = relationship(back_populates="orgs")
     parent: Mapped[PartyOrg | None] = relationship(remote_side=[id], back_populates="children")
@@ -118,6 +124,9 @@ class Member(Base):
     community_registered_on: Mapped[dt.date | None] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)  # 转出县外 / 去世 …; NULL while in the register
     note: Mapped[str] = mapped_column(Text, default="")
+    # Moves with each edit through a form: a save made with an older version (another client changed the record
+    # since the form read it) is refused (RegisterService.save_*, ConcurrentChangeError).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     org: Mapped[PartyOrg] = relationship(back_populates="members")
     transfers: Mapped[list[Transfer]] = relationship(back_populates="member", order_by="Transfer.moved_on")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app import settings as S
 from app.dates import cn_date
-from app.errors import FieldProblem, NotFoundError, ValidationError
+from app.errors import ConcurrentChangeError, FieldProblem, NotFoundError, ValidationError
 from app.models import (
     Gender,
     Member,
@@ -31,6 +31,7 @@ from app.models import (
     TransferKind,
     Unit,
 )
+from app.models.audit import AuditEntry
 from app.models.documents import Interview
 from app.models.orglife import OrgLifeAttendance, OrgLifeRecord
 from app.models.recruit import Recruit
@@ -44,7 +45,7 @@ from app.services.idcard import (
     pinyin_sort_key,
 )
 from app.services.idcard import pinyin_initials as initials_of
-from app.services.register_audit import register_work
+from app.services.register_audit import field_label, register_work
 
 SessionFactory = Callable[[], Session]
 
@@ -249,6 +250,55 @@ def _get(session: Session, cls: type, id_: int | None, what: str) -> Any:
     return obj
 
 
+# The records forms edit with a version: their audit entity and their Chinese name.
+_VERSIONED: dict[type, tuple[str, str]] = {Unit: ("unit", "单位"), PartyOrg: ("party_org", "党组织"), Member: ("member", "党员")}
+
+
+def _for_edit(s: Session, cls: type, id_: int | None, expected: int | None) -> Any:
+    """The record to save, read as committed now and locked (on a server) until the save ends; refused when it
+    moved past the version the form read (another client saved it in between)."""
+    entity, what = _VERSIONED[cls]
+    obj = s.get(cls, id_, with_for_update=True, populate_existing=True) if id_ is not None else None
+    if obj is None:
+        raise NotFoundError(f"{what}不存在（编号 {id_}），可能已被他人删除")
+    if expected is not None and obj.version != expected:
+        said = _last_change(s, entity, obj.id)
+        raise ConcurrentChangeError(
+            f"{what}“{obj.name}”在您打开后已被他人修改，您这次的保存未执行：\n{said}\n请重新载入后再修改。", [said])
+    return obj
+
+
+def _bump_version(s: Session, obj: Any) -> None:
+    """A save that changed something moves the version (one that changed nothing leaves other forms valid)."""
+    if obj.id is not None and s.is_modified(obj):
+        obj.version = obj.version + 1
+
+
+def _last_change(s: Session, entity: str, record_id: int) -> str:
+    """Who last changed the record and when, and which fields (from the audit trail): "李四 于 10时32分 修改了
+    姓名、职务"."""
+    last = s.scalars(select(AuditEntry).where(AuditEntry.entity == entity, AuditEntry.entity_id == record_id)
+                     .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    if last is None:
+        return "（审计日志中没有可列出的记录）"
+    same = s.scalars(select(AuditEntry.field).where(
+        AuditEntry.entity == entity, AuditEntry.entity_id == record_id, AuditEntry.at == last.at,
+        AuditEntry.who == last.who, AuditEntry.action == last.action).order_by(AuditEntry.seq)).all()
+    labels = list(dict.fromkeys(field_label(entity, f) for f in same if f))
+    what = f"{last.action}了{'、'.join(labels)}" if labels else f"{last.action}了该记录"
+    return f"{last.who} 于 {_entry_time(last.at)} {what}"
+
+
+def _entry_time(at: str) -> str:
+    """An audit entry's time as the user reads it (local time): 10时32分 today, else with the date."""
+    try:
+        t = dt.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).astimezone()
+    except ValueError:
+        return at
+    hour = f"{t.hour}时{t.minute}分"
+    return hour if t.date() == clock.today() else f"{cn_date(t.date())}{hour}"
+
+
 def term_years(kind: OrgKind, read: Callable[[S.SettingDef], Any]) -> int:
     return int(read(S.TERM_YEARS_COMMITTEE) if kind == OrgKind.ORGAN_COMMITTEE else read(S.TERM_YEARS_BRANCH))
 
@@ -319,12 +369,14 @@ class RegisterService:
         _too_long(Unit, data, problems)
         return problems
 
-    def save_unit(self, data: UnitInput, unit_id: int | None = None) -> int:
+    def save_unit(self, data: UnitInput, unit_id: int | None = None, *, expected_version: int | None = None) -> int:
+        """`expected_version`: the unit's version when the form read it (`version_of`); None is not checked."""
         with register_work(self._sf) as s:
+            unit = _for_edit(s, Unit, unit_id, expected_version) if unit_id else Unit()
             _raise_if(self.validate_unit(s, data, unit_id))
-            unit = _get(s, Unit, unit_id, "单位") if unit_id else Unit()
             for f in fields(data):
                 setattr(unit, f.name, getattr(data, f.name))
+            _bump_version(s, unit)
             s.add(unit)
             s.flush()
             return unit.id
@@ -335,6 +387,12 @@ class RegisterService:
             if s.scalar(select(func.count()).select_from(PartyOrg).where(PartyOrg.unit_id == unit_id)):
                 raise ValidationError("该单位下还有党组织，不能删除；请先删除或移走其党组织", field="name")
             s.delete(unit)
+
+    def version_of(self, entity: str, record_id: int) -> int:
+        """The version of a unit ("unit"), 党组织 ("party_org") or member ("member") a form passes back on save."""
+        cls = next(c for c, (name, _what) in _VERSIONED.items() if name == entity)
+        with self._sf() as s:
+            return int(_get(s, cls, record_id, _VERSIONED[cls][1]).version)
 
     def unit_input(self, unit_id: int) -> UnitInput:
         with self._sf() as s:
@@ -393,14 +451,15 @@ class RegisterService:
             node = s.get(PartyOrg, node.parent_id)
         return False
 
-    def save_org(self, data: OrgInput, org_id: int | None = None) -> int:
+    def save_org(self, data: OrgInput, org_id: int | None = None, *, expected_version: int | None = None) -> int:
         with register_work(self._sf) as s:
+            org = _for_edit(s, PartyOrg, org_id, expected_version) if org_id else PartyOrg()
             _raise_if(self.validate_org(s, data, org_id))
-            org = _get(s, PartyOrg, org_id, "党组织") if org_id else PartyOrg()
             for f in fields(data):
                 setattr(org, f.name, getattr(data, f.name))
             if data.term_start and not data.term_end:
                 org.term_end = data.term_start + relativedelta(years=term_years(data.kind, S.reader(s)))
+            _bump_version(s, org)
             s.add(org)
             s.flush()
             return org.id
@@ -619,10 +678,11 @@ class RegisterService:
         _too_long(Member, data, problems)
         return problems
 
-    def save_member(self, data: MemberInput, member_id: int | None = None) -> int:
+    def save_member(self, data: MemberInput, member_id: int | None = None, *,
+                    expected_version: int | None = None) -> int:
         with register_work(self._sf) as s:
+            m = _for_edit(s, Member, member_id, expected_version) if member_id else Member()
             _raise_if(self.validate_member(s, data, member_id))
-            m = _get(s, Member, member_id, "党员") if member_id else Member()
             if member_id and m.org_id != data.org_id:
                 raise ValidationError("变更所在党组织请使用“组织关系转接”，以保留转接记录", field="org_id")
             for f in fields(data):
@@ -630,6 +690,7 @@ class RegisterService:
             m.id_number = data.id_number or None
             m.name_initials = initials_of(data.name)
             m.name_sort = pinyin_sort_key(data.name)
+            _bump_version(s, m)
             s.add(m)
             s.flush()
             return m.id

@@ -60,8 +60,9 @@ _ENTITY_OF = {model: name for name, model in ENTITIES.items()}
 ENTITY_LABELS = {"unit": "单位", "party_org": "党组织", "org_post": "支委职务", "member": "党员", "transfer": "组织关系转接",
                  "org_life_record": "组织生活记录", "recruit": "发展党员", "recruit_stage": "发展党员阶段"}
 
-# Columns left out: the key, derived values (pinyin initials and sort key) and the moment a row was typed in.
-_SKIP = frozenset({"id", "name_initials", "name_sort", "created_at"})
+# Columns left out: the key, derived values (pinyin initials and sort key), the edit counter forms check (version)
+# and the moment a row was typed in.
+_SKIP = frozenset({"id", "name_initials", "name_sort", "version", "created_at"})
 SECRET_FIELDS = frozenset({"id_number", "phone", "contact_phone"})
 ATTENDANCE = "attendance"  # an org-life record's attendance lines, summarised with a check code
 MY_ACTIONS = ("新建", "修改", "删除", "基线")
