@@ -6,15 +6,17 @@ checks every rule and its `ValidationError` comes back under the fields (see for
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QCompleter,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QRadioButton,
     QSpinBox,
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app import settings as S
-from app.errors import FieldProblem, ValidationError
+from app.errors import ConcurrentChangeError, FieldProblem, ValidationError
 from app.models import Gender, MemberStatus, OrgKind, OrgPostKind, TransferKind
 from app.services.idcard import month_text
 from app.services.register import (
@@ -68,6 +70,40 @@ def _with_completions(w: QLineEdit, words: list[str]) -> QLineEdit:
 
 
 # -----------------------------------------------------------------------------------------------------------
+# a record another client saved while this form was open
+
+
+def ask_reload(parent: QWidget, message: str) -> bool:
+    """Say who changed the record; True when the user asks for it to be read again."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "该记录已被他人修改", message, parent=parent)
+    reload = box.addButton("重新载入(&R)", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("返回本窗口", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is reload
+
+
+def _save_or_reload(dialog: FormDialog, save: Callable[[], int], reopen: Callable[[], FormDialog]) -> int:
+    """Run the save; when another client changed the record since the form read it, the refusal stays under the
+    form (FormDialog shows it) and the user may have the record read again: a fresh form replaces this one."""
+    try:
+        return save()
+    except ConcurrentChangeError as exc:
+        if ask_reload(dialog, exc.message):
+            QTimer.singleShot(0, lambda: _reopen(dialog, reopen))
+        raise
+
+
+def _reopen(dialog: FormDialog, reopen: Callable[[], FormDialog]) -> None:
+    dialog.hide()
+    fresh = reopen()
+    accepted = bool(fresh.exec())
+    dialog.result_value = fresh.result_value
+    if isinstance(fresh, MemberDialog) and isinstance(dialog, MemberDialog):
+        dialog.missing = fresh.missing
+    dialog.done(1 if accepted else 0)  # the caller's exec() ends as the fresh form ended
+
+
+# -----------------------------------------------------------------------------------------------------------
 # 单位
 
 
@@ -75,6 +111,7 @@ class UnitDialog(FormDialog):
     def __init__(self, ctx: AppContext, unit_id: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__("编辑单位" if unit_id else "新建单位", self._write, parent)
         self.ctx, self.unit_id = ctx, unit_id
+        self.version = ctx.register.version_of("unit", unit_id) if unit_id else None
         data = ctx.register.unit_input(unit_id) if unit_id else UnitInput("")
         f = self.form = self.new_form()
         f.add("name", "单位名称(&N)", _line(data.name, 100, "如：县财政局"))
@@ -99,7 +136,9 @@ class UnitDialog(FormDialog):
             party_secretary=f.text("party_secretary"), contact_person=f.text("contact_person"),
             contact_phone=f.text("contact_phone"), sort_order=order.value(), note=f.text("note"),
         )
-        return self.ctx.register.save_unit(data, self.unit_id)
+        return _save_or_reload(
+            self, lambda: self.ctx.register.save_unit(data, self.unit_id, expected_version=self.version),
+            lambda: UnitDialog(self.ctx, self.unit_id, self.parentWidget()))
 
 
 # -----------------------------------------------------------------------------------------------------------
@@ -111,6 +150,7 @@ class OrgDialog(FormDialog):
                  parent_id: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__("编辑党组织" if org_id else "新建党组织", self._write, parent)
         self.ctx, self.org_id = ctx, org_id
+        self.version = ctx.register.version_of("party_org", org_id) if org_id else None
         if org_id:
             data = ctx.register.org_input(org_id)
         else:
@@ -175,7 +215,9 @@ class OrgDialog(FormDialog):
             established_on=f.date("established_on"), term_start=f.date("term_start"), term_end=f.date("term_end"),
             sort_order=order.value(), note=f.text("note"),
         )
-        return self.ctx.register.save_org(data, self.org_id)
+        return _save_or_reload(
+            self, lambda: self.ctx.register.save_org(data, self.org_id, expected_version=self.version),
+            lambda: OrgDialog(self.ctx, self.org_id, parent=self.parentWidget()))
 
 
 # -----------------------------------------------------------------------------------------------------------
@@ -244,6 +286,7 @@ class MemberDialog(FormDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__("编辑党员信息" if member_id else "新增党员", self._write, parent)
         self.ctx, self.member_id = ctx, member_id
+        self.version = ctx.register.version_of("member", member_id) if member_id else None
         if member_id:
             data = ctx.register.member_input(member_id)
         else:
@@ -381,7 +424,9 @@ class MemberDialog(FormDialog):
         data.birth_month_only = old.birth_month_only and data.birth_date == old.birth_date
         data.joined_month_only = old.joined_month_only and data.joined_on == old.joined_on
         data.full_member_month_only = old.full_member_month_only and data.full_member_on == old.full_member_on
-        saved = self.ctx.register.save_member(data, self.member_id)
+        saved = _save_or_reload(
+            self, lambda: self.ctx.register.save_member(data, self.member_id, expected_version=self.version),
+            lambda: MemberDialog(self.ctx, self.member_id, parent=self.parentWidget()))
         self.missing = missing_identity(data)
         return saved
 
