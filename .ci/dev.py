@@ -260,7 +260,9 @@ def _clean_env(home: Path) -> dict[str, str]:
     if os.name == "nt":  # what Windows itself needs, and the per-user folders moved into the temporary HOME
         env.update({k: os.environ[k] for k in ("SYSTEMROOT", "WINDIR", "COMSPEC") if k in os.environ},
                    USERPROFILE=str(home), APPDATA=str(home / "Roaming"), LOCALAPPDATA=str(home / "Local"),
-                   TEMP=str(home / "tmp"), TMP=str(home / "tmp"))
+                   TEMP=str(home / "tmp"), TMP=str(home / "tmp"),
+                   # output into a pipe takes the ANSI code page (cp1252 on an English runner has no Chinese)
+                   PYTHONUTF8="1")
     (home / "tmp").mkdir(parents=True, exist_ok=True)
     return env
 
@@ -273,13 +275,17 @@ def _run_checks(folder: Path, tmp: Path) -> int:
     failures: list[str] = []
 
     offline = _without_network()
+    # Linux: the default data folder under the temporary HOME (XDG), so the frozen app's default is checked too.
+    # Windows resolves the per-user folder through the shell, not the environment: the folder is given there.
+    data_dir = ["--data-dir", str(home / "data")] if os.name == "nt" else []
 
     def bundled(*argv: str, timeout: int = 600) -> tuple[subprocess.CompletedProcess[str], float]:
         print("+ [程序包]", *offline, cli.name, " ".join(argv), flush=True)
         began = time.monotonic()
         try:
-            done = subprocess.run([*offline, str(cli), *argv], cwd=tmp, env=env, capture_output=True, text=True,
-                                  encoding="utf-8", errors="replace", timeout=timeout)
+            command = [*offline, str(cli), *argv, *(data_dir if argv[0] != "--version" else [])]
+            done = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True, encoding="utf-8",
+                                  errors="replace", timeout=timeout)
         except subprocess.TimeoutExpired as exc:
             done = subprocess.CompletedProcess(exc.cmd, -1, str(exc.stdout or ""), f"{timeout} 秒内没有结束")
         took = time.monotonic() - began
@@ -290,7 +296,8 @@ def _run_checks(folder: Path, tmp: Path) -> int:
     failures += _check_contents(folder)
     if not gui.exists():
         failures.append(f"缺少主程序 {gui.name}")
-    else:  # the program a double-click starts is the same program: it answers too
+    elif os.name != "nt":  # the program a double-click starts is the same program: it answers too (on Windows
+        # it is windowed, with no console to print to: only dangjian-cli is run there)
         shown = subprocess.run([str(gui), "--version"], cwd=tmp, env=env, capture_output=True, text=True, timeout=60)
         if _version() not in shown.stdout:
             failures.append(f"{gui.name} --version 没有显示版本：{shown.stdout!r}{shown.stderr[-2000:]!r}")
