@@ -27,6 +27,7 @@ from app.demo.county import build_demo
 from app.paths import AppPaths
 from app.services.opening import open_database
 from app.ui.context import AppContext
+from app.ui.documents.interview_page import ConversationDialog, InterviewDialog, InterviewPage
 from app.ui.mainwindow import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -131,3 +132,20 @@ def test_scoring_page_shows_at_least_eight_indicator_rows(window: MainWindow) ->
         w = window.findChild(QWidget, name)
         assert w is not None and w.isVisible() and w.visibleRegion().boundingRect().size() == w.size(), name
     assert isinstance(window.findChild(QAbstractButton, "add_button"), QPushButton)
+
+
+def test_interview_forms_fit_the_screen(window: MainWindow) -> None:
+    """The 约谈安排 and 约谈记录 forms asked for ~790 pixels: on a 1280×800 screen 保存 was below the edge."""
+    window.show_page("interviews")
+    _settle()
+    page = window.findChild(InterviewPage)
+    assert page is not None
+    page.interview_view.selectRow(0)
+    view = page.selected_interview()
+    assert view is not None  # the demo's last locked month has its 约谈 set up
+    for dialog in (InterviewDialog(page.interviews, view, window), ConversationDialog(page.interviews, view, window)):
+        dialog.show()
+        _settle()
+        assert dialog.height() <= dialog.screen().availableGeometry().height() - 40, dialog.windowTitle()
+        assert _cut(dialog) == [], dialog.windowTitle()
+        dialog.close()

@@ -219,6 +219,13 @@ def _line(text: str, limit: int) -> QLineEdit:
     return edit
 
 
+def _fit_to_screen(dialog: QWidget, width: int) -> None:
+    """`width` wide and as tall as the form asks, but never taller than the screen: the 约谈记录 form asked for
+    791 pixels, which put 保存 below the edge of a 1280×800 screen.  The text boxes give up the height."""
+    title_bar = 40
+    dialog.resize(width, min(dialog.sizeHint().height(), dialog.screen().availableGeometry().height() - title_bar))
+
+
 def _text(text: str, height: int = 90) -> QPlainTextEdit:
     edit = QPlainTextEdit(text)
     edit.setMinimumHeight(height)
@@ -267,7 +274,7 @@ class InterviewDialog(FormDialog):
         self.notice_on = DateEdit()
         self.notice_on.set_date(view.notice_on)
         f.add("notice_on", "通知书日期", self.notice_on)
-        self.resize(620, self.sizeHint().height())
+        _fit_to_screen(self, 620)
 
     def accept(self) -> None:
         """A weekend or a holiday is asked about before it is saved (not again for the day already stored)."""
@@ -342,7 +349,7 @@ class ConversationDialog(FormDialog):
         self.computed.setObjectName("computed_deadline")
         self.body.addWidget(self.computed)
         self._update_deadline()
-        self.resize(620, self.sizeHint().height())
+        _fit_to_screen(self, 620)
 
     def _update_deadline(self) -> None:
         if self.view.scheduled_at is None:
@@ -414,7 +421,7 @@ class ItemDialog(FormDialog):
         self.deadline.set_date(item.deadline)
         f.add("deadline", "整改时限", self.deadline)
         f.add("reason", "调整时限的理由", _line("", 200), "只在修改整改时限时填写")
-        self.resize(560, self.sizeHint().height())
+        _fit_to_screen(self, 560)
 
     def _write(self) -> ItemView:
         f = self.form
