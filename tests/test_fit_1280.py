@@ -149,3 +149,25 @@ def test_interview_forms_fit_the_screen(window: MainWindow) -> None:
         assert dialog.height() <= dialog.screen().availableGeometry().height() - 40, dialog.windowTitle()
         assert _cut(dialog) == [], dialog.windowTitle()
         dialog.close()
+
+
+@pytest.mark.parametrize("extra", [0, 1, 2])
+def test_alert_filter_buttons_fill_their_rows_evenly(qtbot, county: tuple[AppPaths, Database], monkeypatch, extra: int):
+    """However many kinds of 提醒 there are, no row of filter buttons holds a lone button (one more kind than
+    today used to make a third row of one) and every button's text fits at 1280×800."""
+    from app.services import alerts as A
+    from app.ui.alerts.page import AlertsPage
+
+    monkeypatch.setattr(A, "KINDS", (*A.KINDS, *A.KINDS[:extra]))
+    page = AlertsPage(AppContext(*county))
+    qtbot.addWidget(page)
+    page.resize(1130, 700)  # the page's share of a 1280×800 window
+    page.show()
+    _settle()
+    rows: dict[int, int] = {}
+    for b in page.findChildren(QPushButton):
+        if b.objectName().startswith("kind_"):
+            rows[b.geometry().center().y()] = rows.get(b.geometry().center().y(), 0) + 1
+    assert sum(rows.values()) == 12 + extra
+    assert len(rows) == 2 and max(rows.values()) - min(rows.values()) <= 1, rows
+    assert _cut(page) == []

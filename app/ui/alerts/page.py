@@ -8,6 +8,7 @@ drawn with Qt (app/ui/alerts/chart.py: no matplotlib on the first screen)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -146,7 +147,11 @@ class AlertsPage(QWidget):
         self.state.setObjectName("alerts_state")
         self.buttons: dict[str | None, QPushButton] = {}
         grid = QGridLayout()
-        for i, kind in enumerate([None, *A.KINDS]):
+        kinds = [None, *A.KINDS]
+        # At most 7 to a row (they fit 1280 pixels), rows evenly filled: a 13th kind makes two rows of 7 and 6,
+        # not a third row holding one button.
+        per_row = math.ceil(len(kinds) / math.ceil(len(kinds) / 7))
+        for i, kind in enumerate(kinds):
             b = QPushButton()
             b.setObjectName(f"kind_{kind or 'all'}")
             b.setCheckable(True)
@@ -154,7 +159,7 @@ class AlertsPage(QWidget):
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             b.clicked.connect(lambda _c=False, k=kind: self.filter_kind(k))
             self.buttons[kind] = b
-            grid.addWidget(b, i // 6, i % 6)
+            grid.addWidget(b, i // per_row, i % per_row)
         self.buttons[None].setChecked(True)
         self.model = AlertTableModel(self)
         self.proxy = KindFilter(self)
