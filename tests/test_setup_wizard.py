@@ -223,10 +223,10 @@ def test_the_practice_county_lands_in_a_folder_of_its_own(qtbot, paths, db) -> N
         ctx = AppContext(practice, pdb)
         window = QMainWindow()
         qtbot.addWidget(window)
-        window.setWindowTitle("机关党建考评 — 示范县")
+        window.setWindowTitle("示范县")
         after_start(window, ctx, started)
         assert window.windowTitle().endswith(PRACTICE_TITLE)
-        window.setWindowTitle("机关党建考评 — 示范县")  # the window sets its title again (settings saved)
+        window.setWindowTitle("示范县")  # the window sets its title again (settings saved)
         assert window.windowTitle().endswith(PRACTICE_TITLE)
         assert window.findChild(QLabel, "practice_county").text() == PRACTICE_TITLE
     finally:

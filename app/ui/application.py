@@ -314,7 +314,11 @@ def run(data_dir: str | None, database_url: str | None = None) -> int:
     window = MainWindow(ctx, first_page_later=True)
     window.account_session = AccountSession(ctx, window)  # type: ignore[attr-defined]
     window.show()
-    after_start(window, ctx, started)  # the practice county says so; the roster chosen in the wizard is imported
+    after_start(window, ctx, started)  # the practice county says so
+    if started.roster is not None:  # the office's roster chosen in the wizard: checked, then confirmed, imported
+        from app.ui.excel_actions import import_register
+
+        import_register(ctx, window, started.roster)
     for warning in db.warnings:
         QMessageBox.warning(window, "注意", warning)
     if db.migrated_from is not None:

@@ -419,8 +419,8 @@ def edit_names(session_factory: SessionFactory, parent: QWidget | None = None) -
 
 
 def after_start(window: QMainWindow, ctx: AppContext, started: Started) -> None:
-    """Once the window shows: the practice county says so (title and status bar, in red); the roster chosen in the
-    wizard goes through the import (checked first, confirmed by the user)."""
+    """Once the window shows: the practice county says so (title and status bar, in red).  (The roster chosen in
+    the wizard is handed to the import by app/ui/application.py: the import's dialogs sit above this module.)"""
     if is_practice(ctx.paths):
         mark = QLabel(PRACTICE_TITLE)
         mark.setObjectName("practice_county")
@@ -434,7 +434,3 @@ def after_start(window: QMainWindow, ctx: AppContext, started: Started) -> None:
         window.windowTitleChanged.connect(keep_mark)
         keep_mark(window.windowTitle())
         ctx.status.emit("这是练习用的示范县：数据都是虚构的，关闭程序后再次启动即回到本县的正式数据")
-    if started.roster is not None:
-        from app.ui.excel_actions import import_register
-
-        import_register(ctx, window, started.roster)
