@@ -241,6 +241,7 @@ class ScoringForm(QWidget):
         entry.addWidget(self.attach_button)
         entry.addWidget(self.add_button)
         veto = QHBoxLayout()
+        veto.setContentsMargins(0, 0, 0, 0)  # in line with the entry row above, no band of space around it
         veto.addWidget(self.veto_box)
         veto.addWidget(self.veto_reason, 1)
         veto.addWidget(self.veto_button)
@@ -251,7 +252,7 @@ class ScoringForm(QWidget):
         records_row.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(box)
         layout.addWidget(self.description)
-        layout.addLayout(records_row)
+        layout.addLayout(records_row, 1)  # height to spare goes to the records, not below the form
         layout.addLayout(entry)
         layout.addWidget(self.veto_row)
         layout.addWidget(self.entry_error)
