@@ -24,6 +24,16 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def data(tmp_path: Path) -> list[str]:
+    """A county with one unit (a month cannot be opened without units), no accounts yet."""
+    from app.paths import app_paths
+    from app.services.opening import open_database
+    from app.services.register import RegisterService, UnitInput
+
+    db = open_database(app_paths(tmp_path / "data").ensure().database)
+    try:
+        RegisterService(db.session_factory).save_unit(UnitInput(name="县委办公室"))
+    finally:
+        db.close()
     return ["--data-dir", str(tmp_path / "data")]
 
 
