@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QStyle,
     QVBoxLayout,
@@ -103,6 +104,19 @@ class DateEdit(QLineEdit):
         cal.activated.connect(chosen)
         menu.exec(self.mapToGlobal(self.rect().bottomLeft()))
         menu.deleteLater()
+
+
+def ask_day_off(parent: QWidget, title: str, question: str) -> bool:
+    """Asked before a weekend or a holiday is accepted (WorkCalendar.question): True for 仍然安排; Enter and Esc
+    answer 另选日期, so a day off is never taken by a key pressed out of habit."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, question, parent=parent)
+    box.setObjectName("day_question")
+    keep = box.addButton("仍然安排(&Y)", QMessageBox.ButtonRole.YesRole)
+    other = box.addButton("另选日期(&N)", QMessageBox.ButtonRole.NoRole)
+    box.setDefaultButton(other)
+    box.setEscapeButton(other)
+    box.exec()
+    return box.clickedButton() is keep
 
 
 class ChoiceBox(QComboBox):

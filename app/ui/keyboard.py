@@ -5,7 +5,10 @@ Qt's tab chain is the order the widgets were created in, and the dialogs create 
 fields the subclasses add: the focus then started on 确定 and Tab visited the buttons first, so a user typing
 `admin⇥password⏎` in the login put the password into the user-name box.  `follow_layout(dialog)` instead reads
 the order from the layouts (rows top to bottom, each row left to right) every time the dialog is shown, so no
-dialog lists its fields twice."""
+dialog lists its fields twice.
+
+F1 in such a dialog opens the 使用手册 at the section of the page the dialog was opened from, as F1 does on the main
+window (whose own F1 does not reach into a dialog, a window of its own)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import itertools
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -167,4 +171,20 @@ def follow_layout(dialog: QDialog, first: QWidget | None = None) -> _LayoutOrder
     instead of the first field (settable later on the returned object)."""
     order = _LayoutOrder(dialog, first)
     dialog.installEventFilter(order)
+    QShortcut(QKeySequence(Qt.Key.Key_F1), dialog, lambda: open_manual_from(dialog))
     return order
+
+
+def open_manual_from(dialog: QDialog) -> None:
+    """The 使用手册 at the section of the page in view in the main window found up the dialog's parents (the
+    workflow for a dialog outside it, such as the login).  A modal dialog gets a manual of its own: the main
+    window's would be shown but take no scrolling or clicks until the dialog closes."""
+    # Imported here: help.py's own dialog calls follow_layout from this module.
+    from app.ui.help import WORKFLOW_ANCHOR, show_manual
+
+    window: QWidget | None = dialog
+    while window is not None and not callable(getattr(window, "current_key", None)):
+        window = window.parentWidget()
+    section = str(window.current_key()) if window is not None else WORKFLOW_ANCHOR  # type: ignore[attr-defined]
+    owner = window if window is not None and not dialog.isModal() else dialog
+    show_manual(owner, section)

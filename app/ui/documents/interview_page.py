@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ from app.ui import printing, tasks
 from app.ui.context import AppContext
 from app.ui.documents import common
 from app.ui.errors import show_error
-from app.ui.forms import ChoiceBox, DateEdit, FormDialog
+from app.ui.forms import ChoiceBox, DateEdit, FormDialog, ask_day_off
 from app.ui.tables import SortableRows, make_list
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -288,14 +289,7 @@ class InterviewDialog(FormDialog):
         super().accept()
 
     def confirm_day(self, question: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, "约谈日期不是工作日", question, parent=self)
-        box.setObjectName("day_question")
-        keep = box.addButton("仍然安排(&Y)", QMessageBox.ButtonRole.YesRole)
-        other = box.addButton("另选日期(&N)", QMessageBox.ButtonRole.NoRole)
-        box.setDefaultButton(other)
-        box.setEscapeButton(other)
-        box.exec()
-        return box.clickedButton() is keep
+        return ask_day_off(self, "约谈日期不是工作日", question)
 
     def _person_chosen(self, option: IntervieweeOption | None) -> None:
         if option is None:
@@ -407,12 +401,19 @@ class RectificationTableModel(_Table):
         return next((i for i, v in enumerate(self._rows) if v.id == item_id), None)
 
 
+def deadline_question(interviews: InterviewService) -> Callable[[dt.date], str | None]:
+    """What 整改事项 asks before a deadline on a weekend or a holiday is saved (None on a working day)."""
+    return lambda day: interviews.calendar().question(day, "把整改时限定")
+
+
 class ItemDialog(FormDialog):
     """Edit an item's problem, measure, 责任人 and deadline (a new deadline needs a reason)."""
 
-    def __init__(self, service: RectificationService, item: ItemView, parent: QWidget | None = None) -> None:
+    def __init__(self, service: RectificationService, item: ItemView, parent: QWidget | None = None,
+                 day_question: Callable[[dt.date], str | None] | None = None) -> None:
         super().__init__(f"整改事项：{item.unit}", self._write, parent)
         self.service, self.item = service, item
+        self.day_question = day_question  # WorkCalendar.question: a deadline on a day off is asked about
         f = self.form = self.new_form()
         f.add("problem", "存在问题", _text(item.problem, 60))
         f.add("measure", "整改措施", _text(item.measure, 80))
@@ -422,6 +423,18 @@ class ItemDialog(FormDialog):
         f.add("deadline", "整改时限", self.deadline)
         f.add("reason", "调整时限的理由", _line("", 200), "只在修改整改时限时填写")
         _fit_to_screen(self, 560)
+
+    def accept(self) -> None:
+        """A new deadline on a weekend or a holiday is asked about first (the stored one is not asked again)."""
+        try:
+            day = self.deadline.date()
+        except ValueError:
+            day = None  # the form shows what is wrong with it
+        question = self.day_question(day) if self.day_question and day and day != self.item.deadline else None
+        if question is not None and not ask_day_off(self, "整改时限不是工作日", question):
+            self.deadline.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        super().accept()
 
     def _write(self) -> ItemView:
         f = self.form
@@ -827,7 +840,7 @@ class InterviewPage(QWidget):
         v = self.selected_item()
         if v is None or v.stored_status == St.CLOSED:
             return False
-        if self.run_dialog(ItemDialog(self.rectification, v, self)):
+        if self.run_dialog(ItemDialog(self.rectification, v, self, deadline_question(self.interviews))):
             self.ctx.changed.emit("rectification")
             self.load_items()
             return True
