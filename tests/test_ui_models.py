@@ -74,7 +74,7 @@ def test_member_model_fetches_pages_lazily(qtmodeltester, reg, sample):
 def test_member_model_sorts_through_the_service(qtmodeltester, reg, sample):
     model = MemberTableModel(reg)
     model.reload()
-    assert _names(model) == ["李四", "钱七", "王五", "赵六", "张三"]  # by pinyin initials: ls qq ww zl zs
+    assert _names(model) == ["李四", "钱七", "王五", "张三", "赵六"]  # by full pinyin: li qian wang zhang zhao
     model.sort(Col.BIRTH, Qt.SortOrder.DescendingOrder)
     assert _names(model)[0] == "赵六" and _names(model)[-1] == "王五"
     qtmodeltester.check(model)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.paths import resource_path
-from app.ui.keyboard import follow_layout
+from app.ui.keyboard import follow_layout, set_help
 
 TITLE = "使用手册"
 # The section shown when the page in view has none of its own (or while the window is still opening).
@@ -116,3 +116,18 @@ def show_manual(parent: QWidget, section: str) -> ManualDialog:
     dialog.activateWindow()
     dialog.show_section(section)
     return dialog
+
+
+def open_manual_from(dialog: QDialog) -> None:
+    """The 使用手册 at the section of the page in view in the main window found up the dialog's parents (the
+    workflow for a dialog outside it, such as the login).  A modal dialog gets a manual of its own: the main
+    window's would be shown but take no scrolling or clicks until the dialog closes."""
+    window: QWidget | None = dialog
+    while window is not None and not callable(getattr(window, "current_key", None)):
+        window = window.parentWidget()
+    section = str(window.current_key()) if window is not None else WORKFLOW_ANCHOR  # type: ignore[attr-defined]
+    owner = window if window is not None and not dialog.isModal() else dialog
+    show_manual(owner, section)
+
+
+set_help(open_manual_from)  # F1 in every dialog (app/ui/keyboard.py)

@@ -13,6 +13,7 @@ window (whose own F1 does not reach into a dialog, a window of its own)."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -171,20 +172,20 @@ def follow_layout(dialog: QDialog, first: QWidget | None = None) -> _LayoutOrder
     instead of the first field (settable later on the returned object)."""
     order = _LayoutOrder(dialog, first)
     dialog.installEventFilter(order)
-    QShortcut(QKeySequence(Qt.Key.Key_F1), dialog, lambda: open_manual_from(dialog))
+    QShortcut(QKeySequence(Qt.Key.Key_F1), dialog, lambda: _help_for(dialog))
     return order
 
 
-def open_manual_from(dialog: QDialog) -> None:
-    """The 使用手册 at the section of the page in view in the main window found up the dialog's parents (the
-    workflow for a dialog outside it, such as the login).  A modal dialog gets a manual of its own: the main
-    window's would be shown but take no scrolling or clicks until the dialog closes."""
-    # Imported here: help.py's own dialog calls follow_layout from this module.
-    from app.ui.help import WORKFLOW_ANCHOR, show_manual
+# F1 in a dialog opens the 使用手册: app/ui/help.py gives the way when it is imported (it sits above this module,
+# whose follow_layout its own window uses too; the main window imports it before any dialog opens).
+_open_manual: Callable[[QDialog], None] | None = None
 
-    window: QWidget | None = dialog
-    while window is not None and not callable(getattr(window, "current_key", None)):
-        window = window.parentWidget()
-    section = str(window.current_key()) if window is not None else WORKFLOW_ANCHOR  # type: ignore[attr-defined]
-    owner = window if window is not None and not dialog.isModal() else dialog
-    show_manual(owner, section)
+
+def set_help(open_manual: Callable[[QDialog], None]) -> None:
+    global _open_manual
+    _open_manual = open_manual
+
+
+def _help_for(dialog: QDialog) -> None:
+    if _open_manual is not None:
+        _open_manual(dialog)
