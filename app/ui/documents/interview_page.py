@@ -762,26 +762,14 @@ class InterviewPage(QWidget):
 
     def write_month_documents(self) -> tasks.Task | None:
         """Every paper of the chosen period (a month, a quarter or the year) into its folder."""
-        period = self.chosen_period()
-        if period is None:
-            return None
-        folder = self.folder_bar.folder() / f"{period.title}约谈"
-        service = self.interviews
-
-        def done(written: Any) -> None:
-            self.last_written = list(written.paths)
-            blank = f"；{'、'.join(written.blank_units)}尚未建立约谈，生成的是空白通知书和记录" if written.blank_units else ""
-            self.ctx.status.emit(f"已生成约谈文书{len(written.paths)}份{blank}")
-            self.show_warnings(written.warnings)
-            common.open_path(folder)
-
-        return tasks.run_with_progress(
-            self, f"正在生成{period.title}约谈文书……",
-            lambda p, c: service.write_period_documents(period.key, folder, progress=p, cancelled=c),
-            on_success=done, on_cancel=lambda: self.ctx.status.emit("已取消，未保存约谈文书"))
+        return self._period_documents(then="open")
 
     def print_period_documents(self) -> tasks.Task | None:
         """Every paper of the chosen period written, then shown and printed as one print job."""
+        return self._period_documents(then="print")
+
+    def _period_documents(self, then: str) -> tasks.Task | None:
+        """Write every paper of the chosen period in the background, then open their folder or print them."""
         period = self.chosen_period()
         if period is None:
             return None
@@ -790,13 +778,20 @@ class InterviewPage(QWidget):
 
         def done(written: Any) -> None:
             self.last_written = list(written.paths)
-            self.show_warnings(written.warnings)
-            printing.print_files(self.ctx, self, written.paths, title=f"{period.title}约谈文书")
+            if then == "print":
+                self.show_warnings(written.warnings)
+                printing.print_files(self.ctx, self, written.paths, title=f"{period.title}约谈文书")
+                return
+            blank = f"；{'、'.join(written.blank_units)}尚未建立约谈，生成的是空白通知书和记录" if written.blank_units else ""
+            self.ctx.status.emit(f"已生成约谈文书{len(written.paths)}份{blank}")
+            self.show_warnings(written.warnings)  # after the count: a warning is the status bar's last word
+            common.open_path(folder)
 
+        cancelled = "已取消，未打印约谈文书" if then == "print" else "已取消，未保存约谈文书"
         return tasks.run_with_progress(
             self, f"正在生成{period.title}约谈文书……",
             lambda p, c: service.write_period_documents(period.key, folder, progress=p, cancelled=c),
-            on_success=done, on_cancel=lambda: self.ctx.status.emit("已取消，未打印约谈文书"))
+            on_success=done, on_cancel=lambda: self.ctx.status.emit(cancelled))
 
     def show_warnings(self, warnings: list[str]) -> None:
         """What the papers left blank for want of data, in a box that does not hold up the work (the file opens
