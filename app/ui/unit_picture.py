@@ -118,8 +118,8 @@ class TrendChart(QWidget):
         self._series(p, xs, [m.total for m in self.months], y_of, UNIT_COLOUR, dashed=False)
 
     @staticmethod
-    def _series(p: QPainter, xs: list[float], values: list[Decimal | None], y_of: object, colour: QColor, *,
-                dashed: bool) -> None:
+    def _series(p: QPainter, xs: list[float], values: list[Decimal | None], y_of: Callable[[Decimal], float],
+                colour: QColor, *, dashed: bool) -> None:
         """A line through the months that have a value (a gap where the unit had no sheet), points on it."""
         pen = QPen(colour, 2, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
         p.setPen(pen)
@@ -131,7 +131,7 @@ class TrendChart(QWidget):
                     p.drawPolyline(QPolygonF(run))
                 run = []
                 continue
-            point = QPointF(x, y_of(v))  # type: ignore[operator]
+            point = QPointF(x, y_of(v))
             run.append(point)
             points.append(point)
         if len(run) > 1:
