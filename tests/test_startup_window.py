@@ -70,7 +70,7 @@ def test_a_click_on_an_area_while_the_window_opens_is_kept(qtbot, paths, db) -> 
     with qtbot.waitSignal(window.shell_shown, timeout=10_000):
         window.show()
     assert not window.is_open()
-    rect = window.nav.visualRect(window.nav_model.index(8, 0))
+    rect = window.nav.visualRect(window.nav_model.index(9, 0))
     qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.current_key() == "settings"
     qtbot.waitUntil(window.is_open, timeout=10_000)

@@ -92,10 +92,11 @@ def _type(qtbot, widget: QLineEdit, text: str) -> None:
 def test_window_title_navigation_and_every_area(qtbot, window):
     assert window.windowTitle() == "示范县"
     titles = [window.nav_model.index(r, 0).data() for r in range(window.nav_model.rowCount())]
-    assert titles == ["提醒", "组织机构", "党员", "月度考评", "通报", "约谈与整改", "季度与年度", "组织生活", "设置"]
+    assert titles == ["提醒", "组织机构", "党员", "月度考评", "通报", "约谈与整改", "季度与年度", "组织生活", "队伍建设", "设置"]
     assert window.current_key() == "home"
     for i, p in enumerate(PAGES):
-        qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + i), Qt.KeyboardModifier.ControlModifier)
+        key = Qt.Key(Qt.Key.Key_1 + i) if i < 9 else Qt.Key.Key_0  # the tenth area: Ctrl+0
+        qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
         assert window.current_key() == p.key
         assert window.stack.currentWidget() is window.pages[p.key]
         assert type(window.pages[p.key]).__name__ != "_BrokenPage", p.title

@@ -49,6 +49,17 @@ KIND_LABELS: dict[str, str] = {
     "member_incomplete": "党员信息不全",
 }
 KINDS = tuple(KIND_LABELS)
+# How the 提醒 page groups the kinds, in this order; a register adding kinds adds them to its group.  A kind in no
+# group is shown under 其他; a group without kinds is not shown.
+KIND_GROUPS: dict[str, tuple[str, ...]] = {
+    "组织建设": ("vacancy", "term_ending", "term_overdue"),
+    "组织生活": ("meeting_missing", "hearing_missing", "dual_life_missing", "community_unregistered"),
+    "党员队伍": ("probation_due", "recruit_rule", "member_incomplete"),
+    "班子与干部": (),
+    "整改与问责": ("rectification_overdue",),
+    "激励关怀": (),
+    "单位填报": (),
+}
 REGISTER_KINDS = ("vacancy", "term_ending", "term_overdue")
 
 # What a line opens: the page and the record to select there.

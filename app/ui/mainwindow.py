@@ -92,8 +92,8 @@ class MainWindow(QMainWindow):
             item = QStandardItem(p.title)
             item.setEditable(False)
             item.setData(p.key, Qt.ItemDataRole.UserRole)
-            if i < 9:
-                item.setToolTip(f"{p.title}（Ctrl+{i + 1}）")
+            if i < 10:
+                item.setToolTip(f"{p.title}（Ctrl+{(i + 1) % 10}）")
             self.nav_model.appendRow(item)
         self.nav = QListView()
         self.nav.setObjectName("navigation")
@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         self.opened.emit()
 
     def _go(self, key: str) -> None:
-        """Ctrl+1 … Ctrl+9 and the 转到 menu: while the window is opening, only the choice is kept."""
+        """Ctrl+1 … Ctrl+9, Ctrl+0 and the 转到 menu: while the window is opening, only the choice is kept."""
         if self.is_open():
             self.show_page(key)
             return
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
         go_menu = bar.addMenu("转到(&G)")
         self.page_actions: list[QAction] = []
         for i, p in enumerate(self.page_defs):
-            act = self._action(p.title, lambda key=p.key: self._go(key), f"Ctrl+{i + 1}" if i < 9 else None)
+            act = self._action(p.title, lambda key=p.key: self._go(key), f"Ctrl+{(i + 1) % 10}" if i < 10 else None)
             go_menu.addAction(act)
             self.page_actions.append(act)
         go_menu.addSeparator()

@@ -14,7 +14,7 @@ shown (start-up stays light).  A page may offer, and the main window then uses:
 
 A new area is one more line here, e.g. `PageDef("scoring", "月度考评", "app.ui.scoring.page:ScoringPage")`.
 
-Ctrl+1 … Ctrl+9 go to the first nine areas in this order."""
+Ctrl+1 … Ctrl+9 and Ctrl+0 go to the first ten areas in this order."""
 
 from __future__ import annotations
 
@@ -56,6 +56,7 @@ PAGES: list[PageDef] = [
     PageDef("interviews", "约谈与整改", "app.ui.documents.interview_page:InterviewPage"),
     PageDef("periodic", "季度与年度", "app.ui.annual.page:AnnualPage"),
     PageDef("orglife", "组织生活", "app.ui.orglife.page:OrgLifePage"),
+    PageDef("team", "队伍建设", "app.ui.team.page:TeamPage"),
     PageDef("settings", "设置", "app.ui.settings_page:SettingsPage"),
 ]
 

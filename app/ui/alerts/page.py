@@ -43,9 +43,16 @@ SortRole = Qt.ItemDataRole.UserRole + 2
 ORGLIFE_KINDS = {"meeting_missing", "hearing_missing", "dual_life_missing"}
 
 
+# Targets of the other registers and the page that shows them (a register whose alerts open its own records adds
+# its target here; the page's show_target receives (target, id)).
+TARGET_PAGES: dict[str, str] = {}
+
+
 def destination(alert: A.Alert) -> tuple[str, tuple[str, int]]:
     """The page and the record to show there, for one alert (what double-clicking its line does)."""
     target = (alert.target, alert.target_id)
+    if alert.target in TARGET_PAGES:
+        return TARGET_PAGES[alert.target], target
     if alert.target == A.RECRUIT or alert.kind in ORGLIFE_KINDS:
         return "orglife", target
     if alert.target == A.MEMBER:
