@@ -274,3 +274,37 @@ def test_cli_packets(county, paths, capsys: pytest.CaptureFixture[str]) -> None:
     assert "本次生成1个文件" in printed and (paths.data_dir / "packets.zip").exists()
     assert main([*base, "packets", "2026", "--out", str(out), "--unit", "不存在的局"]) == 2
     assert "没有这些单位：不存在的局" in capsys.readouterr().err
+
+
+def test_a_registers_section_and_summary_column(county, tmp_path: Path, monkeypatch) -> None:
+    """A register listed in SECTION_MODULES gets its own part in every packet (a unit without records says so) and
+    a column in the .xlsx 汇总表."""
+    monkeypatch.setattr("app.services.packet_sections.SECTION_MODULES", ("packet_section_sample",))
+    folder = tmp_path / "材料"
+    _service(county).generate(2026, folder, workers=0)
+    forestry, finance = _packet(folder, "县林业局"), _packet(folder, "县财政局")
+    for doc in (forestry, finance):
+        body = [p.text for p in doc.paragraphs]
+        contents = next(t for t in body if t.startswith("本材料包括："))
+        assert "6.约谈及整改情况；7.样例台账；8.述职评议测评表" in contents
+        at = body.index("样例台账")
+        assert at > body.index("约谈及整改情况") and at < body.index("述职评议测评表")
+    assert "2026年度共登记2次。" in [p.text for p in forestry.paragraphs]
+    assert _row(forestry, "2026年9月1日") == ["2026年9月1日", "第二次"]
+    assert "2026年度本单位无样例台账记录。" in [p.text for p in finance.paragraphs]
+    results = check_gongwen(next(folder.glob("*_县林业局_*.docx")).read_bytes(), tmp_path, "--expect-chart",
+                            name="forestry.docx")
+    assert warnings_of(results) == {}
+    sheet = openpyxl.load_workbook(folder / f"{SUMMARY}.xlsx").active
+    header = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "序号")  # under the draft note
+    assert header[-1] == "样例台账次数"
+    cells = {row[1].value: row[-1].value for row in sheet.iter_rows() if isinstance(row[0].value, int)}
+    assert cells["县林业局"] == "2" and cells["县财政局"] == "—" and len(cells) == PACKETS
+
+
+def test_a_section_whose_rows_do_not_fit_its_header_is_refused() -> None:
+    from app.errors import ValidationError
+    from app.reports.packet import PacketSection
+
+    with pytest.raises(ValidationError, match="表格行与表头列数不一致"):
+        PacketSection("样例台账", (), ("日期", "内容"), (("2026年3月1日",),))

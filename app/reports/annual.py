@@ -357,6 +357,10 @@ def summary_table(doc: GongwenDocument, rows: Sequence[ReviewRow], rule: Grading
 # 评议结果汇总表 (county): .docx and .xlsx
 
 
+# A register's column in the 汇总表 (.xlsx): header, and (unit name, cell text) pairs (app/services/packet_sections.py).
+SummaryColumn = tuple[str, tuple[tuple[str, str], ...]]
+
+
 @dataclass(frozen=True)
 class ReviewSummaryContent:
     year: int
@@ -368,6 +372,8 @@ class ReviewSummaryContent:
     county: str = ""
     rule: GradingRule | None = None
     draft: bool = False  # the year is not locked: marked 征求意见稿 (app.reports.draft)
+    # The registers' columns (民主生活会, 中心组学习, 培训 …), in the workbook only: the printed table is full.
+    extra_columns: tuple[SummaryColumn, ...] = ()
 
     def __post_init__(self) -> None:
         problems_of([("rows", "没有评议结果")] if not self.rows else [])
@@ -415,15 +421,17 @@ def build_review_summary_xlsx(content: ReviewSummaryContent) -> bytes:
         assert ws is not None
         ws.title = "评议结果汇总"
         ws.append([content.title])
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SUMMARY_HEADERS))
+        extra = [(header, dict(cells)) for header, cells in content.extra_columns]
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SUMMARY_HEADERS) + len(extra))
         ws["A1"].font = Font(bold=True, size=14)
         ws["A1"].alignment = Alignment(horizontal="center")
-        ws.append(list(SUMMARY_HEADERS))
+        ws.append([*SUMMARY_HEADERS, *(header for header, _ in extra)])
         for cell in ws[2]:
             cell.font = Font(bold=True)
         numeric = {0, 3, 4, 5, 6, 7, 12}  # the 备注 column (last) stays text
         decimal = {8, 9, 10, 11}
-        for row in summary_rows(content.rows):
+        for result, row in zip(content.rows, summary_rows(content.rows), strict=True):
+            row.extend(cells.get(result.unit, "—") for _, cells in extra)
             values: list[object] = []
             for i, v in enumerate(row):
                 if i in numeric:
@@ -439,7 +447,7 @@ def build_review_summary_xlsx(content: ReviewSummaryContent) -> bytes:
         ws.append([])
         for text in (content.note, *summary_notes(content.rows, content.rule)):
             ws.append([text])
-        for i, width in enumerate((6, 28, 10, 6, 6, 6, 6, 6, 11, 10, 10, 10, 6, 6, 9, 30), 1):
+        for i, width in enumerate((6, 28, 10, 6, 6, 6, 6, 6, 11, 10, 10, 10, 6, 6, 9, 30, *(16 for _ in extra)), 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A3"
         ws.print_title_rows = "2:2"

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,29 @@ from app.reports.styles import DocumentStyle
 
 PARTS = ("述职报告", "公开承诺书及践诺情况", "党建工作责任清单", "月度考评得分情况", "季度分级量化考核情况",
          "约谈及整改情况", "述职评议测评表", "述职评议测评结果", "年度考核评议结果")
+
+
+@dataclass(frozen=True)
+class PacketSection:
+    """A register's part of the packet (民主生活会, 中心组学习, 党务干部培训 …, app/services/packet_sections.py):
+    a heading on a new page, paragraphs, then a table when `header` is given (its rows as text; columns share the
+    版心 equally unless `widths_mm` says otherwise)."""
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    widths_mm: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        bad = []
+        if not self.title.strip():
+            bad.append(("title", "材料部分的标题不能为空"))
+        if self.widths_mm and len(self.widths_mm) != len(self.header):
+            bad.append(("widths_mm", f"“{self.title}”的列宽个数与表头不一致"))
+        if any(len(row) != len(self.header) for row in self.rows):
+            bad.append(("rows", f"“{self.title}”的表格行与表头列数不一致"))
+        problems_of(bad)
 
 
 @dataclass(frozen=True)
@@ -110,6 +135,7 @@ class PacketContent:
     weights: tuple[int, int, int] = (60, 30, 10)
     basis: str = "各月考评得分的平均分"
     draft: bool = False  # the year is not locked: every page marked 征求意见稿 (app.reports.draft)
+    sections: tuple[PacketSection, ...] = ()  # the registers' parts, after 约谈及整改情况
 
     def __post_init__(self) -> None:
         bad = []
@@ -134,11 +160,27 @@ def build_packet(content: PacketContent, issuer: IssuingBody, style: DocumentSty
         doc = GongwenDocument(style, title=f"{content.unit}{content.year}年度述职评议考核材料", author=issuer.name,
                               date=content.made_on, draft=content.draft)
         _cover(doc, content, issuer)
-        for title, part in zip(PARTS, _PARTS, strict=True):
+        for title, part in _parts(content):
             doc.attachment(None, title)
             doc.blank()
             part(doc, content)
         return doc.to_bytes()
+
+
+Part = Callable[["GongwenDocument", "PacketContent"], None]
+
+
+def _parts(c: PacketContent) -> list[tuple[str, Part]]:
+    """The packet's parts in order: the fixed ones, with the registers' sections before the 述职评议 (the meeting
+    papers and the results close the packet)."""
+    parts: list[tuple[str, Part]] = list(zip(PARTS, _PARTS, strict=True))
+    at = PARTS.index("述职评议测评表")
+    extra: list[tuple[str, Part]] = [(section.title, partial(_section, section=section)) for section in c.sections]
+    return parts[:at] + extra + parts[at:]
+
+
+def part_titles(c: PacketContent) -> list[str]:
+    return [title for title, _ in _parts(c)]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -154,7 +196,7 @@ def _cover(doc: GongwenDocument, c: PacketContent, issuer: IssuingBody) -> None:
     if c.result is not None:
         doc.para(f"年度综合得分：{score(c.result.composite)}分（第{c.result.rank}名，共{c.unit_count}个单位）；"
                  f"等次：{c.result.grade}" + ("；党建工作优秀单位" if c.result.excellent else ""))
-    doc.para("本材料包括：" + "；".join(f"{i}.{p}" for i, p in enumerate(PARTS, 1)) + "。")
+    doc.para("本材料包括：" + "；".join(f"{i}.{p}" for i, p in enumerate(part_titles(c), 1)) + "。")
     # Who compiled it and when, set as a 署名 and 成文日期 (7.3.5.2): the date the figures inside stand at.
     doc.signature(issuer.name, c.made_on)
 
@@ -283,6 +325,22 @@ def _outcome(doc: GongwenDocument, c: PacketContent) -> None:
     doc.para(text + "。")
     if r.grade in ("一般", "差"):
         doc.para("按照考核办法，县直机关工委将对本单位党组（党委）主要负责同志进行约谈，本单位须制定整改方案并限期整改。")
+
+
+def _section(doc: GongwenDocument, _c: PacketContent, *, section: PacketSection) -> None:
+    for text in section.paragraphs:
+        doc.para(text)
+    if not section.header:
+        return
+    if not section.rows:
+        doc.para("（无记录。）")
+        return
+    share = (doc.text_width_twips - len(section.header)) * 25.4 / 1440 / len(section.header)  # rounding stays inside
+    widths = section.widths_mm or tuple(share for _ in section.header)
+    # Text columns (names, topics) read better flush left; short ones (dates, counts) stay centred.
+    left = [any(len(row[i]) > 10 for row in section.rows) for i in range(len(section.header))]
+    doc.table([Column(h, w, left=flush) for h, w, flush in zip(section.header, widths, left, strict=True)],
+              [list(row) for row in section.rows], size=10.5)
 
 
 def _part(value: Decimal | None, weight: int) -> Decimal | None:

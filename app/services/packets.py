@@ -76,6 +76,7 @@ from app.reports.packet import (
     packet_filename,
     write_job,
 )
+from app.services import packet_sections
 from app.services.annual.commitments import _commitment_view as commitment_view
 from app.services.annual.commitments import _duty_view as duty_view
 from app.services.annual.commitments import commitment_content, duty_list_content
@@ -89,7 +90,7 @@ Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
 
 MANIFEST = "manifest.json"
-FORMAT = 1  # bump when the packet layout changes, so that every file is rebuilt once
+FORMAT = 2  # bump when the packet layout changes, so that every file is rebuilt once
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ class PacketService:
             read = S.reader(s)
             issuer, style = issuer_from_settings(read), style_from_settings(read)
             county = str(read(S.COUNTY_NAME)).strip()
+            names = {i: n for i, n in s.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order, Unit.id))}
+            columns = packet_sections.summary_columns(s, year, names)
         jobs: dict[str, Job] = {}
         units: dict[str, str] = {}
         for number, content in packets:
@@ -163,7 +166,8 @@ class PacketService:
             rules = results.rules
             summary = ReviewSummaryContent(year, review_rows(results), results.held_on, results.voters,
                                            (rules.weight_mean, rules.weight_check, rules.weight_vote), self._today(),
-                                           county, rule=grading_rule(rules), draft=not results.locked)
+                                           county, rule=grading_rule(rules), draft=not results.locked,
+                                           extra_columns=columns)
             for kind, ext in (("summary", "docx"), ("summary_xlsx", "xlsx")):
                 name = summary_filename(summary, ext)
                 jobs[name] = Job(kind, summary, str(folder / name), issuer, style)
@@ -202,6 +206,7 @@ class PacketService:
                                                       .options(selectinload(DutyList.items)))}
             interviews = _interviews(s, year)
             items = _rectifications(s, year, today)
+            registers = packet_sections.sections(s, year, order)
             rows = {r.unit: r for r in review_rows(results)} if results.complete else {}
             rules = results.rules
             out = []
@@ -224,7 +229,7 @@ class PacketService:
                     rectifications=items.get(unit_id, ()), result=rows.get(unit.name),
                     voters=review.voters if review else 0, held_on=review.held_on if review else None,
                     unit_count=len(results.rows), weights=(rules.weight_mean, rules.weight_check, rules.weight_vote),
-                    basis=rules.basis, draft=not results.locked)))
+                    basis=rules.basis, draft=not results.locked, sections=registers[unit_id])))
             ballot = None
             if review is not None and reports:
                 ballot = BallotFormContent(year, tuple(BallotLine(units[u].name, r.secretary, r.post)
