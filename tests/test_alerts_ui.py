@@ -20,7 +20,7 @@ from app.services.idcard import make_id
 from app.services.recruit import RecruitInput, RecruitService
 from app.services.register import MemberInput, PostInput
 from app.ui.alerts.chart import BAR_COLOUR, ComplianceChart
-from app.ui.alerts.page import AlertsPage, AlertTableModel, KindFilter, destination
+from app.ui.alerts.page import AlertsPage, AlertTableModel, KindFilter, KindRole, destination
 from app.ui.context import AppContext
 from app.ui.mainwindow import MainWindow
 
@@ -89,13 +89,27 @@ def test_dashboard_is_the_home_page_with_counts(window):
     assert "已逾期" in page.state.text()
 
 
-def test_kind_buttons_filter_the_list(qtbot, window):
+def test_group_and_kind_buttons_filter_the_list(qtbot, window):
     page = dashboard(window)
+    assert not page.kind_rows.isVisible()  # 全部: the groups only
+    members = page.group_buttons["党员队伍"]
+    c = A.counts(page.alerts)
+    assert members.text() == f"党员队伍\n{c['probation_due'] + c['recruit_rule'] + c['member_incomplete']}"
+    qtbot.mouseClick(members, Qt.MouseButton.LeftButton)
+    assert page.kind_rows.isVisible() and page.buttons["probation_due"].isVisible()
+    assert not page.buttons["vacancy"].isVisible()  # another group's kind
+    assert {a.kind for a in page.alerts if a.kind in ("probation_due", "recruit_rule", "member_incomplete")} == {
+        page.proxy.index(r, 0).data(KindRole) for r in range(page.proxy.rowCount())}
     qtbot.mouseClick(page.buttons["probation_due"], Qt.MouseButton.LeftButton)
     assert page.proxy.rowCount() == 1
     assert "周预备" in page.proxy.index(0, 2).data()
+    page.filter_kind("vacancy")  # as the shortcut from elsewhere does: its group shows, the kind chosen
+    assert page.group_buttons["组织建设"].isChecked() and page.buttons["vacancy"].isChecked()
+    assert page.proxy.rowCount() == c["vacancy"]
+    qtbot.mouseClick(page.group_buttons["组织建设"], Qt.MouseButton.LeftButton)
+    assert not page.buttons["vacancy"].isChecked()
     qtbot.mouseClick(page.buttons[None], Qt.MouseButton.LeftButton)
-    assert page.proxy.rowCount() == len(page.alerts)
+    assert page.proxy.rowCount() == len(page.alerts) and not page.kind_rows.isVisible()
 
 
 def test_vacancy_line_opens_the_organisation(qtbot, window, county):
@@ -179,7 +193,7 @@ def test_alert_models(qtmodeltester, qapp):
     qtmodeltester.check(model)
     proxy = KindFilter()
     proxy.setSourceModel(model)
-    proxy.set_kind("probation_due")
+    proxy.set_kinds({"probation_due"})
     qtmodeltester.check(proxy)
     assert proxy.rowCount() == 1
     assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is not None  # overdue in red

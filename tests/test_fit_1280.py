@@ -160,23 +160,32 @@ def test_interview_forms_fit_the_screen(window: MainWindow) -> None:
         dialog.close()
 
 
-@pytest.mark.parametrize("extra", [0, 1, 2])
+@pytest.mark.parametrize("extra", [0, 1, 7])
 def test_alert_filter_buttons_fill_their_rows_evenly(qtbot, county: tuple[AppPaths, Database], monkeypatch, extra: int):
-    """However many kinds of 提醒 there are, no row of filter buttons holds a lone button (one more kind than
-    today used to make a third row of one) and every button's text fits at 1280×800."""
+    """The groups sit in one row; a group's kinds in rows of at most 7 filled evenly (an 8th kind makes two rows
+    of 4, not a row of one); every button's text fits at 1280×800."""
     from app.services import alerts as A
     from app.ui.alerts.page import AlertsPage
 
-    monkeypatch.setattr(A, "KINDS", (*A.KINDS, *A.KINDS[:extra]))
+    crowded = tuple(f"extra_{i}" for i in range(extra))
+    monkeypatch.setattr(A, "KINDS", (*A.KINDS, *crowded))
+    monkeypatch.setattr(A, "KIND_LABELS", {**A.KIND_LABELS, **{k: f"另一类提醒{i}" for i, k in enumerate(crowded)}})
+    monkeypatch.setattr(A, "KIND_GROUPS", {**A.KIND_GROUPS, "组织生活": A.KIND_GROUPS["组织生活"] + crowded})
     page = AlertsPage(AppContext(*county))
     qtbot.addWidget(page)
     page.resize(1130, 700)  # the page's share of a 1280×800 window
     page.show()
     _settle()
+    tops = {b.geometry().center().y() for b in page.findChildren(QPushButton) if b.objectName().startswith("group_")}
+    assert len(tops) == 1 and page.buttons[None].geometry().center().y() in tops
+    assert _cut(page) == []
+    page.filter_group("组织生活")
+    _settle()
     rows: dict[int, int] = {}
-    for b in page.findChildren(QPushButton):
-        if b.objectName().startswith("kind_"):
-            rows[b.geometry().center().y()] = rows.get(b.geometry().center().y(), 0) + 1
-    assert sum(rows.values()) == 12 + extra
-    assert len(rows) == 2 and max(rows.values()) - min(rows.values()) <= 1, rows
+    for kind in A.groups()["组织生活"]:
+        b = page.buttons[kind]
+        assert b.isVisible(), kind
+        rows[b.geometry().center().y()] = rows.get(b.geometry().center().y(), 0) + 1
+    assert sum(rows.values()) == 4 + extra
+    assert max(rows.values()) <= 7 and max(rows.values()) - min(rows.values()) <= 1, rows
     assert _cut(page) == []

@@ -151,6 +151,19 @@ class AlertService:
         ]
 
 
+OTHER_GROUP = "其他"
+
+
+def groups() -> dict[str, tuple[str, ...]]:
+    """The groups the 提醒 page shows, in order, each with its kinds (KINDS order); kinds in no group go to 其他;
+    groups without kinds are left out."""
+    grouped = {kind: name for name, kinds in KIND_GROUPS.items() for kind in kinds}
+    out: dict[str, list[str]] = {name: [] for name in (*KIND_GROUPS, OTHER_GROUP)}
+    for kind in KINDS:
+        out[grouped.get(kind, OTHER_GROUP)].append(kind)
+    return {name: tuple(kinds) for name, kinds in out.items() if kinds}
+
+
 def counts(alerts: Iterable[Alert]) -> dict[str, int]:
     """Alerts per kind, every kind present (zero included), in display order."""
     out = dict.fromkeys(KINDS, 0)

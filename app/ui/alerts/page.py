@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -112,21 +115,21 @@ class AlertTableModel(QAbstractTableModel):
 
 
 class KindFilter(QSortFilterProxyModel):
-    """Shows the alerts of one kind (or all, when `kind` is None)."""
+    """Shows the alerts of some kinds (a group's, or one) or all, when `kinds` is None."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.kind: str | None = None
+        self.kinds: set[str] | None = None
         self.setSortRole(SortRole)
 
-    def set_kind(self, kind: str | None) -> None:
+    def set_kinds(self, kinds: set[str] | None) -> None:
         # Qt ≥ 6.9 brackets the change (invalidateFilter is deprecated there); 6.8 only has invalidateFilter.
         if hasattr(self, "beginFilterChange"):
             self.beginFilterChange()
-            self.kind = kind
+            self.kinds = kinds
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
-            self.kind = kind
+            self.kinds = kinds
             self.invalidateFilter()
 
     def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:
@@ -134,9 +137,9 @@ class KindFilter(QSortFilterProxyModel):
         return sort_key(left.data(SortRole)) < sort_key(right.data(SortRole))
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        if self.kind is None:
+        if self.kinds is None:
             return True
-        return bool(self.sourceModel().index(source_row, 0, source_parent).data(KindRole) == self.kind)
+        return self.sourceModel().index(source_row, 0, source_parent).data(KindRole) in self.kinds
 
 
 class AlertsPage(QWidget):
@@ -152,21 +155,24 @@ class AlertsPage(QWidget):
         self.title.setFont(font)
         self.state = QLabel("正在计算提醒……")
         self.state.setObjectName("alerts_state")
-        self.buttons: dict[str | None, QPushButton] = {}
-        grid = QGridLayout()
-        kinds = [None, *A.KINDS]
-        # At most 7 to a row (they fit 1280 pixels), rows evenly filled: a 13th kind makes two rows of 7 and 6,
-        # not a third row holding one button.
-        per_row = math.ceil(len(kinds) / math.ceil(len(kinds) / 7))
-        for i, kind in enumerate(kinds):
-            b = QPushButton()
-            b.setObjectName(f"kind_{kind or 'all'}")
-            b.setCheckable(True)
-            b.setAutoExclusive(True)
-            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            b.clicked.connect(lambda _c=False, k=kind: self.filter_kind(k))
-            self.buttons[kind] = b
-            grid.addWidget(b, i // per_row, i % per_row)
+        self._kind_groups: dict[QWidget, QButtonGroup] = {}
+        self._group_rows: dict[str, QWidget] = {}
+        self.buttons: dict[str | None, QPushButton] = {}  # 全部 (None) and each kind
+        self.group_buttons: dict[str, QPushButton] = {}
+        self.groups = A.groups()
+        groups_row = QHBoxLayout()
+        self.kind_rows = QStackedWidget()  # the kinds of the group chosen; hidden while 全部 is
+        self.kind_rows.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.buttons[None] = self._filter_button("kind_all", partial(self.filter_kind, None))
+        groups_row.addWidget(self.buttons[None])
+        for name, kinds in self.groups.items():
+            button = self._filter_button(f"group_{name}", partial(self.filter_group, name))
+            self.group_buttons[name] = button
+            groups_row.addWidget(button)
+            self._group_rows[name] = self._kind_row(kinds)
+            self.kind_rows.addWidget(self._group_rows[name])
+        self.kind_rows.hide()
+        self._exclusive([self.buttons[None], *self.group_buttons.values()])
         self.buttons[None].setChecked(True)
         self.model = AlertTableModel(self)
         self.proxy = KindFilter(self)
@@ -196,7 +202,8 @@ class AlertsPage(QWidget):
         make_list(self.view, [refresh], title="提醒", sort=False)
         head.addWidget(refresh)
         page.addLayout(head)
-        page.addLayout(grid)
+        page.addLayout(groups_row)
+        page.addWidget(self.kind_rows)
         page.addWidget(self.state)
         page.addWidget(self.view, 3)
         page.addWidget(self.chart)
@@ -241,14 +248,70 @@ class AlertsPage(QWidget):
             self.state.setText("今天没有需要处理的事项。")
             self.state.setStyleSheet("")
 
+    def _filter_button(self, name: str, slot: Callable[[], None]) -> QPushButton:
+        b = QPushButton()
+        b.setObjectName(name)
+        b.setCheckable(True)
+        b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        b.clicked.connect(lambda _c=False: slot())
+        return b
+
+    def _exclusive(self, buttons: list[QPushButton]) -> QButtonGroup:
+        group = QButtonGroup(self)
+        for b in buttons:
+            group.addButton(b)
+        return group
+
+    def _kind_row(self, kinds: Sequence[str]) -> QWidget:
+        row = QWidget()
+        grid = QGridLayout(row)
+        grid.setContentsMargins(0, 0, 0, 0)
+        # At most 7 to a row (they fit 1280 pixels), rows evenly filled: an 8th kind makes two rows of 4, not a
+        # second row holding one button.
+        per_row = math.ceil(len(kinds) / math.ceil(len(kinds) / 7))
+        buttons = []
+        for i, kind in enumerate(kinds):
+            b = self._filter_button(f"kind_{kind}", partial(self.filter_kind, kind))
+            self.buttons[kind] = b
+            buttons.append(b)
+            grid.addWidget(b, i // per_row, i % per_row)
+        self._kind_groups[row] = self._exclusive(buttons)
+        return row
+
     def _show_counts(self, c: dict[str, int]) -> None:
         self.buttons[None].setText(f"全部\n{sum(c.values())}")
+        for name, kinds in self.groups.items():
+            self.group_buttons[name].setText(f"{name}\n{sum(c[k] for k in kinds)}")
         for kind, n in c.items():
             self.buttons[kind].setText(f"{A.KIND_LABELS[kind]}\n{n}")
 
     def filter_kind(self, kind: str | None) -> None:
-        self.proxy.set_kind(kind)
+        """One kind's alerts (its group's row of kinds showing), or all of them (None)."""
+        if kind is None:
+            self.proxy.set_kinds(None)
+            self.buttons[None].setChecked(True)
+            self.kind_rows.hide()
+            return
+        self._show_group(next(name for name, kinds in self.groups.items() if kind in kinds))
+        self.proxy.set_kinds({kind})
         self.buttons[kind].setChecked(True)
+
+    def filter_group(self, name: str) -> None:
+        """All the alerts of a group, and its kinds to narrow down to one."""
+        self._show_group(name)
+        self.proxy.set_kinds(set(self.groups[name]))
+
+    def _show_group(self, name: str) -> None:
+        self.group_buttons[name].setChecked(True)
+        row = self._group_rows[name]
+        self.kind_rows.setCurrentWidget(row)
+        self.kind_rows.setFixedHeight(row.sizeHint().height())
+        self.kind_rows.show()
+        group = self._kind_groups[row]
+        group.setExclusive(False)  # an exclusive group cannot have none checked
+        for b in group.buttons():
+            b.setChecked(False)
+        group.setExclusive(True)
 
     # --- the chart ------------------------------------------------------------------------------------------
 
