@@ -20,6 +20,7 @@ from app.models.annual import (
 )
 from app.models.audit import AuditEntry
 from app.models.base import Base, Score, UTCDateTime, utcnow
+from app.models.care import CareCircumstance, CareSubject, CareVisit, Honor, HonorKind, VisitForm
 from app.models.changes import ChangeStamp
 from app.models.documents import (
     Bulletin,
@@ -50,6 +51,12 @@ from app.models.scoring import (
 )
 
 __all__ = [
+    "CareCircumstance",
+    "CareSubject",
+    "CareVisit",
+    "Honor",
+    "HonorKind",
+    "VisitForm",
     "Role",
     "User",
     "AnnualResult",
