@@ -118,6 +118,9 @@ RECRUIT_APPROVAL_MONTHS = declare("recruit.approval_months", int, 3, "支部大�
 RECRUIT_PUBLICITY_DAYS = declare("recruit.publicity_days", int, 5, "发展对象公示最少天数", "发展党员", minimum=0, maximum=60)
 EXTENSION_MIN_MONTHS = declare("recruit.extension_min", int, 6, "延长预备期最短（月）", "发展党员", minimum=1, maximum=24)
 EXTENSION_MAX_MONTHS = declare("recruit.extension_max", int, 12, "延长预备期最长（月）", "发展党员", minimum=1, maximum=24)
+CARE_VISIT_MONTHS = declare("care.visit_months", int, 6, "关怀对象超过几个月未走访慰问即提醒", "提醒", minimum=1, maximum=24)
+CARE_FESTIVAL_DAYS = declare("care.festival_days", int, 30, "春节、七一前几天提醒走访尚未慰问的关怀对象（0为不提醒）", "提醒",
+                             minimum=0, maximum=90)
 ALERT_GAP_MONTHS = declare("alerts.gap_months", int, 3, "上一周期未开的会议活动在提醒中保留几个月", "提醒", minimum=1, maximum=12)
 
 # --- monthly 考评: tiers and 约谈 candidates (DOMAIN.md "Ranking, tiers, grades") ----------------------------------

@@ -21,6 +21,8 @@ class Permission(enum.Enum):
     REOPEN = "重新开放已锁定的考评期"
     REVEAL = "查看完整的身份证号和电话"
     EXPORT_REVEAL = "导出完整的身份证号和电话"
+    CARE_REVEAL = "查看关怀对象的个人情况"
+    CARE_EXPORT = "导出关怀对象的个人情况"
     ACCOUNTS = "管理用户账户"
     SETTINGS = "修改设置"
     AUDIT_VIEW = "查看审计日志"

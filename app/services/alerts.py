@@ -47,6 +47,8 @@ KIND_LABELS: dict[str, str] = {
     "community_unregistered": "未到社区报到",
     "recruit_rule": "发展党员时限",
     "member_incomplete": "党员信息不全",
+    "care_visit_overdue": "关怀对象久未走访",
+    "care_festival_visit": "节前走访慰问",
 }
 KINDS = tuple(KIND_LABELS)
 # How the 提醒 page groups the kinds, in this order; a register adding kinds adds them to its group.  A kind in no
@@ -57,7 +59,7 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "党员队伍": ("probation_due", "recruit_rule", "member_incomplete"),
     "班子与干部": (),
     "整改与问责": ("rectification_overdue",),
-    "激励关怀": (),
+    "激励关怀": ("care_visit_overdue", "care_festival_visit"),
     "单位填报": (),
 }
 REGISTER_KINDS = ("vacancy", "term_ending", "term_overdue")
@@ -87,7 +89,7 @@ _SOURCES: dict[str, list[AlertSource]] = {}
 
 # Feature modules with alert sources, loaded on first use (not at start-up); each has `register_hooks()`, which
 # calls `register_source` (idempotent).  app.services.rectification: rectification_overdue.
-SOURCE_MODULES: tuple[str, ...] = ("app.services.rectification",)
+SOURCE_MODULES: tuple[str, ...] = ("app.services.rectification", "app.services.care")
 
 
 def _load_source_modules() -> None:

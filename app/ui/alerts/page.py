@@ -48,7 +48,9 @@ ORGLIFE_KINDS = {"meeting_missing", "hearing_missing", "dual_life_missing"}
 
 # Targets of the other registers and the page that shows them (a register whose alerts open its own records adds
 # its target here; the page's show_target receives (target, id)).
-TARGET_PAGES: dict[str, str] = {}
+TARGET_PAGES: dict[str, str] = {
+    "care": "orglife",  # 关怀对象 (激励关怀 tab)
+}
 
 
 def destination(alert: A.Alert) -> tuple[str, tuple[str, int]]:
