@@ -121,6 +121,11 @@ EXTENSION_MAX_MONTHS = declare("recruit.extension_max", int, 12, "延长预备�
 CARE_VISIT_MONTHS = declare("care.visit_months", int, 6, "关怀对象超过几个月未走访慰问即提醒", "提醒", minimum=1, maximum=24)
 CARE_FESTIVAL_DAYS = declare("care.festival_days", int, 30, "春节、七一前几天提醒走访尚未慰问的关怀对象（0为不提醒）", "提醒",
                              minimum=0, maximum=90)
+# --- 稳妥处置不合格党员 (app/services/disposal.py) ----------------------------------------------------------------
+DISPOSAL_OPEN_DAYS = declare("disposal.open_days", int, 30, "民主评议为不合格后几天内应启动处置", "党员处置", minimum=0, maximum=180)
+DISPOSAL_LOOKBACK_MONTHS = declare("disposal.lookback_months", int, 12, "待处置名单：近几个月内民主评议为不合格的党员", "党员处置", minimum=1, maximum=36)
+LOST_CONTACT_MONTHS = declare("disposal.lost_months", int, 6, "失联超过几个月应停止党籍", "党员处置", minimum=1, maximum=24)
+SUSPENSION_MONTHS = declare("disposal.suspension_months", int, 24, "停止党籍满几个月仍无法联系的方可除名", "党员处置", minimum=1, maximum=60)
 ALERT_GAP_MONTHS = declare("alerts.gap_months", int, 3, "上一周期未开的会议活动在提醒中保留几个月", "提醒", minimum=1, maximum=12)
 
 # --- monthly 考评: tiers and 约谈 candidates (DOMAIN.md "Ranking, tiers, grades") ----------------------------------

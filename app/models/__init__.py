@@ -22,6 +22,7 @@ from app.models.audit import AuditEntry
 from app.models.base import Base, Score, UTCDateTime, utcnow
 from app.models.care import CareCircumstance, CareSubject, CareVisit, Honor, HonorKind, VisitForm
 from app.models.changes import ChangeStamp
+from app.models.disposal import DisposalCase, DisposalKind, DisposalStep, DisposalStepKind
 from app.models.documents import (
     Bulletin,
     Interview,
@@ -74,6 +75,10 @@ __all__ = [
     "ReviewVote",
     "VoteChoice",
     "VoteMode",
+    "DisposalCase",
+    "DisposalKind",
+    "DisposalStep",
+    "DisposalStepKind",
     "Bulletin",
     "Interview",
     "InterviewPost",

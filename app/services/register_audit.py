@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.models import AuditEntry, Member, OrgPost, PartyOrg, Setting, Transfer, Unit
+from app.models.disposal import DisposalCase, DisposalStep
 from app.models.orglife import OrgLifeAttendance, OrgLifeRecord
 from app.models.recruit import Recruit, RecruitStage
 from app.services import audit as audit_trail
@@ -55,10 +56,12 @@ SessionFactory = Callable[[], Session]
 ENTITIES: dict[str, type[Any]] = {
     "unit": Unit, "party_org": PartyOrg, "org_post": OrgPost, "member": Member, "transfer": Transfer,
     "org_life_record": OrgLifeRecord, "recruit": Recruit, "recruit_stage": RecruitStage,
+    "disposal_case": DisposalCase, "disposal_step": DisposalStep,
 }
 _ENTITY_OF = {model: name for name, model in ENTITIES.items()}
 ENTITY_LABELS = {"unit": "单位", "party_org": "党组织", "org_post": "支委职务", "member": "党员", "transfer": "组织关系转接",
-                 "org_life_record": "组织生活记录", "recruit": "发展党员", "recruit_stage": "发展党员阶段"}
+                 "org_life_record": "组织生活记录", "recruit": "发展党员", "recruit_stage": "发展党员阶段",
+                 "disposal_case": "党员处置案件", "disposal_step": "党员处置步骤"}
 
 # Columns left out: the key, derived values (pinyin initials and sort key), the edit counter forms check (version)
 # and the moment a row was typed in.
@@ -91,6 +94,9 @@ FIELD_LABELS = {
     "publicity_to": "公示结束", "admitted_on": "支部大会接收日期", "votes_for": "赞成票", "votes_against": "反对票",
     "votes_abstain": "弃权票", "approved_on": "上级党委审批日期", "extension_months": "延长预备期（月）",
     "full_on": "转正日期", "recruit_id": "发展党员", "entered_on": "进入阶段日期",
+    "appraisal_record_id": "民主评议记录", "opened_on": "启动处置日期", "lost_since": "失联起始日期",
+    "search_efforts": "查找情况", "closed_on": "结案日期", "outcome": "处置结果", "case_id": "处置案件",
+    "decided_on": "支部大会决定日期", "deadline": "改正期限",
 }
 # A member's or recruit's "name" is a 姓名.
 _NAME_LABEL = {"member": "姓名", "recruit": "姓名"}
@@ -530,7 +536,9 @@ def record_untracked(conn: Connection, who: str, action: str, reason: str, *,
                      at: dt.datetime | None = None) -> int:
     """A 新建 (or 基线) entry for every record the trail does not know, in bulk; the number written.  Records it
     already knows are left alone, so a record changed outside the app stays found."""
-    if not any(conn.execute(select(model.id).limit(1)).first() for model in ENTITIES.values()):
+    # A migration's baseline runs at its revision: registers whose tables come later are not there yet.
+    present = {name: model for name, model in ENTITIES.items() if inspect(conn).has_table(model.__tablename__)}
+    if not any(conn.execute(select(model.id).limit(1)).first() for model in present.values()):
         return 0  # an empty county: nothing to record, and no key made before it is needed
     known = set(_trail_state(conn))
     rows_at = at or clock.now()
@@ -538,7 +546,7 @@ def record_untracked(conn: Connection, who: str, action: str, reason: str, *,
     head_row = conn.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     head = ChainHead(head_row[0], head_row[1]) if head_row is not None else None
     rows: list[tuple[str, str, int, str, Any, Any, str]] = []
-    for entity in ENTITIES:
+    for entity in present:
         for rid, snap in sorted(snapshots(conn, entity, key, reflect=True).items()):
             if (entity, rid) not in known:
                 rows.append((action, entity, rid, "", None, snap, reason))
@@ -570,6 +578,11 @@ def _describe(entity: str, snap: Mapping[str, str | None], rid: int, names: _Nam
     if entity == "org_life_record":
         where = names.org(snap.get("org_id")) if snap.get("org_id") else names.unit(snap.get("unit_id"))
         return f"{where}{snap.get('held_on') or ''}的{snap.get('kind') or '组织生活'}记录（编号{rid}）"
+    if entity in ("disposal_case", "disposal_step"):
+        what = snap.get("kind") or ""
+        if entity == "disposal_case":
+            return f"党员{names.member(snap.get('member_id'))}的{what}案件（编号{rid}）"
+        return f"党员处置案件{snap.get('case_id') or ''}的“{what}”步骤（编号{rid}）"
     if entity == "recruit_stage":
         return f"发展党员{names.recruit(snap.get('recruit_id'))}的“{snap.get('stage') or ''}”阶段记录（编号{rid}）"
     return f"{label}（编号{rid}）"

@@ -50,6 +50,8 @@ ORGLIFE_KINDS = {"meeting_missing", "hearing_missing", "dual_life_missing"}
 # its target here; the page's show_target receives (target, id)).
 TARGET_PAGES: dict[str, str] = {
     "care": "orglife",  # 关怀对象 (激励关怀 tab)
+    "disposal": "orglife",  # 不合格党员处置: a case
+    "disposal_member": "orglife",  # 不合格党员处置: a member still to decide on
 }
 
 
