@@ -279,3 +279,17 @@ def test_cancelling_the_password_at_start_up_ends_quietly(qtbot: Any, paths: App
     bare = paths.with_database_url(C.with_password(str(paths.database_url), None))
     assert open_database_interactively(bare) is None
     assert boxes == [], "the user chose to stop: no error dialog follows"
+
+
+def test_logging_set_up_again_for_the_practice_county_writes_each_line_once(log_file: Path, tmp_path: Path) -> None:
+    """run() starts again on the wizard's 示范县: the log moves to that folder, and no line is written twice (or
+    to the real county's log)."""
+    practice = app_paths(tmp_path / "示范县")
+    practice.log_dir.mkdir(parents=True)  # the wizard has built the county there
+    setup_logging(practice)
+    logging.getLogger("app.test").info("练习用示范县已打开")
+    for h in logging.getLogger().handlers:
+        h.flush()
+    moved = practice.log_dir / "dangjian.log"
+    assert moved.read_text(encoding="utf-8").count("练习用示范县已打开") == 1
+    assert not log_file.exists() or "练习用示范县已打开" not in log_file.read_text(encoding="utf-8")

@@ -76,6 +76,9 @@ def install_translations(app: QApplication) -> bool:
     return True
 
 
+_log_handler: logging.Handler | None = None
+
+
 def setup_logging(paths: AppPaths) -> None:
     """Log to a rotating file in the data directory (no personal data is ever logged)."""
     from app.logfile import (  # 0600: the log holds paths, user names, tracebacks
@@ -91,6 +94,11 @@ def setup_logging(paths: AppPaths) -> None:
         path = private_dir(fallback_log_folder()) / LOG_FILE
         handler = file_handler(path)
     root = logging.getLogger()
+    global _log_handler
+    if _log_handler is not None:  # run() again on the wizard's practice county: its own folder's log, once
+        root.removeHandler(_log_handler)
+        _log_handler.close()
+    _log_handler = handler
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     errors.set_log_file(path)
