@@ -41,6 +41,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("alerts", "列出今日提醒（支委空缺、换届、会议缺失、预备党员转正等）", "app.cli.orglife"),
     ("compliance", "某月组织生活合规检查（缺开、迟报的会议活动）", "app.cli.orglife"),
     ("orglife", "组织生活记录：从 Excel 导入、生成导入模板", "app.cli.orglife"),
+    ("care", "激励关怀：表彰导入导出、关怀对象名单", "app.cli.care"),
     ("ranking", "显示某月考评排名（默认最近一个已锁定的月份）", "app.cli.scoring"),
     ("scores", "生成某月评分模板或导入评分（.xlsx）", "app.cli.scoring"),
     ("period", "考评期：列出、开始、锁定、重新开放", "app.cli.scoring"),
