@@ -456,6 +456,54 @@ def open_manual(c: County) -> QDialog:
     return ManualDialog()
 
 
+def _care(c: County) -> tuple[Any, Any]:
+    """The care service and a 关怀对象 of the demo county (one made when the county has none)."""
+    from app.models import CareCircumstance
+    from app.services.care import CareService, SubjectInput
+
+    service = CareService(c.sf, today=c.today)
+    rows = service.subject_rows()
+    if not rows:
+        member = c.ctx.register.member_ids(org_id=_branch_with_members(c))[0]
+        service.add_subject(SubjectInput(member, c.today(), [CareCircumstance.VETERAN]))
+        rows = service.subject_rows()
+    return service, rows[0]
+
+
+def open_honor(c: County) -> QDialog:
+    from app.ui.orglife.care import HonorDialog
+
+    return HonorDialog(_care(c)[0])
+
+
+def open_care_subject(c: County) -> QDialog:
+    from app.ui.orglife.care import SubjectDialog
+
+    return SubjectDialog(_care(c)[0], c.today())
+
+
+def open_care_circumstances(c: County) -> QDialog:
+    from app.models import CareCircumstance
+    from app.ui.orglife.care import CircumstancesDialog
+
+    service, row = _care(c)
+    return CircumstancesDialog(service, row, (CareCircumstance.VETERAN,), "")
+
+
+def open_care_end(c: County) -> QDialog:
+    from app.ui.orglife.care import EndDialog
+
+    service, row = _care(c)
+    return EndDialog(service, row, c.today())
+
+
+def open_care_visit(c: County) -> QDialog:
+    from app.ui.orglife.care import VisitDialog
+
+    service, row = _care(c)
+    return VisitDialog(service, row, c.today())
+
+
 @dataclass(frozen=True)
 class Case:
     """`cls` opened by `open`; `chain` is the Tab walk from the focus the dialog opens with (its first entry)
@@ -552,6 +600,17 @@ CASES: list[Case] = [
          ('打印', '另存为 PDF', '关闭', 'preview_pages', 'preview_zoom'), "print_preview"),
     Case("app.ui.help.ManualDialog", open_manual,
          ('manual_find', '关闭', 'manual_browser'), "manual"),
+    Case("app.ui.orglife.care.HonorDialog", open_honor,
+         ('表彰类别', '党员', '级别', '表彰日期', '授予机关', '文号', '备注', *SAVE), "honor"),
+    Case("app.ui.orglife.care.SubjectDialog", open_care_subject,
+         ('党员', '列为关怀对象日期', '困难党员', '经常加班加点', '家庭负担重', '生活有困难', '思想压力较大', '老党员', '其他', '情况说明', *SAVE), "care_subject"),
+    Case("app.ui.orglife.care.CircumstancesDialog", open_care_circumstances,
+         ('困难党员', '经常加班加点', '家庭负担重', '生活有困难', '思想压力较大', '老党员', '其他', '情况说明', *SAVE), "care_circumstances"),
+    Case("app.ui.orglife.care.EndDialog", open_care_end,
+         ('结束日期', '原因', *SAVE), "care_end"),
+    Case("app.ui.orglife.care.VisitDialog", open_care_visit,
+         ('走访日期', '走访人', '慰问金', '慰问物资', '谈心谈话', '帮办实事', '慰问金', '慰问物资', '关联谈心谈话', *SAVE),
+         "care_visit"),
     Case("app.ui.documents.interview_page.ItemDialog", open_item,
          ('存在问题', '整改措施', '责任人', '整改时限', '调整时限的理由', *SAVE), "item"),
 ]

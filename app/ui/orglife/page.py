@@ -34,6 +34,7 @@ from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox
+from app.ui.orglife.care import CarePanel
 from app.ui.orglife.records import RecordDialog, RecordTableModel
 from app.ui.orglife.recruits import RecruitsPanel
 from app.ui.tables import make_list
@@ -252,10 +253,15 @@ class OrgLifePage(QWidget):
         self.recruits = RecruitsPanel(ctx)
         self.tabs.addTab(self.records, "组织生活记录")
         self.tabs.addTab(self.recruits, "发展党员")
+        self.care = CarePanel(ctx)
+        self.tabs.addTab(self.care, "激励关怀")
         QVBoxLayout(self).addWidget(self.tabs)
 
     def show_target(self, target: object) -> None:
         if not (isinstance(target, tuple) and len(target) == 2):
+            return
+        if self.care.show_target(target):
+            self.tabs.setCurrentWidget(self.care)
             return
         kind, id_ = str(target[0]), int(target[1])
         if kind == "recruit":
@@ -278,3 +284,5 @@ class OrgLifePage(QWidget):
     def focus_search(self) -> None:
         if self.tabs.currentWidget() is self.records:
             self.records.text.setFocus()
+        elif self.tabs.currentWidget() is self.care:
+            self.care.focus_search()
