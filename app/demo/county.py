@@ -64,6 +64,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "app.demo.scores",
     "app.demo.documents",
     "app.demo.annual",
+    "app.demo.care",
     "app.demo.trail",  # last: records every register row the steps before wrote
 )
 

@@ -437,6 +437,7 @@ class SubjectsPanel(QWidget):
         self.circumstances = QLabel(HIDDEN_TEXT)
         self.circumstances.setObjectName("care_circumstances")
         self.circumstances.setWordWrap(True)
+        self.circumstances.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         info = QGroupBox("个人情况")
         info_col = QVBoxLayout(info)
         info_col.addWidget(self.circumstances, 1)
@@ -445,6 +446,8 @@ class SubjectsPanel(QWidget):
         self.visit_model = RowsTableModel(("走访日期", "走访人", "走访内容", "慰问金（元）", "慰问物资", "关联谈心谈话"),
                                           parent=self)
         self.visit_view = _table(self.visit_model, "visits_view")
+        for column, width in ((0, 90), (1, 150), (2, 130), (3, 80), (4, 90)):
+            self.visit_view.setColumnWidth(column, width)
         self.visit_view.doubleClicked.connect(lambda _i: self.edit_visit())
         delete_visit = QPushButton("删除走访")
         delete_visit.clicked.connect(self.delete_visit)
