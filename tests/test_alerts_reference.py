@@ -113,7 +113,9 @@ def test_the_whole_list_is_its_sources_in_the_pages_order(county: Database, day:
     got = service.alerts()
     with county.session() as s:
         parts = (service._register_alerts(day) + A.compliance_alerts(s, day) + A.probation_alerts(s, day)
-                 + A.recruit_alerts(s, day) + A.incomplete_member_alerts(s) + R.overdue_alerts(s, day))
+                 + A.recruit_alerts(s, day) + A.incomplete_member_alerts(s)
+                 # every registered source: 整改 (R.overdue_alerts), 关怀帮扶 …
+                 + [a for sources in A._SOURCES.values() for source in sources for a in source(s, day)])
     order = {k: i for i, k in enumerate(A.KINDS)}
     assert got == sorted(parts, key=lambda a: (order[a.kind], not a.overdue, a.due or dt.date.max, a.subject))
     assert len(got) > 50 and {a.kind for a in got} >= {"meeting_missing", "rectification_overdue"}
