@@ -212,6 +212,17 @@ EXCELLENT_QUOTA = declare("annual.excellent_quota_percent", int, 20,
                           "“党建工作优秀单位”名额：不超过参评单位的百分之几", "季度与年度", minimum=0, maximum=100)
 
 
+# --- 队伍建设: 书记 and 党务干部 training (全国党员教育培训工作规划: 基层党组织书记和班子成员每年集中培训不少于56学时,
+# 党员每年集中学习培训一般不少于32学时) ----------------------------------------------------------------------------
+TRAINING_MIN_LEADERSHIP = declare("training.min_hours.leadership", Decimal, Decimal("56"),
+                                  "基层党组织书记和班子成员每年集中培训不少于（学时）", "队伍建设", minimum=0, maximum=500)
+TRAINING_MIN_MEMBER = declare("training.min_hours.member", Decimal, Decimal("32"),
+                              "其他党务干部（党员）每年集中学习培训不少于（学时）", "队伍建设", minimum=0, maximum=500)
+TRAINING_ALERT_MONTH = declare("training.alert_month", int, 10, "培训学时不足：每年从几月起提醒（至年底）", "队伍建设",
+                               minimum=1, maximum=12)
+TRAINING_MAX_PER_DAY = declare("training.max_hours_per_day", Decimal, Decimal("8"),
+                               "集中培训每天最多计几学时（超过视为填错）", "队伍建设", minimum=1, maximum=24)
+
 # --- accounts and privacy (PLATFORM.md "Security and privacy") -----------------------------------------------------
 LOGIN_ATTEMPTS = declare("accounts.login_attempts", int, 5, "连续输错密码几次锁定账户", "账户与安全", minimum=1, maximum=20)
 LOCKOUT_MINUTES = declare("accounts.lockout_minutes", int, 5, "首次锁定时长（分钟；此后每再输错一次加倍，最长24小时）",

@@ -14,6 +14,7 @@ from app.services import alerts as A
 from app.services.alerts import Alert, AlertService
 from app.services.idcard import make_id
 from app.services.orglife import AttendanceInput, OrgLifeService, RecordInput
+from app.services.party_workers import CourseInput, PartyWorkerService, Person
 from app.services.recruit import RecruitInput, RecruitService
 from app.services.register import MemberInput, OrgInput, PostInput, RegisterService, UnitInput
 
@@ -41,6 +42,9 @@ def keep_everything(db, b):
     held(db, b, K.BRANCH_ASSEMBLY, dt.date(2026, 9, 10))  # the third quarter, the last one completed
     held(db, b, K.PARTY_LECTURE, dt.date(2026, 8, 10), lecturer="县委党校教师")
     held(db, b, K.CONTACT_POINT_VISIT, dt.date(2026, 9, 15), org=False)
+    PartyWorkerService(db.session_factory, today=lambda: TODAY).add_training(  # 书记和班子成员: 56 学时
+        CourseInput("全县基层党组织书记培训班", "县委组织部", dt.date(2026, 9, 1), dt.date(2026, 9, 7), "56"),
+        [Person(m) for m in b.committee])
 
 
 @pytest.fixture
@@ -80,6 +84,7 @@ def test_alerts_for_the_branch_that_keeps_none(db, county):
     pending = {
         ("meeting_missing", A.ORG, f"{org}：2026年11月尚未开展主题党日（11月30日前）"),
         *{("community_unregistered", A.MEMBER, f"在职党员{n}尚未到社区报到") for n in ("张伟", "王芳", "李娜", "刘洋")},
+        ("training_short", "training_member", "县教育局机关支部书记张伟：今年集中培训0学时，低于56学时的要求，还差56学时"),
     }
     assert got == overdue | pending
     assert {(x.kind, x.target, x.message) for x in found if x.overdue} == overdue

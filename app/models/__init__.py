@@ -33,6 +33,7 @@ from app.models.documents import (
 )
 from app.models.enums import Gender, MemberStatus, OrgKind, OrgPostKind, TransferKind
 from app.models.orglife import AppraisalGrade, OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
+from app.models.party_workers import PartyWorker, TrainingRecord, WorkerRole
 from app.models.recruit import Recruit, RecruitStage, RecruitStageKind, ReviewResult
 from app.models.register import Member, OrgPost, PartyOrg, Setting, Transfer, Unit
 from app.models.scoring import (
@@ -89,6 +90,9 @@ __all__ = [
     "OrgLifeAttendance",
     "OrgLifeKind",
     "OrgLifeRecord",
+    "PartyWorker",
+    "TrainingRecord",
+    "WorkerRole",
     "Recruit",
     "RecruitStage",
     "RecruitStageKind",

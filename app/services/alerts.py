@@ -52,6 +52,7 @@ KIND_LABELS: dict[str, str] = {
     "disposal_pending": "不合格党员待处置",
     "disposal_overdue": "限期改正到期未决定",
     "lost_contact_overdue": "失联党员超期未处理",
+    "training_short": "培训学时不足",
 }
 KINDS = tuple(KIND_LABELS)
 # How the 提醒 page groups the kinds, in this order; a register adding kinds adds them to its group.  A kind in no
@@ -61,7 +62,7 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "组织生活": ("meeting_missing", "hearing_missing", "dual_life_missing", "community_unregistered"),
     "党员队伍": ("probation_due", "recruit_rule", "member_incomplete", "disposal_pending", "disposal_overdue",
              "lost_contact_overdue"),
-    "班子与干部": (),
+    "班子与干部": ("training_short",),
     "整改与问责": ("rectification_overdue",),
     "激励关怀": ("care_visit_overdue", "care_festival_visit"),
     "单位填报": (),
@@ -93,7 +94,8 @@ _SOURCES: dict[str, list[AlertSource]] = {}
 
 # Feature modules with alert sources, loaded on first use (not at start-up); each has `register_hooks()`, which
 # calls `register_source` (idempotent).  app.services.rectification: rectification_overdue.
-SOURCE_MODULES: tuple[str, ...] = ("app.services.rectification", "app.services.care", "app.services.disposal")
+SOURCE_MODULES: tuple[str, ...] = ("app.services.rectification", "app.services.care", "app.services.disposal",
+                                   "app.services.party_workers")
 
 
 def _load_source_modules() -> None:
