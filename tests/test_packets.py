@@ -159,7 +159,8 @@ def test_xlsx_summary_matches_the_docx_summary(county, tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(folder / f"{SUMMARY}.xlsx").active
     xlsx_rows = []
     assert sheet["A1"].value.startswith("征求意见稿（数据未锁定）")  # the draft's note above the table
-    for row in sheet.iter_rows(min_row=3, max_row=3 + len(docx_rows) - 1):
+    # the registers' columns (packet_sections.SECTION_MODULES) come after the .docx table's, in the .xlsx only
+    for row in sheet.iter_rows(min_row=3, max_row=3 + len(docx_rows) - 1, max_col=len(docx_rows[0])):
         # as Excel shows them: the score columns' number format has one decimal place
         xlsx_rows.append(["" if c.value is None else f"{c.value:.1f}" if c.number_format == "0.0" else str(c.value)
                           for c in row])
