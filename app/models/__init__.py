@@ -22,6 +22,7 @@ from app.models.audit import AuditEntry
 from app.models.base import Base, Score, UTCDateTime, utcnow
 from app.models.care import CareCircumstance, CareSubject, CareVisit, Honor, HonorKind, VisitForm
 from app.models.changes import ChangeStamp
+from app.models.collection import CollectionReturn, CollectionRound
 from app.models.disposal import DisposalCase, DisposalKind, DisposalStep, DisposalStepKind
 from app.models.documents import (
     Bulletin,
@@ -59,6 +60,8 @@ __all__ = [
     "Honor",
     "HonorKind",
     "VisitForm",
+    "CollectionReturn",
+    "CollectionRound",
     "Role",
     "User",
     "AnnualResult",

@@ -176,6 +176,7 @@ class ScoreItem(Base):
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="RESTRICT"))
     review_score: Mapped[Decimal] = mapped_column(Score)
     self_score: Mapped[Decimal | None] = mapped_column(Score)
+    self_note: Mapped[str] = mapped_column(Text, default="", server_default="")  # the unit's 说明/佐证 of its 自评
     veto: Mapped[bool] = mapped_column(Boolean, default=False)
     veto_reason: Mapped[str] = mapped_column(Text, default="")
 
