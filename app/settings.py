@@ -137,6 +137,9 @@ INTERVIEW_BELOW = declare("interview.below", Decimal, Decimal("70"), "约谈：�
 INTERVIEW_LAST_BACKWARD = declare("interview.last_backward", bool, True, "约谈：后进且排名末位", "考评")
 INTERVIEW_VETO = declare("interview.veto", bool, True, "约谈：存在一票否决事项", "考评")
 INTERVIEW_BACKWARD_MONTHS = declare("interview.backward_months", int, 2, "约谈：连续几个月处于后进档次", "考评", minimum=0, maximum=12)
+# 单位填报 (issue 18): the units' workbooks are due back by this working day of the month after the one they report.
+COLLECT_DEADLINE_WORKDAY = declare("collect.deadline_workday", int, 5, "单位填报表：次月第几个工作日前收回", "考评",
+                                   minimum=1, maximum=20)
 
 # --- 公文: who issues the documents and in which fonts (GONGWEN.md) ----------------------------------------------
 

@@ -44,6 +44,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("care", "激励关怀：表彰导入导出、关怀对象名单", "app.cli.care"),
     ("ranking", "显示某月考评排名（默认最近一个已锁定的月份）", "app.cli.scoring"),
     ("scores", "生成某月评分模板或导入评分（.xlsx）", "app.cli.scoring"),
+    ("collect", "单位填报：下发、收回填报表，查看填报情况，导出催报名单", "app.cli.collect"),
     ("period", "考评期：列出、开始、锁定、重新开放", "app.cli.scoring"),
     ("audit", "审计日志：校验哈希链和当前数据，显示链头", "app.cli.scoring"),
     ("report", "生成通报、考评情况反馈单、约谈通知书和记录、整改台账（Word 文档）", "app.cli.report"),

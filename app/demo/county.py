@@ -65,6 +65,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "app.demo.documents",
     "app.demo.annual",
     "app.demo.care",
+    "app.demo.collection",
     "app.demo.trail",  # last: records every register row the steps before wrote
 )
 

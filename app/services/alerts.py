@@ -53,6 +53,7 @@ KIND_LABELS: dict[str, str] = {
     "disposal_overdue": "限期改正到期未决定",
     "lost_contact_overdue": "失联党员超期未处理",
     "training_short": "培训学时不足",
+    "collection_overdue": "填报表逾期未报",
 }
 KINDS = tuple(KIND_LABELS)
 # How the 提醒 page groups the kinds, in this order; a register adding kinds adds them to its group.  A kind in no
@@ -65,7 +66,7 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "班子与干部": ("training_short",),
     "整改与问责": ("rectification_overdue",),
     "激励关怀": ("care_visit_overdue", "care_festival_visit"),
-    "单位填报": (),
+    "单位填报": ("collection_overdue",),
 }
 REGISTER_KINDS = ("vacancy", "term_ending", "term_overdue")
 
@@ -95,7 +96,7 @@ _SOURCES: dict[str, list[AlertSource]] = {}
 # Feature modules with alert sources, loaded on first use (not at start-up); each has `register_hooks()`, which
 # calls `register_source` (idempotent).  app.services.rectification: rectification_overdue.
 SOURCE_MODULES: tuple[str, ...] = ("app.services.rectification", "app.services.care", "app.services.disposal",
-                                   "app.services.party_workers")
+                                   "app.services.party_workers", "app.services.collection_state")
 
 
 def _load_source_modules() -> None:
