@@ -49,6 +49,7 @@ ORGLIFE_KINDS = {"meeting_missing", "hearing_missing", "dual_life_missing"}
 # Targets of the other registers and the page that shows them (a register whose alerts open its own records adds
 # its target here; the page's show_target receives (target, id)).
 TARGET_PAGES: dict[str, str] = {
+    "collection": "scoring",  # 单位填报: the month's 填报 board
     "care": "orglife",  # 关怀对象 (激励关怀 tab)
     "disposal": "orglife",  # 不合格党员处置: a case
     "disposal_member": "orglife",  # 不合格党员处置: a member still to decide on

@@ -32,11 +32,12 @@ from app.ui import tasks
 from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox
+from app.ui.scoring.collection import CollectionBoard
 from app.ui.scoring.form import ScoringForm, named
 from app.ui.scoring.review import ReviewPanel
 from app.ui.scoring.scheme_editor import SchemeEditor
 
-SCORE_TAB, REVIEW_TAB, SCHEME_TAB = 0, 1, 2
+SCORE_TAB, REVIEW_TAB, SCHEME_TAB, COLLECT_TAB = 0, 1, 2, 3
 
 
 class ScoringPage(QWidget):
@@ -67,6 +68,9 @@ class ScoringPage(QWidget):
         self.schemes = SchemeEditor(SchemeService(ctx.session_factory), self.today.year, self)
         self.steps.addTab(self.schemes, "考评指标体系")
         self.schemes.changed.connect(self._scheme_changed)
+        self.board = CollectionBoard(ctx.session_factory, lambda: self.today, self)
+        self.steps.addTab(self.board, "单位填报")
+        self.board.changed.connect(self._collected)
         self.steps.currentChanged.connect(lambda _i: self._refresh_review())
         self.form.changed.connect(lambda: ctx.changed.emit("scoring"))
         self.form.state_changed.connect(self._period_changed)
@@ -138,6 +142,19 @@ class ScoringPage(QWidget):
     def _refresh_review(self) -> None:
         if self.steps.currentIndex() == REVIEW_TAB:
             self.review.load(self.period())
+        elif self.steps.currentIndex() == COLLECT_TAB:
+            p = self.period()
+            self.board.load(self._year_month(), p is not None and p.locked)
+
+    def _collected(self) -> None:
+        """A round sent or received: the month may have been opened, the 自评 totals moved."""
+        self.ctx.changed.emit("scoring")
+        current = self.month_box.value()
+        self.reload()
+        if isinstance(current, tuple):
+            found = self.service.find_month(current[1], current[2])
+            if found is not None:
+                self.month_box.set_value(found.id)
 
     def _period_changed(self) -> None:
         """A review flag, a lock or a reopen: the month's state and the list labels change."""
@@ -172,6 +189,9 @@ class ScoringPage(QWidget):
             self.steps.setCurrentIndex(REVIEW_TAB)
         elif kind == "sheet":
             self.show_sheet(record_id)
+        elif kind == "collection":
+            self.month_box.set_value(record_id)
+            self.steps.setCurrentIndex(COLLECT_TAB)
 
     def show_sheet(self, sheet_id: int) -> None:
         self.steps.setCurrentIndex(SCORE_TAB)
