@@ -43,6 +43,19 @@ class FeedbackLine:
 
 
 @dataclass(frozen=True)
+class SelfDifference:
+    """An indicator whose 自评 is not its 复核 score, with the 工委's reason (its deductions' or bonuses' reasons,
+    or what the 复核 found) and the unit's own 说明."""
+
+    category: str
+    indicator: str
+    self_score: Decimal
+    review_score: Decimal
+    reason: str
+    self_note: str = ""
+
+
+@dataclass(frozen=True)
 class FeedbackSheetContent:
     year: int
     month: int
@@ -61,6 +74,7 @@ class FeedbackSheetContent:
     objection_until: dt.date | None = None  # the last of them, counted from `issued_on` (app.services.workdays)
     draft: bool = False  # the month is not locked yet: marked 征求意见稿 (app.reports.draft)
     addressee: str = ""  # 主送: the unit's party organisation as the register names it; default "<unit>党组（党委）"
+    differences: tuple[SelfDifference, ...] = ()  # 自评 ≠ 复核, in the scheme's order
 
     def __post_init__(self) -> None:
         bad: list[tuple[str, str]] = []
@@ -130,6 +144,8 @@ def _sheet(doc: GongwenDocument, c: FeedbackSheetContent, issuer: IssuingBody) -
         doc.para("其余指标未扣分。")
     else:
         doc.para("本月你单位各项指标均未扣分。")
+    if c.differences:
+        _differences(doc, c)
     contact = f"联系人及电话：{issuer.contact}。" if issuer.contact else ""
     if c.objection_until is None:
         when = f"于收到本反馈单之日起{c.objection_days}个工作日内"
@@ -160,6 +176,16 @@ def _detail(doc: GongwenDocument, c: FeedbackSheetContent) -> None:
     rows.append(["", "合计", signed(gained - lost), summary])
     doc.table([Column("序号", 12), Column("考评指标", 52, left=True), Column("扣（加）分", 22),
                Column("原因", 70, left=True)], rows, size=10.5)
+
+
+def _differences(doc: GongwenDocument, c: FeedbackSheetContent) -> None:
+    """The indicators where the unit's 自评 and the 复核 differ, each with the reason for the 复核 score."""
+    doc.para(f"你单位自评与复核得分不一致的指标（共{len(c.differences)}项）及复核意见如下：")
+    rows = [[str(i), f"{d.indicator}\n（{d.category}）", score(d.self_score), score(d.review_score),
+             d.reason + (f"（单位说明：{d.self_note}）" if d.self_note else "")]
+            for i, d in enumerate(c.differences, start=1)]
+    doc.table([Column("序号", 12), Column("考评指标", 50, left=True), Column("自评得分", 20), Column("复核得分", 20),
+               Column("复核意见", 54, left=True)], rows, size=10.5)
 
 
 def _change(diff: Decimal) -> str:

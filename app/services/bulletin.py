@@ -38,6 +38,7 @@ from app.models import (
     Deduction,
     Indicator,
     IndicatorCategory,
+    IndicatorMethod,
     IndicatorScheme,
     Interview,
     Period,
@@ -64,6 +65,7 @@ from app.reports.feedback import (
     CategoryResult,
     FeedbackLine,
     FeedbackSheetContent,
+    SelfDifference,
     build_feedback_sheet,
     build_feedback_sheets,
     feedback_filename,
@@ -410,6 +412,7 @@ class BulletinService:
             cats = _categories(s, period)
             selfs = _self_scores(s, period.id)
             lines = _feedback_lines(s, period.id)
+            differences = _self_differences(s, period.id)
             addressees = unit_addressees(s, [r.unit_id for r in ranking.rows])
         out = []
         for r in ranking.rows:
@@ -423,7 +426,8 @@ class BulletinService:
                                             self_total=r.self_total, veto=r.veto, objection_days=objection_days,
                                             objection_until=objection_until,
                                             draft=ranking.state != PeriodState.LOCKED,
-                                            addressee=addressees[r.unit_id]))
+                                            addressee=addressees[r.unit_id],
+                                            differences=tuple(differences.get(r.sheet_id, []))))
         if wanted is not None and not out:
             raise NotFoundError("所选单位在该月没有考评表")
         return out
@@ -629,6 +633,40 @@ def _self_scores(s: Session, period_id: int) -> dict[int, dict[str, Decimal | No
             cats[cat] = (cats.get(cat) or Decimal("0.0")) + own
         else:
             cats.setdefault(cat, None)
+    return out
+
+
+def _self_differences(s: Session, period_id: int) -> dict[int, list[SelfDifference]]:
+    """sheet id → the indicators whose 自评 is not the 复核 score, in the scheme's order, each with the 工委's
+    reason: the reasons of its deductions (bonuses), or what a 复核 with none recorded means."""
+    q = (select(ScoreItem.id, ScoreItem.sheet_id, IndicatorCategory.name, Indicator.name, Indicator.method,
+                ScoreItem.self_score, ScoreItem.review_score, ScoreItem.self_note)
+         .join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id)
+         .join(Indicator, Indicator.id == ScoreItem.indicator_id)
+         .join(IndicatorCategory, IndicatorCategory.id == Indicator.category_id)
+         .where(ScoreSheet.period_id == period_id, ScoreItem.self_score.is_not(None),
+                ScoreItem.self_score != ScoreItem.review_score)
+         .order_by(ScoreItem.sheet_id, IndicatorCategory.sort_order, IndicatorCategory.id, Indicator.sort_order,
+                   Indicator.id))
+    found = list(s.execute(q))
+    reasons: dict[int, list[str]] = {}
+    ids = [row[0] for row in found]
+    for model in (Deduction, Bonus):
+        for chunk in range(0, len(ids), 900):
+            for item_id, reason in s.execute(select(model.item_id, model.reason)
+                                             .where(model.item_id.in_(ids[chunk:chunk + 900])).order_by(model.id)):
+                reasons.setdefault(item_id, []).append(reason)
+    out: dict[int, list[SelfDifference]] = {}
+    for item_id, sheet_id, cat, ind, method, own, review, note in found:
+        assert own is not None  # the query's condition
+        given = reasons.get(item_id)
+        if given:
+            why = "；".join(given)
+        elif method == IndicatorMethod.BONUS:
+            why = "未提供加分依据，不予加分"
+        else:
+            why = "经复核未发现扣分情形，按满分计"
+        out.setdefault(sheet_id, []).append(SelfDifference(cat, ind, own, review, why, note))
     return out
 
 

@@ -122,6 +122,12 @@ class ItemView:
     veto_reason: str
     deductions: list[OccurrenceView]
     bonuses: list[OccurrenceView]
+    self_note: str = ""  # the unit's 说明/佐证 of its 自评 (from its returned workbook)
+
+    @property
+    def self_differs(self) -> bool:
+        """The unit's 自评 is not the 复核 score (shown highlighted; listed on the 反馈单)."""
+        return self.self_score is not None and self.self_score != self.review_score
 
     @property
     def lost(self) -> Decimal:
@@ -1098,7 +1104,7 @@ def _form(s: Session, sheet: ScoreSheet, seq: int) -> SheetForm:
             if it is None:
                 continue
             views.append(ItemView(it.id, ind, it.review_score, it.self_score, it.veto, it.veto_reason,
-                                  deds.get(it.id, []), bons.get(it.id, [])))
+                                  deds.get(it.id, []), bons.get(it.id, []), it.self_note))
         score = sum((v.review_score for v in views), Decimal("0.0"))
         if c.is_bonus:
             score = min(score, view.bonus_ceiling)

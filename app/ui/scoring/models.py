@@ -23,6 +23,7 @@ EDIT = Qt.ItemDataRole.EditRole
 KeyRole = Qt.ItemDataRole.UserRole + 1  # the id of the record a row stands for
 RED = QColor("#b00020")
 GREY = QColor("#777777")
+SELF_DIFFERS = QColor("#FFF2CC")  # 自评 ≠ 复核: the row's scores on a pale yellow
 
 
 def score_text(value: Decimal | None) -> str:
@@ -138,12 +139,13 @@ class ItemCol(enum.IntEnum):
     RECORDED = 4
     REVIEW = 5
     SELF = 6
+    SELF_NOTE = 7
 
 
 class ItemTableModel(_Table):
     """Every indicator of one unit's sheet: points, what is recorded, the 复核 score and the editable 自评."""
 
-    HEADERS = ("类别", "指标", "分值", "计分", "扣分/加分", "复核得分", "自评得分")
+    HEADERS = ("类别", "指标", "分值", "计分", "扣分/加分", "复核得分", "自评得分", "自评说明")
 
     def __init__(self, save_self: Callable[[ItemView, str], bool] | None = None, parent: Any = None) -> None:
         super().__init__(parent)
@@ -181,6 +183,12 @@ class ItemTableModel(_Table):
             return f"{sign}{amount:.1f}（{len(records)}项）" + ("　一票否决" if row.veto else "")
         if column == ItemCol.REVIEW:
             return score_text(row.review_score)
+        if column == ItemCol.SELF_NOTE:
+            return row.self_note
+        if tooltip and row.self_differs:
+            assert row.self_score is not None
+            return (f"自评{score_text(row.self_score)}分，复核{score_text(row.review_score)}分，"
+                    f"相差{score_text(abs(row.self_score - row.review_score))}分")
         return score_text(row.self_score)
 
     def numeric(self, column: int) -> bool:
@@ -195,6 +203,10 @@ class ItemTableModel(_Table):
         if role == EDIT and index.isValid() and index.column() == ItemCol.SELF:
             row = self.row_at(index.row())
             return score_text(row.self_score) if row else None
+        if (role == Qt.ItemDataRole.BackgroundRole and index.isValid()
+                and index.column() in (ItemCol.REVIEW, ItemCol.SELF, ItemCol.SELF_NOTE)):
+            row = self.row_at(index.row())
+            return SELF_DIFFERS if row is not None and row.self_differs else None
         if role == Qt.ItemDataRole.FontRole and index.isValid() and index.column() == ItemCol.REVIEW:
             bold = QFont()
             bold.setBold(True)
