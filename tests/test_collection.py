@@ -109,6 +109,12 @@ def test_round_trip_for_one_unit(county, service, tmp_path):
     text = " ".join(str(c.value) for ws in wb.worksheets if ws.sheet_state == "visible" for row in ws.iter_rows()
                     for c in row if c.value is not None)
     assert EDUCATION not in text
+    # the county's key stays in the database: no cell of any sheet (the hidden one included) holds it
+    with county.db.session_factory() as s:
+        secret = C._secret(s, create=False).hex()
+    everything = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert all(secret not in v for v in everything)
+    assert secret.encode() not in files[FINANCE].read_bytes()
 
     back = fill(files[FINANCE], tmp_path / "back" / files[FINANCE].name, scores={2: 5, 3: 2.5},
                 meetings=[("支委会", dt.datetime(2026, 11, 6), "研究11月党建工作", "全体"),

@@ -173,8 +173,13 @@ def _secret(s: Session, *, create: bool) -> bytes | None:
     if stored is None:
         if not create:
             return None
-        s.add(Setting(key=SECRET_SETTING, value=json.dumps(secrets.token_bytes(32).hex())))
-        s.flush()
+        # Two clients of a server sending the county's first round at once: the second insert waits for the first
+        # and does nothing, and both sign with the key that was stored.
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        upsert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+        made = json.dumps(secrets.token_bytes(32).hex())
+        s.execute(upsert(Setting).values(key=SECRET_SETTING, value=made).on_conflict_do_nothing(index_elements=["key"]))
         return _secret(s, create=False)
     try:
         return bytes.fromhex(json.loads(stored))
