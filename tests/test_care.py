@@ -14,7 +14,7 @@ from ui_fixtures import Sample, seed_register
 from app import settings as S
 from app.db import Database
 from app.errors import PermissionDenied, ValidationError
-from app.models import AuditEntry, CareCircumstance, HonorKind, Role, VisitForm
+from app.models import AuditEntry, CareCircumstance, HonorKind, OrgKind, Role, VisitForm
 from app.models.orglife import OrgLifeKind
 from app.services import accounts
 from app.services import alerts as A
@@ -29,7 +29,7 @@ from app.services.care import (
     spring_festival,
 )
 from app.services.orglife import AttendanceInput, OrgLifeService, RecordInput
-from app.services.register import RegisterService
+from app.services.register import OrgInput, RegisterService
 
 ADMIN = Actor(1, "admin", "王管理", Role.ADMIN)
 ASSESSOR = Actor(2, "li", "李考评", Role.ASSESSOR)
@@ -283,3 +283,14 @@ def test_the_alert_page_groups_the_kinds(db: Database, sample: Sample) -> None:
     assert "care_visit_overdue" in A.KIND_GROUPS["激励关怀"] and "care_festival_visit" in A.KIND_GROUPS["激励关怀"]
     found = A.AlertService(db.session_factory, today=lambda: DAY).alerts()
     assert [a.kind for a in found if a.target == "care"] == ["care_visit_overdue"]
+
+
+def test_a_member_or_organisation_with_care_records_is_not_deleted(db: Database, sample: Sample) -> None:
+    reg = RegisterService(db.session_factory)
+    add_zhang(db, sample)
+    empty = reg.save_org(OrgInput(sample.finance, "县财政局第二党支部", OrgKind.BRANCH, term_start=dt.date(2024, 1, 1)))
+    service(db).save_honor(HonorInput(HonorKind.ORG, DAY, "县级", "县委", org_id=empty))
+    with pytest.raises(ValidationError, match="关怀帮扶记录"):
+        reg.remove_member(sample.zhang, "误录")
+    with pytest.raises(ValidationError, match="表彰记录"):
+        reg.delete_org(empty)

@@ -143,3 +143,22 @@ def test_full_subject_export_only_for_administrators_and_audited(db: Database, s
     with db.session_factory() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "导出个人情况")).one()
     assert entry.who == ADMIN.who and entry.new == out.name and "1名" in entry.reason
+
+
+def test_cli_lists_and_exports_without_circumstances(db: Database, sample: Sample, paths, tmp_path: Path,
+                                                     capsys) -> None:
+    from app.cli import main
+
+    subject(db, sample)
+    base = ["--data-dir", str(paths.data_dir)]
+    assert main([*base, "care", "list"]) == 0
+    printed = capsys.readouterr().out
+    assert "李四（县财政局）" in printed and SECRET not in printed and "家庭负担" not in printed
+    template = tmp_path / "模板.xlsx"
+    assert main([*base, "care", "template", str(template)]) == 0 and template.exists()
+    bad = book(tmp_path / "错.xlsx", [["优秀共产党员", "查无此人", "", "县级", "2026-04-28", "县委", "", ""]])
+    assert main([*base, "care", "import", str(bad)]) == 1
+    assert "第2行" in capsys.readouterr().err
+    out = tmp_path / "名单.xlsx"
+    assert main([*base, "care", "export", "subjects", str(out)]) == 0
+    assert SECRET not in repr(cells(out))

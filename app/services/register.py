@@ -32,6 +32,7 @@ from app.models import (
     Unit,
 )
 from app.models.audit import AuditEntry
+from app.models.care import CareSubject, Honor
 from app.models.documents import Interview
 from app.models.orglife import OrgLifeAttendance, OrgLifeRecord
 from app.models.recruit import Recruit
@@ -471,6 +472,8 @@ class RegisterService:
                 raise ValidationError("该党组织下还有下级党组织，不能删除", field="name")
             if s.scalar(select(func.count()).select_from(Member).where(Member.org_id == org_id)):
                 raise ValidationError("该党组织还有党员（含历史党员），不能删除；请先转接党员", field="name")
+            if s.scalar(select(Honor.id).where(Honor.org_id == org_id).limit(1)) is not None:
+                raise ValidationError("该党组织有表彰记录，不能删除", field="name")
             s.delete(org)
 
     def org_input(self, org_id: int) -> OrgInput:
@@ -870,6 +873,8 @@ def member_uses(s: Session, member_id: int) -> list[str]:
         ("发展党员记录", select(Recruit.id).where(or_(Recruit.member_id == member_id, Recruit.sponsor1_id == member_id,
                                                    Recruit.sponsor2_id == member_id))),
         ("约谈记录", select(Interview.id).where(Interview.interviewee_member_id == member_id)),
+        ("表彰记录", select(Honor.id).where(Honor.member_id == member_id)),
+        ("关怀帮扶记录", select(CareSubject.id).where(CareSubject.member_id == member_id)),
     )
     return [what for what, q in checks if s.scalar(q.limit(1)) is not None]
 
