@@ -195,10 +195,11 @@ def test_a_folder_of_returns(county, service, tmp_path):
         assert not s.scalars(select(ScoreItem.self_score).join(ScoreSheet).where(
             ScoreSheet.unit_id == county.unit("县民政局"), ScoreItem.self_score.is_not(None))).all()
 
-    # the same file twice changes nothing
+    # the same file twice changes nothing (a good one, and a wrong one: the same reasons again)
     before = _audit_count(county)
-    again = service.receive(*MONTH, [good])
-    assert again.files[0].outcome == C.UNCHANGED
+    again = service.receive(*MONTH, [good, bad])
+    assert [f.outcome for f in again.files] == [C.UNCHANGED, C.BAD_ROWS]
+    assert again.files[1].reasons == by[bad.name].reasons
     assert _audit_count(county) == before
 
 

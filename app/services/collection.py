@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app import settings as S
-from app.errors import FieldProblem, ImportFileError, NotFoundError, ValidationError
+from app.errors import FieldProblem, ImportFileError, ValidationError
 from app.models import (
     CollectionReturn,
     CollectionRound,
@@ -337,6 +337,9 @@ class CollectionService:
                 when = _day(ret.received_at)
                 return FileOutcome(path.name, UNCHANGED, unit_name,
                                    (f"与{when:%Y-%m-%d}收回的文件相同，未作更改",) if when else ())
+            if digest == ret.refused_digest and return_state(ret, ret.round.deadline, self._today()) == FAULTY:
+                # the file already refused, sent again unchanged: the same reasons, nothing recorded twice
+                return FileOutcome(path.name, BAD_ROWS, unit_name, tuple(ret.refusal.splitlines()))
         try:
             counts = self._apply(ret_id, path, book, digest)
         except ValidationError as exc:
@@ -403,7 +406,7 @@ class CollectionService:
             sheet = s.scalar(select(ScoreSheet).where(ScoreSheet.period_id == period.id,
                                                       ScoreSheet.unit_id == ret.unit_id).with_for_update())
             if sheet is None:
-                raise NotFoundError(f"{ret.unit.name}在{period.title}没有考评表")
+                raise ValidationError(f"{ret.unit.name}在{period.title}没有考评表（该单位已停用或未参加本月考评）")
             problems: list[FieldProblem] = []
             selfs = _read_self(s, book, sheet, problems)
             register_audit.start(s)
