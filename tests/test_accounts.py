@@ -348,7 +348,8 @@ def test_settings_changes_by_role(db: Database, role: Role, allowed: bool) -> No
     assert settings.value(S.COUNTY_NAME) == ("新县" if allowed else "示范县")
 
 
-@pytest.mark.parametrize("role", list(Role))
+# The 单位填报员 (its own unit's 自评 only) has its own tests: tests/test_unit_accounts.py.
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.ASSESSOR, Role.VIEWER])
 def test_scoring_by_role_and_reopening_only_by_administrators(db: Database, role: Role) -> None:
     county = make_county(db, n=2)
     county.scoring._actor = None  # the trail's "who" comes from the logged-in user

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -19,6 +19,7 @@ class Role(LabelEnum):
     ADMIN = "管理员"  # everything: accounts, reopening locked periods, full 身份证号, settings, restores
     ASSESSOR = "考评员"  # register, records, scoring, documents
     VIEWER = "查阅"  # read only
+    UNIT_REPORTER = "单位填报员"  # one unit's own 自评, organisation-life records and 整改 progress (User.unit_id)
 
 
 class User(Base):
@@ -28,6 +29,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(40), unique=True)  # stored lower-case: login is case-blind
     display_name: Mapped[str] = mapped_column(String(40))  # what the audit trail records as "who"
     role: Mapped[Role] = mapped_column(label_enum(Role))
+    # The unit a 单位填报员 reports for (required for that role, empty for the others): every query it makes is
+    # scoped to this unit (app.services.unit_scope).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -26,8 +26,8 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from app import settings as S
 from app.errors import FieldProblem, NotFoundError, PermissionDenied, ValidationError
-from app.models import AuditEntry, Member, Role, Setting, User
-from app.services import actor
+from app.models import AuditEntry, Member, Role, Setting, Unit, User
+from app.services import actor, unit_scope
 from app.services.audit import timestamp, unit_of_work
 from app.services.common_passwords import is_common
 
@@ -99,7 +99,7 @@ def _guard_commit(session: Session) -> None:
         return
     if needed is not None:
         require(needed)
-    if _in_rehearsal():
+    if _in_rehearsal() and not unit_scope.scoped():
         for obj in (*session.new, *session.dirty, *session.deleted):
             pending = _needed_for(obj)
             if pending is not None:
@@ -108,6 +108,9 @@ def _guard_commit(session: Session) -> None:
 
 def _guard_flush(session: Session, _context: Any, _instances: Any) -> None:
     if current() is None:
+        return
+    if unit_scope.scoped():  # a 单位填报员: its own unit's 自评, records and progress, nothing else
+        unit_scope.check_writes(session, session.new, session.dirty, session.deleted)
         return
     for obj in (*session.new, *session.dirty, *session.deleted):
         needed = _needed_for(obj)
@@ -128,6 +131,9 @@ def _guard_bulk(state: ORMExecuteState) -> None:
         return
     mapper = state.bind_mapper
     target = mapper.class_ if mapper is not None else None
+    if unit_scope.scoped():
+        unit_scope.check_bulk(target)
+        return
     if target is not None and issubclass(target, _ALWAYS_WRITABLE):
         return
     needed = Permission.SETTINGS if target is Setting else Permission.WRITE
@@ -161,14 +167,22 @@ class UserView:
     active: bool
     locked_until: dt.datetime | None
     last_login_at: dt.datetime | None
+    unit_id: int | None = None  # a 单位填报员's unit
+    unit_name: str = ""
+
+    @property
+    def role_text(self) -> str:
+        """The role as the account list shows it: a 单位填报员 with its unit."""
+        return f"{self.role.value}（{self.unit_name}）" if self.role == Role.UNIT_REPORTER else self.role.value
 
 
-def _view(u: User) -> UserView:
-    return UserView(u.id, u.username, u.display_name, u.role, u.active, u.locked_until, u.last_login_at)
+def _view(u: User, unit_name: str = "") -> UserView:
+    return UserView(u.id, u.username, u.display_name, u.role, u.active, u.locked_until, u.last_login_at,
+                    u.unit_id, unit_name)
 
 
 def _actor(u: User) -> Actor:
-    return Actor(u.id, u.username, u.display_name, u.role)
+    return Actor(u.id, u.username, u.display_name, u.role, u.unit_id if u.role == Role.UNIT_REPORTER else None)
 
 
 class LoginFailed(PermissionDenied):
@@ -193,7 +207,13 @@ class AccountService:
 
     def users(self) -> list[UserView]:
         with self._sf() as s:
-            return [_view(u) for u in s.scalars(select(User).order_by(User.username))]
+            return [_view(u, name or "") for u, name in s.execute(
+                select(User, Unit.name).outerjoin(Unit, Unit.id == User.unit_id).order_by(User.username))]
+
+    def units(self) -> list[tuple[int, str]]:
+        """The units a 单位填报员 may be bound to, in the register's order."""
+        with self._sf() as s:
+            return [(i, n) for i, n in s.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order, Unit.id))]
 
     # --- first start and logging in -------------------------------------------------------------------------
 
@@ -270,12 +290,19 @@ class AccountService:
 
     # --- administration --------------------------------------------------------------------------------------
 
-    def add_user(self, username: str, display_name: str, role: Role | str, password: str) -> UserView:
+    def add_user(self, username: str, display_name: str, role: Role | str, password: str,
+                 unit: int | str | None = None) -> UserView:
+        """A new account; a 单位填报员 needs its unit (`unit`: the unit's id or name)."""
         require(Permission.ACCOUNTS)
+        new_role = _role(role)
         with unit_of_work(self._sf) as (s, log):
-            user = self._new_user(s, username, display_name, _role(role), password)
+            unit_id = _unit_for(s, new_role, unit)
+            user = self._new_user(s, username, display_name, new_role, password)
+            user.unit_id = unit_id
             log.record("新建", "app_user", user.id, "role", None, user.role, reason=f"用户名 {user.username}")
-            return _view(user)
+            if unit_id is not None:
+                log.record("新建", "app_user", user.id, "unit_id", None, unit_id, reason=_unit_name(s, unit_id))
+            return _view(user, _unit_name(s, unit_id))
 
     def reset_password(self, username: str, new_password: str) -> None:
         """An administrator sets another user's password (and lifts a lockout)."""
@@ -287,17 +314,25 @@ class AccountService:
             user.failed_count, user.locked_until = 0, None
             log.record("重置密码", "app_user", user.id)
 
-    def set_role(self, username: str, role: Role | str) -> UserView:
+    def set_role(self, username: str, role: Role | str, unit: int | str | None = None) -> UserView:
+        """Change an account's role; a 单位填报员 needs its unit (given, or the one it already has), any other
+        role is bound to none."""
         require(Permission.ACCOUNTS)
         new_role = _role(role)
         with unit_of_work(self._sf) as (s, log):
             user = _user(s, _clean_username(username))
+            kept = user.unit_id if unit in (None, "") and user.role == Role.UNIT_REPORTER else unit
+            unit_id = _unit_for(s, new_role, kept)
             if user.role == Role.ADMIN and new_role != Role.ADMIN:
                 _keep_an_admin(s, user)
             if user.role != new_role:
                 log.record("修改", "app_user", user.id, "role", user.role, new_role)
                 user.role = new_role
-            return _view(user)
+            if user.unit_id != unit_id:
+                log.record("修改", "app_user", user.id, "unit_id", user.unit_id, unit_id,
+                           reason=_unit_name(s, unit_id) or "不再绑定单位")
+                user.unit_id = unit_id
+            return _view(user, _unit_name(s, unit_id))
 
     def set_active(self, username: str, active: bool) -> UserView:
         require(Permission.ACCOUNTS)
@@ -308,7 +343,7 @@ class AccountService:
             if user.active != active:
                 log.record("修改", "app_user", user.id, "active", user.active, active)
                 user.active = active
-            return _view(user)
+            return _view(user, _unit_name(s, user.unit_id))
 
     def delete_user(self, username: str) -> None:
         require(Permission.ACCOUNTS)
@@ -356,6 +391,32 @@ def _role(role: Role | str) -> Role:
         return Role(str(role).strip())
     except ValueError:
         raise ValidationError(f"角色只能是{'、'.join(r.value for r in Role)}", field="role") from None
+
+
+def _unit_for(s: Session, role: Role, unit: int | str | None) -> int | None:
+    """The unit an account of `role` is bound to: required for a 单位填报员 (by id or name), none otherwise."""
+    if role != Role.UNIT_REPORTER:
+        if unit not in (None, ""):
+            raise ValidationError(f"只有“{Role.UNIT_REPORTER.value}”账户绑定单位，{role.value}账户不能指定单位", field="unit")
+        return None
+    if unit in (None, ""):
+        raise ValidationError(f"“{Role.UNIT_REPORTER.value}”账户必须指定所属单位", field="unit")
+    if isinstance(unit, int):
+        found = s.scalar(select(Unit.id).where(Unit.id == unit))
+    else:
+        text = str(unit).strip()
+        found = s.scalar(select(Unit.id).where(Unit.name == text))
+        if found is None and text.isdigit():
+            found = s.scalar(select(Unit.id).where(Unit.id == int(text)))
+    if found is None:
+        raise ValidationError(f"没有单位“{unit}”，请按单位名册中的名称填写", field="unit")
+    return int(found)
+
+
+def _unit_name(s: Session, unit_id: int | None) -> str:
+    if unit_id is None:
+        return ""
+    return s.scalar(select(Unit.name).where(Unit.id == unit_id)) or ""
 
 
 def _user(s: Session, name: str) -> User:

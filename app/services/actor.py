@@ -33,6 +33,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.ASSESSOR: frozenset({Permission.READ, Permission.WRITE}),
     Role.VIEWER: frozenset({Permission.READ}),
+    # Reads its own unit only and writes only what app.services.unit_scope lets through (its 自评, organisation-life
+    # records and 整改 progress): the write guard asks the unit scope, not WRITE, for this role.
+    Role.UNIT_REPORTER: frozenset({Permission.READ}),
 }
 
 
@@ -44,6 +47,7 @@ class Actor:
     username: str
     display_name: str
     role: Role
+    unit_id: int | None = None  # the unit a 单位填报员 is bound to
 
     @property
     def who(self) -> str:

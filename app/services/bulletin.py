@@ -73,7 +73,7 @@ from app.reports.feedback import (
 from app.reports.gongwen import DocNumber, IssuingBody, safe_filename
 from app.reports.output import write_atomic
 from app.reports.styles import DocumentStyle
-from app.services import anchors
+from app.services import anchors, unit_scope
 from app.services.audit import read_head, unit_of_work
 from app.services.county_names import require_real_names
 from app.services.ranking import MonthPoint, Ranking, RankingService
@@ -215,6 +215,7 @@ def sha256(data: bytes) -> str:
 # the service
 
 
+@unit_scope.committee_only("生成、印发或导出通报：本单位的结果在通报印发后于“本单位填报”中查看")
 class BulletinService:
     def __init__(self, session_factory: SessionFactory, actor: str | None = None,
                  today: Callable[[], dt.date] = clock.today) -> None:

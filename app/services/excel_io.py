@@ -61,7 +61,7 @@ from app.models import Gender, Member, MemberStatus, OrgKind, PartyOrg, Unit
 from app.paths import make_private
 from app.reports.output import temp_beside, write_atomic
 from app.reports.xlsx_text import as_text, text_cells, workbook_bytes
-from app.services import audit, register_audit
+from app.services import audit, register_audit, unit_scope
 from app.services.accounts import Permission, allowed, require
 from app.services.idcard import mask_date, mask_id, mask_phone, month_text, normalise_id, pinyin_sort_key
 from app.services.idcard import pinyin_initials as initials_of
@@ -1246,6 +1246,7 @@ def import_register(session_factory: SessionFactory, path: Path, *, dry_run: boo
     records over units, organisations and members).  `progress(done, total, text)` is called now and then
     (total 0: not known yet); `cancelled()` is looked at as often.  Raises `ImportFileError` for a file that cannot be read
     as a register workbook at all, and `OperationCancelled` when `cancelled()` turns true (nothing is changed)."""
+    unit_scope.refuse_unit_account("导入党员名册")
     path = Path(path)
     sheets = _read_book(path, progress, cancelled)
     reg = RegisterService(session_factory, today=today)
@@ -1489,6 +1490,7 @@ def export_register(session_factory: SessionFactory, path: Path, *, progress: Pr
     (all sheets).  The trail comes before the file: the workbook is written to a temporary file beside `path`,
     the export is recorded and committed, and only then is the file moved into place.  If the record cannot be
     committed no file remains; if the move fails the temporary file is removed and the trail says so."""
+    unit_scope.refuse_unit_account("导出党员名册")
     if reveal:
         require(Permission.EXPORT_REVEAL)
     with session_factory() as s:

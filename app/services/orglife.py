@@ -17,7 +17,7 @@ from app import clock
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Member, OrgKind, OrgPost, OrgPostKind, PartyOrg, Transfer, Unit
 from app.models.orglife import UNIT_KINDS, AppraisalGrade, OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
-from app.services import register_audit
+from app.services import register_audit, unit_scope
 from app.services.register_audit import register_work
 
 SessionFactory = Callable[[], Session]
@@ -287,12 +287,16 @@ class OrgLifeService:
         with register_work(self._sf) as s:
             problems: list[FieldProblem] = []
             for i, data in enumerate(items, start=1):
+                _require_own_input(s, data)
                 problems += [replace(p, row=i) for p in self.validate_record(s, data)]
             if problems:
                 raise ValidationError(problems)
             return [self.store(s, data, None) for data in items]
 
     def _save(self, s: Session, data: RecordInput, record_id: int | None) -> int:
+        if record_id is not None:
+            unit_scope.require_own_record(s, record_id)
+        _require_own_input(s, data)
         if record_id is not None and s.get(OrgLifeRecord, record_id) is None:
             raise NotFoundError(f"组织生活记录不存在（编号 {record_id}）")
         problems = self.validate_record(s, data)
@@ -335,6 +339,7 @@ class OrgLifeService:
 
     def delete_record(self, record_id: int) -> None:
         with register_work(self._sf) as s:
+            unit_scope.require_own_record(s, record_id)
             rec = s.get(OrgLifeRecord, record_id)
             if rec is None:
                 raise NotFoundError(f"组织生活记录不存在（编号 {record_id}）")
@@ -344,6 +349,7 @@ class OrgLifeService:
 
     def record_input(self, record_id: int) -> RecordInput:
         with self._sf() as s:
+            unit_scope.require_own_record(s, record_id)
             rec = s.get(OrgLifeRecord, record_id)
             if rec is None:
                 raise NotFoundError(f"组织生活记录不存在（编号 {record_id}）")
@@ -356,6 +362,7 @@ class OrgLifeService:
     def roster(self, org_id: int, on: dt.date) -> list[RosterMember]:
         """The organisation's members on `on`, committee first (the fast-entry attendance list)."""
         with self._sf() as s:
+            unit_scope.require_own_org(s, org_id)
             if s.get(PartyOrg, org_id) is None:
                 raise NotFoundError(f"党组织不存在（编号 {org_id}）")
             posts = committee_on(s, org_id, on)
@@ -370,6 +377,7 @@ class OrgLifeService:
     def record_ids(self, flt: RecordFilter | None = None) -> list[int]:
         """Ids of matching records, newest first."""
         flt = flt or RecordFilter()
+        unit_scope.require_own_unit(flt.unit_id)
         q = select(OrgLifeRecord.id)
         if flt.org_id is not None:
             q = q.where(OrgLifeRecord.org_id == flt.org_id)
@@ -384,6 +392,7 @@ class OrgLifeService:
             q = q.where(OrgLifeRecord.topic.like(f"%{flt.text.strip()}%"))
         q = q.order_by(OrgLifeRecord.held_on.desc(), OrgLifeRecord.id.desc())
         with self._sf() as s:
+            unit_scope.require_own_org(s, flt.org_id)
             return list(s.scalars(q))
 
     def record_rows(self, ids: Iterable[int], late_days: int | None = None) -> list[RecordRow]:
@@ -394,6 +403,8 @@ class OrgLifeService:
         if not ids:
             return []
         with self._sf() as s:
+            for record_id in ids if unit_scope.scoped() else ():
+                unit_scope.require_own_record(s, record_id)
             late = int(S.get(s, S.LATE_RECORD_DAYS)) if late_days is None else late_days
             counts: dict[int, list[int]] = {}
             for rid, present, n in s.execute(
@@ -420,6 +431,7 @@ class OrgLifeService:
     def grades_of(self, record_id: int) -> dict[str, int]:
         """民主评议 result: count per grade (优秀/合格/基本合格/不合格)."""
         with self._sf() as s:
+            unit_scope.require_own_record(s, record_id)
             rows = s.execute(
                 select(OrgLifeAttendance.grade, func.count())
                 .where(OrgLifeAttendance.record_id == record_id, OrgLifeAttendance.grade.is_not(None))
@@ -427,6 +439,14 @@ class OrgLifeService:
             ).all()
             found: dict[Any, int] = {g: n for g, n in rows}
             return {g.label: found.get(g, 0) for g in AppraisalGrade}
+
+
+def _require_own_input(s: Session, data: RecordInput) -> None:
+    """A 单位填报员 records for its own unit's organisations (and its own unit's 党组) only."""
+    unit_scope.require_own_org(s, data.org_id)
+    unit_scope.require_own_unit(data.unit_id, "单位的记录")
+    for line in data.attendance if unit_scope.scoped() else ():
+        unit_scope.require_own_member(s, line.member_id)
 
 
 def _span(year: int, month: int | None) -> tuple[dt.date, dt.date]:

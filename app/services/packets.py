@@ -76,7 +76,7 @@ from app.reports.packet import (
     packet_filename,
     write_job,
 )
-from app.services import packet_sections
+from app.services import packet_sections, unit_scope
 from app.services.annual.commitments import _commitment_view as commitment_view
 from app.services.annual.commitments import _duty_view as duty_view
 from app.services.annual.commitments import commitment_content, duty_list_content
@@ -128,6 +128,7 @@ class PacketRun:
         return out + [f"说明：{n}" for n in self.notes]
 
 
+@unit_scope.committee_only("生成年度考评材料")
 class PacketService:
     def __init__(self, session_factory: SessionFactory, today: Callable[[], dt.date] = clock.today) -> None:
         self._sf = session_factory

@@ -47,7 +47,7 @@ from app.models import (
     ScoreSheet,
     Unit,
 )
-from app.services import anchors
+from app.services import anchors, unit_scope
 from app.services.audit import (
     AuditFinding,
     AuditLog,
@@ -321,6 +321,7 @@ class IssuedBulletin:
 # the service
 
 
+@unit_scope.committee_only("办理季度考核")
 class QuarterService:
     def __init__(self, session_factory: SessionFactory, actor: str | None = None,
                  today: Callable[[], dt.date] = clock.today) -> None:

@@ -36,6 +36,7 @@ from app.models import (
     Tier,
     Unit,
 )
+from app.services import unit_scope
 
 SessionFactory = Callable[[], Session]
 
@@ -201,6 +202,7 @@ class _Sheet:
     reviewed: bool
 
 
+@unit_scope.committee_only("查看全县排名：排名随通报印发")
 class RankingService:
     def __init__(self, session_factory: SessionFactory) -> None:
         self._sf = session_factory

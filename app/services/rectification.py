@@ -32,6 +32,7 @@ from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Rectification, RectificationItem, RectificationStatus, Unit, utcnow
 from app.services import alerts as A
 from app.services import audit as audit_trail
+from app.services import unit_scope
 from app.services.audit import AuditFinding, AuditLog, LastValues, unit_of_work
 
 if TYPE_CHECKING:
@@ -148,7 +149,10 @@ class RectificationService:
               open_only: bool = False, rectification_id: int | None = None) -> list[ItemView]:
         """Items, by unit and deadline; `status` filters on today's status (逾期 included)."""
         today = self._today()
+        unit_scope.require_own_unit(unit_id)
         with self._sf() as s:
+            if rectification_id is not None:
+                unit_scope.require_own_rectification(s, rectification_id)
             views = _item_views(s, today, unit_id=unit_id, period_id=period_id, rectification_id=rectification_id)
         if open_only:
             views = [v for v in views if v.status != Status.CLOSED]
@@ -158,10 +162,12 @@ class RectificationService:
 
     def item(self, item_id: int) -> ItemView:
         with self._sf() as s:
+            unit_scope.require_own_rectification_item(s, item_id)
             _item(s, item_id)
             return _item_views(s, self._today(), item_id=item_id)[0]
 
     def rectifications(self, unit_id: int | None = None) -> list[RectificationView]:
+        unit_scope.require_own_unit(unit_id)
         today = self._today()
         with self._sf() as s:
             q = select(Rectification).join(Unit, Unit.id == Rectification.unit_id)
@@ -185,6 +191,8 @@ class RectificationService:
     def create(self, unit_id: int, source: str, items: Sequence[ItemInput], *, period_id: int | None = None
                ) -> RectificationView:
         """A 整改 not opened by an interview (a finding of a check, a 述职评议 result …)."""
+        unit_scope.require_own_unit(unit_id)
+        unit_scope.refuse_unit_account(_UNIT_REFUSAL)
         source = (source or "").strip()
         problems: list[FieldProblem] = []
         if not source:
@@ -207,6 +215,7 @@ class RectificationService:
         return next(r for r in self.rectifications(unit_id) if r.id == rect.id)
 
     def add_item(self, rectification_id: int, data: ItemInput) -> ItemView:
+        self._require_committee(rectification_id=rectification_id)
         problems: list[FieldProblem] = []
         clean = _clean_item(data, problems, self._today())
         if problems:
@@ -222,6 +231,7 @@ class RectificationService:
     def edit_item(self, item_id: int, data: ItemInput, reason: str = "") -> ItemView:
         """Change problem, measure, 责任人 or deadline of an item not yet 已销号.  Moving a deadline is audited
         and needs a reason (a later deadline can hide an overdue item)."""
+        self._require_committee(item_id=item_id)
         problems: list[FieldProblem] = []
         clean = _clean_item(data, problems, None)
         reason = (reason or "").strip()
@@ -244,6 +254,7 @@ class RectificationService:
 
     def delete_item(self, item_id: int, reason: str) -> None:
         """Remove an item entered by mistake (only while 未整改), with a reason (audited)."""
+        self._require_committee(item_id=item_id)
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError("删除整改事项须说明理由", field="reason")
@@ -254,6 +265,17 @@ class RectificationService:
             log.record("删除", ENTITY, item.id, "status", item.status, None, reason=f"{reason}（{item.problem[:60]}）")
             s.delete(item)
 
+    def _require_committee(self, *, item_id: int | None = None, rectification_id: int | None = None) -> None:
+        """Creating and editing 整改 items is the 工委's; a unit account is told so (after whose item it is)."""
+        if not unit_scope.scoped():
+            return
+        with self._sf() as s:
+            if item_id is not None:
+                unit_scope.require_own_rectification_item(s, item_id)
+            if rectification_id is not None:
+                unit_scope.require_own_rectification(s, rectification_id)
+        unit_scope.refuse_unit_account(_UNIT_REFUSAL)
+
     # --- the workflow ---------------------------------------------------------------------------------------
 
     def move(self, item_id: int, to: Status | str, note: str = "", on: dt.date | None = None) -> ItemView:
@@ -262,7 +284,9 @@ class RectificationService:
         note = (note or "").strip()
         day = on or self._today()
         with unit_of_work(self._sf, self._actor) as (s, log):
+            unit_scope.require_own_rectification_item(s, item_id)
             item = _item(s, item_id)
+            unit_scope.require_unit_move(item.status, target)
             apply_move(log, item, target, note, day)
         return self.item(item_id)
 
@@ -287,6 +311,7 @@ class RectificationService:
     def ledger_content(self, *, scope: str = "", unit_id: int | None = None, period_id: int | None = None,
                        year: int | None = None, as_of: dt.date | None = None) -> LedgerContent:
         day = as_of or self._today()
+        unit_scope.require_own_unit(unit_id)
         with self._sf() as s:
             views = _item_views(s, day, unit_id=unit_id, period_id=period_id)
             unit_name = s.scalar(select(Unit.name).where(Unit.id == unit_id)) if unit_id is not None else None
@@ -320,6 +345,9 @@ class RectificationService:
 
 # ---------------------------------------------------------------------------------------------------------------
 # rules
+
+
+_UNIT_REFUSAL = "新建、修改或删除整改事项：整改事项由机关工委确定，单位填报整改进展"
 
 
 def _status(value: Status | str) -> Status:

@@ -46,6 +46,7 @@ from app.services.idcard import (
     pinyin_sort_key,
 )
 from app.services.idcard import pinyin_initials as initials_of
+from app.services import unit_scope
 from app.services.register_audit import field_label, register_work
 
 SessionFactory = Callable[[], Session]
@@ -396,6 +397,7 @@ class RegisterService:
             return int(_get(s, cls, record_id, _VERSIONED[cls][1]).version)
 
     def unit_input(self, unit_id: int) -> UnitInput:
+        unit_scope.require_own_unit(unit_id)
         with self._sf() as s:
             u = _get(s, Unit, unit_id, "单位")
             return UnitInput(**{f.name: getattr(u, f.name) for f in fields(UnitInput)})
@@ -478,10 +480,12 @@ class RegisterService:
 
     def org_input(self, org_id: int) -> OrgInput:
         with self._sf() as s:
+            unit_scope.require_own_org(s, org_id)
             o = _get(s, PartyOrg, org_id, "党组织")
             return OrgInput(**{f.name: getattr(o, f.name) for f in fields(OrgInput)})
 
     def orgs(self, unit_id: int | None = None) -> list[tuple[int, str]]:
+        unit_scope.require_own_unit(unit_id)
         with self._sf() as s:
             q = select(PartyOrg.id, PartyOrg.name).order_by(PartyOrg.unit_id, PartyOrg.sort_order, PartyOrg.id)
             if unit_id is not None:
@@ -516,6 +520,7 @@ class RegisterService:
 
     def org_detail(self, org_id: int) -> OrgDetail:
         with self._sf() as s:
+            unit_scope.require_own_org(s, org_id)
             org = _get(s, PartyOrg, org_id, "党组织")
             read = S.reader(s)
             counts = dict(
@@ -700,13 +705,17 @@ class RegisterService:
 
     def member_input(self, member_id: int) -> MemberInput:
         with self._sf() as s:
+            unit_scope.require_own_member(s, member_id)
             m = _get(s, Member, member_id, "党员")
             values = {f.name: getattr(m, f.name) for f in fields(MemberInput)}
             values["id_number"] = m.id_number or ""
+            if unit_scope.scoped():  # a 单位填报员 edits no member: it reads its own members' numbers masked
+                values["id_number"], values["phone"] = mask_id(m.id_number), mask_phone(m.phone)
             return MemberInput(**values)
 
     def probation_end_of(self, member_id: int) -> dt.date | None:
         with self._sf() as s:
+            unit_scope.require_own_member(s, member_id)
             m = _get(s, Member, member_id, "党员")
             if m.status != MemberStatus.PROBATIONARY:
                 return None
@@ -806,6 +815,7 @@ class RegisterService:
     def transfers_of(self, member_id: int) -> list[tuple[dt.date, str, str, str]]:
         """(date, kind, from, to) for a member's moves, oldest first."""
         with self._sf() as s:
+            unit_scope.require_own_member(s, member_id)
             m = _get(s, Member, member_id, "党员")
             names = dict(s.execute(select(PartyOrg.id, PartyOrg.name)).all())
             return [
@@ -818,7 +828,9 @@ class RegisterService:
     def member_ids(self, text: str = "", org_id: int | None = None, unit_id: int | None = None,
                    include_left: bool = False, order: str = "name", descending: bool = False) -> list[int]:
         """Ids of members matching `text` (name, pinyin initials, organisation or unit name, 身份证 fragment)."""
+        unit_scope.require_own_unit(unit_id)
         with self._sf() as s:
+            unit_scope.require_own_org(s, org_id)
             q = _member_query(text, org_id, unit_id, include_left)
             col = _ORDER_COLUMNS.get(order, Member.name)
             q = q.order_by(col.desc() if descending else col, Member.id)
@@ -830,6 +842,8 @@ class RegisterService:
         if not ids:
             return []
         with self._sf() as s:
+            for member_id in ids if unit_scope.scoped() else ():
+                unit_scope.require_own_member(s, member_id)
             q = (
                 select(Member, PartyOrg.name, Unit.name)
                 .join(PartyOrg, Member.org_id == PartyOrg.id)
@@ -845,6 +859,7 @@ class RegisterService:
 
     def reveal_member(self, member_id: int) -> tuple[str, str]:
         """The full 身份证号 and phone (callers check the role and record the reveal)."""
+        unit_scope.refuse_unit_account("查看完整的身份证号和电话")
         with self._sf() as s:
             m = _get(s, Member, member_id, "党员")
             return m.id_number or "", m.phone

@@ -41,6 +41,7 @@ from app.errors import (
 )
 from app.models import Bonus, Deduction, IndicatorMethod, Period, PeriodState, ScoreItem, ScoreSheet, Unit
 from app.reports.xlsx_text import save_workbook
+from app.services import unit_scope
 from app.services.audit import unit_of_work
 from app.services.scheme import IndicatorView, SchemeView, scheme_view
 from app.services.score_rules import parse_score
@@ -443,6 +444,7 @@ def read_scores(session_factory: SessionFactory, period_id: int, path: Path) -> 
 def import_scores(session_factory: SessionFactory, year: int, month: int, path: Path, *, actor: str | None = None,
                   dry_run: bool = False) -> ImportReport:
     """Check the file and (unless `dry_run`, and only when nothing is wrong) apply it in one transaction."""
+    unit_scope.refuse_unit_account("导入全县考评表")
     with session_factory() as s:
         period_id = s.scalar(select(Period.id).where(Period.key == month_key(year, month)))
     if period_id is None:

@@ -57,7 +57,7 @@ from app.models import (
     SuggestionRejection,
     Unit,
 )
-from app.services import anchors
+from app.services import anchors, unit_scope
 from app.services.accounts import Permission, require
 from app.services.audit import AuditLog, occurrence_snapshot, read_head, unit_of_work
 from app.services.lockdigest import DIGEST_FIELD, period_digests
@@ -181,6 +181,9 @@ class SheetForm:
     categories: list[CategoryScore]
     version: int = 1
     audit_seq: int = 0
+    # A 单位填报员 before the month's 通报 is issued: the 复核 scores, deductions and bonuses are left out (zeros
+    # and empty lists), only the 自评 is there.
+    results_hidden: bool = False
 
     @property
     def stamp(self) -> SheetStamp:
@@ -206,6 +209,7 @@ class SheetSummary:
     veto: bool
     reviewed: bool
     deductions: int
+    results_hidden: bool = False  # a 单位填报员 before the month's 通报: the 复核 figures carry nothing
 
 
 @dataclass(frozen=True)
@@ -350,7 +354,8 @@ class ScoringService:
     def periods(self) -> list[PeriodView]:
         """The months, newest first.  Units added to the register since a month was opened get their sheets
         first (in every month not locked), so a unit added in the middle of a month is scored that month."""
-        self.fill_open_months()
+        if not unit_scope.scoped():  # a unit account adds no sheets: it lists the months as they are
+            self.fill_open_months()
         with self._sf() as s:
             counts = {pid: (n, r) for pid, n, r in s.execute(
                 select(ScoreSheet.period_id, func.count(), func.sum(cast(ScoreSheet.reviewed, Integer)))
@@ -378,6 +383,7 @@ class ScoringService:
     def open_month(self, year: int, month: int) -> PeriodView:
         """The month's period, created (with a sheet for every active unit) if it does not exist yet; units
         added to the register since are given their sheets while the month is a draft."""
+        unit_scope.refuse_unit_account("新建考评月份")
         if not (2000 <= int(year) <= 2100 and 1 <= int(month) <= 12):
             raise ValidationError("月份应为2000年至2100年的1至12月", field="period")
         with unit_of_work(self._sf, self._actor) as (s, log):
@@ -403,6 +409,8 @@ class ScoringService:
         """Sheets for units added to the register since their month was opened, in every month not locked
         (a locked month is never touched): (month title, sheets added) for each month that got some.  Called
         when a unit is added and when the scoring page lists the months; a cheap read when nothing is missing."""
+        if unit_scope.scoped():
+            return []
         with self._sf() as s:
             if not _months_missing_sheets(s):
                 return []
@@ -424,6 +432,10 @@ class ScoringService:
                 .group_by(ScoreItem.sheet_id)).all())
             q = (select(ScoreSheet, Unit.name).join(Unit, Unit.id == ScoreSheet.unit_id)
                  .where(ScoreSheet.period_id == period_id).order_by(Unit.sort_order, Unit.id))
+            if not unit_scope.results_released(s, period_id):
+                zero = Decimal("0.0")
+                return [SheetSummary(sh.id, sh.unit_id, name, zero, sh.self_total, zero, False, sh.reviewed, 0, True)
+                        for sh, name in s.execute(q)]
             return [SheetSummary(sh.id, sh.unit_id, name, sh.review_total, sh.self_total, sh.bonus_total, sh.veto,
                                  sh.reviewed, counts.get(sh.id, 0)) for sh, name in s.execute(q)]
 
@@ -431,6 +443,7 @@ class ScoringService:
         """已复核 → 已锁定 (every sheet reviewed).  Freezes the scheme it used.  `precondition` (raising when
         the period may not be locked) runs inside the same unit of work, after the period's row is locked, so
         what it checked still holds when the lock commits."""
+        unit_scope.refuse_unit_account("锁定考评期")
         with unit_of_work(self._sf, self._actor) as (s, log):
             period = _period(s, period_id, lock="update")
             if period.state == PeriodState.LOCKED:
@@ -459,6 +472,7 @@ class ScoringService:
     def reopen_period(self, period_id: int, reason: str, is_admin: bool) -> PeriodView:
         """已锁定 → 已复核, by an administrator with a reason (logged).  Sheets stay reviewed: a sheet to be
         corrected is un-reviewed first, which returns the period to 草稿."""
+        unit_scope.refuse_unit_account("重新开放考评期")
         if not is_admin:
             raise PermissionDenied("只有管理员才能重新开放已锁定的考评期")
         require(Permission.REOPEN)  # the logged-in user's role, whatever the caller claims
@@ -479,10 +493,12 @@ class ScoringService:
 
     def form(self, sheet_id: int) -> SheetForm:
         with self._sf() as s:
+            unit_scope.require_own_sheet(s, sheet_id)
             seq = _head_seq(s)  # before the sheet: a change in between shows in the form, never the reverse
             return _form(s, _sheet(s, sheet_id), seq)
 
     def form_for(self, period_id: int, unit_id: int) -> SheetForm:
+        unit_scope.require_own_unit(unit_id)
         with self._sf() as s:
             seq = _head_seq(s)
             sheet = s.scalar(select(ScoreSheet).where(ScoreSheet.period_id == period_id, ScoreSheet.unit_id == unit_id))
@@ -492,12 +508,17 @@ class ScoringService:
 
     @contextmanager
     def _sheet_change(self, locate: Callable[[Session], int], expected: Expected, *, editable: bool = True,
-                      period_lock: str = "share") -> Iterator[tuple[Session, AuditLog, ScoreSheet, Period]]:
+                      period_lock: str = "share", self_entry: bool = False
+                      ) -> Iterator[tuple[Session, AuditLog, ScoreSheet, Period]]:
         """One unit of work that changes one sheet (`locate` finds its id): the period read under a share lock
         and the sheet row locked; refused when the period is locked, when the sheet changed since the form read
-        it (`expected`), or (`editable`) when the sheet is reviewed.  The version moves when anything changed."""
+        it (`expected`), or (`editable`) when the sheet is reviewed.  The version moves when anything changed.
+        A 单位填报员 changes its own sheet's 自评 (`self_entry`) and nothing else."""
         with unit_of_work(self._sf, self._actor) as (s, log):
             sheet_id = locate(s)
+            unit_scope.require_own_sheet(s, sheet_id)
+            if not self_entry:
+                _review_only()
             period_id = s.scalar(select(ScoreSheet.period_id).where(ScoreSheet.id == sheet_id))
             if period_id is None:
                 raise NotFoundError(f"考评表不存在（编号 {sheet_id}）")
@@ -542,6 +563,7 @@ class ScoringService:
 
     def _add(self, cls: type[Deduction] | type[Bonus], item_id: int, data: OccurrenceInput, source: str,
              expected: Expected) -> Change:
+        _review_only()
         with self._sheet_change(_item_sheet(item_id), expected) as (s, log, _sh, period):
             item = _item(s, item_id)
             ind = item.indicator
@@ -556,6 +578,7 @@ class ScoringService:
 
     def _edit(self, cls: type[Deduction] | type[Bonus], row_id: int, data: OccurrenceInput,
               expected: Expected) -> Change:
+        _review_only()
         locate = _occurrence_sheet(cls, row_id)
         with self._sheet_change(locate, expected) as (s, log, _sh, period):
             row = _occurrence(s, cls, row_id)
@@ -572,6 +595,7 @@ class ScoringService:
             return self._after(s, log, item, row.id, f"修改{'扣分' if cls is Deduction else '加分'}：{row.reason}")
 
     def _remove(self, cls: type[Deduction] | type[Bonus], row_id: int, reason: str, expected: Expected) -> Change:
+        _review_only()
         with self._sheet_change(_occurrence_sheet(cls, row_id), expected) as (s, log, _sheet, _period):
             row = _occurrence(s, cls, row_id)
             item = row.item
@@ -634,7 +658,7 @@ class ScoringService:
 
     def set_self_score(self, item_id: int, value: Any, *, expected_version: Expected = None) -> Change:
         """The unit's own score for an item (None clears it)."""
-        with self._sheet_change(_item_sheet(item_id), expected_version) as (s, log, _sh, _p):
+        with self._sheet_change(_item_sheet(item_id), expected_version, self_entry=True) as (s, log, _sh, _p):
             item = _item(s, item_id)
             ind = item.indicator
             score = None
@@ -651,6 +675,7 @@ class ScoringService:
 
     def set_veto(self, item_id: int, veto: bool, reason: str, *, expected_version: Expected = None) -> Change:
         """Flag (or clear) a 一票否决 on an item of a 一票否决 indicator; the reason is required."""
+        _review_only()
         reason = (reason or "").strip()
         with self._sheet_change(_item_sheet(item_id), expected_version) as (s, log, _sh, _p):
             item = _item(s, item_id)
@@ -673,6 +698,7 @@ class ScoringService:
     def set_reviewed(self, sheet_id: int, reviewed: bool = True, *, expected_version: Expected = None) -> PeriodView:
         """Mark a unit's sheet 复核 done (or undo it).  When every sheet is reviewed the period becomes 已复核;
         undoing one returns it to 草稿."""
+        _review_only()
         with self._sheet_change(lambda s: _sheet(s, sheet_id).id, expected_version, editable=False,
                                 period_lock="update") as (s, log, sheet, period):
             if sheet.reviewed != bool(reviewed):
@@ -688,12 +714,14 @@ class ScoringService:
     # --- suggestions ----------------------------------------------------------------------------------------
 
     def suggestions(self, sheet_id: int) -> list[Suggestion]:
+        unit_scope.refuse_unit_account("查看复核的建议扣分")
         with self._sf() as s:
             sheet = _sheet(s, sheet_id)
             return self._suggestions(s, _period(s, sheet.period_id), [sheet]).get(sheet.id, [])
 
     def period_suggestions(self, period_id: int) -> dict[int, list[Suggestion]]:
         """Open suggestions for every sheet of the period, by sheet id (computed in one pass per source)."""
+        unit_scope.refuse_unit_account("查看复核的建议扣分")
         with self._sf() as s:
             period = _period(s, period_id)
             return self._suggestions(s, period, list(s.scalars(select(ScoreSheet).where(ScoreSheet.period_id == period.id))))
@@ -703,6 +731,7 @@ class ScoringService:
         """Turn an open suggestion into a deduction that remembers its source.  `shown`, the suggestion as the
         form got it from `period_suggestions`, spares reading the register again (the deduction is still
         refused when the suggestion was taken or rejected in the meantime)."""
+        _review_only()
         found = shown if shown is not None and (shown.sheet_id, shown.source) == (sheet_id, source) else None
         if found is None:
             found = next((x for x in self.suggestions(sheet_id) if x.source == source), None)
@@ -716,6 +745,7 @@ class ScoringService:
                           expected_version: Expected = None) -> None:
         """不采纳: the suggestion is not offered again for this sheet (until restored); the reason is required,
         since whoever reads the sheet later asks why a recorded gap cost nothing."""
+        _review_only()
         reason = (reason or "").strip()
         with self._sheet_change(lambda s: _sheet(s, sheet_id).id, expected_version) as (s, log, sheet, _period):
             if not reason:
@@ -734,6 +764,7 @@ class ScoringService:
     def rejected_suggestions(self, sheet_id: int) -> list[RejectedSuggestion]:
         """The sheet's suggestions marked 不采纳, oldest first, each with what it proposed when the register still
         gives it (the fact behind it may have been corrected since)."""
+        unit_scope.refuse_unit_account("查看复核的建议扣分")
         with self._sf() as s:
             sheet = _sheet(s, sheet_id)
             rows = list(s.scalars(select(SuggestionRejection).where(SuggestionRejection.sheet_id == sheet.id)
@@ -747,6 +778,7 @@ class ScoringService:
 
     def restore_suggestion(self, sheet_id: int, source: str, *, expected_version: Expected = None) -> None:
         """Undo a 不采纳: the suggestion is offered again (the sheet must be editable, like any change)."""
+        _review_only()
         with self._sheet_change(lambda s: _sheet(s, sheet_id).id, expected_version) as (s, log, sheet, _period):
             row = s.scalar(select(SuggestionRejection).where(SuggestionRejection.sheet_id == sheet.id,
                                                              SuggestionRejection.source == source))
@@ -916,7 +948,8 @@ def _head_seq(s: Session) -> int:
 
 def _item_sheet(item_id: int) -> Callable[[Session], int]:
     def locate(s: Session) -> int:
-        sheet_id = s.scalar(select(ScoreItem.sheet_id).where(ScoreItem.id == item_id))
+        sheet_id = s.scalar(select(ScoreItem.sheet_id).where(ScoreItem.id == item_id)
+                            .execution_options(**unit_scope.UNSCOPED))  # _sheet_change checks whose it is
         if sheet_id is None:
             raise NotFoundError(f"考评项目不存在（编号 {item_id}）")
         return int(sheet_id)
@@ -925,7 +958,8 @@ def _item_sheet(item_id: int) -> Callable[[Session], int]:
 
 def _occurrence_sheet(cls: type[Deduction] | type[Bonus], row_id: int) -> Callable[[Session], int]:
     def locate(s: Session) -> int:
-        sheet_id = s.scalar(select(ScoreItem.sheet_id).join(cls, cls.item_id == ScoreItem.id).where(cls.id == row_id))
+        sheet_id = s.scalar(select(ScoreItem.sheet_id).join(cls, cls.item_id == ScoreItem.id).where(cls.id == row_id)
+                            .execution_options(**unit_scope.UNSCOPED))
         if sheet_id is None:
             raise NotFoundError(f"{'扣分' if cls is Deduction else '加分'}记录不存在（编号 {row_id}），可能已被删除")
         return int(sheet_id)
@@ -1090,6 +1124,8 @@ def _occurrence_views(s: Session, cls: type[Deduction] | type[Bonus], item_ids: 
 
 def _form(s: Session, sheet: ScoreSheet, seq: int) -> SheetForm:
     period = _period(s, sheet.period_id)
+    if not unit_scope.results_released(s, period.id):
+        return _self_only_form(s, sheet, period, seq)
     scheme = s.get_one(IndicatorScheme, period.scheme_id)
     view = scheme_view(s, scheme)
     items = {it.indicator_id: it for it in s.scalars(select(ScoreItem).where(ScoreItem.sheet_id == sheet.id))}
@@ -1113,6 +1149,27 @@ def _form(s: Session, sheet: ScoreSheet, seq: int) -> SheetForm:
     return SheetForm(sheet.id, period.id, period.key, period.title, period.state, sheet.unit_id, unit_name,
                      sheet.reviewed, sheet.review_total, sheet.bonus_total, sheet.self_total, sheet.veto,
                      scheme.total_points, scheme.bonus_ceiling, cats, sheet.version, seq)
+
+
+def _review_only() -> None:
+    """The 复核 side of a sheet (deductions, bonuses, 一票否决, suggestions, 复核 itself) is the 工委's."""
+    unit_scope.refuse_unit_account("登记复核扣分、加分、一票否决或办理复核：这些由机关工委办理，单位只填报自评")
+
+
+def _self_only_form(s: Session, sheet: ScoreSheet, period: Period, seq: int) -> SheetForm:
+    """The form a 单位填报员 sees before the month's 通报: its 自评 beside each indicator, no 复核 figures."""
+    scheme = s.get_one(IndicatorScheme, period.scheme_id)
+    view = scheme_view(s, scheme)
+    items = {it.indicator_id: it for it in s.scalars(select(ScoreItem).where(ScoreItem.sheet_id == sheet.id))}
+    zero = Decimal("0.0")
+    cats = [CategoryScore(c.id, c.name, c.points, c.is_bonus, zero,
+                          [ItemView(it.id, ind, zero, it.self_score, False, "", [], [])
+                           for ind in c.indicators if (it := items.get(ind.id)) is not None])
+            for c in view.categories]
+    unit_name = s.scalar(select(Unit.name).where(Unit.id == sheet.unit_id)) or ""
+    return SheetForm(sheet.id, period.id, period.key, period.title, period.state, sheet.unit_id, unit_name,
+                     sheet.reviewed, zero, zero, sheet.self_total, False, scheme.total_points, scheme.bonus_ceiling,
+                     cats, sheet.version, seq, results_hidden=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from app import clock
 from app import settings as S
 from app.errors import NotFoundError
 from app.models import Period, PeriodKind, PeriodState, ScoreSheet, Tier, Unit
+from app.services import unit_scope
 from app.services.ranking import TENTH, TierRules, competition_ranks, tiers
 from app.services.rectification import ItemView, RectificationService
 
@@ -70,6 +71,7 @@ def unit_picture(session_factory: SessionFactory, unit_id: int, *, months: int =
                  today: Callable[[], dt.date] = clock.today) -> UnitPicture:
     """The unit's last `months` monthly periods up to today's month (any state: a draft month's scores are what
     has been reviewed so far), with the county's mean, and its open 整改 items."""
+    unit_scope.refuse_unit_account("查看单位画像（含全县平均）")
     day = today()
     with session_factory() as s:
         unit = s.get(Unit, unit_id)

@@ -27,6 +27,7 @@ from app.models import (
     PartyOrg,
     Unit,
 )
+from app.services import unit_scope
 from app.services.annual.common import MAX_TEXT, YearService, _check_year, _text, _within_year
 from app.services.audit import unit_of_work
 
@@ -127,6 +128,7 @@ class YearUnitStatus:
     duty_items: int
 
 
+@unit_scope.committee_only("办理年度承诺、述职评议和年度考评")
 class CommitmentService(YearService):
     """公开承诺 and 践诺, 责任清单, and their documents."""
 

@@ -16,6 +16,7 @@ from app import clock
 from app import settings as S
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Period, PeriodKind, PeriodState
+from app.services import unit_scope
 from app.services.audit import AuditLog
 from app.services.scheme import ensure_scheme
 
@@ -25,6 +26,7 @@ HUNDRED = Decimal(100)
 MAX_TEXT = 500
 
 
+@unit_scope.committee_only("办理年度承诺、述职评议和年度考评")
 class YearService:
     """The base of the year's services: one session factory, one actor, one clock."""
 

@@ -32,6 +32,7 @@ from app.models import (
     ScoreItem,
     ScoreSheet,
 )
+from app.services import unit_scope
 from app.services.annual.common import ZERO, _year_period
 from app.services.annual.results import AnnualResultsService, AnnualRow
 from app.services.audit import AuditLog, unit_of_work
@@ -48,6 +49,7 @@ class FollowUp:
     created: bool
 
 
+@unit_scope.committee_only("办理年度承诺、述职评议和年度考评")
 class FollowUpService(AnnualResultsService):
     """一般 / 差 → 约谈 and 整改方案, once the year's results are stored."""
 

@@ -42,6 +42,7 @@ from app.models import (
     ScoreSheet,
     Unit,
 )
+from app.services import unit_scope
 from app.services.annual.common import HUNDRED, ZERO, YearService, _check_year, _year_period, year_key
 from app.services.annual.review import CHOICES, VoteTally, _review, _review_view, good_rate
 from app.services.audit import AuditFinding, LastValues, compare_results, fmt, read_head, unit_of_work
@@ -197,6 +198,7 @@ class AnnualResults:
         }
 
 
+@unit_scope.committee_only("办理年度承诺、述职评议和年度考评")
 class AnnualResultsService(YearService):
     """The year's results through 复核 and 锁定, and the documents built from them."""
 

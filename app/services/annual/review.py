@@ -32,6 +32,7 @@ from app.models import (
     VoteChoice,
     VoteMode,
 )
+from app.services import unit_scope
 from app.services.annual.common import HUNDRED, MAX_TEXT, YearService, _check_year, _text, ensure_year_period
 from app.services.audit import unit_of_work
 from app.services.quarter import one_place
@@ -165,6 +166,7 @@ class ReviewView:
         return out
 
 
+@unit_scope.committee_only("办理年度承诺、述职评议和年度考评")
 class DutyReviewService(YearService):
     """The 述职评议: its meeting, 述职人, 述职报告, 年终检查 scores, votes and ballots."""
 
