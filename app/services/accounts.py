@@ -132,7 +132,7 @@ def _guard_bulk(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
     target = mapper.class_ if mapper is not None else None
     if unit_scope.scoped():
-        unit_scope.check_bulk(target)
+        unit_scope.check_bulk(state, target)
         return
     if target is not None and issubclass(target, _ALWAYS_WRITABLE):
         return
@@ -321,7 +321,8 @@ class AccountService:
         new_role = _role(role)
         with unit_of_work(self._sf) as (s, log):
             user = _user(s, _clean_username(username))
-            kept = user.unit_id if unit in (None, "") and user.role == Role.UNIT_REPORTER else unit
+            keeps_unit = unit in (None, "") and new_role == user.role == Role.UNIT_REPORTER
+            kept = user.unit_id if keeps_unit else unit
             unit_id = _unit_for(s, new_role, kept)
             if user.role == Role.ADMIN and new_role != Role.ADMIN:
                 _keep_an_admin(s, user)

@@ -373,6 +373,7 @@ class RegisterService:
 
     def save_unit(self, data: UnitInput, unit_id: int | None = None, *, expected_version: int | None = None) -> int:
         """`expected_version`: the unit's version when the form read it (`version_of`); None is not checked."""
+        _no_register_edits()
         with register_work(self._sf) as s:
             unit = _for_edit(s, Unit, unit_id, expected_version) if unit_id else Unit()
             _raise_if(self.validate_unit(s, data, unit_id))
@@ -384,6 +385,7 @@ class RegisterService:
             return unit.id
 
     def delete_unit(self, unit_id: int) -> None:
+        _no_register_edits()
         with register_work(self._sf) as s:
             unit = _get(s, Unit, unit_id, "单位")
             if s.scalar(select(func.count()).select_from(PartyOrg).where(PartyOrg.unit_id == unit_id)):
@@ -455,6 +457,7 @@ class RegisterService:
         return False
 
     def save_org(self, data: OrgInput, org_id: int | None = None, *, expected_version: int | None = None) -> int:
+        _no_register_edits()
         with register_work(self._sf) as s:
             org = _for_edit(s, PartyOrg, org_id, expected_version) if org_id else PartyOrg()
             _raise_if(self.validate_org(s, data, org_id))
@@ -468,6 +471,7 @@ class RegisterService:
             return org.id
 
     def delete_org(self, org_id: int) -> None:
+        _no_register_edits()
         with register_work(self._sf) as s:
             org = _get(s, PartyOrg, org_id, "党组织")
             if s.scalar(select(func.count()).select_from(PartyOrg).where(PartyOrg.parent_id == org_id)):
@@ -599,6 +603,7 @@ class RegisterService:
         return problems
 
     def save_post(self, data: PostInput, post_id: int | None = None) -> int:
+        _no_register_edits()
         with register_work(self._sf) as s:
             _raise_if(self.validate_post(s, data, post_id))
             post = _get(s, OrgPost, post_id, "职务") if post_id else OrgPost()
@@ -609,6 +614,7 @@ class RegisterService:
             return post.id
 
     def end_post(self, post_id: int, end_on: dt.date) -> None:
+        _no_register_edits()
         with register_work(self._sf, reason="离任") as s:
             post = _get(s, OrgPost, post_id, "职务")
             if end_on < post.start_on:
@@ -688,6 +694,7 @@ class RegisterService:
 
     def save_member(self, data: MemberInput, member_id: int | None = None, *,
                     expected_version: int | None = None) -> int:
+        _no_register_edits()
         with register_work(self._sf) as s:
             m = _for_edit(s, Member, member_id, expected_version) if member_id else Member()
             _raise_if(self.validate_member(s, data, member_id))
@@ -724,6 +731,7 @@ class RegisterService:
     def transfer_member(self, member_id: int, moved_on: dt.date, to_org_id: int | None, external_org: str = "",
                         note: str = "") -> int:
         """Move a member to another organisation in the county, or out of the county (`to_org_id` None)."""
+        _no_register_edits()
         with register_work(self._sf, reason=note.strip() or "组织关系转接") as s:
             m = _get(s, Member, member_id, "党员")
             _raise_if(self.validate_transfer(s, m, moved_on, to_org_id, external_org))
@@ -759,6 +767,7 @@ class RegisterService:
         """A member leaves the register: 转出 (to a party organisation outside the county: a transfer), 出党
         (开除党籍、除名、退党) or 去世.  The record stays as history with the date and the kind (a 转接 record of
         that kind); the member's posts end that day.  Returns the record's id."""
+        _no_register_edits()
         if kind == TransferKind.OUT:
             return self.transfer_member(member_id, on, None, external_org, note)
         if kind not in LEAVE_KINDS:
@@ -782,6 +791,7 @@ class RegisterService:
         """Delete a record entered by mistake (a duplicate, a person who is not a member), with the reason in the
         register trail.  A member the records name (posts, 组织生活, 发展党员, 约谈) is not deleted: one who has
         left is marked 出党/去世/转出 instead, which keeps the history."""
+        _no_register_edits()
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError("请填写删除的理由（记入审计日志）", field="reason")
@@ -863,6 +873,11 @@ class RegisterService:
         with self._sf() as s:
             m = _get(s, Member, member_id, "党员")
             return m.id_number or "", m.phone
+
+
+def _no_register_edits() -> None:
+    """The register is the 工委's (and the units' 党务干部 through it): a 单位填报员 changes none of it."""
+    unit_scope.refuse_unit_account("修改单位、党组织或党员名册：名册由机关工委维护")
 
 
 LEAVE_KINDS = (TransferKind.EXPELLED, TransferKind.DECEASED, TransferKind.OUT)

@@ -217,7 +217,10 @@ def _criteria(unit: int) -> list[Any]:
 
 
 def _scope_reads(state: ORMExecuteState) -> None:
-    if not state.is_select or state.is_column_load or state.is_relationship_load:
+    if state.is_select:
+        if state.is_column_load or state.is_relationship_load:
+            return
+    elif not (state.is_update or state.is_delete):
         return
     if state.execution_options.get("dangjian_unscoped"):
         return
@@ -313,10 +316,19 @@ def _record_unit(s: Session, line: OrgLifeAttendance) -> int | None:
     return _unscoped_value(s, OrgLifeRecord.unit_id, OrgLifeRecord.id, line.record_id)
 
 
-def check_bulk(target: type | None) -> None:
-    """A unit account's UPDATE/DELETE/INSERT statements: only the bookkeeping every login writes."""
-    if scoped() and not (target is not None and issubclass(target, _ALWAYS)):
-        raise OutsideUnit(REFUSAL)
+def check_bulk(state: ORMExecuteState, target: type | None) -> None:
+    """A unit account's UPDATE/DELETE/INSERT statements: the bookkeeping every login writes, and the version
+    counter of its own sheet that a 自评 moves (scoped to its unit like any read, `_scope_reads`)."""
+    if not scoped() or (target is not None and issubclass(target, _ALWAYS)):
+        return
+    if target is ScoreSheet and state.is_update and _set_columns(state) <= {"version"}:
+        return
+    raise OutsideUnit(REFUSAL)
+
+
+def _set_columns(state: ORMExecuteState) -> set[str]:
+    values = getattr(state.statement, "_values", None) or {}
+    return {str(getattr(k, "key", k)) for k in values}
 
 
 # --- services that are the 工委's alone ------------------------------------------------------------------------------
