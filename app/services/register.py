@@ -36,6 +36,7 @@ from app.models.care import CareSubject, Honor
 from app.models.documents import Interview
 from app.models.orglife import OrgLifeAttendance, OrgLifeRecord
 from app.models.recruit import Recruit
+from app.services import unit_scope
 from app.services.actor import Permission, allowed
 from app.services.idcard import (
     check_id_against,
@@ -46,7 +47,6 @@ from app.services.idcard import (
     pinyin_sort_key,
 )
 from app.services.idcard import pinyin_initials as initials_of
-from app.services import unit_scope
 from app.services.register_audit import field_label, register_work
 
 SessionFactory = Callable[[], Session]
