@@ -144,6 +144,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--display-name", default="", help="姓名（审计日志中显示；默认同用户名）")
     p.add_argument("--role", default=Role.ASSESSOR.value, choices=[r.value for r in Role],
                    help="角色（默认考评员）")
+    p.add_argument("--unit", default="", metavar="单位",
+                   help="单位填报员所属的单位（单位名称或编号；该角色必填，其他角色不填）：只能查看和填报本单位的"
+                        "自评、组织生活记录和整改进展")
     p.set_defaults(func=run_user)
     # Last in COMMAND_MODULES: every other command's parser exists now and gets --user and its name too.
     prepare_commands(sub)
@@ -175,8 +178,8 @@ def run_user(args: argparse.Namespace) -> int:
 def _act(service: AccountService, args: argparse.Namespace, actor: Actor | None) -> None:
     name = args.name
     if args.action == "add":
-        service.add_user(name, args.display_name, args.role, _new_password())
-        print(f"已添加用户“{name}”（{args.role}）")
+        view = service.add_user(name, args.display_name, args.role, _new_password(), unit=args.unit or None)
+        print(f"已添加用户“{name}”（{view.role_text}）")
     elif args.action == "passwd":
         if actor is not None and actor.username == name.strip().lower():
             service.change_password(name, password("原密码："), _new_password())
@@ -184,8 +187,8 @@ def _act(service: AccountService, args: argparse.Namespace, actor: Actor | None)
             service.reset_password(name, _new_password())
         print(f"已修改“{name}”的密码")
     elif args.action == "role":
-        service.set_role(name, args.role)
-        print(f"“{name}”的角色已改为{args.role}")
+        view = service.set_role(name, args.role, unit=args.unit or None)
+        print(f"“{name}”的角色已改为{view.role_text}")
     elif args.action in ("disable", "enable"):
         service.set_active(name, args.action == "enable")
         print(f"已{'启用' if args.action == 'enable' else '停用'}“{name}”")
@@ -204,7 +207,7 @@ def _list(service: AccountService) -> None:
         locked = u.locked_until is not None and u.locked_until > now
         state = "停用" if not u.active else ("锁定中" if locked else "正常")
         last = f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "从未登录"
-        print(f"{u.username}\t{u.display_name}\t{u.role.value}\t{state}\t最近登录：{last}")
+        print(f"{u.username}\t{u.display_name}\t{u.role_text}\t{state}\t最近登录：{last}")
 
 
 def require_for_file(args: argparse.Namespace, db_path: Path, permission: Permission) -> None:

@@ -319,7 +319,11 @@ def run(data_dir: str | None, database_url: str | None = None) -> int:
         if folder_lock is not None:
             folder_lock.release()
         return 0 if started is None or started.practice_dir is None else run(str(started.practice_dir))
-    window = MainWindow(ctx, first_page_later=True)
+    from app.ui.unitentry.pages import is_unit_account, pages_for
+
+    window = MainWindow(ctx, pages_for(started.actor), first_page_later=True)  # a 单位填报员: its areas only
+    if is_unit_account(started.actor):
+        window.hide_data_actions()
     window.account_session = AccountSession(ctx, window)  # type: ignore[attr-defined]
     window.show()
     after_start(window, ctx, started)  # the practice county says so

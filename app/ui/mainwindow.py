@@ -277,7 +277,10 @@ class MainWindow(QMainWindow):
         return str(self.nav.currentIndex().data(Qt.ItemDataRole.UserRole) or "")
 
     def show_page(self, key: str, target: object = None) -> QWidget:
-        row = next(i for i, d in enumerate(self.page_defs) if d.key == key)
+        row = next((i for i, d in enumerate(self.page_defs) if d.key == key), None)
+        if row is None:  # a page this account's window does not have (a 单位填报员's): stay where we are
+            self.statusBar().showMessage("当前账户不能使用该页面", STATUS_TIMEOUT_MS)
+            return self._back_to_current()
         if not self._may_leave_for(key):  # 取消: the navigation goes back to the page in view
             return self._back_to_current()
         widget = self.page(key)
@@ -288,6 +291,13 @@ class MainWindow(QMainWindow):
         if target is not None and hasattr(widget, "show_target"):
             widget.show_target(target)
         return widget
+
+    def hide_data_actions(self) -> None:
+        """The 文件 menu's backup, restore and Excel actions, for an account that may use none of them."""
+        for act in self._data_actions:
+            act.setVisible(False)
+            act.setEnabled(False)
+        self._data_actions = []
 
     def _may_leave_for(self, key: str) -> bool:
         """Edits on the page in view are saved or given up, or the user stays (app/ui/unsaved.py)."""

@@ -52,20 +52,40 @@ def _table(model: RowsTableModel) -> QTableView:
 
 class AddUserDialog(_FormDialog):
     def __init__(self, service: AccountService, parent: QWidget | None = None) -> None:
-        super().__init__("添加用户", "考评员可以录入和修改名册、组织生活、评分和文档；查阅只能查看。", parent)
+        super().__init__("添加用户", "考评员可以录入和修改名册、组织生活、评分和文档；查阅只能查看；单位填报员只能"
+                         "查看和填报所属单位的自评、组织生活记录和整改进展。", parent)
         self.service = service
         self.username = self.field("username", "用户名(&U)：")
         self.display_name = self.field("display_name", "姓名(&N)：")
         self.role = QComboBox()
         self.role.setObjectName("role")
-        self.role.addItems([r.value for r in (Role.ASSESSOR, Role.VIEWER, Role.ADMIN)])
+        self.role.addItems([r.value for r in (Role.ASSESSOR, Role.VIEWER, Role.UNIT_REPORTER, Role.ADMIN)])
         self.form.addRow("角色(&R)：", self.role)
+        self.unit = unit_choice(service)
+        self.form.addRow("所属单位(&W)：", self.unit)
+        self.role.currentTextChanged.connect(self._role_changed)
+        self._role_changed(self.role.currentText())
         self.password = self.field("password", "初始密码(&P)：", secret=True)
         self.rules_label = self.rules(service.password_rules())
 
+    def _role_changed(self, role: str) -> None:
+        """Only a 单位填报员 is bound to a unit: the choice is offered for that role alone."""
+        self.unit.setEnabled(role == Role.UNIT_REPORTER.value)
+
     def attempt(self) -> None:
+        unit = self.unit.currentData() if self.role.currentText() == Role.UNIT_REPORTER.value else None
         self.service.add_user(self.username.text(), self.display_name.text(), self.role.currentText(),
-                              self.password.text())
+                              self.password.text(), unit=unit)
+
+
+def unit_choice(service: AccountService) -> QComboBox:
+    """The units of the register, a 单位填报员's unit chosen from them (first entry: none chosen yet)."""
+    box = QComboBox()
+    box.setObjectName("unit")
+    box.addItem("（请选择单位）", None)
+    for unit_id, name in service.units():
+        box.addItem(name, unit_id)
+    return box
 
 
 class UsersDialog(QDialog):
@@ -94,7 +114,7 @@ class UsersDialog(QDialog):
     def reload(self) -> None:
         now = dt.datetime.now(dt.timezone.utc)
         users = self.service.users()
-        rows = [[u.username, u.display_name, u.role.value,
+        rows = [[u.username, u.display_name, u.role_text,
                  "停用" if not u.active else ("锁定中" if u.locked_until and u.locked_until > now else "正常"),
                  f"{u.last_login_at.astimezone():%Y-%m-%d %H:%M}" if u.last_login_at else "从未登录"] for u in users]
         self.model.set_rows(rows, [u.username for u in users])
@@ -123,8 +143,18 @@ class UsersDialog(QDialog):
             return
         roles = [r.value for r in Role]
         role, ok = QInputDialog.getItem(self, "改角色", f"“{name}”的新角色：", roles, 0, False)
-        if ok:
-            self._do("改角色", lambda: self.service.set_role(name, role))
+        if not ok:
+            return
+        unit: str | None = None
+        if role == Role.UNIT_REPORTER.value:  # the role needs its unit: asked for at once
+            units = [n for _i, n in self.service.units()]
+            if not units:
+                QMessageBox.information(self, "改角色", "名册中还没有单位，不能设为单位填报员")
+                return
+            unit, ok = QInputDialog.getItem(self, "改角色", f"“{name}”所属的单位：", units, 0, False)
+            if not ok:
+                return
+        self._do("改角色", lambda: self.service.set_role(name, role, unit=unit))
 
     def reset_password(self) -> None:
         name = self.selected()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app import settings as S
 from app.errors import DangjianError, ValidationError
+from app.models import Role
 from app.paths import AppPaths
 from app.services import accounts
 from app.services.accounts import AccountService, Actor
@@ -235,11 +237,21 @@ class IdleLock(QObject):
             accounts.set_current(None)
             self.window.close()
             return
+        if _bound(actor) != _bound(dialog.actor):  # the window's areas were chosen for the account before
+            accounts.set_current(None)
+            QMessageBox.information(None, "重新登录", "该账户的角色或所属单位与锁定前的账户不同，请重新启动程序后登录")
+            self.window.close()
+            return
         accounts.set_current(dialog.actor)
         cover.hide()
         cover.deleteLater()
         self.timer.start()
         self.unlocked.emit(dialog.actor)
+
+
+def _bound(actor: Actor | None) -> int | None:
+    """The unit a 单位填报员's window is limited to (None: the full window)."""
+    return actor.unit_id if actor is not None and actor.role == Role.UNIT_REPORTER else None
 
 
 def idle_minutes(read: Callable[[S.SettingDef], object]) -> int:
