@@ -16,16 +16,20 @@ from PySide6.QtWidgets import QDialog, QLineEdit
 from ui_fixtures import IGNORE_SIZE_HINTS
 from ui_fixtures import synchronous_tasks as synchronous_tasks
 
-from app.models import RectificationStatus, Role
+from app.models import OrgLifeKind, RectificationStatus, Role
 from app.services import accounts
 from app.services.accounts import AccountService
+from app.services.orglife import AttendanceInput, OrgLifeService, RecordInput
 from app.services.rectification import ItemInput, RectificationService
+from app.services.register import RegisterService
 from app.services.scoring import ScoringService
 from app.ui.accounts import login as login_module
 from app.ui.accounts.admin import AddUserDialog
 from app.ui.accounts.login import IdleLock, LoginDialog
+from app.ui.alerts.page import AlertsPage
 from app.ui.context import AppContext
 from app.ui.mainwindow import MainWindow
+from app.ui.orglife.page import OrgLifePage
 from app.ui.unitentry import rectification as rect_page
 from app.ui.unitentry.pages import is_unit_account, pages_for
 from app.ui.unitentry.rectification import UnitRectificationPage
@@ -63,6 +67,13 @@ def setup(county):
     RectificationService(sf, actor="张敏", today=lambda: DAY).create(
         unit, "2026年第四季度专项督查", [ItemInput("三会一课记录不全", "补齐记录", "办公室", dt.date(2026, 12, 15))])
     county.scoring.open_month(2026, 11)
+    life = OrgLifeService(sf, today=lambda: DAY)
+    reg = RegisterService(sf)
+    for name in ("县教育局", "县民政局"):
+        org = reg.orgs(county.unit(name))[0][0]
+        held = dt.date(2026, 11, 3)
+        life.save_record(RecordInput(OrgLifeKind.THEME_DAY, held, org, topic=f"{name}主题党日", recorded_on=DAY,
+                                     attendance=[AttendanceInput(m.id) for m in life.roster(org, held)]))
     return county, service, unit
 
 
@@ -110,6 +121,14 @@ def test_login_as_unit_account_shows_the_limited_window(qtbot, setup) -> None:
     assert titles == ["提醒", "月度考评", "约谈与整改", "组织生活"]
     assert not any(a.isVisible() for a in (window.act_backup, window.act_restore, window.act_import,
                                            window.act_export, window.act_template))
+    home = window.page("home")
+    assert isinstance(home, AlertsPage)
+    shown = {home.model.alert(r).subject for r in range(home.model.rowCount()) if home.model.alert(r) is not None}
+    assert not any("县民政局" in text or "县财政局" in text for text in shown)  # its own unit's 提醒 only
+    life = window.show_page("orglife")
+    assert isinstance(life, OrgLifePage)
+    assert life.records.model.total() == 1  # its own organisation's record, not the other unit's
+    window.show_page("home")
     window.show_page("orgs")  # a link to a page it does not have (a 提醒 line) leaves it where it is
     assert window.current_key() == "home"
 

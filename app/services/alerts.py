@@ -146,6 +146,11 @@ class AlertService:
                 for sources in _SOURCES.values():
                     for source in sources:
                         out += source(s, today)
+            from app.services import unit_scope  # the models: not before the window shows (alerts load light)
+
+            unit = unit_scope.unit_of_actor()
+            if unit is not None:  # a 单位填报员: its own unit's alone, whatever a source read
+                out = [a for a in out if a.unit_id == unit]
             order = {k: i for i, k in enumerate(KINDS)}
             out.sort(key=lambda a: (order[a.kind], not a.overdue, a.due or dt.date.max, a.subject))
         return out

@@ -55,7 +55,6 @@ from app.db import (
 from app.errors import BackupError, DatabaseError, ValidationError, damage_summary
 from app.failures import explain
 from app.paths import create_private_file, make_private, private_dir
-from app.services import unit_scope
 from app.services.anchors import BACKUP as BACKUP_ANCHOR
 from app.services.anchors import RESTORE as RESTORE_ANCHOR
 from app.services.anchors import AnchorFile, manifest_path, write_manifest
@@ -109,6 +108,8 @@ def make_backup(source: Engine | str | Path, backup_dir: Path, *, reason: str = 
     `source` is the app's engine (the copy is taken on one of its connections, so it sees every commit) or
     the path of a database file (opened read-only).  The audit chain's head the backup holds is written into
     its manifest beside it and into `anchor_file` (app.services.anchors)."""
+    from app.services import unit_scope  # the models: not at start-up, before the window shows
+
     unit_scope.refuse_unit_account("备份数据库")
     if not re.fullmatch(r"[a-z][a-z-]*", reason):
         raise BackupError(f"备份原因只能由小写字母和连字符组成：{reason}")

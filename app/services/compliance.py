@@ -28,6 +28,7 @@ from app.models import Member, OrgKind, OrgPost, PartyOrg, Unit
 from app.models.base import days_after, iso_text
 from app.models.orglife import OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
 from app.models.recruit import Recruit
+from app.services import unit_scope
 from app.services.orglife import DUAL_LIFE_KINDS
 
 BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.JOINT_BRANCH)
@@ -216,9 +217,12 @@ def _judged(year: int, months: tuple[int, int], read: Callable[[S.SettingDef], A
             for m in range(months[0], months[1] + 1) if ends_in(year, m, int(read(r.every)))]
 
 
-def _rows(s: Session) -> Connection:
+def _rows(s: Session) -> Connection | Session:
     """The session's connection, for the bulk reads of plain rows below (Core rows, without the ORM's handling of
-    each: ~15 ms of the 提醒 on the large county); pending changes flushed first, as `Session.execute` would."""
+    each: ~15 ms of the 提醒 on the large county); pending changes flushed first, as `Session.execute` would.
+    For a 单位填报员 the session itself: its ORM reads carry the unit scope, the connection's would not."""
+    if unit_scope.scoped():
+        return s
     if s.autoflush:
         s.flush()
     return s.connection()
