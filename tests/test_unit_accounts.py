@@ -515,3 +515,27 @@ def test_a_unit_account_needs_its_unit(world: World) -> None:
         service.set_role("czj", Role.UNIT_REPORTER)
     assert [(u.username, u.role_text) for u in service.users()] == [("czj", "查阅")]
 
+
+
+def test_the_command_line_binds_the_role_and_the_account_is_refused_elsewhere(
+        world: World, paths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from argon2 import PasswordHasher
+
+    from app.cli import main
+
+    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    AccountService(world.sf).create_first_admin("boss", "王书记", PASSWORD)
+    data = ["--data-dir", str(paths.data_dir)]
+    monkeypatch.setenv("DANGJIAN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("DANGJIAN_NEW_PASSWORD", PASSWORD)
+    try:
+        assert main([*data, "user", "add", "jyj", "--role", "单位填报员", "--user", "boss"]) == 2
+        assert "必须指定所属单位" in capsys.readouterr().err
+        assert main([*data, "user", "add", "jyj", "--role", "单位填报员", "--unit", "县教育局", "--user", "boss"]) == 0
+        assert "单位填报员（县教育局）" in capsys.readouterr().out
+        assert main([*data, "user", "list", "--user", "boss"]) == 0
+        assert "jyj\tjyj\t单位填报员（县教育局）" in capsys.readouterr().out
+        assert main([*data, "period", "open", "2026-12", "--user", "jyj"]) == 2
+        assert "单位填报员不能新建考评月份" in capsys.readouterr().err
+    finally:
+        accounts.set_current(None)
