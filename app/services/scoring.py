@@ -1163,7 +1163,7 @@ def _self_only_form(s: Session, sheet: ScoreSheet, period: Period, seq: int) -> 
     items = {it.indicator_id: it for it in s.scalars(select(ScoreItem).where(ScoreItem.sheet_id == sheet.id))}
     zero = Decimal("0.0")
     cats = [CategoryScore(c.id, c.name, c.points, c.is_bonus, zero,
-                          [ItemView(it.id, ind, zero, it.self_score, False, "", [], [])
+                          [ItemView(it.id, ind, zero, it.self_score, False, "", [], [], it.self_note)
                            for ind in c.indicators if (it := items.get(ind.id)) is not None])
             for c in view.categories]
     unit_name = s.scalar(select(Unit.name).where(Unit.id == sheet.unit_id)) or ""
