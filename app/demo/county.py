@@ -66,6 +66,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "app.demo.annual",
     "app.demo.care",
     "app.demo.collection",
+    "app.demo.party_workers",
     "app.demo.trail",  # last: records every register row the steps before wrote
 )
 
