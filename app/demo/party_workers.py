@@ -105,7 +105,9 @@ def _people(ctx: DemoContext, workers: list[dict[str, Any]]) -> dict[tuple[int, 
          .where(or_(OrgPost.end_on.is_(None), OrgPost.end_on >= since)).order_by(OrgPost.id))
     out: dict[tuple[int, int, str], str] = {}
     for member_id, kind, unit_id, name in ctx.session.execute(q):
-        key = (int(member_id), unit_id, name)
+        if member_id is None:  # the query joins Member: never
+            continue
+        key = (member_id, unit_id, name)
         if kind in (OrgPostKind.SECRETARY, OrgPostKind.DEPUTY_SECRETARY):
             out[key] = "leaders"
         else:
