@@ -504,6 +504,33 @@ def open_care_visit(c: County) -> QDialog:
     return VisitDialog(service, row, c.today())
 
 
+def _workers(c: County) -> Any:
+    from app.services.party_workers import PartyWorkerService
+
+    return PartyWorkerService(c.sf, today=c.today)
+
+
+def open_training(c: County) -> QDialog:
+    from app.ui.team.workers import TrainingDialog
+
+    service = _workers(c)
+    candidates = service.candidates()
+    return TrainingDialog(service, candidates, candidates[0].person)
+
+
+def open_batch_training(c: County) -> QDialog:
+    from app.ui.team.workers import BatchTrainingDialog
+
+    service = _workers(c)
+    return BatchTrainingDialog(service, service.unit_choices()[0][1])
+
+
+def open_worker(c: County) -> QDialog:
+    from app.ui.team.workers import WorkerDialog
+
+    return WorkerDialog(_workers(c), c.today())
+
+
 @dataclass(frozen=True)
 class Case:
     """`cls` opened by `open`; `chain` is the Tab walk from the focus the dialog opens with (its first entry)
@@ -611,6 +638,13 @@ CASES: list[Case] = [
     Case("app.ui.orglife.care.VisitDialog", open_care_visit,
          ('走访日期', '走访人', '慰问金', '慰问物资', '谈心谈话', '帮办实事', '慰问金', '慰问物资', '关联谈心谈话', *SAVE),
          "care_visit"),
+    Case("app.ui.team.workers.TrainingDialog", open_training,
+         ('参训人员', '培训班名称', '主办单位', '开始日期', '结束日期', '学时', '培训形式', '备注', *SAVE), "training"),
+    Case("app.ui.team.workers.BatchTrainingDialog", open_batch_training,
+         ('培训班名称', '主办单位', '开始日期', '结束日期', '学时', '培训形式', '备注', '范围', '查找',
+          '人员（空格键勾选）', '勾选列出的全部', '全部取消勾选', *SAVE), "batch_training"),
+    Case("app.ui.team.workers.WorkerDialog", open_worker,
+         ('单位', '职务', '党员', '姓名', '任职日期', '离任日期', '备注', *SAVE), "party_worker"),
     Case("app.ui.documents.interview_page.ItemDialog", open_item,
          ('存在问题', '整改措施', '责任人', '整改时限', '调整时限的理由', *SAVE), "item"),
 ]

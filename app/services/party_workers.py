@@ -109,6 +109,7 @@ class RosterRow:
     leadership: bool  # holds a committee post on the check day: the higher minimum
     hours: Decimal
     minimum: Decimal
+    typed_ids: tuple[int, ...] = ()  # the 组织员/党务干部 rows behind this line (editable on the tab)
 
     @property
     def short(self) -> bool:
@@ -138,6 +139,7 @@ class _Person:
     name: str
     roles: list[str] = field(default_factory=list)
     title: str = ""
+    typed_ids: list[int] = field(default_factory=list)
     in_post: bool = False
     leadership: bool = False
 
@@ -185,6 +187,7 @@ def roster(s: Session, year: int, today: dt.date, unit_id: int | None = None) ->
     for w, member_name in s.execute(workers):
         p = person(w.unit_id, w.member_id, None if w.member_id is not None else w.id, member_name or w.name)
         p.roles.append(f"{w.role.label}（{_span(w.start_on, w.end_on)}）")
+        p.typed_ids.append(w.id)
         current = w.end_on is None or w.end_on >= day
         if not p.leadership and (current or not p.in_post):
             p.title = w.role.label
@@ -198,7 +201,7 @@ def roster(s: Session, year: int, today: dt.date, unit_id: int | None = None) ->
     rows = [RosterRow(p.unit_id, units[p.unit_id].name, p.member_id, p.worker_id, p.name, tuple(p.roles), p.title, p.in_post,
                       p.leadership,
                       hours.get(p.member_id, ZERO) if p.member_id is not None else worker_hours.get(p.worker_id or 0, ZERO),
-                      high if p.leadership else low)
+                      high if p.leadership else low, tuple(p.typed_ids))
             for p in people.values()]
     rows.sort(key=lambda r: (units[r.unit_id].sort_order, r.unit_id, not r.leadership, r.name))
     return rows
@@ -404,7 +407,7 @@ class PartyWorkerService:
     def trainings(self, year: int | None = None, *, person: Person | None = None, unit_id: int | None = None,
                   ids: Iterable[int] | None = None) -> list[TrainingView]:
         with self._sf() as s:
-            return _training_views(s, year, person, unit_id, ids)
+            return training_views(s, year, person, unit_id, ids)
 
     def training(self, record_id: int) -> TrainingView:
         found = self.trainings(ids=[record_id])
@@ -427,6 +430,21 @@ class PartyWorkerService:
                 q = q.where(PartyWorker.unit_id == unit_id)
             return [(w.id, WorkerInput(w.unit_id, w.role, w.member_id, w.name, w.start_on, w.end_on, w.note))
                     for w in s.scalars(q)]
+
+    def unit_choices(self) -> list[tuple[str, int]]:
+        with self._sf() as s:
+            return [(name, uid) for uid, name in s.execute(
+                select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.id))]
+
+    def member_choices(self, unit_id: int | None = None) -> list[tuple[str, int]]:
+        """Members in the register (姓名（单位）), for choosing who a roster row is."""
+        with self._sf() as s:
+            q = (select(Member.id, Member.name, Unit.name).join(PartyOrg, PartyOrg.id == Member.org_id)
+                 .join(Unit, Unit.id == PartyOrg.unit_id).where(Member.left_on.is_(None))
+                 .order_by(Unit.sort_order, Unit.id, Member.name_sort))
+            if unit_id is not None:
+                q = q.where(PartyOrg.unit_id == unit_id)
+            return [(f"{name}（{unit}）", mid) for mid, name, unit in s.execute(q)]
 
     def candidates(self, unit_id: int | None = None) -> list[Candidate]:
         """People a training can be entered for: this year's roster first, then the unit's other members."""
@@ -510,7 +528,7 @@ class PartyWorkerService:
         targets: list[tuple[int | None, int | None, int, str]] = []
         seen: set[tuple[int | None, int | None]] = set()
         for person in people:
-            target = _resolve(s, person, course, problems, row)
+            target = resolve_person(s, person, course, problems, row)
             if target is None:
                 continue
             key = (target[0], target[1])
@@ -518,7 +536,7 @@ class PartyWorkerService:
                 problems.append(FieldProblem("people", f"{target[3]}重复选择", row))
                 continue
             seen.add(key)
-            if not problems and _already(s, course, target[0], target[1]):
+            if not problems and already_recorded(s, course, target[0], target[1]):
                 problems.append(FieldProblem("people", f"{target[3]}已登记过这次培训（{course.course}，"
                                                        f"{course.start_on}—{course.end_on}）", row))
             targets.append(target)
@@ -533,7 +551,7 @@ class PartyWorkerService:
             if rec is None:
                 raise NotFoundError(f"培训记录不存在（编号 {record_id}）")
             problems = check_course(course, self._today(), S.get(s, S.TRAINING_MAX_PER_DAY))
-            target = _resolve(s, person, course, problems, None)
+            target = resolve_person(s, person, course, problems, None)
             if problems or target is None:
                 raise ValidationError(problems)
             old = _training_fields(rec)
@@ -554,7 +572,7 @@ class PartyWorkerService:
 # helpers of the service
 
 
-def _resolve(s: Session, person: Person, course: CourseInput, problems: list[FieldProblem], row: int | None
+def resolve_person(s: Session, person: Person, course: CourseInput, problems: list[FieldProblem], row: int | None
              ) -> tuple[int | None, int | None, int, str] | None:
     """(member id, worker id, unit id, name) of who attended: a roster row of a member is the member."""
     if person.member_id is not None:
@@ -572,13 +590,13 @@ def _resolve(s: Session, person: Person, course: CourseInput, problems: list[Fie
             problems.append(FieldProblem("people", f"党务干部记录不存在（编号 {person.worker_id}）", row))
             return None
         if w.member_id is not None:
-            return _resolve(s, Person(member_id=w.member_id), course, problems, row)
+            return resolve_person(s, Person(member_id=w.member_id), course, problems, row)
         return (None, w.id, w.unit_id, w.name)
     problems.append(FieldProblem("people", "请选择参训人员", row))
     return None
 
 
-def _already(s: Session, course: CourseInput, member_id: int | None, worker_id: int | None) -> bool:
+def already_recorded(s: Session, course: CourseInput, member_id: int | None, worker_id: int | None) -> bool:
     q = select(func.count()).where(TrainingRecord.course == course.course, TrainingRecord.start_on == course.start_on,
                                    TrainingRecord.end_on == course.end_on)
     q = q.where(TrainingRecord.member_id == member_id) if member_id is not None \
@@ -646,7 +664,7 @@ def _audit_change(log: AuditLog, entity: str, entity_id: int, old: dict[str, Any
             log.record("修改", entity, entity_id, key, old.get(key), value, reason=summary)
 
 
-def _training_views(s: Session, year: int | None, person: Person | None, unit_id: int | None,
+def training_views(s: Session, year: int | None, person: Person | None, unit_id: int | None,
                     ids: Iterable[int] | None) -> list[TrainingView]:
     q = select(TrainingRecord, Unit.name).join(Unit, Unit.id == TrainingRecord.unit_id)
     if year is not None:

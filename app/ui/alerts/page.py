@@ -53,6 +53,8 @@ TARGET_PAGES: dict[str, str] = {
     "care": "orglife",  # 关怀对象 (激励关怀 tab)
     "disposal": "orglife",  # 不合格党员处置: a case
     "disposal_member": "orglife",  # 不合格党员处置: a member still to decide on
+    "training_member": "team",  # 培训学时不足: a member on the 党务干部 roster (党务干部与培训 tab)
+    "training_worker": "team",  # 培训学时不足: a roster row of someone not in the register
 }
 
 

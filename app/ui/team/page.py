@@ -29,7 +29,9 @@ class TabDef:
         return widget
 
 
-TABS: list[TabDef] = []
+TABS: list[TabDef] = [
+    TabDef("workers", "党务干部与培训", "app.ui.team.workers:WorkersTab"),
+]
 
 
 class TeamPage(QWidget):
