@@ -42,6 +42,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("compliance", "某月组织生活合规检查（缺开、迟报的会议活动）", "app.cli.orglife"),
     ("orglife", "组织生活记录：从 Excel 导入、生成导入模板", "app.cli.orglife"),
     ("care", "激励关怀：表彰导入导出、关怀对象名单", "app.cli.care"),
+    ("training", "党务干部培训：培训记录导入导出、年度学时名册", "app.cli.training"),
     ("ranking", "显示某月考评排名（默认最近一个已锁定的月份）", "app.cli.scoring"),
     ("scores", "生成某月评分模板或导入评分（.xlsx）", "app.cli.scoring"),
     ("collect", "单位填报：下发、收回填报表，查看填报情况，导出催报名单", "app.cli.collect"),

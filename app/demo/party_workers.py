@@ -48,8 +48,8 @@ def step_party_workers(ctx: DemoContext) -> None:
             end = start + dt.timedelta(days=days - 1)
             if end > ctx.today:
                 continue
-            for (member_id, unit_id, name), kind in people.items():
-                if not _attends(ctx, kind, who):
+            for (member_id, unit_id, name), (kind, until) in people.items():
+                if (until is not None and start > until) or not _attends(ctx, kind, who):
                     continue
                 rows.append({"member_id": member_id, "worker_id": None, "unit_id": unit_id, "name": name,
                              "course": course, "organiser": organiser, "start_on": start, "end_on": end,
@@ -97,23 +97,29 @@ def _workers(ctx: DemoContext) -> list[dict[str, Any]]:
     return rows
 
 
-def _people(ctx: DemoContext, workers: list[dict[str, Any]]) -> dict[tuple[int, int, str], str]:
-    """(member id, unit id, name) → leaders | committee | worker, for everyone on the roster these two years."""
+Key = tuple[int, int, str]  # member id, unit id, name
+
+
+def _people(ctx: DemoContext, workers: list[dict[str, Any]]) -> dict[Key, tuple[str, dt.date | None]]:
+    """(member id, unit id, name) → (leaders | committee | worker, the last day in post or in the register),
+    for everyone on the roster these two years: nobody is sent to a class after leaving."""
     since = dt.date(ctx.today.year - 1, 1, 1)
-    q = (select(OrgPost.member_id, OrgPost.kind, PartyOrg.unit_id, Member.name)
+    q = (select(OrgPost.member_id, OrgPost.kind, OrgPost.end_on, PartyOrg.unit_id, Member.name, Member.left_on)
          .join(PartyOrg, PartyOrg.id == OrgPost.org_id).join(Member, Member.id == OrgPost.member_id)
          .where(or_(OrgPost.end_on.is_(None), OrgPost.end_on >= since)).order_by(OrgPost.id))
-    out: dict[tuple[int, int, str], str] = {}
-    for member_id, kind, unit_id, name in ctx.session.execute(q):
+    out: dict[Key, tuple[str, dt.date | None]] = {}
+    for member_id, kind, end_on, unit_id, name, left_on in ctx.session.execute(q):
         if member_id is None:  # the query joins Member: never
             continue
         key = (member_id, unit_id, name)
-        if kind in (OrgPostKind.SECRETARY, OrgPostKind.DEPUTY_SECRETARY):
-            out[key] = "leaders"
-        else:
-            out.setdefault(key, "committee")
+        until = min((d for d in (end_on, left_on) if d is not None), default=None)
+        before = out.get(key)
+        if before is not None and (before[1] is None or (until is not None and until < before[1])):
+            until = before[1]
+        leading = kind in (OrgPostKind.SECRETARY, OrgPostKind.DEPUTY_SECRETARY) or (before or ("",))[0] == "leaders"
+        out[key] = ("leaders" if leading else "committee", until)
     for w in workers:
-        out.setdefault((w["member_id"], w["unit_id"], w["name"]), "worker")
+        out.setdefault((w["member_id"], w["unit_id"], w["name"]), ("worker", None))
     return out
 
 

@@ -23,7 +23,7 @@ from app import clock
 from app import settings as S
 from app.errors import FieldProblem, ImportFileError, ImportReport
 from app.models import Member, PartyOrg, Unit
-from app.models.party_workers import PartyWorker
+from app.models.party_workers import PartyWorker, TrainingRecord
 from app.reports.xlsx_text import save_workbook
 from app.services import audit
 from app.services.excel_io import (
@@ -116,13 +116,21 @@ class _Importer:
         self.seen: dict[tuple[Any, ...], int] = {}
         self.units = {name: uid for uid, name in s.execute(select(Unit.id, Unit.name))}
         self.people: dict[str, list[tuple[Person, int]]] = {}  # name → (person, unit id)
+        # Members by their unit now; and everyone by the unit of a record already stored (someone since moved to
+        # another unit or out of the register is found again when an exported file comes back).
         q = (select(Member.id, Member.name, PartyOrg.unit_id).join(PartyOrg, PartyOrg.id == Member.org_id)
              .where(Member.left_on.is_(None)))
-        for mid, name, unit_id in s.execute(q):
-            self.people.setdefault(name, []).append((Person(member_id=mid), unit_id))
-        for wid, name, unit_id in s.execute(select(PartyWorker.id, PartyWorker.name, PartyWorker.unit_id)
-                                            .where(PartyWorker.member_id.is_(None))):
-            self.people.setdefault(name, []).append((Person(worker_id=wid), unit_id))
+        pairs: list[tuple[str, Person, int]] = [(name, Person(member_id=mid), unit_id) for mid, name, unit_id
+                                                in s.execute(q)]
+        pairs += [(name, Person(worker_id=wid), unit_id) for wid, name, unit_id in s.execute(
+            select(PartyWorker.id, PartyWorker.name, PartyWorker.unit_id).where(PartyWorker.member_id.is_(None)))]
+        pairs += [(name, Person(mid, wid), unit_id) for name, mid, wid, unit_id in s.execute(
+            select(TrainingRecord.name, TrainingRecord.member_id, TrainingRecord.worker_id, TrainingRecord.unit_id)
+            .distinct())]
+        for name, person, unit_id in pairs:
+            known = self.people.setdefault(name, [])
+            if (person, unit_id) not in known:
+                known.append((person, unit_id))
 
     def problem(self, row: int, key: str, message: str) -> None:
         header = self.layout.headers.get(key) or TRAINING_SHEET.column(key).header
@@ -146,20 +154,23 @@ class _Importer:
                              values.get("note") or "")
         problems = check_course(course, self.today, self.max_per_day, row)
         person = self.person(row, (values.get("name") or "").strip(), (values.get("unit") or "").strip())
-        target = resolve_person(self.s, person, course, problems, row) if person is not None else None
-        for p in problems:
-            self.problem(row, _FIELD_COLUMN.get(p.field, "name"), p.message)
-        if problems or target is None:
+        if person is None or problems:
+            for p in problems:
+                self.problem(row, _FIELD_COLUMN.get(p.field, "name"), p.message)
             return
-        same = (target[0], target[1], course.course, course.start_on, course.end_on)
+        same = (person.member_id, person.worker_id, course.course, course.start_on, course.end_on)
         if same in self.seen:
             self.problem(row, "name", f"与第{self.seen[same]}行重复（同一人、同一培训班、同一日期）")
             return
         self.seen[same] = row
-        if already_recorded(self.s, course, target[0], target[1]):
-            self.report.unchanged += 1
+        if already_recorded(self.s, course, person.member_id, person.worker_id):
+            self.report.unchanged += 1  # stored before (an exported file imported again): left as it is
             return
-        self.staged.append((course, target))
+        target = resolve_person(self.s, person, course, problems, row)
+        for p in problems:
+            self.problem(row, "name", p.message)
+        if target is not None and not problems:
+            self.staged.append((course, target))
 
     def person(self, row: int, name: str, unit: str) -> Person | None:
         if not name:
@@ -169,7 +180,7 @@ class _Importer:
         if unit and unit_id is None:
             self.problem(row, "unit", f"没有名为“{unit}”的单位（请与单位名册一致）")
             return None
-        found = [p for p, u in self.people.get(name, []) if unit_id is None or u == unit_id]
+        found = list(dict.fromkeys(p for p, u in self.people.get(name, []) if unit_id is None or u == unit_id))
         members = [p for p in found if p.member_id is not None]
         if len(members) == 1 or (not members and len(found) == 1):
             return members[0] if members else found[0]
