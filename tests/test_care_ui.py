@@ -203,3 +203,13 @@ def test_buttons_of_the_tab_are_reachable(qtbot, ctx: AppContext, subjects: list
     p = panel(qtbot, ctx)
     names = {b.objectName() for b in p.findChildren(QPushButton)}
     assert {"new_subject", "new_visit", "reveal_care", "new_honor"} <= names
+
+
+def test_the_alert_line_leads_to_the_organisation_life_page(ctx: AppContext, subjects: list[int]) -> None:
+    from app.services import alerts as A
+    from app.ui.alerts.page import destination
+
+    found = [a for a in A.AlertService(ctx.session_factory, today=ctx.today).alerts() if a.kind == "care_visit_overdue"]
+    assert [a.target_id for a in found] == [subjects[0]]  # never visited in more than six months
+    assert destination(found[0]) == ("orglife", ("care", subjects[0]))
+    assert SECRET not in found[0].message and "思想压力" not in found[0].message
