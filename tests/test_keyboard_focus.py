@@ -236,6 +236,42 @@ def open_step(c: County) -> QDialog:
     return StepDialog(c.ctx, service, row, "admit", "支部大会讨论接收")
 
 
+def _disposal(c: County) -> Any:
+    from app.services.disposal import DisposalService
+
+    return DisposalService(c.sf, today=c.today)
+
+
+def open_disposal_case(c: County) -> QDialog:
+    from app.ui.orglife.disposal import CaseDialog
+
+    service = _disposal(c)
+    return CaseDialog(c.ctx, service, service.candidates()[0])
+
+
+def open_lost_case(c: County) -> QDialog:
+    from app.ui.orglife.disposal import CaseDialog
+
+    return CaseDialog(c.ctx, _disposal(c), None)
+
+
+def open_disposal_step(c: County) -> QDialog:
+    from app.models import DisposalStepKind
+    from app.ui.orglife.disposal import StepDialog
+
+    service = _disposal(c)
+    row = next(r for r in service.cases(open_only=True) if DisposalStepKind.PERSUADED in r.next_steps)
+    return StepDialog(c.ctx, service, row, DisposalStepKind.PERSUADED.value)
+
+
+def open_disposal_approval(c: County) -> QDialog:
+    from app.ui.orglife.disposal import APPROVE, StepDialog
+
+    service = _disposal(c)
+    row = next(r for r in service.cases(open_only=True) if r.awaiting_approval)
+    return StepDialog(c.ctx, service, row, APPROVE)
+
+
 def open_unit(c: County) -> QDialog:
     from app.ui.register_dialogs import UnitDialog
 
@@ -576,6 +612,14 @@ CASES: list[Case] = [
          ('党支部', '姓名', '身份证号', '出生日期', '性别', '递交申请书日期', '职务', '联系电话', *SAVE), "recruit"),
     Case("app.ui.orglife.recruits.StepDialog", open_step,
          ('支部大会日期', '赞成票', '反对票', '弃权票', *SAVE), "step"),
+    Case("app.ui.orglife.disposal.CaseDialog", open_disposal_case,
+         ('处置类别', '党员', '启动处置日期', '情况说明', *SAVE), "disposal_case"),
+    Case("app.ui.orglife.disposal.CaseDialog", open_lost_case,
+         ('处置类别', '党员', '启动处置日期', '失联起始日期', '查找情况', '情况说明', *SAVE), "lost_case"),
+    Case("app.ui.orglife.disposal.StepDialog", open_disposal_step,
+         ('支部大会决定日期', '上级党组织批准日期', '事实和理由', *SAVE), "disposal_step"),
+    Case("app.ui.orglife.disposal.StepDialog", open_disposal_approval,
+         ('批准日期', *SAVE), "disposal_approval"),
     Case("app.ui.register_dialogs.UnitDialog", open_unit,
          ('单位名称', '简称', '单位类别', '党组（党委）书记', '党务联系人', '联系电话', '排列顺序', '备注', *SAVE), "unit"),
     Case("app.ui.register_dialogs.OrgDialog", open_org,

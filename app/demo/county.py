@@ -67,6 +67,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "app.demo.care",
     "app.demo.collection",
     "app.demo.party_workers",
+    "app.demo.disposal",
     "app.demo.trail",  # last: records every register row the steps before wrote
 )
 

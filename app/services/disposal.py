@@ -326,21 +326,25 @@ class DisposalService:
             st = s.get(DisposalStep, step_id)
             if st is None:
                 raise NotFoundError("处置步骤不存在")
-            case = st.case
-            if st.kind in NO_APPROVAL:
-                _fail("approved_on", f"“{st.kind.label}”无需上级党组织批准")
-            if st.approved_on is not None:
-                _fail("approved_on", f"“{st.kind.label}”已于{cn_date(st.approved_on)}批准")
-            if approved_on is None:
-                _fail("approved_on", "请填写上级党组织批准日期")
-            assert approved_on is not None
-            if approved_on > self._today():
-                _fail("approved_on", "上级党组织批准日期不能晚于今天")
-            if approved_on < st.decided_on:
-                _fail("approved_on", f"上级党组织批准日期不能早于支部大会决定日期（{cn_date(st.decided_on)}）")
-            st.approved_on = approved_on
-            s.flush()
-            self._conclude(s, case, st)
+            self.approve_in(s, st, approved_on)
+
+    def approve_in(self, s: Session, st: DisposalStep, approved_on: dt.date | None) -> None:
+        """`approve` in the caller's session (the Excel import)."""
+        case = st.case
+        if st.kind in NO_APPROVAL:
+            _fail("approved_on", f"“{st.kind.label}”无需上级党组织批准")
+        if st.approved_on is not None:
+            _fail("approved_on", f"“{st.kind.label}”已于{cn_date(st.approved_on)}批准")
+        if approved_on is None:
+            _fail("approved_on", "请填写上级党组织批准日期")
+        assert approved_on is not None
+        if approved_on > self._today():
+            _fail("approved_on", "上级党组织批准日期不能晚于今天")
+        if approved_on < st.decided_on:
+            _fail("approved_on", f"上级党组织批准日期不能早于支部大会决定日期（{cn_date(st.decided_on)}）")
+        st.approved_on = approved_on
+        s.flush()
+        self._conclude(s, case, st)
 
     def _conclude(self, s: Session, case: DisposalCase, st: DisposalStep) -> None:
         """A final step, once in force, closes the case; 本人退党 and 除名 take the member out of the register."""

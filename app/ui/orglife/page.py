@@ -35,6 +35,7 @@ from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox
 from app.ui.orglife.care import CarePanel
+from app.ui.orglife.disposal import DisposalPanel
 from app.ui.orglife.records import RecordDialog, RecordTableModel
 from app.ui.orglife.recruits import RecruitsPanel
 from app.ui.tables import make_list
@@ -255,6 +256,8 @@ class OrgLifePage(QWidget):
         self.tabs.addTab(self.recruits, "发展党员")
         self.care = CarePanel(ctx)
         self.tabs.addTab(self.care, "激励关怀")
+        self.disposal = DisposalPanel(ctx)
+        self.tabs.addTab(self.disposal, "不合格党员处置")
         QVBoxLayout(self).addWidget(self.tabs)
 
     def show_target(self, target: object) -> None:
@@ -264,6 +267,10 @@ class OrgLifePage(QWidget):
             self.tabs.setCurrentWidget(self.care)
             return
         kind, id_ = str(target[0]), int(target[1])
+        if kind in ("disposal", "disposal_member"):
+            self.tabs.setCurrentWidget(self.disposal)
+            self.disposal.show_target((kind, id_))
+            return
         if kind == "recruit":
             self.tabs.setCurrentWidget(self.recruits)
             self.recruits.show_recruit(id_)
