@@ -211,3 +211,29 @@ def test_a_deadline_passed_without_a_decision_is_overdue(db, svc, branch):
                               "支部大会尚未作出恢复合格或劝其退党的决定"]
     svc.add_step(case, StepInput(Step.PERSUADED, D(2026, 9, 10), note="经教育仍无转变"))
     assert overdue(TODAY) == []  # decided: the approval is on its way
+
+
+def test_the_year_end_packet_part_and_the_summary_column(db, svc, branch):
+    from app.services import disposal as Dmod
+
+    appraise(db, branch, unqualified=(4, 5))
+    done = svc.open_case(CaseInput(branch.members[4], K.UNQUALIFIED, D(2026, 2, 1)))
+    svc.add_step(done, StepInput(Step.CORRECTION, D(2026, 2, 10), D(2026, 2, 20), deadline=D(2026, 5, 31)))
+    svc.add_step(done, StepInput(Step.RESTORED, D(2026, 6, 5), D(2026, 6, 12)))
+    svc.open_case(CaseInput(branch.members[2], K.LOST_CONTACT, D(2026, 3, 1), lost_since=D(2026, 1, 5),
+                            search_efforts="走访其父母住处，家人称其外出务工"))
+    with db.session() as s:
+        [part] = Dmod.packet_section(s, 2026).values()
+        header, cells = Dmod.summary_column(s, 2026)
+        assert Dmod.packet_section(s, 2025) == {}
+    assert part.title == "不合格党员处置"
+    assert part.paragraphs == ("2026年度民主评议党员评为不合格2人。本年度办理党员处置案件2件，年内结案1件（恢复合格1件），尚未结案1件。",)
+    assert part.header == ("序号", "姓名", "类别", "启动日期", "处置步骤", "结果")
+    assert part.rows == (
+        ("1", "陈静", "不合格党员处置", "2026.2.1",
+         "限期改正（2026.2.10支部大会，2026.2.20批准，限2026.5.31前改正）；恢复合格（2026.6.5支部大会，2026.6.12批准）",
+         "恢复合格（2026.6.12）"),
+        ("2", "李娜", "失联党员", "2026.3.1", "已立案，待支部大会决定", "未结案"),
+    )
+    assert "外出务工" not in repr(part)  # how the branch searched stays in the register
+    assert (header, cells) == ("党员处置案件（未结案）", {branch.unit_id: "2（1）"})

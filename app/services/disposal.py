@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app import settings as S
-from app.dates import cn_date
+from app.dates import cn_date, dot_date
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Member, PartyOrg, TransferKind, Unit
 from app.models.disposal import DisposalCase, DisposalKind, DisposalStep, DisposalStepKind
 from app.models.orglife import AppraisalGrade, OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
+from app.reports.packet import PacketSection
 from app.services.recruit import _JoinedSession
 from app.services.register import RegisterService
 from app.services.register_audit import register_work
@@ -526,3 +527,66 @@ def register_hooks() -> None:
 
     for kind, source in _SOURCES.items():
         A.register_source(kind, cast(A.AlertSource, source))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the year-end packet (app/services/packet_sections.py)
+
+SECTION_TITLE = "不合格党员处置"
+
+
+def _step_text(st: StepView) -> str:
+    if st.kind in NO_APPROVAL:
+        return f"{st.kind.label}（{dot_date(st.decided_on)}）"
+    approved = f"，{dot_date(st.approved_on)}批准" if st.approved_on else "，待批准"
+    limit = f"，限{dot_date(st.deadline)}前改正" if st.deadline else ""
+    return f"{st.kind.label}（{dot_date(st.decided_on)}支部大会{approved}{limit}）"
+
+
+def _graded_in_year(s: Session, year: int) -> dict[int, int]:
+    """Unit → members rated 不合格 in the year's 民主评议."""
+    q = (select(OrgLifeRecord.unit_id, OrgLifeAttendance.member_id)
+         .join(OrgLifeAttendance, OrgLifeAttendance.record_id == OrgLifeRecord.id)
+         .where(OrgLifeRecord.kind == OrgLifeKind.DEMOCRATIC_APPRAISAL,
+                OrgLifeRecord.held_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)),
+                OrgLifeAttendance.grade == AppraisalGrade.UNQUALIFIED))
+    out: dict[int, set[int]] = {}
+    for unit_id, member_id in s.execute(q):
+        out.setdefault(unit_id, set()).add(member_id)
+    return {u: len(m) for u, m in out.items()}
+
+
+def packet_section(s: Session, year: int) -> dict[int, PacketSection]:
+    """Each unit's cases open at some time of the year: who, which kind, the steps with their dates, the result.
+    失联党员: the dates only (how the branch searched stays in the register, not in a packet that circulates)."""
+    by_unit: dict[int, list[CaseRow]] = {}
+    for row in case_rows(s, year=year):
+        by_unit.setdefault(row.unit_id, []).append(row)
+    graded = _graded_in_year(s, year)
+    out: dict[int, PacketSection] = {}
+    for unit_id in set(by_unit) | set(graded):
+        rows = sorted(by_unit.get(unit_id, []), key=lambda r: (r.opened_on, r.id))
+        closed = [r for r in rows if r.closed_on is not None and r.closed_on.year == year]
+        outcomes = "、".join(f"{label}{n}件" for label in ("恢复合格", "本人退党", "除名", "恢复党籍", "恢复联系")
+                             if (n := sum(1 for r in closed if r.outcome == label)))
+        text = (f"{year}年度民主评议党员评为不合格{graded.get(unit_id, 0)}人。本年度办理党员处置案件{len(rows)}件，"
+                f"年内结案{len(closed)}件" + (f"（{outcomes}）" if outcomes else "") +
+                f"，尚未结案{sum(1 for r in rows if r.open)}件。")
+        table = tuple(
+            (str(i), r.name, r.kind.label, dot_date(r.opened_on),
+             "；".join(_step_text(st) for st in r.steps) or "已立案，待支部大会决定",
+             f"{r.outcome}（{dot_date(r.closed_on)}）" if r.closed_on else "未结案")
+            for i, r in enumerate(rows, start=1))
+        out[unit_id] = PacketSection(SECTION_TITLE, (text,), ("序号", "姓名", "类别", "启动日期", "处置步骤", "结果")
+                                     if table else (), table, (12, 18, 24, 20, 60, 22) if table else ())
+    return out
+
+
+def summary_column(s: Session, year: int) -> tuple[str, dict[int, str]]:
+    """The 汇总表's column: the year's cases and how many are still open."""
+    counts: dict[int, list[int]] = {}
+    for row in case_rows(s, year=year):
+        n = counts.setdefault(row.unit_id, [0, 0])
+        n[0] += 1
+        n[1] += row.open
+    return "党员处置案件（未结案）", {u: f"{total}（{still}）" for u, (total, still) in counts.items()}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.reports.annual import SummaryColumn
 from app.reports.packet import PacketSection
 
-SECTION_MODULES: tuple[str, ...] = ("app.services.care_packet",)
+SECTION_MODULES: tuple[str, ...] = ("app.services.care_packet", "app.services.disposal")
 
 
 def _modules() -> list[ModuleType]:
