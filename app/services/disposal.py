@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
@@ -28,10 +28,12 @@ from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Member, PartyOrg, TransferKind, Unit
 from app.models.disposal import DisposalCase, DisposalKind, DisposalStep, DisposalStepKind
 from app.models.orglife import AppraisalGrade, OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
-from app.reports.packet import PacketSection
 from app.services.recruit import _JoinedSession
 from app.services.register import RegisterService
 from app.services.register_audit import register_work
+
+if TYPE_CHECKING:
+    from app.reports.packet import PacketSection  # python-docx behind it: the 提醒 load this module at start-up
 
 SessionFactory = Callable[[], Session]
 Kind = DisposalKind
@@ -559,6 +561,8 @@ def _graded_in_year(s: Session, year: int) -> dict[int, int]:
 def packet_section(s: Session, year: int) -> dict[int, PacketSection]:
     """Each unit's cases open at some time of the year: who, which kind, the steps with their dates, the result.
     失联党员: the dates only (how the branch searched stays in the register, not in a packet that circulates)."""
+    from app.reports.packet import PacketSection
+
     by_unit: dict[int, list[CaseRow]] = {}
     for row in case_rows(s, year=year):
         by_unit.setdefault(row.unit_id, []).append(row)
