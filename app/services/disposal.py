@@ -33,7 +33,9 @@ from app.services.register import RegisterService
 from app.services.register_audit import register_work
 
 if TYPE_CHECKING:
-    from app.reports.packet import PacketSection  # python-docx behind it: the 提醒 load this module at start-up
+    from app.reports.packet import (
+        PacketSection,  # python-docx behind it: the 提醒 load this module at start-up
+    )
 
 SessionFactory = Callable[[], Session]
 Kind = DisposalKind
