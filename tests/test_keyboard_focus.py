@@ -259,9 +259,9 @@ def open_disposal_step(c: County) -> QDialog:
     from app.models import DisposalStepKind
     from app.ui.orglife.disposal import StepDialog
 
-    service = _disposal(c)
-    row = next(r for r in service.cases(open_only=True) if DisposalStepKind.PERSUADED in r.next_steps)
-    return StepDialog(c.ctx, service, row, DisposalStepKind.PERSUADED.value)
+    service = _disposal(c)  # a member out of contact for months (the demo has one on any day)
+    row = next(r for r in service.cases(open_only=True) if DisposalStepKind.SUSPENDED in r.next_steps)
+    return StepDialog(c.ctx, service, row, DisposalStepKind.SUSPENDED.value)
 
 
 def open_disposal_approval(c: County) -> QDialog:
@@ -617,7 +617,7 @@ CASES: list[Case] = [
     Case("app.ui.orglife.disposal.CaseDialog", open_lost_case,
          ('处置类别', '党员', '启动处置日期', '失联起始日期', '查找情况', '情况说明', *SAVE), "lost_case"),
     Case("app.ui.orglife.disposal.StepDialog", open_disposal_step,
-         ('支部大会决定日期', '上级党组织批准日期', '事实和理由', *SAVE), "disposal_step"),
+         ('支部大会决定日期', '上级党组织批准日期', '说明', *SAVE), "disposal_step"),
     Case("app.ui.orglife.disposal.StepDialog", open_disposal_approval,
          ('批准日期', *SAVE), "disposal_approval"),
     Case("app.ui.register_dialogs.UnitDialog", open_unit,

@@ -15,13 +15,14 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select, update
 
+from app import settings as S
 from app.demo.county import DemoContext, DemoStep
 from app.models import OrgLifeAttendance, OrgLifeRecord
 from app.models.disposal import DisposalCase, DisposalKind, DisposalStep, DisposalStepKind
 from app.models.orglife import AppraisalGrade, OrgLifeKind
 
 Step = DisposalStepKind
-MIN_SPAN_DAYS = 90  # a case needs room for its steps between the 民主评议 and today
+MIN_SPAN_DAYS = 30  # a case needs room for its steps between the 民主评议 and today
 NOTES = {
     Step.PERSUADED: "限期改正期满，经教育仍无明显转变，支部大会决定劝其退党",
     Step.REMOVED: "劝其退党后本人坚持不退，支部大会决定除名",
@@ -70,7 +71,9 @@ class _Plan:
 
         case = self.case(member_id, DisposalKind.UNQUALIFIED, at(0.05), record_id)
         deadline = {"running": self.ctx.today + relativedelta(months=2), "overdue": at(0.6)}.get(shape, at(0.35))
-        self.step(case, Step.CORRECTION, at(0.1), at(0.15), deadline)
+        # A 民主评议 of the last weeks: the 支部大会 has decided, the approval is still to come.
+        approved = at(0.15) if span >= MIN_SPAN_DAYS else None
+        self.step(case, Step.CORRECTION, at(0.1), approved, deadline)
         if shape == "restored":
             self.step(case, Step.RESTORED, at(0.4), at(0.45))
         elif shape == "removal":
@@ -103,15 +106,20 @@ def step_disposal(ctx: DemoContext) -> None:
     roomy = [line for line in lines if (ctx.today - line[3]).days >= MIN_SPAN_DAYS]
     settled = ctx.today - relativedelta(months=16)  # long enough in the branch to have been lost for over a year
     others = [m.id for m in ctx.members if not m.is_leader and m.since <= settled]
+    # The one still to decide on: rated in the months the list looks back over (a setting), more than a month ago
+    # when there is such a 民主评议 (then it is also on the 提醒).
+    since = ctx.today - relativedelta(months=int(S.get(s, S.DISPOSAL_LOOKBACK_MONTHS)))
+    listed = [line for line in lines if line[3] >= since]
     for _ in range(rounds):
-        pool = [line for line in lines if line[1] not in taken]
-        if pool:  # the latest 民主评议 that is more than a month old: the case that should have been opened
+        pool = [line for line in listed if line[1] not in taken]
+        if pool:
             recent = [line for line in pool if (ctx.today - line[3]).days > 45] or pool
             line = ctx.rng.choice(recent[: max(1, len(recent) // 3)])
             plan.unqualified(line[0], line[1], line[2], line[3], "pending")
             taken.add(line[1])
         for shape in ("running", "overdue", "restored", "removal"):
-            pool = [line for line in roomy if line[1] not in taken]
+            pool = [line for line in (lines if shape == "running" else roomy)
+                    if line[1] not in taken and (ctx.today - line[3]).days >= 2]
             if not pool:
                 break
             line = ctx.rng.choice(pool)
