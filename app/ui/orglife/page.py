@@ -1,8 +1,9 @@
-"""组织生活: the records (filter, fast entry, edit, delete, Excel import) and the 发展党员 pipeline, as two tabs.
+"""组织生活: the records (filter, fast entry, edit, delete, Excel import), the 发展党员 pipeline, 激励关怀 and
+不合格党员处置, as tabs.
 
 Navigation from the 提醒 page: ("org", id) / ("unit", id) shows that organisation's (unit's) records, ready for a
 new one; ("member", id) those of the member's branch; ("record", id) selects the record; ("recruit", id) the
-recruit in the pipeline."""
+recruit in the pipeline; ("disposal", id) a 处置 case, ("disposal_member", id) a member still to decide on."""
 
 from __future__ import annotations
 
