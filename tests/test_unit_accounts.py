@@ -171,6 +171,7 @@ def other_unit_calls(w: World, sv: dict[str, Any], other_items: dict[str, int], 
             "remove_deduction": lambda: sc.remove_deduction(w.deduction_edu, "误录"),
             "remove_bonus": lambda: sc.remove_bonus(w.deduction_edu, "误录"),
             "set_self_score": lambda: sc.set_self_score(other_items["theme_day"], "1"),
+            "set_self_note": lambda: sc.set_self_note(other_items["theme_day"], "已开展"),
             "set_veto": lambda: sc.set_veto(other_items["theme_day"], True, "违纪"),
             "set_reviewed": lambda: sc.set_reviewed(w.sheet_edu, True),
             "suggestions": lambda: sc.suggestions(w.sheet_edu),
@@ -317,6 +318,10 @@ def test_own_self_assessment_is_entered_and_review_is_refused(world: World) -> N
         assert next(i for i in sc.form(w.sheet_fin).items if i.id == item).self_score == Decimal("2.5")
         with pytest.raises(ValidationError, match="自评得分不能超过"):
             sc.set_self_score(item, "99")
+        sc.set_self_note(item, "11月3日开展主题党日，见会议记录")
+        assert next(i for i in sc.form(w.sheet_fin).items if i.id == item).self_note == "11月3日开展主题党日，见会议记录"
+        with pytest.raises(ValidationError, match="自评说明不能超过"):
+            sc.set_self_note(item, "长" * 2001)
         with pytest.raises(OutsideUnit, match="复核由机关工委办理|单位只填报自评"):
             sc.add_deduction(item, OccurrenceInput("未开展", 1, evidence_note="检查"))
         with pytest.raises(OutsideUnit, match="单位只填报自评"):
@@ -324,7 +329,7 @@ def test_own_self_assessment_is_entered_and_review_is_refused(world: World) -> N
         with pytest.raises(OutsideUnit):
             sc.suggestions(w.sheet_fin)
     trail = _last_audit(w.sf)
-    assert (trail.field, trail.new, trail.who) == ("self_score", "2.5", "教育局填报员（jyj）")
+    assert (trail.field, trail.new, trail.who) == ("self_note", "11月3日开展主题党日，见会议记录", "教育局填报员（jyj）")
     # The 工委's 复核 of the same item is untouched, and still theirs to change.
     reviewed = next(i for i in sc.form(w.sheet_fin).items if i.id == item)
     assert reviewed.review_score == reviewed.indicator.points

@@ -33,7 +33,7 @@ from app.ui.orglife.page import OrgLifePage
 from app.ui.unitentry import rectification as rect_page
 from app.ui.unitentry.pages import is_unit_account, pages_for
 from app.ui.unitentry.rectification import UnitRectificationPage
-from app.ui.unitentry.scoring import HIDDEN_TEXT, SELF_COLUMN, UnitScoringPage
+from app.ui.unitentry.scoring import HIDDEN_TEXT, REVIEW_COLUMN, SELF_COLUMN, UnitScoringPage
 
 pytestmark = IGNORE_SIZE_HINTS
 
@@ -138,7 +138,7 @@ def test_login_as_unit_account_shows_the_limited_window(qtbot, setup) -> None:
     assert isinstance(page, UnitScoringPage)
     page.month.setCurrentIndex(page.month.findText("2026年11月"))
     assert page.form is not None and page.form.unit_name == "县教育局" and page.form.results_hidden
-    assert page.table.item(0, 4).text() == HIDDEN_TEXT
+    assert page.table.item(0, REVIEW_COLUMN).text() == HIDDEN_TEXT
     page.table.setFocus()
     page.table.setCurrentCell(0, SELF_COLUMN)
     qtbot.keyClick(page.table, Qt.Key.Key_F2)
@@ -155,7 +155,7 @@ def test_login_as_unit_account_shows_the_limited_window(qtbot, setup) -> None:
     assert page.table.item(0, SELF_COLUMN).text() == next(
         f"{i.self_score:.1f}" for i in admin_view.items if i.id == item_id)
     page.month.setCurrentIndex(page.month.findText("2026年9月"))  # its 通报 is not issued in this county
-    assert page.table.item(0, 4).text() == HIDDEN_TEXT
+    assert page.table.item(0, REVIEW_COLUMN).text() == HIDDEN_TEXT
     assert not page.table.item(0, SELF_COLUMN).flags() & Qt.ItemFlag.ItemIsEditable  # locked month
 
     # 约谈与整改: its item started, then its progress handed in

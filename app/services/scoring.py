@@ -69,6 +69,7 @@ SessionFactory = Callable[[], Session]
 
 MAX_OCCURRENCES = 999
 MAX_REASON = 500
+MAX_SELF_NOTE = 2000  # as a returned workbook's 说明/佐证 cell (app.services.collection)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -670,6 +671,20 @@ class ScoringService:
             if score != item.self_score:
                 log.record("修改", "score_item", item.id, "self_score", item.self_score, score)
                 item.self_score = score
+                s.flush()
+            return self._after(s, log, item, item.id, "")
+
+    def set_self_note(self, item_id: int, text: str, *, expected_version: Expected = None) -> Change:
+        """The unit's 说明/佐证 of its 自评 for an item ("" clears it): what the returned workbook carries, typed
+        online by a 单位填报员."""
+        note = (text or "").strip()
+        if len(note) > MAX_SELF_NOTE:
+            raise ValidationError(f"自评说明不能超过{MAX_SELF_NOTE}个字", field="self_note")
+        with self._sheet_change(_item_sheet(item_id), expected_version, self_entry=True) as (s, log, _sh, _p):
+            item = _item(s, item_id)
+            if note != item.self_note:
+                log.record("修改", "score_item", item.id, "self_note", item.self_note, note)
+                item.self_note = note
                 s.flush()
             return self._after(s, log, item, item.id, "")
 

@@ -24,8 +24,8 @@ from app.services.scoring import ItemView, ScoringService, SheetForm
 from app.ui.context import AppContext
 from app.ui.errors import show_error
 
-HEADERS = ["类别", "指标", "分值", "自评得分", "复核得分", "扣分（加分）说明"]
-SELF_COLUMN = 3
+HEADERS = ["类别", "指标", "分值", "自评得分", "自评说明（佐证）", "复核得分", "扣分（加分）说明"]
+SELF_COLUMN, NOTE_COLUMN, REVIEW_COLUMN = 3, 4, 5
 HIDDEN_TEXT = "通报印发后可见"
 
 
@@ -60,12 +60,16 @@ class UnitScoringPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed
                                    | QAbstractItemView.EditTrigger.AnyKeyPressed)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for col in (0, 1, 2, SELF_COLUMN, REVIEW_COLUMN):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(NOTE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.itemChanged.connect(self._self_score_typed)
         self.totals = QLabel()
         self.totals.setObjectName("totals")
-        hint = QLabel("在“自评得分”列输入本单位的自评（按 F2 或直接输入数字，回车保存；清空即撤回）。"
-                      "复核得分由机关工委评定，在当月通报印发后显示。")
+        hint = QLabel("在“自评得分”列输入本单位的自评，在“自评说明（佐证）”列写明依据（按 F2 或直接输入，回车保存；"
+                      "清空即撤回）。复核得分由机关工委评定，在当月通报印发后显示。")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #666;")
         layout = QVBoxLayout(self)
@@ -109,7 +113,10 @@ class UnitScoringPage(QWidget):
             self._fill([])
             self.state.setText(str(exc))
             return
+        row, col = self.table.currentRow(), self.table.currentColumn()
         self._fill(self.form.items)
+        if row >= 0 and col >= 0:  # another client's change reloads the sheet: the user stays on the cell
+            self.table.setCurrentCell(min(row, self.table.rowCount() - 1), col)
         self.state.setText(self._state_text(self.form))
 
     def _state_text(self, form: SheetForm) -> str:
@@ -130,20 +137,19 @@ class UnitScoringPage(QWidget):
         category = {i.id: c.name for c in (form.categories if form else []) for i in c.items}
         for row, it in enumerate(items):
             texts = [category.get(it.id, ""), it.indicator.name, _points(it.indicator.points), _points(it.self_score),
-                     HIDDEN_TEXT if form is not None and form.results_hidden else _points(it.review_score),
+                     it.self_note, HIDDEN_TEXT if form is not None and form.results_hidden else _points(it.review_score),
                      "" if form is None or form.results_hidden else _reasons(it)]
             for col, text in enumerate(texts):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, it.id)
                 flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-                if col == SELF_COLUMN and editable:
+                if col in (SELF_COLUMN, NOTE_COLUMN) and editable:
                     flags |= Qt.ItemFlag.ItemIsEditable
                 cell.setFlags(flags)
-                if col in (2, 3, 4):
+                if col in (2, SELF_COLUMN, REVIEW_COLUMN):
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, cell)
         self._filling = False
-        self.table.resizeColumnToContents(0)
         if form is None:
             self.totals.setText("")
         elif form.results_hidden:
@@ -155,24 +161,25 @@ class UnitScoringPage(QWidget):
     # --- the 自评 ------------------------------------------------------------------------------------------
 
     def _self_score_typed(self, cell: QTableWidgetItem) -> None:
-        if self._filling or cell.column() != SELF_COLUMN or self.form is None:
+        if self._filling or cell.column() not in (SELF_COLUMN, NOTE_COLUMN) or self.form is None:
             return
-        item_id, text, row = int(cell.data(Qt.ItemDataRole.UserRole)), cell.text().strip(), cell.row()
+        item_id, text, row, col = int(cell.data(Qt.ItemDataRole.UserRole)), cell.text().strip(), cell.row(), cell.column()
         # Saved once the editor has finished with the cell: the reload after the save replaces every cell.
-        QTimer.singleShot(0, lambda: self._save_self_score(item_id, text, row))
+        QTimer.singleShot(0, lambda: self._save_self_entry(item_id, text, row, col))
 
-    def _save_self_score(self, item_id: int, text: str, row: int) -> None:
+    def _save_self_entry(self, item_id: int, text: str, row: int, col: int) -> None:
         if self.form is None:
             return
+        save = self.service.set_self_score if col == SELF_COLUMN else self.service.set_self_note
         try:
-            self.service.set_self_score(item_id, text, expected_version=self.form.stamp)
+            save(item_id, text, expected_version=self.form.stamp)
         except DangjianError as exc:
             show_error(self, exc, "自评未保存")
         else:
             self.ctx.changed.emit("scoring")
             self.ctx.status.emit("自评已保存")
         self.load_form()
-        self.table.setCurrentCell(min(row + 1, self.table.rowCount() - 1), SELF_COLUMN)  # on to the next indicator
+        self.table.setCurrentCell(min(row + 1, self.table.rowCount() - 1), col)  # on to the next indicator
 
     def show_target(self, target: object) -> bool:
         return False
