@@ -544,3 +544,18 @@ def test_the_command_line_binds_the_role_and_the_account_is_refused_elsewhere(
         assert "单位填报员不能新建考评月份" in capsys.readouterr().err
     finally:
         accounts.set_current(None)
+
+
+# Tables that belong to no unit: read by a unit account as they are.  A new table outside this list is tied to a
+# unit through its references (a unit, an organisation, a member, a sheet …) or the test says it is not: then
+# either it gets such a reference, or it is added here after deciding that every unit may read all of it.
+UNIT_FREE = {"app_user", "audit_entry", "change_stamp", "collection_round", "duty_review", "indicator",
+             "indicator_category", "indicator_scheme", "period", "setting"}
+
+
+def test_every_table_is_tied_to_a_unit_or_known_to_belong_to_none() -> None:
+    from app.services.unit_scope import unit_free_tables
+
+    free = unit_free_tables()
+    assert free == UNIT_FREE, (f"not tied to a unit, not in UNIT_FREE: {sorted(free - UNIT_FREE)}; "
+                               f"in UNIT_FREE, no longer free: {sorted(UNIT_FREE - free)}")
