@@ -128,6 +128,7 @@ def test_login_as_unit_account_shows_the_limited_window(qtbot, setup) -> None:
     life = window.show_page("orglife")
     assert isinstance(life, OrgLifePage)
     assert life.records.model.total() == 1  # its own organisation's record, not the other unit's
+    assert [life.tabs.tabText(i) for i in range(life.tabs.count()) if life.tabs.isTabVisible(i)] == ["组织生活记录"]
     window.show_page("home")
     window.show_page("orgs")  # a link to a page it does not have (a 提醒 line) leaves it where it is
     assert window.current_key() == "home"

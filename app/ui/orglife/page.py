@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import DangjianError
 from app.models import OrgLifeKind
+from app.services import unit_scope
 from app.services.orglife import OrgLifeService, RecordFilter
 from app.services.orglife_io import import_orglife, write_template
 from app.ui import tasks
@@ -259,6 +260,9 @@ class OrgLifePage(QWidget):
         self.tabs.addTab(self.care, "激励关怀")
         self.disposal = DisposalPanel(ctx)
         self.tabs.addTab(self.disposal, "不合格党员处置")
+        if unit_scope.scoped():  # a 单位填报员 keeps its organisations' records: the other tabs are the 工委's
+            for panel in (self.recruits, self.care, self.disposal):
+                self.tabs.setTabVisible(self.tabs.indexOf(panel), False)
         QVBoxLayout(self).addWidget(self.tabs)
 
     def show_target(self, target: object) -> None:
