@@ -311,3 +311,44 @@ def test_a_section_whose_rows_do_not_fit_its_header_is_refused() -> None:
 
     with pytest.raises(ValidationError, match="表格行与表头列数不一致"):
         PacketSection("样例台账", (), ("日期", "内容"), (("2026年3月1日",),))
+
+
+def test_the_units_disposal_cases_in_its_packet(county, tmp_path: Path) -> None:
+    """不合格党员处置 (app/services/disposal.py) in the packet: the year's cases with their steps; a unit without any
+    says so; the 汇总表 column counts cases and open ones."""
+    from app.models import AppraisalGrade, MemberStatus, OrgKind, OrgLifeKind
+    from app.models.disposal import DisposalKind, DisposalStepKind
+    from app.services.disposal import CaseInput, DisposalService, StepInput
+    from app.services.orglife import AttendanceInput, OrgLifeService, RecordInput
+    from app.services.register import MemberInput, OrgInput, RegisterService
+
+    sf = county.db.session_factory
+    reg = RegisterService(sf, today=lambda: TODAY)
+    org = reg.save_org(OrgInput(6, "县林业局机关党支部", OrgKind.BRANCH))
+    members = [reg.save_member(MemberInput(org, name, MemberStatus.FULL, joined_on=dt.date(2005, 7, 1)))
+               for name in ("林一", "林二", "林三")]
+    OrgLifeService(sf, today=lambda: TODAY).save_record(RecordInput(
+        OrgLifeKind.DEMOCRATIC_APPRAISAL, dt.date(2026, 1, 15), org, topic="年度民主评议党员", recorded_on=dt.date(2026, 1, 15),
+        attendance=[AttendanceInput(m, grade=AppraisalGrade.UNQUALIFIED if m == members[0] else AppraisalGrade.QUALIFIED)
+                    for m in members]))
+    svc = DisposalService(sf, today=lambda: TODAY)
+    case = svc.open_case(CaseInput(members[0], DisposalKind.UNQUALIFIED, dt.date(2026, 1, 20)))
+    svc.add_step(case, StepInput(DisposalStepKind.CORRECTION, dt.date(2026, 2, 3), dt.date(2026, 2, 10),
+                                 deadline=dt.date(2026, 8, 31)))
+    folder = tmp_path / "材料"
+    _service(county).generate(2026, folder, workers=0)
+    forestry, finance = _packet(folder, "县林业局"), _packet(folder, "县财政局")
+    body = [p.text for p in forestry.paragraphs]
+    assert "2026年度民主评议党员评为不合格1人。本年度办理党员处置案件1件，年内结案0件，尚未结案1件。" in body
+    rows = [[c.text for c in r.cells] for table in forestry.tables for r in table.rows]
+    assert ["1", "林一", "不合格党员处置", "2026.1.20",
+            "限期改正（2026.2.3支部大会，2026.2.10批准，限2026.8.31前改正）", "未结案"] in rows
+    assert "2026年度本单位无不合格党员处置记录。" in [p.text for p in finance.paragraphs]
+    results = check_gongwen(next(folder.glob("*_县林业局_*.docx")).read_bytes(), tmp_path, "--expect-chart",
+                            name="forestry.docx")
+    assert warnings_of(results) == {}
+    sheet = openpyxl.load_workbook(folder / f"{SUMMARY}.xlsx").active
+    header = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "序号")
+    column = header.index("党员处置案件（未结案）")
+    cells = {row[1].value: row[column].value for row in sheet.iter_rows() if isinstance(row[0].value, int)}
+    assert cells["县林业局"] == "1（1）" and cells["县财政局"] == "—"
