@@ -53,6 +53,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("quarter", "季度分级量化考核：评定、复核、锁定、重新开放、印发通报", "app.cli.annual"),
     ("annual", "年度述职评议考核：结果、复核、锁定、约谈整改、印发通报、测评表", "app.cli.annual"),
     ("packets", "生成年度述职评议考核材料（每单位一份，另有汇总表和压缩包）", "app.cli.annual"),
+    ("cadres", "生成党组织书记年度党建工作实绩记实（每人一页 Word）和全县一览表（.xlsx）", "app.cli.cadres"),
+    ("accountability", "问责记录：从 Excel 导入、导出、生成导入模板", "app.cli.cadres"),
     ("migrate-db", "把县里的全部数据复制到另一个空数据库（本机文件 ⇄ 数据库服务器）", "app.cli.dbcopy"),
     ("user", "用户账户：添加、修改密码、列出、改角色、停用、启用、删除", "app.cli.accounts"),
 )

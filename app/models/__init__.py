@@ -1,5 +1,6 @@
 """The data model (SQLAlchemy 2, typed).  Import every model module here so `Base.metadata` is complete."""
 
+from app.models.accountability import Accountability, AccountabilityKind, PartyPost
 from app.models.accounts import Role, User
 from app.models.annual import (
     AnnualResult,
@@ -62,6 +63,9 @@ __all__ = [
     "VisitForm",
     "CollectionReturn",
     "CollectionRound",
+    "Accountability",
+    "AccountabilityKind",
+    "PartyPost",
     "Role",
     "User",
     "AnnualResult",
