@@ -486,6 +486,13 @@ def open_print_preview(c: County) -> QDialog:
     return printing.PrintPreviewDialog(c.ctx, batch)
 
 
+def open_accountability(c: County) -> QDialog:
+    from app.services.accountability import AccountabilityService
+    from app.ui.team.cadres import AccountabilityDialog
+
+    return AccountabilityDialog(c.ctx, AccountabilityService(c.sf, today=c.today), None)
+
+
 def open_manual(c: County) -> QDialog:
     from app.ui.help import ManualDialog
 
@@ -586,6 +593,9 @@ SAVE = ("Save", "Cancel")  # a FormDialog's 保存 and 取消 (standard buttons:
 OK = ("Ok", "Cancel")
 
 CASES: list[Case] = [
+    Case("app.ui.team.cadres.AccountabilityDialog", open_accountability,
+         ('单位', '职务', '党员', '姓名', '问责方式', '决定日期', '决定机关', '决定文号', '问责决定', '关联约谈', '备注', *SAVE),
+         "accountability"),
     Case("app.ui.annual.commitment_tab.CommitmentDialog", open_commitment,
          ('承诺人（书记）', '职务', '承诺日期', '承诺事项', '添加一行', '删除所选行', *SAVE), "commitment"),
     Case("app.ui.annual.commitment_tab.DutyDialog", open_duty,

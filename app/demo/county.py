@@ -68,6 +68,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "app.demo.collection",
     "app.demo.party_workers",
     "app.demo.disposal",
+    "app.demo.accountability",
     "app.demo.trail",  # last: records every register row the steps before wrote
 )
 
