@@ -313,3 +313,19 @@ def test_cli_writes_both(county, paths, tmp_path: Path, capsys: pytest.CaptureFi
     assert len(list((out / "党建工作实绩记实").glob("*.docx"))) == 9
     assert (out / "2026年度党组织书记党建工作实绩一览表.xlsx").is_file()
     assert main(["--data-dir", str(paths.data_dir), "cadres", "1999", "--out", str(out)]) != 0
+
+
+def test_packet_section_and_summary_column(county) -> None:
+    from app.services import packet_sections
+
+    c, ids = county
+    _service(c).save(_accountability(ids))
+    with c.db.session_factory() as s:
+        parts = packet_sections.sections(s, 2026, [FORESTRY, 1])
+        columns = dict(packet_sections.summary_columns(s, 2026, {FORESTRY: "县林业局", 1: "县财政局"}))
+    forestry = next(p for p in parts[FORESTRY] if p.title == "问责情况")
+    assert forestry.paragraphs == ("2026年度本单位党组织书记受到问责1人次。",)
+    assert forestry.rows[0][:4] == ("2026-06-20", "周勇", "党组（党委）书记", "约谈问责")
+    assert "2026年5月约谈后" in forestry.rows[0][5]
+    assert next(p for p in parts[1] if p.title == "问责情况").paragraphs == ("2026年度本单位无问责情况记录。",)
+    assert columns["问责"] == (("县林业局", "约谈问责1"), ("县财政局", "—"))

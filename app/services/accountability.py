@@ -27,6 +27,7 @@ from app import clock
 from app.errors import FieldProblem, ImportFileError, ImportReport, NotFoundError, ValidationError
 from app.models import Interview, Member, PartyOrg, Period, Unit
 from app.models.accountability import Accountability, AccountabilityKind, PartyPost
+from app.reports.packet import PacketSection
 from app.reports.xlsx_text import save_workbook
 from app.services.audit import AuditLog, unit_of_work
 from app.services.excel_io import (
@@ -527,3 +528,31 @@ def _write(path: Path, data: list[list[Any]]) -> None:
     notes.append(["", "机关党委书记、支部书记须是该单位名册中的党员；党组（党委）书记可只写姓名。"])
     notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 16, 90
     save_workbook(wb, Path(path))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the year-end packet (app/services/packet_sections.py): the unit's 问责 of the year, and the 汇总表's column
+
+SECTION_TITLE = "问责情况"
+
+
+def packet_section(s: Session, year: int) -> dict[int, PacketSection]:
+    """unit id → its 问责 decisions of the year (by decision date), as a table."""
+    by_unit: dict[int, list[AccountabilityRow]] = {}
+    for r in reversed(rows(s, year)):
+        by_unit.setdefault(r.unit_id, []).append(r)
+    return {unit_id: PacketSection(
+        SECTION_TITLE, (f"{year}年度本单位党组织书记受到问责{len(found)}人次。",),
+        ("决定日期", "姓名", "职务", "问责方式", "决定机关", "问责决定"),
+        tuple((f"{r.decided_on:%Y-%m-%d}", r.person_name, r.post.value, r.kind.value, r.deciding_body,
+               r.decision + (f"（{r.interview}后）" if r.interview else "")) for r in found),
+        (22, 16, 24, 18, 30, 46)) for unit_id, found in by_unit.items()}
+
+
+def summary_column(s: Session, year: int) -> tuple[str, dict[int, str]]:
+    """The 汇总表's 问责 column: "通报批评1、诫勉1" per unit that had any."""
+    counts: dict[int, dict[str, int]] = {}
+    for r in rows(s, year):
+        kinds = counts.setdefault(r.unit_id, {})
+        kinds[r.kind.value] = kinds.get(r.kind.value, 0) + 1
+    return "问责", {u: "、".join(f"{k}{n}" for k, n in kinds.items()) for u, kinds in counts.items()}

@@ -19,7 +19,11 @@ from sqlalchemy.orm import Session
 from app.reports.annual import SummaryColumn
 from app.reports.packet import PacketSection
 
-SECTION_MODULES: tuple[str, ...] = ("app.services.care_packet", "app.services.disposal")
+SECTION_MODULES: tuple[str, ...] = (
+    "app.services.care_packet",
+    "app.services.disposal",
+    "app.services.accountability",
+)
 
 
 def _modules() -> list[ModuleType]:
