@@ -31,6 +31,7 @@ from app.services.annual.service import AnnualService
 from app.services.cadre_records import CadreRecordService, held_months, write_outputs
 from app.services.interview import ConversationInput, InterviewService
 from app.services.opening import open_database
+from app.services.party_workers import CourseInput, PartyWorkerService, Person, training_hours
 from app.services.quarter import QuarterService
 from app.services.register import MemberInput, OrgInput, PostInput, RegisterService
 
@@ -72,6 +73,11 @@ def _prepare(db) -> dict[str, int]:
         annual.set_votes(report.id, VoteTally(*votes))
         annual.set_check_score(report.id, check)
     annual.review_results(2026)
+    workers = PartyWorkerService(sf, today=lambda: TODAY)
+    workers.add_training(CourseInput("全县党组织书记培训班", "县委组织部", dt.date(2026, 4, 13), dt.date(2026, 4, 17),
+                                     Decimal(40)), [Person(member_id=ids["张伟"]), Person(member_id=ids["周勇"])])
+    workers.add_training(CourseInput("基层党务实务专题培训", "县直机关工委", dt.date(2026, 9, 7), dt.date(2026, 9, 9),
+                                     Decimal("16.5")), [Person(member_id=ids["张伟"])])
     return ids
 
 
@@ -167,7 +173,16 @@ def test_party_group_secretary_is_credited_the_year_with_his_interview_and_accou
     wu = next(p for p in data.people if p.name == "吴刚")
     assert wu.posts[0].holding.post == PartyPost.ORGAN_COMMITTEE_SECRETARY and not wu.interviews
     assert wu.posts[0].required > post.required * 0 and wu.posts[0].required >= _record(c, "李华")[1].posts[0].required
-    assert not data.training_available or zhou.training_hours is not None
+    assert data.training_available and zhou.training_hours == Decimal("40.0") and not data.notes
+
+
+def test_training_hours_come_from_the_training_register(county) -> None:
+    c, ids = county
+    data, zhang = _record(c, "张伟")
+    with c.db.session_factory() as s:
+        hours = training_hours(s, 2026, [ids["张伟"], ids["李华"]])
+    assert zhang.training_hours == hours[ids["张伟"]] == Decimal("56.5")
+    assert _record(c, "李华")[1].training_hours == Decimal(0)  # in the register, no training: 0, not unknown
 
 
 # -- the 问责 register ---------------------------------------------------------------------------------------------
@@ -289,6 +304,7 @@ def test_word_pages_and_the_county_list_match_the_services(county, tmp_path: Pat
     assert "不足6个月" in text
     assert f"应落实{li.required}项，已落实0项" in text
     assert "本年度未被约谈，无问责记录。" in text
+    assert "培训学时" in text and "0学时" in text  # 李华 had no training
     check_gongwen(page.read_bytes(), tmp_path)
     zhou = open_docx(next(p for p in result.pages if "周勇" in p.name).read_bytes())
     ztext = "\n".join(p.text for p in zhou.paragraphs)
@@ -302,6 +318,7 @@ def test_word_pages_and_the_county_list_match_the_services(county, tmp_path: Pat
     assert (zw["任职月数"], zw["后进月数"], zw["季度等次"], zw["年度等次"]) == (7, 7, "第3季度差；第4季度差", "差")
     zr = next(r for r in rows if r["姓名"] == "周勇")
     assert zr["约谈次数"] == 1 and "约谈问责" in zr["问责情况"] and zr["任职月数"] == 12
+    assert zw["培训学时"] == "56.5学时" and zr["培训学时"] == "40.0学时"
 
 
 def test_cli_writes_both(county, paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -471,7 +471,7 @@ def accountability_lines(r: PersonRecord) -> tuple[str, ...]:
 def training_text(r: PersonRecord, available: bool) -> str:
     if not available:
         return ""
-    return "—（未在党员名册中，无培训登记）" if r.training_hours is None else f"{r.training_hours}学时"
+    return "—（未在党员名册中，无培训登记）" if r.training_hours is None else f"{_num(r.training_hours)}学时"
 
 
 def page_content(r: PersonRecord, available: bool, issuer: str, made_on: dt.date) -> CadrePageContent:
