@@ -109,7 +109,8 @@ def test_a_case_from_the_list_to_the_next_decision(qtbot, ctx, branch, page):
     QTest.keyClick(approve.form.field("approved_on"), Qt.Key.Key_Return)
     assert not approve.isVisible()
     assert choices(panel.steps) == ["恢复合格", "劝其退党"]
-    assert panel.case_model.index(0, 6).data()  # the deadline is shown in its column
+    assert panel.case_model.index(0, 6).data()  # the deadline is shown in its column, in red: it has passed
+    assert panel.case_model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
     # The deadline passed without a decision: the 提醒 says so, and its line opens this case.
     [alert] = [a for a in A.AlertService(ctx.session_factory).alerts() if a.kind == "disposal_overdue"]
     assert destination(alert) == ("orglife", ("disposal", case_id))

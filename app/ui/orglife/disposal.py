@@ -32,6 +32,7 @@ from app.services.disposal import (
     DisposalService,
     StepInput,
 )
+from app.ui.colours import ERROR_COLOUR
 from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox, DateEdit, FormDialog
@@ -221,10 +222,15 @@ class DisposalPanel(QWidget):
                                       [c.member_id for c in self.candidates])
         self.case_model.set_rows([(r.name, r.org_name, r.unit_name, r.kind.label, r.opened_on, r.stage,
                                    r.deadline or "", r.outcome and f"{r.outcome}（{r.closed_on:%Y-%m-%d}）")
-                                  for r in self.rows], [r.id for r in self.rows])
+                                  for r in self.rows], [r.id for r in self.rows],
+                                 foreground={n: ERROR_COLOUR for n, r in enumerate(self.rows) if self._overdue(r)})
         if current is not None:
             self.select_case(current.id)
         self._update_steps()
+
+    def _overdue(self, row: CaseRow) -> bool:
+        """A 限期改正 past its deadline without the next decision (as on the 提醒): shown in red."""
+        return row.deadline is not None and row.deadline < self.ctx.today() and not row.awaiting_approval
 
     def current(self) -> CaseRow | None:
         idx = self.case_view.currentIndex()
