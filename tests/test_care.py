@@ -294,3 +294,24 @@ def test_a_member_or_organisation_with_care_records_is_not_deleted(db: Database,
         reg.remove_member(sample.zhang, "误录")
     with pytest.raises(ValidationError, match="表彰记录"):
         reg.delete_org(empty)
+
+
+def test_rows_added_or_deleted_behind_the_apps_back_are_found(db: Database, sample: Sample) -> None:
+    from sqlalchemy import text
+
+    from app.services import audit
+
+    sid = add_zhang(db, sample)
+    vid = service(db).save_visit(sid, VisitInput(dt.date(2026, 2, 1), "刘明", [VisitForm.TALK]))
+    service(db).save_honor(HonorInput(HonorKind.MEMBER, dt.date(2026, 3, 1), "县级", "县委", member_id=sample.li))
+    assert [f for f in audit.verify(db.session_factory).findings if f.entity in ("honor", "care_subject",
+                                                                                   "care_visit")] == []
+    with db.session() as s:
+        s.execute(text("DELETE FROM care_visit WHERE id = :v"), {"v": vid})
+        s.execute(text("INSERT INTO honor (kind, member_id, unit_id, level, awarded_on, awarded_by, doc_number, note, "
+                       "created_at) VALUES ('优秀共产党员', :m, :u, '县级', '2026-03-02', '县委', '', '', "
+                       "'2026-03-02 00:00:00')"), {"m": sample.zhang, "u": sample.finance})
+        s.commit()
+    found = [f.message for f in audit.verify(db.session_factory).findings if f.kind == "state"]
+    assert any("表彰记录" in m and "被绕过程序添加" in m for m in found), found
+    assert any("走访慰问记录" in m and "被绕过程序删除" in m for m in found), found

@@ -20,6 +20,8 @@ from app import settings as S
 from app.demo.county import DemoContext, DemoMember, DemoStep
 from app.models import CareCircumstance, CareSubject, CareVisit, Honor, HonorKind, OrgKind, Unit, VisitForm
 from app.models.orglife import OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
+from app.services.audit import AuditLog
+from app.services.care import HIDDEN, HONOR, SUBJECT, VISIT
 
 C = CareCircumstance
 STORIES: dict[CareCircumstance, tuple[str, ...]] = {
@@ -33,13 +35,18 @@ STORIES: dict[CareCircumstance, tuple[str, ...]] = {
 GOODS = ("米、油", "米、油、牛奶", "棉被、米、油", "营养品")
 
 
+WHO = "机关工委"
+
+
 def step_care(ctx: DemoContext) -> None:
     county = str(S.get(ctx.session, S.COUNTY_NAME))
-    _honors(ctx, county)
-    _subjects(ctx)
+    # Each row's 新建 in the trail, as the service writes it (`dangjian audit verify` checks they are there).
+    log = AuditLog(ctx.session, WHO, now=lambda: dt.datetime.combine(ctx.today, dt.time(2, 0), dt.timezone.utc))
+    _honors(ctx, county, log)
+    _subjects(ctx, log)
 
 
-def _honors(ctx: DemoContext, county: str) -> None:
+def _honors(ctx: DemoContext, county: str, log: AuditLog) -> None:
     rng = ctx.rng
     branches = [o for o in ctx.orgs if o.kind in (OrgKind.BRANCH, OrgKind.JOINT_BRANCH) and o.member_ids]
     by_unit: dict[int, list[DemoMember]] = defaultdict(list)
@@ -67,9 +74,14 @@ def _honors(ctx: DemoContext, county: str) -> None:
         for org in rng.sample(branches, min(len(branches), max(1, len(branches) // 8))):
             rows.append(_honor(HonorKind.ORG, org.unit_id, day, "县级", f"中共{county}委员会", county_doc,
                                org_id=org.id))
+    names = {m.id: m.name for m in ctx.members} | {-o.id: o.name for o in ctx.orgs}
     for hid, row in zip(ctx.allocate_ids(Honor, len(rows)), rows, strict=True):
         row["id"] = hid
     ctx.insert_rows(Honor, rows)
+    for row in rows:
+        who = names[row["member_id"]] if row["member_id"] is not None else names[-row["org_id"]]
+        log.record("新建", HONOR, row["id"], "", None, f"{row['kind'].label}：{who}；{row['level']}；"
+                                                       f"{row['awarded_on']:%Y-%m-%d}；{row['awarded_by']}；{row['doc_number']}")
     ctx.count("表彰", len(rows))
 
 
@@ -79,14 +91,15 @@ def _honor(kind: HonorKind, unit_id: int, day: dt.date, level: str, by: str, doc
             "awarded_on": day, "awarded_by": by, "doc_number": doc, "note": ""}
 
 
-def _subjects(ctx: DemoContext) -> None:
+def _subjects(ctx: DemoContext, log: AuditLog) -> None:
     rng, today = ctx.rng, ctx.today
     months = int(S.get(ctx.session, S.CARE_VISIT_MONTHS))
     chosen = rng.sample(ctx.members, min(len(ctx.members), max(3, len(ctx.members) // 100)))
     secretaries = dict(ctx.session.execute(select(Unit.id, Unit.party_secretary)).all())
     talks = _talks(ctx, [m.id for m in chosen])
     subject_ids = ctx.allocate_ids(CareSubject, len(chosen))
-    subjects, visits = [], []
+    subjects: list[dict[str, Any]] = []
+    visits: list[dict[str, Any]] = []
     used_talks: set[int] = set()
     for n, (sid, m) in enumerate(zip(subject_ids, chosen, strict=True)):
         kinds = rng.sample(sorted(STORIES, key=lambda k: k.value), rng.choice((1, 1, 2)))
@@ -122,6 +135,14 @@ def _subjects(ctx: DemoContext) -> None:
     for vid, row in zip(ctx.allocate_ids(CareVisit, len(visits)), visits, strict=True):
         row["id"] = vid
     ctx.insert_rows(CareVisit, visits)
+    names = {m.id: m.name for m in chosen}
+    for row in subjects:
+        log.record("新建", SUBJECT, row["id"], "", None,
+                   f"党员：{names[row['member_id']]}；列为关怀对象：{row['since']:%Y-%m-%d}；个人情况：{HIDDEN}")
+    for row in visits:
+        money = f"；{row['amount_yuan']}元" if row["amount_yuan"] is not None else ""
+        log.record("新建", VISIT, row["id"], "", None, f"关怀对象编号{row['subject_id']}；{row['visited_on']:%Y-%m-%d}；"
+                                                       f"{row['visitors']}；{row['forms']}{money}")
     ctx.count("关怀对象", len(subjects))
     ctx.count("慰问帮扶走访", len(visits))
 

@@ -378,7 +378,8 @@ StateCheck = Callable[[Session, LastValues], list[AuditFinding]]
 # that module in STATE_CHECK_MODULES so that `verify` imports it (a module not installed is skipped).
 STATE_CHECKS: list[StateCheck] = []
 STATE_CHECK_MODULES: tuple[str, ...] = ("app.services.rectification", "app.services.quarter",
-                                         "app.services.annual.results", "app.services.register_audit")
+                                         "app.services.annual.results", "app.services.register_audit",
+                                         "app.services.care")
 
 
 def _load_state_checks() -> None:

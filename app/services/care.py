@@ -51,8 +51,9 @@ from app.models.care import (
 )
 from app.models.orglife import OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
 from app.services import alerts as A
+from app.services import audit as audit_trail
 from app.services.actor import Permission, require
-from app.services.audit import AuditLog, unit_of_work
+from app.services.audit import AuditFinding, AuditLog, LastValues, unit_of_work
 
 SessionFactory = Callable[[], Session]
 
@@ -690,9 +691,35 @@ def care_alerts(s: Session, today: dt.date) -> list[A.Alert]:
     return out
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# audit verification
+
+_CHECKED = ((HONOR, Honor, "表彰记录"), (SUBJECT, CareSubject, "关怀对象"), (VISIT, CareVisit, "走访慰问记录"))
+
+
+def check_care_state(s: Session, last: LastValues) -> list[AuditFinding]:
+    """Every 表彰, 关怀对象 and visit has its 新建 in the trail, and none the trail knows (not 删除) is gone: a row
+    added or deleted behind the app's back.  (The trail holds summaries, not the circumstances, so their text
+    cannot be compared.)"""
+    present = {entity: set(s.scalars(select(model.id))) for entity, model, _what in _CHECKED}
+    names = {entity: what for entity, _model, what in _CHECKED}
+    findings = []
+    for entity, ids in present.items():
+        findings += [AuditFinding("state", f"{names[entity]}（编号{rid}）在审计日志中没有新建记录（被绕过程序添加）",
+                                  None, entity, rid)
+                     for rid in sorted(ids) if last.get((entity, rid, "")) is None]
+    for (entity, eid, fld), value in last.items():
+        if entity in present and fld == "" and eid is not None and value is not None and eid not in present[entity]:
+            findings.append(AuditFinding("state", f"审计日志记录的{names[entity]}（编号{eid}）在数据库中已不存在"
+                                                  f"（被绕过程序删除）", None, entity, eid))
+    return findings
+
+
 def register_hooks() -> None:
-    """Plug into the 提醒 (idempotent; done when this module is imported)."""
+    """Plug into the 提醒 and the audit verification (idempotent; done when this module is imported)."""
     A.register_source("care_visit_overdue", care_alerts)
+    if check_care_state not in audit_trail.STATE_CHECKS:
+        audit_trail.STATE_CHECKS.append(check_care_state)
 
 
 register_hooks()
