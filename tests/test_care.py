@@ -315,3 +315,14 @@ def test_rows_added_or_deleted_behind_the_apps_back_are_found(db: Database, samp
     found = [f.message for f in audit.verify(db.session_factory).findings if f.kind == "state"]
     assert any("表彰记录" in m and "被绕过程序添加" in m for m in found), found
     assert any("走访慰问记录" in m and "被绕过程序删除" in m for m in found), found
+
+
+def test_the_audit_log_names_the_fields_in_chinese() -> None:
+    from app.services.register_audit import readable_entity, readable_field
+
+    assert [readable_entity(e) for e in ("honor", "care_subject", "care_visit")] == ["表彰", "关怀对象", "慰问帮扶走访"]
+    assert [readable_field("care_visit", f) for f in ("visited_on", "forms", "amount_yuan", "talk_record_id")] == \
+        ["走访日期", "走访内容", "慰问金（元）", "关联谈心谈话"]
+    assert [readable_field("honor", f) for f in ("level", "awarded_on", "awarded_by", "doc_number")] == \
+        ["级别", "表彰日期", "授予机关", "发文字号"]
+    assert readable_field("care_subject", "ended_on") == "结束关怀日期"

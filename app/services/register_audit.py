@@ -726,6 +726,9 @@ _OTHER_FIELDS = {
     "is_bonus": "加分项", "working_days": "工作日数", "size": "规模", "secretary": "书记", "scheduled_at": "约谈时间",
     "reports": "述职报告", "report_text": "述职报告", "org_id": "所在党组织", "old_password": "原密码", "kind": "类别",
     "issuer": "发文机关", "interview": "约谈", "end_on": "结束日期", "members": "党员",
+    "level": "级别", "awarded_on": "表彰日期", "awarded_by": "授予机关", "ended_on": "结束关怀日期",
+    "visited_on": "走访日期", "visitors": "走访人", "forms": "走访内容", "amount_yuan": "慰问金（元）", "goods": "慰问物资",
+    "talk_record_id": "关联谈心谈话",
 }
 
 
