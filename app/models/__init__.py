@@ -6,6 +6,7 @@ from app.models.annual import (
     AnnualResult,
     Commitment,
     CommitmentItem,
+    DutyCategory,
     DutyItem,
     DutyList,
     DutyReview,
@@ -53,6 +54,7 @@ from app.models.scoring import (
     SuggestionRejection,
     Tier,
 )
+from app.models.study import StudyForm, StudyMeeting, StudyPlan
 
 __all__ = [
     "CareCircumstance",
@@ -71,6 +73,7 @@ __all__ = [
     "AnnualResult",
     "Commitment",
     "CommitmentItem",
+    "DutyCategory",
     "DutyItem",
     "DutyList",
     "DutyReview",
@@ -129,6 +132,9 @@ __all__ = [
     "PartyOrg",
     "Score",
     "Setting",
+    "StudyForm",
+    "StudyMeeting",
+    "StudyPlan",
     "Transfer",
     "TransferKind",
     "UTCDateTime",

@@ -5,7 +5,7 @@
 - `Commitment` → `CommitmentItem`: the secretary's 公开承诺 of a year, each item with who and by when, and at
   year end its 践诺 status (已践诺 / 部分践诺 / 未践诺) with a note.
 - `DutyList` → `DutyItem`: the unit's 党建工作责任清单 of a year (党组书记 第一责任人, 班子成员 一岗双责, 机关党委书记,
-  支部书记).
+  支部书记), each item under one of the 三大责任制 (机关党建, 党风廉政建设, 意识形态: `DutyCategory`).
 - `DutyReview`: the year's 述职评议 meeting; `ReviewReport`: one secretary who reports (述职报告 text, the
   unit's 年终检查 score); `ReviewVote`: the tally of one choice for one report; `ReviewBallot`: one voter's
   ballot as entered (one mark per report, in the reports' order), from which the tallies are derived.
@@ -61,6 +61,14 @@ class DutyRole(LabelEnum):
     LEADERSHIP_MEMBER = "班子成员"  # 一岗双责
     ORGAN_COMMITTEE_SECRETARY = "机关党委书记"
     BRANCH_SECRETARY = "支部书记"
+
+
+class DutyCategory(LabelEnum):
+    """Which of the 三大责任制 a 责任清单 item belongs to."""
+
+    PARTY_BUILDING = "机关党建"
+    INTEGRITY = "党风廉政建设"
+    IDEOLOGY = "意识形态"
 
 
 class VoteMode(LabelEnum):
@@ -149,6 +157,8 @@ class DutyItem(Base):
     duty_list_id: Mapped[int] = mapped_column(ForeignKey("duty_list.id", ondelete="CASCADE"), index=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     role: Mapped[DutyRole] = mapped_column(label_enum(DutyRole))
+    category: Mapped[DutyCategory] = mapped_column(label_enum(DutyCategory), default=DutyCategory.PARTY_BUILDING,
+                                                   server_default=DutyCategory.PARTY_BUILDING.value)
     person: Mapped[str] = mapped_column(String(40), default="")  # who holds the role
     content: Mapped[str] = mapped_column(Text)  # 责任内容
     due_on: Mapped[dt.date | None] = mapped_column(Date)  # 完成时限; None: 长期坚持 (all year)
