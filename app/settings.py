@@ -127,6 +127,14 @@ DISPOSAL_LOOKBACK_MONTHS = declare("disposal.lookback_months", int, 12, "待处�
 LOST_CONTACT_MONTHS = declare("disposal.lost_months", int, 6, "失联超过几个月应停止党籍", "党员处置", minimum=1, maximum=24)
 SUSPENSION_MONTHS = declare("disposal.suspension_months", int, 24, "停止党籍满几个月仍无法联系的方可除名", "党员处置", minimum=1, maximum=60)
 ALERT_GAP_MONTHS = declare("alerts.gap_months", int, 3, "上一周期未开的会议活动在提醒中保留几个月", "提醒", minimum=1, maximum=12)
+# 党组（党委）理论学习中心组 (app.services.study): the year's minimum of meetings (a 专题研讨 counts as one) and of
+# 专题研讨, judged at the pace of the months gone by, and the month by whose end the year's 学习计划 is due.
+STUDY_MIN_MEETINGS = declare("study.min_meetings", int, 12, "理论学习中心组：每年至少集中学习几次（含专题研讨）", "组织生活",
+                             minimum=1, maximum=60)
+STUDY_MIN_SEMINARS = declare("study.min_seminars", int, 4, "理论学习中心组：每年至少专题研讨几次", "组织生活",
+                             minimum=0, maximum=60)
+STUDY_PLAN_MONTH = declare("study.plan_month", int, 3, "理论学习中心组年度学习计划：须在几月底前制定", "组织生活",
+                           minimum=1, maximum=12)
 
 # --- monthly 考评: tiers and 约谈 candidates (DOMAIN.md "Ranking, tiers, grades") ----------------------------------
 ADVANCED_PERCENT = declare("ranking.advanced_percent", int, 20, "先进档次：排名前百分之几", "考评", minimum=0, maximum=100)

@@ -17,6 +17,7 @@ from app.services.orglife import AttendanceInput, OrgLifeService, RecordInput
 from app.services.party_workers import CourseInput, PartyWorkerService, Person
 from app.services.recruit import RecruitInput, RecruitService
 from app.services.register import MemberInput, OrgInput, PostInput, RegisterService, UnitInput
+from app.services.study import MeetingInput, PlanInput, StudyService
 
 K = OrgLifeKind
 
@@ -45,6 +46,17 @@ def keep_everything(db, b):
     PartyWorkerService(db.session_factory, today=lambda: TODAY).add_training(  # 书记和班子成员: 56 学时
         CourseInput("全县基层党组织书记培训班", "县委组织部", dt.date(2026, 9, 1), dt.date(2026, 9, 7), "56"),
         [Person(m) for m in b.committee])
+    keep_study(db, b.unit_id)
+
+
+def keep_study(db, unit_id):
+    """The unit's 中心组 on pace (a meeting a month, a 专题研讨 a quarter) with its year plan."""
+    svc = StudyService(db.session_factory, today=lambda: TODAY)
+    svc.save_plan(unit_id, 2026, PlanInput(12, 4, "党的二十大精神", dt.date(2026, 1, 10)))
+    for month in range(1, 11):
+        seminar = month % 3 == 0
+        svc.save_meeting(MeetingInput(unit_id, dt.date(2026, month, 8), "专题研讨" if seminar else "集中学习",
+                                      f"学习{month}", "李明", 5 if seminar else 0, 7, 9))
 
 
 @pytest.fixture
@@ -78,6 +90,9 @@ def test_alerts_for_the_branch_that_keeps_none(db, county):
         ("meeting_missing", A.ORG, f"{org}：2026年第三季度未上党课"),
         ("meeting_missing", A.UNIT, "县教育局：2026年第三季度未到基层党建联系点调研"),
         ("dual_life_missing", A.MEMBER, "党员领导干部刘洋：2026年第三季度未参加所在支部组织生活（双重组织生活）"),
+        ("study_behind", "study", "县教育局党组（党委）理论学习中心组2026年1至10月集中学习0次（全年至少12次），"
+                                  "专题研讨0次（全年至少4次），按进度应分别达到10次、3次"),
+        ("study_plan_missing", "study", "县教育局尚未制定2026年党组（党委）理论学习中心组学习计划（应于3月底前制定）"),
     }
     # November ends no quarter, half-year or year: only the monthly rules are pending this month.  The first
     # half-year's hearing and 2025's yearly rules ended more than three months ago: history, not alerts.

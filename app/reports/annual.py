@@ -135,12 +135,19 @@ def build_commitment(content: CommitmentContent, issuer: IssuingBody, style: Doc
 # 党建工作责任清单
 
 
+# The 三大责任制, in the order the 清单 lists them (DutyCategory's labels).
+DUTY_CATEGORIES = ("机关党建", "党风廉政建设", "意识形态")
+_CATEGORY_HEADINGS = {"机关党建": "机关党建工作责任", "党风廉政建设": "党风廉政建设责任", "意识形态": "意识形态工作责任"}
+_NUMERALS = "一二三四五六七八九"
+
+
 @dataclass(frozen=True)
 class DutyLine:
     role: str  # 党组书记 / 班子成员 / 机关党委书记 / 支部书记
     person: str
     content: str
     due_on: dt.date | None = None
+    category: str = "机关党建"  # one of DUTY_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,8 @@ class DutyListContent:
             bad.append(("items", "责任清单没有责任事项"))
         if any(i.role not in ROLE_TITLES for i in self.items):
             bad.append(("items", "责任主体无效"))
+        if any(i.category not in DUTY_CATEGORIES for i in self.items):
+            bad.append(("items", "责任类别无效"))
         problems_of(bad)
 
 
@@ -165,14 +174,19 @@ def duty_list_filename(c: DutyListContent) -> str:
 
 
 def duty_section(doc: GongwenDocument, c: DutyListContent) -> None:
-    doc.para(f"为压紧压实机关党建工作责任，落实党组（党委）书记第一责任人职责和班子成员“一岗双责”，制定{c.unit}"
-             f"{c.year}年度党建工作责任清单如下。")
+    """The 清单 by the 三大责任制 (机关党建, 党风廉政建设, 意识形态), one numbered part and table each, the items
+    of a part by role; a part the 清单 has no items for is not printed."""
+    doc.para(f"为压紧压实机关党建、党风廉政建设和意识形态工作“三大责任制”，落实党组（党委）书记第一责任人职责和班子成员"
+             f"“一岗双责”，制定{c.unit}{c.year}年度党建工作责任清单如下。")
     columns = [Column("序号", 10), Column("责任主体", 28), Column("责任人", 18), Column("责任内容", 74, left=True),
                Column("完成时限", 26)]
     order = list(ROLE_TITLES)
-    items = sorted(c.items, key=lambda x: order.index(x.role))
-    rows = [[str(i), ROLE_TITLES[x.role], x.person, x.content, _day(x.due_on)] for i, x in enumerate(items, 1)]
-    doc.table(columns, rows, size=10.5)
+    parts = [(cat, [x for x in c.items if x.category == cat]) for cat in DUTY_CATEGORIES]
+    for n, (cat, lines) in enumerate([p for p in parts if p[1]]):
+        doc.heading1(f"{_NUMERALS[n]}、{_CATEGORY_HEADINGS[cat]}")
+        items = sorted(lines, key=lambda x: order.index(x.role))
+        rows = [[str(i), ROLE_TITLES[x.role], x.person, x.content, _day(x.due_on)] for i, x in enumerate(items, 1)]
+        doc.table(columns, rows, size=10.5)
     doc.para("责任清单中未注明完成时限的事项须长期坚持、全年落实。")
 
 

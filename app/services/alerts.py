@@ -54,6 +54,9 @@ KIND_LABELS: dict[str, str] = {
     "lost_contact_overdue": "失联党员超期未处理",
     "training_short": "培训学时不足",
     "collection_overdue": "填报表逾期未报",
+    "study_behind": "中心组学习进度滞后",
+    "study_plan_missing": "中心组学习计划未制定",
+    "duty_categories_missing": "责任清单缺少三大责任",
 }
 KINDS = tuple(KIND_LABELS)
 # How the 提醒 page groups the kinds, in this order; a register adding kinds adds them to its group.  A kind in no
@@ -63,7 +66,7 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "组织生活": ("meeting_missing", "hearing_missing", "dual_life_missing", "community_unregistered"),
     "党员队伍": ("probation_due", "recruit_rule", "member_incomplete", "disposal_pending", "disposal_overdue",
              "lost_contact_overdue"),
-    "班子与干部": ("training_short",),
+    "班子与干部": ("training_short", "study_behind", "study_plan_missing", "duty_categories_missing"),
     "整改与问责": ("rectification_overdue",),
     "激励关怀": ("care_visit_overdue", "care_festival_visit"),
     "单位填报": ("collection_overdue",),
@@ -96,7 +99,8 @@ _SOURCES: dict[str, list[AlertSource]] = {}
 # Feature modules with alert sources, loaded on first use (not at start-up); each has `register_hooks()`, which
 # calls `register_source` (idempotent).  app.services.rectification: rectification_overdue.
 SOURCE_MODULES: tuple[str, ...] = ("app.services.rectification", "app.services.care", "app.services.disposal",
-                                   "app.services.party_workers", "app.services.collection_state")
+                                   "app.services.party_workers", "app.services.collection_state",
+                                   "app.services.study", "app.services.annual.commitments")
 
 
 def _load_source_modules() -> None:

@@ -1236,5 +1236,15 @@ def orglife_source(s: Session, unit_ids: Sequence[int], year: int, month: int) -
     return out
 
 
+def study_source(s: Session, unit_ids: Sequence[int], year: int, month: int
+                 ) -> dict[int, list[RegistrySuggestion]]:
+    """党组（党委）理论学习中心组: the year plan missing, meetings and 专题研讨 behind the pace (app.services.study,
+    imported when first asked: not at start-up)."""
+    from app.services import study
+
+    return study.suggestion_source(s, unit_ids, year, month)
+
+
 register_suggestion_source(register_findings_source)
 register_suggestion_source(orglife_source)
+register_suggestion_source(study_source)

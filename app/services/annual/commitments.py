@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import (
     Commitment,
     CommitmentItem,
+    DutyCategory,
     DutyItem,
     DutyList,
     DutyRole,
@@ -27,6 +28,7 @@ from app.models import (
     PartyOrg,
     Unit,
 )
+from app.services import alerts as A
 from app.services import unit_scope
 from app.services.annual.common import MAX_TEXT, YearService, _check_year, _text, _within_year
 from app.services.audit import unit_of_work
@@ -84,6 +86,7 @@ class DutyItemInput:
     content: str
     person: str = ""
     due_on: dt.date | None = None
+    category: DutyCategory | str = DutyCategory.PARTY_BUILDING  # which of the 三大责任制
 
 
 @dataclass
@@ -100,6 +103,7 @@ class DutyItemView:
     person: str
     content: str
     due_on: dt.date | None
+    category: DutyCategory = DutyCategory.PARTY_BUILDING
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,11 @@ class DutyListView:
     made_on: dt.date | None
     note: str
     items: list[DutyItemView]
+
+    @property
+    def missing_categories(self) -> list[DutyCategory]:
+        """Which of the 三大责任制 the 清单 has no item for."""
+        return missing_categories(i.category for i in self.items)
 
 
 @dataclass(frozen=True)
@@ -249,8 +258,9 @@ class CommitmentService(YearService):
                 s.add(d)
             d.made_on, d.note = data.made_on, (data.note or "").strip()
             d.updated_at = dt.datetime.now(dt.timezone.utc)
-            d.items = [DutyItem(role=role, person=person, content=content, due_on=due, sort_order=i)
-                       for i, (role, person, content, due) in enumerate(items)]
+            d.items = [DutyItem(role=role, person=person, content=content, due_on=due, category=category,
+                                sort_order=i)
+                       for i, (role, person, content, due, category) in enumerate(items)]
             s.flush()
             log.record("新建" if created else "修改", "duty_list", d.id, "items", None, len(items),
                        reason=f"{year}年{unit.name}党建工作责任清单")
@@ -294,13 +304,16 @@ def duty_list_content(view: DutyListView, county: str) -> Any:
     from app.reports.annual import DutyLine, DutyListContent
 
     return DutyListContent(year=view.year, unit=view.unit, made_on=view.made_on,
-                           items=tuple(DutyLine(i.role.value, i.person, i.content, i.due_on) for i in view.items),
+                           items=tuple(DutyLine(i.role.value, i.person, i.content, i.due_on, i.category.value)
+                                       for i in view.items),
                            county=county)
 
 
 def default_duties(party_secretary: str, secretaries: Sequence[tuple[OrgKind, str, str]], year: int
                    ) -> list[DutyItemInput]:
-    """The usual 责任清单 of a unit: what the 党组书记 (第一责任人), the 班子成员 (一岗双责) and each 书记 answer for."""
+    """The usual 责任清单 of a unit: what the 党组书记 (第一责任人), the 班子成员 (一岗双责) and each 书记 answer for,
+    under each of the 三大责任制 (机关党建, 党风廉政建设, 意识形态)."""
+    integrity, ideology = DutyCategory.INTEGRITY, DutyCategory.IDEOLOGY
     items = [
         DutyItemInput(DutyRole.PARTY_GROUP_SECRETARY, "履行机关党建第一责任人职责，每年至少专题研究党建工作2次，"
                       "每半年至少听取一次机关党委（支部）工作汇报", party_secretary),
@@ -309,15 +322,61 @@ def default_duties(party_secretary: str, secretaries: Sequence[tuple[OrgKind, st
         DutyItemInput(DutyRole.LEADERSHIP_MEMBER, "落实“一岗双责”，抓好分管领域党建工作，每人确定1至2个基层党建工作"
                       "联系点并定期调研指导", "班子成员"),
         DutyItemInput(DutyRole.LEADERSHIP_MEMBER, "以普通党员身份参加所在支部组织生活", "班子成员"),
+        DutyItemInput(DutyRole.PARTY_GROUP_SECRETARY, "履行党风廉政建设第一责任人职责，每年至少专题研究党风廉政建设工作"
+                      "2次，带头落实中央八项规定及其实施细则精神", party_secretary, category=integrity),
+        DutyItemInput(DutyRole.LEADERSHIP_MEMBER, "抓好分管领域党风廉政建设，每年至少与分管科室负责人开展一次廉政谈话",
+                      "班子成员", category=integrity),
+        DutyItemInput(DutyRole.PARTY_GROUP_SECRETARY, "履行意识形态工作第一责任人职责，每半年至少专题研究一次意识形态工作，"
+                      "年底报告意识形态工作责任制落实情况", party_secretary, dt.date(year, 12, 31), category=ideology),
+        DutyItemInput(DutyRole.LEADERSHIP_MEMBER, "落实意识形态工作“一岗双责”，管好分管领域宣传思想阵地，重大情况及时报告",
+                      "班子成员", category=ideology),
     ]
     for kind, name, org in secretaries:
         if kind == OrgKind.ORGAN_COMMITTEE:
             items.append(DutyItemInput(DutyRole.ORGAN_COMMITTEE_SECRETARY, f"主持{org}日常工作，制定年度党建工作计划，"
                                        "督促各支部落实“三会一课”等制度，每半年向党组汇报工作", name))
+            items.append(DutyItemInput(DutyRole.ORGAN_COMMITTEE_SECRETARY, f"协助党组抓好{org}党风廉政建设和机关纪律"
+                                       "作风建设，开展经常性纪律教育", name, category=integrity))
         else:
             items.append(DutyItemInput(DutyRole.BRANCH_SECRETARY, f"抓好{org}“三会一课”、主题党日、组织生活会和"
                                        "民主评议党员，按时完成支委换届和党员发展工作", name))
     return items
+
+
+def missing_categories(categories: Iterable[DutyCategory]) -> list[DutyCategory]:
+    """Which of the 三大责任制 are not among `categories`, in their order."""
+    present = set(categories)
+    return [c for c in DutyCategory if c not in present]
+
+
+def duty_alerts(s: Session, today: dt.date) -> list[A.Alert]:
+    """This year's 责任清单 without an item of one of the 三大责任制: due by the end of January (when the 清单 is
+    made), overdue after it while the gap stays."""
+    due = dt.date(today.year, 1, 31)
+    found: dict[int, set[DutyCategory]] = {}
+    names: dict[int, str] = {}
+    for unit_id, name, category in s.execute(
+            select(DutyList.unit_id, Unit.name, DutyItem.category).join(Unit, Unit.id == DutyList.unit_id)
+            .outerjoin(DutyItem, DutyItem.duty_list_id == DutyList.id)
+            .where(DutyList.year == today.year, Unit.active.is_(True)).order_by(Unit.sort_order, Unit.id)):
+        found.setdefault(unit_id, set())
+        names[unit_id] = name
+        if category is not None:
+            found[unit_id].add(category)
+    out = []
+    for unit_id, present in found.items():
+        missing = missing_categories(present)
+        if missing:
+            what = "、".join(c.value for c in missing)
+            out.append(A.Alert("duty_categories_missing", names[unit_id],
+                               f"{names[unit_id]}{today.year}年度党建工作责任清单缺少{what}责任（须涵盖机关党建、"
+                               "党风廉政建设、意识形态“三大责任制”）", due, A.UNIT, unit_id, unit_id, today > due))
+    return out
+
+
+def register_hooks() -> None:
+    """Plug the 三大责任制 check into the 提醒 (idempotent)."""
+    A.register_source("duty_categories_missing", duty_alerts)
 
 
 def _clean_commitment(data: CommitmentInput, year: int) -> dict[str, Any]:
@@ -343,7 +402,8 @@ def _clean_commitment(data: CommitmentInput, year: int) -> dict[str, Any]:
     return {"secretary": secretary, "post": post, "made_on": data.made_on, "note": note, "items": items}
 
 
-def _clean_duties(data: DutyListInput, year: int) -> list[tuple[DutyRole, str, str, dt.date | None]]:
+def _clean_duties(data: DutyListInput, year: int
+                  ) -> list[tuple[DutyRole, str, str, dt.date | None, DutyCategory]]:
     problems: list[FieldProblem] = []
     _within_year(data.made_on, year, "made_on", "制定日期", problems, early=31)
     if not data.items:
@@ -357,10 +417,16 @@ def _clean_duties(data: DutyListInput, year: int) -> list[tuple[DutyRole, str, s
         except ValueError:
             problems.append(FieldProblem("role", "责任主体应为党组书记、班子成员、机关党委书记或支部书记", i))
             continue
+        try:
+            category = it.category if isinstance(it.category, DutyCategory) else \
+                DutyCategory(str(it.category).strip() or DutyCategory.PARTY_BUILDING.value)
+        except ValueError:
+            problems.append(FieldProblem("category", "责任类别应为机关党建、党风廉政建设或意识形态", i))
+            continue
         content = _text(it.content, "content", "责任内容", MAX_TEXT, problems, i, required=True)
         person = _text(it.person, "person", "责任人", 40, problems, i)
         _within_year(it.due_on, year, "due_on", "完成时限", problems, i)
-        out.append((role, person, content, it.due_on))
+        out.append((role, person, content, it.due_on, category))
     if out and not any(role == DutyRole.PARTY_GROUP_SECRETARY for role, *_ in out):
         problems.append(FieldProblem("role", "责任清单须明确党组书记（第一责任人）的责任"))
     if problems:
@@ -383,7 +449,7 @@ def _commitment_view(c: Commitment) -> CommitmentView:
 
 def _duty_view(d: DutyList) -> DutyListView:
     return DutyListView(d.id, d.unit_id, d.unit.name, d.year, d.made_on, d.note,
-                        [DutyItemView(i.id, i.role, i.person, i.content, i.due_on) for i in d.items])
+                        [DutyItemView(i.id, i.role, i.person, i.content, i.due_on, i.category) for i in d.items])
 
 
 def _org_secretaries(s: Session, unit_ids: Sequence[int], on: dt.date) -> dict[int, list[tuple[OrgKind, str, str]]]:
