@@ -1237,7 +1237,7 @@ def orglife_source(s: Session, unit_ids: Sequence[int], year: int, month: int) -
 
 
 def study_source(s: Session, unit_ids: Sequence[int], year: int, month: int
-                 ) -> dict[int, list[RegistrySuggestion]]:
+                 ) -> Mapping[int, Sequence[SuggestionLike]]:
     """党组（党委）理论学习中心组: the year plan missing, meetings and 专题研讨 behind the pace (app.services.study,
     imported when first asked: not at start-up)."""
     from app.services import study

@@ -28,7 +28,6 @@ from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import StudyForm, StudyMeeting, StudyPlan, Unit
 from app.services import alerts as A
 from app.services.audit import AuditLog, unit_of_work
-from app.services.scoring import RegistrySuggestion
 
 SessionFactory = Callable[[], Session]
 
@@ -52,6 +51,16 @@ MAX_MEMBERS, MAX_SPEECHES, MAX_PLANNED = 60, 200, 100
 ALERT_BEHIND, ALERT_PLAN = "study_behind", "study_plan_missing"
 TARGET = "study"  # an alert line opens the unit on the 队伍建设 page's 中心组学习 tab
 PLAN_CODE, PACE_CODE = "study.plan", "study.monthly"  # the default scheme's 学习教育 indicators
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested deduction for a unit's monthly sheet (the shape app.services.scoring.SuggestionLike reads)."""
+
+    indicator: str
+    occurrences: int
+    reason: str
+    source: str
 
 
 @dataclass
@@ -229,17 +238,17 @@ def study_alerts(s: Session, today: dt.date) -> list[A.Alert]:
 
 
 def suggestion_source(s: Session, unit_ids: Sequence[int], year: int, month: int
-                      ) -> dict[int, list[RegistrySuggestion]]:
+                      ) -> dict[int, list[Suggestion]]:
     """The month's suggested deductions under 学习教育 (see the module's text); a month not yet over is judged
     for the plan only: its meetings may still come."""
     minimum = Minimum.read(s)
     end = month_end(year, month)
-    out: dict[int, list[RegistrySuggestion]] = {}
+    out: dict[int, list[Suggestion]] = {}
     if month >= minimum.plan_month:
         planned = planned_units(s, year, by=end)
         for uid in unit_ids:
             if uid not in planned:
-                out.setdefault(uid, []).append(RegistrySuggestion(
+                out.setdefault(uid, []).append(Suggestion(
                     PLAN_CODE, 1, f"未制定{year}年党组（党委）理论学习中心组学习计划（应于{minimum.plan_month}月底前制定）",
                     "study:plan"))
     if end > clock.today():
@@ -253,7 +262,7 @@ def suggestion_source(s: Session, unit_ids: Sequence[int], year: int, month: int
             short = required_by(least, month) - held
             new = short - max(0, required_by(least, month - 1) - held_before)
             if short > 0 and new > 0:
-                out.setdefault(uid, []).append(RegistrySuggestion(
+                out.setdefault(uid, []).append(Suggestion(
                     PACE_CODE, new, f"党组（党委）理论学习中心组截至{month}月{what}{held}次，"
                     f"未达到全年至少{least}次的进度（应{required_by(least, month)}次）", f"study:{key}"))
     return out
