@@ -155,6 +155,28 @@ def open_duty(c: County) -> QDialog:
     return DutyDialog(service, unit_id, unit, year, service.duty_list(unit_id, year))
 
 
+def _study_unit(c: County) -> tuple[Any, int, str]:
+    from app.services.study import StudyService
+
+    service = StudyService(c.ctx.session_factory, today=frozen.today)
+    unit_id, unit = service.unit_choices()[0]
+    return service, unit_id, unit
+
+
+def open_study_meeting(c: County) -> QDialog:
+    from app.ui.team.study_tab import MeetingDialog
+
+    service, unit_id, unit = _study_unit(c)
+    return MeetingDialog(service, unit_id, unit, None, frozen.today())
+
+
+def open_study_plan(c: County) -> QDialog:
+    from app.ui.team.study_tab import PlanDialog
+
+    service, unit_id, unit = _study_unit(c)
+    return PlanDialog(service, unit_id, unit, frozen.today().year, None, (12, 4))
+
+
 def open_assess(c: County) -> QDialog:
     from app.ui.annual.commitment_tab import AssessDialog
 
@@ -600,6 +622,11 @@ CASES: list[Case] = [
          ('承诺人（书记）', '职务', '承诺日期', '承诺事项', '添加一行', '删除所选行', *SAVE), "commitment"),
     Case("app.ui.annual.commitment_tab.DutyDialog", open_duty,
          ('制定日期', '责任事项', '添加一行', '删除所选行', '按登记信息生成', *SAVE), "duty"),
+    Case("app.ui.team.study_tab.MeetingDialog", open_study_meeting,
+         ('学习日期', '形式', '学习主题', '主讲（领学）', '研讨发言人次', '出席班子成员', '班子成员总数', '备注', *SAVE),
+         "study_meeting"),
+    Case("app.ui.team.study_tab.PlanDialog", open_study_plan,
+         ('计划集中学习次数', '计划专题研讨次数', '学习专题', '制定日期', '备注', *SAVE), "study_plan"),
     Case("app.ui.annual.commitment_tab.AssessDialog", open_assess,
          ('践诺情况', '说明', *SAVE), "assess"),
     Case("app.ui.annual.widgets.IssueDialog", open_annual_issue,

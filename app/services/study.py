@@ -4,7 +4,8 @@ Rules (the numbers are settings, app/settings.py "组织生活"; county defaults
 - a year needs at least `STUDY_MIN_MEETINGS` meetings (12: one a month; a 专题研讨 counts as a meeting too) and at
   least `STUDY_MIN_SEMINARS` 专题研讨 (4: one a quarter);
 - the pace: by the end of month m a unit should have held ⌊minimum × m / 12⌋ of each (rounded down: 12 a year
-  wants one by the end of January, 4 a year one by the end of March);
+  wants one by the end of January, 4 a year one by the end of March); the 提醒 and the tab judge the months gone
+  by against the meetings held to date (one held this month already makes up for a missed one);
 - the year's 学习计划 is due by the end of month `STUDY_PLAN_MONTH` (3), planning at least the minimums.
 
 The 提醒 judge the months gone by (in January: the whole year before); the monthly scoring form is offered, for
@@ -198,13 +199,16 @@ def planned_units(s: Session, year: int, by: dt.date | None = None) -> set[int]:
     return set(s.scalars(q))
 
 
-def progress(s: Session, year: int, months: int, unit_ids: Iterable[int] | None = None) -> list[Progress]:
-    """The active units' year through `months` months (0–12), in the register's order."""
+def progress(s: Session, year: int, months: int, unit_ids: Iterable[int] | None = None,
+             through: dt.date | None = None) -> list[Progress]:
+    """The active units' year: the pace of `months` months (0–12) against the meetings held to `through` (the end
+    of those months unless given: a meeting of this month already helps a unit behind), in the register's order."""
     minimum = Minimum.read(s)
     q = select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.id)
     wanted = set(unit_ids) if unit_ids is not None else None
     units = [(uid, name) for uid, name in s.execute(q) if wanted is None or uid in wanted]
-    through = month_end(year, months) if months else dt.date(year, 1, 1) - dt.timedelta(days=1)
+    if through is None:
+        through = month_end(year, months) if months else dt.date(year, 1, 1) - dt.timedelta(days=1)
     held = held_counts(s, year, through, wanted)
     plans = planned_units(s, year)
     return [Progress(uid, name, year, months, *held.get(uid, (0, 0)), minimum, uid in plans) for uid, name in units]
@@ -218,7 +222,7 @@ def study_alerts(s: Session, today: dt.date) -> list[A.Alert]:
     """Units behind the pace in the months gone by; units whose year plan is missing in or after its month."""
     year, months = judged_months(today)
     out = []
-    for p in progress(s, year, months):
+    for p in progress(s, year, months, through=min(today, dt.date(year, 12, 31))):
         if p.behind:
             span = f"{year}年" if months == 12 else f"{year}年1至{months}月" if months > 1 else f"{year}年1月"
             due = f"按进度应分别达到{p.due_meetings}次、{p.due_seminars}次" if months < 12 else "未达到全年要求"
@@ -452,11 +456,12 @@ class StudyService:
             return _plan_view(p)
 
     def progress(self, year: int, unit_ids: Iterable[int] | None = None) -> list[Progress]:
-        """The units' year so far: all of it for a year gone by, the months gone by for this year."""
+        """The units' year so far: all of it for a year gone by, the months gone by (this one not yet) for this
+        year — the pace the 提醒 judge."""
         today = self._today()
-        months = 12 if year < today.year else 0 if year > today.year else today.month
+        months = 12 if year < today.year else 0 if year > today.year else today.month - 1
         with self._sf() as s:
-            return progress(s, year, months, unit_ids)
+            return progress(s, year, months, unit_ids, through=min(today, dt.date(year, 12, 31)))
 
     def unit_choices(self) -> list[tuple[int, str]]:
         with self._sf() as s:

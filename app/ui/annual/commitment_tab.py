@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import DangjianError, FieldProblem, ValidationError
-from app.models import DutyRole, Fulfilment
+from app.models import DutyCategory, DutyRole, Fulfilment
 from app.services.annual.commitments import (
     CommitmentInput,
     CommitmentItemInput,
@@ -42,6 +42,7 @@ from app.ui.annual.widgets import (
     table_view,
     year_spin,
 )
+from app.ui.colours import ERROR_COLOUR
 from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox, DateEdit, FormDialog
@@ -49,6 +50,7 @@ from app.ui.itemmodels import RowsTableModel
 from app.ui.remembered import remember_splitter
 
 ROLES = [r.value for r in DutyRole]
+CATEGORIES = [c.value for c in DutyCategory]
 
 
 class ItemsEditor(QWidget):
@@ -128,14 +130,17 @@ class DutyDialog(FormDialog):
         self.made_on = DateEdit()
         self.made_on.set_date(current.made_on if current else None)
         f.add("made_on", "制定日期", self.made_on)
-        self.model = EditRowsModel(["责任主体", "责任人", "责任内容", "完成时限"], self)
+        self.model = EditRowsModel(["责任主体", "责任人", "责任内容", "完成时限", "类别"], self)
         items = current.items if current is not None else []
-        self.model.set_rows([[i.role.value, i.person, i.content, date_text(i.due_on)] for i in items])
+        self.model.set_rows([[i.role.value, i.person, i.content, date_text(i.due_on), i.category.value]
+                             for i in items])
         self.editor = ItemsEditor(self.model, 2, self)
         self.editor.view.setItemDelegateForColumn(0, ChoiceDelegate(ROLES, self.editor.view))
-        f.add("items", "责任事项", self.editor, "完成时限留空表示长期坚持")
+        self.editor.view.setItemDelegateForColumn(4, ChoiceDelegate(CATEGORIES, self.editor.view))
+        f.add("items", "责任事项", self.editor, "完成时限留空表示长期坚持；类别为机关党建、党风廉政建设或意识形态，"
+              "三大责任制各须有责任事项")
         suggest = QPushButton("按登记信息生成(&G)")
-        suggest.setToolTip("党组书记、班子成员和各党组织书记的常规责任，可再修改")
+        suggest.setToolTip("党组书记、班子成员和各党组织书记在机关党建、党风廉政建设、意识形态方面的常规责任，可再修改")
         suggest.clicked.connect(self.suggest)
         self.body.addWidget(suggest)
         self.resize(820, 560)
@@ -146,12 +151,13 @@ class DutyDialog(FormDialog):
         except DangjianError as exc:
             show_error(self, exc)
             return
-        self.model.set_rows([[DutyRole(i.role).value, i.person, i.content, date_text(i.due_on)] for i in items])
+        self.model.set_rows([[DutyRole(i.role).value, i.person, i.content, date_text(i.due_on),
+                              DutyCategory(i.category).value] for i in items])
 
     def _save_it(self) -> DutyListView:
         problems: list[FieldProblem] = []
-        items = [DutyItemInput(role, content, person, date_cell(due, n, "完成时限", problems))
-                 for n, (_key, (role, person, content, due)) in enumerate(self.model.rows(), 1)]
+        items = [DutyItemInput(role, content, person, date_cell(due, n, "完成时限", problems), category)
+                 for n, (_key, (role, person, content, due, category)) in enumerate(self.model.rows(), 1)]
         return item_problems(lambda: CommitmentDialog._check(problems) or self.service.save_duty_list(
             self.unit_id, self.year, DutyListInput(items, self.form.date("made_on"))))
 
@@ -223,10 +229,14 @@ class CommitmentTab(QWidget):
         rcol.addWidget(box, 3)
         box = QGroupBox("党建工作责任清单")
         bcol = QVBoxLayout(box)
-        self.duty_model = RowsTableModel(["责任主体", "责任人", "责任内容", "完成时限"], parent=self)
+        self.duty_model = RowsTableModel(["责任主体", "责任人", "责任内容", "完成时限", "类别"], parent=self)
         self.duty_view = table_view(self.duty_model, stretch=2)
         self.duty_view.setObjectName("duty_items")
         bcol.addWidget(self.duty_view)
+        self.three_systems = QLabel()  # whether the 清单 covers the 三大责任制
+        self.three_systems.setObjectName("duty_three_systems")
+        self.three_systems.setWordWrap(True)
+        bcol.addWidget(self.three_systems)
         row = QHBoxLayout()
         for text, slot in (("编辑责任清单(&D)…", self.edit_duties), ("生成责任清单", self.print_duties)):
             b = QPushButton(text)
@@ -278,8 +288,22 @@ class CommitmentTab(QWidget):
                                  foreground={n: "#c0392b" for n, i in enumerate(items)
                                              if i.status == Fulfilment.NOT_DONE})
         duties = self.duties.items if self.duties else []
-        self.duty_model.set_rows([[i.role.value, i.person, i.content, date_text(i.due_on) or "长期坚持"]
-                                  for i in duties], [i.id for i in duties])
+        self.duty_model.set_rows([[i.role.value, i.person, i.content, date_text(i.due_on) or "长期坚持",
+                                   i.category.value] for i in duties], [i.id for i in duties])
+        self.show_three_systems()
+
+    def show_three_systems(self) -> None:
+        missing = self.duties.missing_categories if self.duties else []
+        if self.duties is None:
+            text, colour = "尚未制定责任清单", ""
+        elif missing:
+            text = (f"责任清单缺少{'、'.join(c.value for c in missing)}方面的责任：须涵盖机关党建、党风廉政建设、"
+                    "意识形态“三大责任制”")
+            colour = f"color: {ERROR_COLOUR};"
+        else:
+            text, colour = "已涵盖机关党建、党风廉政建设、意识形态“三大责任制”", ""
+        self.three_systems.setText(text)
+        self.three_systems.setStyleSheet(colour)
 
     # --- actions ----------------------------------------------------------------------------------------------
 
