@@ -44,6 +44,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("care", "激励关怀：表彰导入导出、关怀对象名单", "app.cli.care"),
     ("training", "党务干部培训：培训记录导入导出、年度学时名册", "app.cli.training"),
     ("disposal", "不合格党员处置：导入模板、从 Excel 导入、导出、列出案件", "app.cli.disposal"),
+    ("study", "理论学习中心组：导入模板、从 Excel 导入、导出、列出各单位完成情况", "app.cli.study"),
     ("ranking", "显示某月考评排名（默认最近一个已锁定的月份）", "app.cli.scoring"),
     ("scores", "生成某月评分模板或导入评分（.xlsx）", "app.cli.scoring"),
     ("collect", "单位填报：下发、收回填报表，查看填报情况，导出催报名单", "app.cli.collect"),

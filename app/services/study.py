@@ -500,6 +500,11 @@ def store_plan(s: Session, unit_id: int, year: int, data: PlanInput, log: AuditL
     return p
 
 
+def meeting_snapshot(m: StudyMeeting) -> str:
+    """A meeting as its 新建/删除 audit entry holds it."""
+    return _snapshot(_meeting_fields(m))
+
+
 def _meeting_fields(m: StudyMeeting) -> dict[str, object]:
     return {"unit_id": m.unit_id, "held_on": m.held_on, "form": m.form.value if m.form else None, "topic": m.topic,
             "lecturer": m.lecturer, "speeches": m.speeches, "members_present": m.members_present,
