@@ -26,6 +26,7 @@ from app.models import (
     AuditEntry,
     Commitment,
     CommitmentItem,
+    DutyCategory,
     DutyItem,
     DutyList,
     DutyRole,
@@ -202,9 +203,11 @@ def _duty_lists(ctx: DemoContext, year: int, audit: list[tuple[Any, ...]], clock
         heads.append({"id": lid, "unit_id": unit_id, "year": year, "made_on": dt.date(year, 1, ctx.rng.randint(15, 31)),
                       "note": "", "updated_at": clock.t})
         items = default_duties(party_secretary, secretaries.get(unit_id, [])[:4], year)
+        if len(heads) % 25 == 3:  # a few 清单 leave out the 意识形态 part (the 三大责任制 提醒 in January)
+            items = [it for it in items if it.category != DutyCategory.IDEOLOGY]
         for order, it in enumerate(items):
             rows.append({"duty_list_id": lid, "sort_order": order, "role": DutyRole(it.role), "person": it.person,
-                         "content": it.content, "due_on": it.due_on})
+                         "content": it.content, "due_on": it.due_on, "category": DutyCategory(it.category)})
         audit.append((clock.tick(), WHO, "新建", "duty_list", lid, "items", None, len(items),
                       f"{year}年{name}党建工作责任清单"))
     for row, iid in zip(rows, ctx.allocate_ids(DutyItem, len(rows)), strict=True):

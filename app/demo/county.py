@@ -69,6 +69,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "app.demo.party_workers",
     "app.demo.disposal",
     "app.demo.accountability",
+    "app.demo.study",
     "app.demo.trail",  # last: records every register row the steps before wrote
 )
 
