@@ -25,6 +25,7 @@ from app.services.interview import ConversationInput, InterviewService
 from app.services.opening import open_database
 from app.services.packets import MANIFEST, PacketService
 from app.services.quarter import QuarterService
+from app.services.study import MeetingInput, PlanInput, StudyService
 
 TODAY = dt.date(2026, 12, 20)
 VOTES = [(38, 2, 0, 0, 0), (30, 8, 2, 0, 0), (20, 15, 5, 0, 0), (10, 20, 8, 2, 0), (5, 15, 15, 5, 0),
@@ -60,6 +61,10 @@ def _prepare(db) -> None:
         annual.set_votes(report.id, VoteTally(*votes))
         annual.set_check_score(report.id, check)
     annual.set_report_text(review.reports[1].id, "一年来，我局党组坚持党建引领。\n\n二是抓好学习。")
+    study = StudyService(sf, actor="测试员", today=lambda: TODAY)
+    study.save_plan(forestry, 2026, PlanInput(12, 4, "党的二十大精神\n主题教育", dt.date(2026, 1, 12)))
+    for month, form, topic, speeches in ((3, "专题研讨", "主题教育", 6), (5, "集中学习", "党的二十大精神", 0)):
+        study.save_meeting(MeetingInput(forestry, dt.date(2026, month, 10), form, topic, "周勇", speeches, 8, 9))
 
 
 @pytest.fixture(scope="module")
@@ -303,6 +308,28 @@ def test_a_registers_section_and_summary_column(county, tmp_path: Path, monkeypa
     assert header[-1] == "样例台账次数"
     cells = {row[1].value: row[-1].value for row in sheet.iter_rows() if isinstance(row[0].value, int)}
     assert cells["县林业局"] == "2" and cells["县财政局"] == "—" and len(cells) == PACKETS
+
+
+def test_the_study_group_part_and_column(county, tmp_path: Path) -> None:
+    """中心组学习: the unit's meetings of the year against the minimum, its plan, one row a meeting; the 汇总表's
+    column says who fell short."""
+    folder = tmp_path / "材料"
+    _service(county).generate(2026, folder, workers=0)
+    forestry, finance = _packet(folder, "县林业局"), _packet(folder, "县财政局")
+    body = [p.text for p in forestry.paragraphs]
+    assert "党组（党委）理论学习中心组学习情况" in body
+    assert ("2026年度，本单位党组（党委）理论学习中心组开展集中学习2次，其中专题研讨1次；全县要求每年集中学习不少于12次、"
+            "专题研讨不少于4次，未达到要求。") in body
+    assert "年度学习计划：计划集中学习12次、专题研讨4次，2026年1月12日制定；学习专题：党的二十大精神；主题教育。" in body
+    rows = [[c.text for c in r.cells] for t in forestry.tables for r in t.rows]
+    assert ["1", "2026-03-10", "专题研讨", "主题教育", "周勇", "6", "8/9"] in rows
+    assert ["2", "2026-05-10", "集中学习", "党的二十大精神", "周勇", "0", "8/9"] in rows
+    assert "未制定年度学习计划。" in [p.text for p in finance.paragraphs]
+    sheet = openpyxl.load_workbook(folder / f"{SUMMARY}.xlsx").active
+    header = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "序号")
+    column = header.index("中心组学习")
+    cells = {row[1].value: row[column].value for row in sheet.iter_rows() if isinstance(row[0].value, int)}
+    assert cells["县林业局"] == "2次（研讨1次），未达要求" and cells["县财政局"] == "0次（研讨0次），未达要求、无计划"
 
 
 def test_a_section_whose_rows_do_not_fit_its_header_is_refused() -> None:

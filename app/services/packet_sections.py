@@ -23,6 +23,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "app.services.care_packet",
     "app.services.disposal",
     "app.services.accountability",
+    "app.services.study_packet",
 )
 
 
