@@ -225,12 +225,6 @@ class CadreRecordService:
         notes = () if available else ("培训学时：党务干部培训登记尚未启用，本表未列培训学时。",)
         return CadreYear(year, out, available, notes)
 
-    def person(self, year: int, key: str) -> PersonRecord:
-        found = next((p for p in self.year(year).people if p.key == key), None)
-        if found is None:
-            raise ValidationError(f"{year}年度没有该人员的党建实绩记录", field="key")
-        return found
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # who held the posts

@@ -143,7 +143,7 @@ class CadresTab(QWidget):
         self.detail.setObjectName("cadres_record")
         self.detail.setReadOnly(True)
         split.addWidget(self.detail)
-        split.setSizes([520, 520])
+        split.setSizes([640, 480])  # the list with its counts, the record beside it
         col.addWidget(split, 1)
         self.folder_bar = OutputFolderBar(self.ctx)
         col.addWidget(self.folder_bar)
