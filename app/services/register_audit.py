@@ -717,7 +717,7 @@ _OTHER_LABELS = {
 # Their fields (the register's own come from FIELD_LABELS); a setting's field is its key, named by its label.
 _OTHER_FIELDS = {
     "state": "状态", "status": "状态", "digest": "锁定时数据摘要", "sheets": "考评表", "reviewed": "已复核",
-    "review_score": "复核得分", "self_score": "自评得分", "doc_number": "发文字号", "items": "事项数", "voters": "评议人数",
+    "review_score": "复核得分", "self_score": "自评得分", "self_note": "自评说明", "doc_number": "发文字号", "items": "事项数", "voters": "评议人数",
     "votes": "评议票数", "check_score": "年终检查得分", "frozen": "冻结", "result": "评定结果", "role": "角色",
     "active": "可登录", "username": "用户名", "deadline": "整改时限", "reason": "原因", "sequence": "序号",
     "period": "考评期", "year": "年度", "month": "月份", "quarter": "季度", "months": "月份", "marks": "分值",
