@@ -710,7 +710,7 @@ _OTHER_LABELS = {
     "rectification_item": "整改事项", "review_report": "述职评议", "review_ballot": "评议选票", "commitment": "公开承诺",
     "commitment_item": "承诺事项", "duty_list": "责任清单", "duty_review": "责任清单评定",
     "quarter_result": "季度分级结果", "annual_result": "年度考评结果", "setting": "设置",
-    "honor": "表彰", "care_subject": "关怀对象", "care_visit": "慰问帮扶走访",
+    "honor": "表彰", "care_subject": "关怀对象", "care_visit": "慰问帮扶走访", "accountability": "问责",
 }
 
 
