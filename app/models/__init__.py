@@ -35,6 +35,7 @@ from app.models.documents import (
     RectificationStatus,
 )
 from app.models.enums import Gender, MemberStatus, OrgKind, OrgPostKind, TransferKind
+from app.models.leadership import CriticismKind, LeadershipCriticism, LeadershipMeeting, LeadershipMeetingKind
 from app.models.orglife import AppraisalGrade, OrgLifeAttendance, OrgLifeKind, OrgLifeRecord
 from app.models.party_workers import PartyWorker, TrainingRecord, WorkerRole
 from app.models.recruit import Recruit, RecruitStage, RecruitStageKind, ReviewResult
@@ -96,6 +97,10 @@ __all__ = [
     "Rectification",
     "RectificationItem",
     "RectificationStatus",
+    "CriticismKind",
+    "LeadershipCriticism",
+    "LeadershipMeeting",
+    "LeadershipMeetingKind",
     "AppraisalGrade",
     "OrgLifeAttendance",
     "OrgLifeKind",
