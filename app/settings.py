@@ -108,6 +108,11 @@ EVERY_THREE_STRONG = declare("orglife.every.three_strong", int, 12, "三亮三�
 EVERY_DUAL_LIFE = declare("orglife.every.dual_life", int, 3, "党员领导干部参加所在支部组织生活：每几个月至少一次", "组织生活", minimum=1, maximum=12)
 GROUP_MIN_MEMBERS = declare("orglife.group_min_members", int, 10, "党员达到几名的支部须按月开党小组会", "组织生活", minimum=0, maximum=500)
 LATE_RECORD_DAYS = declare("orglife.late_days", int, 7, "会后超过几天才登记算迟报", "组织生活", minimum=0, maximum=90)
+# 民主生活会 (app.services.leadership): the year's meeting is due by the end of a month of that year.
+LIFE_DUE_MONTH = declare("leadership.due_month", int, 12, "民主生活会：每年最迟几月底前召开", "组织生活", minimum=1, maximum=12)
+LIFE_WARN_MONTHS = declare("leadership.warn_months", int, 2, "民主生活会：截止前几个月起提醒未召开的单位", "组织生活", minimum=0, maximum=11)
+LIFE_MIN_MUTUAL = declare("leadership.min_mutual", int, 1, "民主生活会、组织生活会：相互批评意见至少几条", "组织生活", minimum=1, maximum=50)
+LIFE_CLOSE_MONTHS = declare("leadership.close_months", int, 6, "民主生活会问题清单：会后几个月内须全部销号", "组织生活", minimum=1, maximum=24)
 PROBATION_ALERT_DAYS = declare("alerts.probation_days", int, 30, "预备期满前几天提醒讨论转正", "提醒", minimum=0, maximum=180)
 RECRUIT_ALERT_DAYS = declare("alerts.recruit_days", int, 14, "发展党员时限到期前几天提醒", "提醒", minimum=0, maximum=90)
 RECRUIT_MIN_AGE = declare("recruit.min_age", int, 18, "递交入党申请时最低年龄（周岁）", "发展党员", minimum=16, maximum=30)

@@ -57,6 +57,10 @@ KIND_LABELS: dict[str, str] = {
     "study_behind": "中心组学习进度滞后",
     "study_plan_missing": "中心组学习计划未制定",
     "duty_categories_missing": "责任清单缺少三大责任",
+    "lifemeeting_missing": "民主生活会未召开",
+    "lifemeeting_no_mutual": "缺少相互批评",
+    "lifemeeting_no_problems": "未形成问题清单",
+    "lifemeeting_unclosed": "问题清单未销号",
 }
 KINDS = tuple(KIND_LABELS)
 # How the 提醒 page groups the kinds, in this order; a register adding kinds adds them to its group.  A kind in no
@@ -66,7 +70,8 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
     "组织生活": ("meeting_missing", "hearing_missing", "dual_life_missing", "community_unregistered"),
     "党员队伍": ("probation_due", "recruit_rule", "member_incomplete", "disposal_pending", "disposal_overdue",
              "lost_contact_overdue"),
-    "班子与干部": ("training_short", "study_behind", "study_plan_missing", "duty_categories_missing"),
+    "班子与干部": ("training_short", "study_behind", "study_plan_missing", "duty_categories_missing",
+              "lifemeeting_missing", "lifemeeting_no_mutual", "lifemeeting_no_problems", "lifemeeting_unclosed"),
     "整改与问责": ("rectification_overdue",),
     "激励关怀": ("care_visit_overdue", "care_festival_visit"),
     "单位填报": ("collection_overdue",),
@@ -100,7 +105,7 @@ _SOURCES: dict[str, list[AlertSource]] = {}
 # calls `register_source` (idempotent).  app.services.rectification: rectification_overdue.
 SOURCE_MODULES: tuple[str, ...] = ("app.services.rectification", "app.services.care", "app.services.disposal",
                                    "app.services.party_workers", "app.services.collection_state",
-                                   "app.services.study", "app.services.annual.commitments")
+                                   "app.services.study", "app.services.annual.commitments", "app.services.leadership")
 
 
 def _load_source_modules() -> None:

@@ -412,6 +412,26 @@ def _clean_item(data: ItemInput, problems: list[FieldProblem], today: dt.date | 
     return {"problem": problem, "measure": measure, "owner": owner, "deadline": data.deadline}
 
 
+def check_items(items: Sequence[ItemInput], today: dt.date | None, row: int | None = None) -> list[FieldProblem]:
+    """What is wrong with new items (another register's form or import: a 民主生活会's 问题清单); `today` None
+    accepts past deadlines (a record of a meeting held before)."""
+    problems: list[FieldProblem] = []
+    for data in items:
+        _clean_item(data, problems, today, row)
+    return problems
+
+
+def add_items(s: Session, log: AuditLog, rect: Rectification, items: Sequence[ItemInput],
+              today: dt.date | None) -> list[RectificationItem]:
+    """Append items to `rect` in the caller's transaction, each audited as created 未整改 (as `create` does)."""
+    problems: list[FieldProblem] = []
+    cleaned = [_clean_item(data, problems, today) for data in items]
+    if problems:
+        raise ValidationError(problems)
+    start = max((it.sort_order for it in rect.items), default=-1) + 1
+    return [_add_item(s, log, rect, clean, start + i) for i, clean in enumerate(cleaned)]
+
+
 def _add_item(s: Session, log: AuditLog, rect: Rectification, clean: dict[str, Any], order: int) -> RectificationItem:
     item = RectificationItem(rectification_id=rect.id, status=Status.NOT_STARTED, sort_order=order, **clean)
     s.add(item)

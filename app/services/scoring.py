@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import importlib
 import json
 import shutil
 import uuid
@@ -309,6 +310,16 @@ class RejectedSuggestion:
 # organisation-life rules (missed meetings) add theirs with `register_suggestion_source`.
 SuggestionSource = Callable[[Session, Sequence[int], int, int], Mapping[int, Sequence[SuggestionLike]]]
 SUGGESTION_SOURCES: list[SuggestionSource] = []
+
+
+# Register modules with suggestion sources, loaded when suggestions are first asked for (not at start-up); each
+# has `register_hooks()`, which calls `register_suggestion_source` (idempotent).
+SUGGESTION_MODULES: tuple[str, ...] = ("app.services.leadership",)
+
+
+def _load_suggestion_modules() -> None:
+    for name in SUGGESTION_MODULES:
+        importlib.import_module(name).register_hooks()
 
 
 def register_suggestion_source(source: SuggestionSource) -> SuggestionSource:
@@ -827,6 +838,7 @@ class ScoringService:
             taken |= {(a, b) for a, b in s.execute(select(SuggestionRejection.sheet_id, SuggestionRejection.source)
                                                    .where(SuggestionRejection.sheet_id.in_(sheet_ids)))}
         out: dict[int, list[Suggestion]] = {}
+        _load_suggestion_modules()
         for source in SUGGESTION_SOURCES:
             for unit_id, found in source(s, list(by_unit), period.year, period.month).items():
                 sheet = by_unit.get(unit_id)
