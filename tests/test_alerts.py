@@ -5,6 +5,7 @@ import json
 
 import frozen
 import pytest
+from leadership_support import meeting as life_meeting
 from orglife_fixtures import TODAY, make_branch
 
 from app import clock
@@ -13,6 +14,7 @@ from app.models import MemberStatus, OrgKind, OrgLifeKind, OrgPostKind
 from app.services import alerts as A
 from app.services.alerts import Alert, AlertService
 from app.services.idcard import make_id
+from app.services.leadership import TARGET_UNIT, LeadershipService
 from app.services.orglife import AttendanceInput, OrgLifeService, RecordInput
 from app.services.party_workers import CourseInput, PartyWorkerService, Person
 from app.services.recruit import RecruitInput, RecruitService
@@ -46,6 +48,8 @@ def keep_everything(db, b):
     PartyWorkerService(db.session_factory, today=lambda: TODAY).add_training(  # 书记和班子成员: 56 学时
         CourseInput("全县基层党组织书记培训班", "县委组织部", dt.date(2026, 9, 1), dt.date(2026, 9, 7), "56"),
         [Person(m) for m in b.committee])
+    LeadershipService(db.session_factory, today=lambda: TODAY).save(
+        life_meeting(b.unit_id, dt.date(2026, 11, 10), deadline=dt.date(2026, 12, 31)))
     keep_study(db, b.unit_id)
 
 
@@ -100,6 +104,7 @@ def test_alerts_for_the_branch_that_keeps_none(db, county):
         ("meeting_missing", A.ORG, f"{org}：2026年11月尚未开展主题党日（11月30日前）"),
         *{("community_unregistered", A.MEMBER, f"在职党员{n}尚未到社区报到") for n in ("张伟", "王芳", "李娜", "刘洋")},
         ("training_short", "training_member", "县教育局机关支部书记张伟：今年集中培训0学时，低于56学时的要求，还差56学时"),
+        ("lifemeeting_missing", TARGET_UNIT, "县教育局：2026年度民主生活会尚未召开（12月31日前）"),
     }
     assert got == overdue | pending
     assert {(x.kind, x.target, x.message) for x in found if x.overdue} == overdue
