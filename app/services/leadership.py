@@ -202,6 +202,11 @@ class LeadershipService:
         with self._sf() as s:
             return findings(s, self._today())
 
+    def check(self, data: MeetingInput, meeting_id: int | None = None) -> list[FieldProblem]:
+        """What `save` would refuse, without saving (a form shows it with its own problems)."""
+        with self._sf() as s:
+            return validate(s, data, meeting_id=meeting_id, today=self._today())
+
     # --- writing --------------------------------------------------------------------------------------------
 
     def save(self, data: MeetingInput, meeting_id: int | None = None) -> MeetingView:

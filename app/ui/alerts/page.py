@@ -56,6 +56,8 @@ TARGET_PAGES: dict[str, str] = {
     "training_member": "team",  # 培训学时不足: a member on the 党务干部 roster (党务干部与培训 tab)
     "training_worker": "team",  # 培训学时不足: a roster row of someone not in the register
     "study": "team",  # 中心组学习 (app.services.study.TARGET): the unit on the 队伍建设 page's tab
+    "lifemeeting": "team",  # app.services.leadership TARGET_MEETING
+    "lifemeeting_unit": "team",  # TARGET_UNIT
 }
 
 

@@ -30,6 +30,7 @@ class TabDef:
 
 
 TABS: list[TabDef] = [
+    TabDef("lifemeeting", "民主生活会", "app.ui.team.lifemeeting:LifeMeetingTab"),
     TabDef("workers", "党务干部与培训", "app.ui.team.workers:WorkersTab"),
     TabDef("cadres", "党建实绩与问责", "app.ui.team.cadres:CadresTab"),
     TabDef("study", "中心组学习", "app.ui.team.study_tab:StudyTab"),
