@@ -148,6 +148,15 @@ def open_commitment(c: County) -> QDialog:
     return CommitmentDialog(service, unit_id, unit, year, service.commitment(unit_id, year), "周勇")
 
 
+def open_life_meeting(c: County) -> QDialog:
+    """A 民主生活会 of the demo county (with its 批评意见 and 问题清单) opened for a change."""
+    from app.services.leadership import LeadershipService
+    from app.ui.team.lifemeeting import MeetingDialog
+
+    service = LeadershipService(c.sf, today=c.today)
+    return MeetingDialog(service, service.meetings()[0])
+
+
 def open_duty(c: County) -> QDialog:
     from app.ui.annual.commitment_tab import DutyDialog
 
@@ -618,6 +627,9 @@ CASES: list[Case] = [
     Case("app.ui.team.cadres.AccountabilityDialog", open_accountability,
          ('单位', '职务', '党员', '姓名', '问责方式', '决定日期', '决定机关', '决定文号', '问责决定', '关联约谈', '备注', *SAVE),
          "accountability"),
+    Case("app.ui.team.lifemeeting.MeetingDialog", open_life_meeting,
+         ('会议类型', '单位', '召开日期', '会议主题', '参会班子成员', '上级督导', '会前征求意见', 'criticism_rows', '添加意见',
+          '删除所选意见', 'problem_rows', '添加问题', '删除所选问题', '备注', *SAVE), "life_meeting"),
     Case("app.ui.annual.commitment_tab.CommitmentDialog", open_commitment,
          ('承诺人（书记）', '职务', '承诺日期', '承诺事项', '添加一行', '删除所选行', *SAVE), "commitment"),
     Case("app.ui.annual.commitment_tab.DutyDialog", open_duty,

@@ -70,6 +70,7 @@ EXTENSION_MODULES: tuple[str, ...] = (
     "app.demo.disposal",
     "app.demo.accountability",
     "app.demo.study",
+    "app.demo.leadership",
     "app.demo.trail",  # last: records every register row the steps before wrote
 )
 
