@@ -57,6 +57,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("cadres", "生成党组织书记年度党建工作实绩记实（每人一页 Word）和全县一览表（.xlsx）", "app.cli.cadres"),
     ("accountability", "问责记录：从 Excel 导入、导出、生成导入模板", "app.cli.cadres"),
     ("migrate-db", "把县里的全部数据复制到另一个空数据库（本机文件 ⇄ 数据库服务器）", "app.cli.dbcopy"),
+    ("lifemeeting", "民主生活会：列出、导入、导出、生成导入模板", "app.cli.lifemeeting"),
     ("user", "用户账户：添加、修改密码、列出、改角色、停用、启用、删除", "app.cli.accounts"),
 )
 

@@ -292,7 +292,7 @@ def validate(s: Session, data: MeetingInput, *, meeting_id: int | None = None, t
     if not 0 <= int(data.opinions_solicited or 0) <= MAX_OPINIONS:
         bad("opinions_solicited", "会前征求意见条数应为0或正整数")
     for c in data.criticisms:
-        out += _criticism_problems(c, attendees, row)
+        out += criticism_problems(c, attendees, row)
     out += [FieldProblem(p.field, p.message, row) for p in
             check_items(data.problems, None if past_deadlines else today, row)]
     if len(data.note or "") > MAX_TEXT:
@@ -308,25 +308,32 @@ def validate(s: Session, data: MeetingInput, *, meeting_id: int | None = None, t
     return out
 
 
-def _criticism_problems(c: CriticismInput, attendees: list[str], row: int | None) -> list[FieldProblem]:
+def criticism_problems(c: CriticismInput, attendees: list[str], row: int | None = None, *,
+                       per_column: bool = False) -> list[FieldProblem]:
+    """A 批评意见 item's problems, under the form's 批评意见 table (or, `per_column`, each under its own column:
+    kind, target, raised_by, content)."""
     out = []
+
+    def bad(col: str, msg: str) -> None:
+        out.append(FieldProblem(col if per_column else "criticisms", msg, row))
+
     kind = _criticism_kind(c.kind)
     target = (c.target or "").strip()
     if kind is None:
-        out.append(FieldProblem("criticisms", f"批评类型无效：{c.kind}（应为自我批评或相互批评）", row))
+        bad("kind", f"批评类型无效：{c.kind}（应为自我批评或相互批评）")
     if not target:
-        out.append(FieldProblem("criticisms", "每条批评意见须写明针对的班子成员", row))
+        bad("target", "每条批评意见须写明针对的班子成员")
     elif attendees and target not in attendees:
-        out.append(FieldProblem("criticisms", f"批评意见针对的“{target}”不在参会班子成员中", row))
+        bad("target", f"批评意见针对的“{target}”不在参会班子成员中")
     if not (c.content or "").strip():
-        out.append(FieldProblem("criticisms", f"对“{target or '班子成员'}”的批评意见须写明内容", row))
+        bad("content", f"对“{target or '班子成员'}”的批评意见须写明内容")
     elif len(c.content.strip()) > MAX_TEXT:
-        out.append(FieldProblem("criticisms", f"批评意见不能超过{MAX_TEXT}字", row))
+        bad("content", f"批评意见不能超过{MAX_TEXT}字")
     raised = (c.raised_by or "").strip()
     if kind == CriticismKind.MUTUAL and raised and raised == target:
-        out.append(FieldProblem("criticisms", f"相互批评的提出人不能是“{target}”本人（本人所谈为自我批评）", row))
+        bad("raised_by", f"相互批评的提出人不能是“{target}”本人（本人所谈为自我批评）")
     if len(raised) > MAX_NAME:
-        out.append(FieldProblem("criticisms", "提出人姓名过长", row))
+        bad("raised_by", "提出人姓名过长")
     return out
 
 
