@@ -161,3 +161,23 @@ def test_a_meeting_whose_list_is_in_the_ledger_cannot_be_deleted(db, county):
     assert [m.id for m in svc.meetings(year=Y)] == [v.id]
     with db.session_factory() as s:
         assert s.scalar(select(Rectification).where(Rectification.unit_id == county.unit_ids[1])) is None
+
+
+def test_the_year_end_packet_part_and_the_summary_column(db, county):
+    a, b, c = county.unit_ids
+    svc = service(db, dt.date(Y, 12, 20))
+    v = svc.save(meeting(a, dt.date(Y, 12, 2)))
+    svc.close_item(v.problems[0].id, "已整改到位")
+    svc.save(meeting(b, dt.date(Y, 12, 3), mutual=False, problems=0))
+    with db.session_factory() as s:
+        parts = L.packet_section(s, Y)
+        header, cells = L.summary_column(s, Y)
+    assert parts[a].title == "民主生活会" and parts[a].header[2:4] == ("自我批评（条）", "相互批评（条）")
+    assert parts[a].rows == ((f"{Y}-12-02", "民主生活会", "3", "2", "2", "1"),)
+    text = parts[a].paragraphs[0]
+    assert text.startswith(f"{Y}年12月2日召开民主生活会") and "参会班子成员3人（王建国、李红、张伟）" in text
+    assert "会前征求意见12条" in text and "自我批评3条、相互批评2条；查摆问题2项，已销号1项" in text
+    assert parts[c].paragraphs == (f"{Y}年度本单位未召开民主生活会。",) and parts[c].rows == ()
+    assert header == "民主生活会"
+    assert cells == {a: "12月2日，相互批评2条，问题2项（已销号1项）", b: "12月3日，相互批评0条，问题0项（已销号0项）",
+                     c: "未召开"}

@@ -24,7 +24,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
@@ -47,6 +47,9 @@ from app.models import (
 from app.services import alerts as A
 from app.services.audit import AuditLog, unit_of_work
 from app.services.rectification import ItemInput, ItemView, RectificationService, add_items, check_items
+
+if TYPE_CHECKING:
+    from app.reports.packet import PacketSection
 
 SessionFactory = Callable[[], Session]
 
@@ -596,6 +599,61 @@ def suggestions(s: Session, unit_ids: Sequence[int], year: int, month: int
     for f in found:
         out.setdefault(f.unit_id, []).append(LeadershipSuggestion(INDICATOR, 1, f.message, f.source))
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the year-end packet (app.services.packet_sections)
+
+SECTION_TITLE = "民主生活会"
+
+
+def _year_views(s: Session, year: int) -> dict[int, list[MeetingView]]:
+    rows = list(s.scalars(select(LeadershipMeeting).where(
+        LeadershipMeeting.held_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+        .order_by(LeadershipMeeting.unit_id, LeadershipMeeting.held_on, LeadershipMeeting.id)))
+    out: dict[int, list[MeetingView]] = {}
+    for v in _views(s, rows, clock.today()):
+        out.setdefault(v.unit_id, []).append(v)
+    return out
+
+
+def packet_section(s: Session, year: int) -> dict[int, PacketSection]:
+    """Each unit's 民主生活会 (and 组织生活会) of the year: what was held, the 批评意见 and the 问题清单 with how much of
+    it is closed; a unit without its 民主生活会 says so."""
+    from app.reports.packet import PacketSection
+
+    out: dict[int, PacketSection] = {}
+    by_unit = _year_views(s, year)
+    for unit_id, _name in s.execute(select(Unit.id, Unit.name).where(Unit.active.is_(True))):
+        views = by_unit.get(unit_id, [])
+        paragraphs = [_paragraph(v) for v in views if v.kind == Kind.DEMOCRATIC_LIFE]
+        if not paragraphs:
+            paragraphs = [f"{year}年度本单位未召开民主生活会。"]
+        rows = tuple((f"{v.held_on:%Y-%m-%d}", v.kind.value + (f"（{v.org}）" if v.org else ""), str(v.self_count),
+                      str(v.mutual_count), str(len(v.problems)), str(v.closed_count)) for v in views)
+        out[unit_id] = PacketSection(SECTION_TITLE, tuple(paragraphs),
+                                     ("召开日期", "会议", "自我批评（条）", "相互批评（条）", "问题（项）", "已销号（项）")
+                                     if rows else (), rows, (30.0, 46.0, 22.0, 22.0, 18.0, 18.0) if rows else ())
+    return out
+
+
+def _paragraph(v: MeetingView) -> str:
+    supervisors = f"，{'、'.join(v.supervisors)}到会督导" if v.supervisors else ""
+    closed = (f"，已销号{v.closed_count}项" if v.closed_count < len(v.problems) else "，已全部销号") if v.problems else ""
+    return (f"{v.held_on.year}年{v.held_on.month}月{v.held_on.day}日召开民主生活会，主题为“{v.topic}”。"
+            f"参会班子成员{len(v.attendees)}人（{'、'.join(v.attendees)}）{supervisors}；会前征求意见{v.opinions_solicited}条。"
+            f"会上开展自我批评{v.self_count}条、相互批评{v.mutual_count}条；查摆问题{len(v.problems)}项{closed}。")
+
+
+def summary_column(s: Session, year: int) -> tuple[str, dict[int, str]]:
+    """The 汇总表 column: the date of the unit's 民主生活会 with its 相互批评 and 问题清单 counts, or 未召开."""
+    by_unit = _year_views(s, year)
+    cells: dict[int, str] = {}
+    for (unit_id,) in s.execute(select(Unit.id).where(Unit.active.is_(True))):
+        held = [v for v in by_unit.get(unit_id, []) if v.kind == Kind.DEMOCRATIC_LIFE]
+        cells[unit_id] = "；".join(f"{v.held_on.month}月{v.held_on.day}日，相互批评{v.mutual_count}条，问题{len(v.problems)}项"
+                                  f"（已销号{v.closed_count}项）" for v in held) or "未召开"
+    return "民主生活会", cells
 
 
 def register_hooks() -> None:

@@ -24,6 +24,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "app.services.disposal",
     "app.services.accountability",
     "app.services.study_packet",
+    "app.services.leadership",
 )
 
 
