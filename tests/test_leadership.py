@@ -175,7 +175,7 @@ def test_the_year_end_packet_part_and_the_summary_column(db, county):
     assert parts[a].title == "民主生活会" and parts[a].header[2:4] == ("自我批评（条）", "相互批评（条）")
     assert parts[a].rows == ((f"{Y}-12-02", "民主生活会", "3", "2", "2", "1"),)
     text = parts[a].paragraphs[0]
-    assert text.startswith(f"{Y}年12月2日召开民主生活会") and "参会班子成员3人（王建国、李红、张伟）" in text
+    assert text.startswith(f"本单位于{Y}年12月2日召开民主生活会") and "参会班子成员3人（王建国、李红、张伟）" in text
     assert "会前征求意见12条" in text and "自我批评3条、相互批评2条；查摆问题2项，已销号1项" in text
     assert parts[c].paragraphs == (f"{Y}年度本单位未召开民主生活会。",) and parts[c].rows == ()
     assert header == "民主生活会"

@@ -640,7 +640,7 @@ def packet_section(s: Session, year: int) -> dict[int, PacketSection]:
 def _paragraph(v: MeetingView) -> str:
     supervisors = f"，{'、'.join(v.supervisors)}到会督导" if v.supervisors else ""
     closed = (f"，已销号{v.closed_count}项" if v.closed_count < len(v.problems) else "，已全部销号") if v.problems else ""
-    return (f"{v.held_on.year}年{v.held_on.month}月{v.held_on.day}日召开民主生活会，主题为“{v.topic}”。"
+    return (f"本单位于{v.held_on.year}年{v.held_on.month}月{v.held_on.day}日召开民主生活会，主题为“{v.topic}”。"
             f"参会班子成员{len(v.attendees)}人（{'、'.join(v.attendees)}）{supervisors}；会前征求意见{v.opinions_solicited}条。"
             f"会上开展自我批评{v.self_count}条、相互批评{v.mutual_count}条；查摆问题{len(v.problems)}项{closed}。")
 
