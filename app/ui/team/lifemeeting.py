@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -221,6 +222,10 @@ class LifeMeetingTab(QWidget):
         self.model = RowsTableModel(LIST_HEADERS, parent=self)
         self.view = table_view(self.model, stretch=4)
         self.view.setObjectName("lifemeeting_list")
+        header = self.view.horizontalHeader()
+        for column, width in ((2, 80), (6, 130), (12, 130)):  # long texts: the 主题 column takes the room
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
         self.view.doubleClicked.connect(lambda *_: self.edit())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.load_detail())
         split.addWidget(self.view)
@@ -237,6 +242,8 @@ class LifeMeetingTab(QWidget):
         self.problem_model = RowsTableModel(["存在问题", "整改措施", "责任人", "时限", "状态"], parent=self)
         self.problem_view = table_view(self.problem_model, stretch=0)
         self.problem_view.setObjectName("lifemeeting_problems")
+        self.problem_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.problem_view.horizontalHeader().resizeSection(1, 200)
         QVBoxLayout(box).addWidget(self.problem_view)
         row.addWidget(box, 1)
         split.addWidget(detail)
@@ -289,7 +296,8 @@ class LifeMeetingTab(QWidget):
         flat = sum(1 for v in views if v.mutual_count == 0)
         self.summary.setText(f"  {year}年：{len(held & {u for u, _ in units})}个单位已召开民主生活会，{missing}个未召开；"
                              f"{flat}次会议没有相互批评")
-        self.select_key(keep)
+        if not self.select_key(keep) and self.model.rowCount():
+            self.view.selectRow(0)
         self.load_detail()
 
     def current_key(self) -> Any:
