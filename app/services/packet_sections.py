@@ -25,6 +25,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "app.services.accountability",
     "app.services.study_packet",
     "app.services.leadership",
+    "app.services.party_workers_packet",
 )
 
 
