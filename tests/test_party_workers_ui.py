@@ -75,6 +75,7 @@ def test_the_roster_shows_the_secretary_short_of_hours_in_red(qtbot, ctx, sample
     assert row[3:7] == ["0", "56", "56", "学时不足"]
     assert t.model.data(t.model.index(0, 1), Qt.ItemDataRole.ForegroundRole).name() == SHORT_COLOUR
     assert "学时不足 1 人" in t.summary.text() and "不少于56学时" in t.summary.text()
+    assert t.year.currentText() == f"{TODAY.year}年"
 
 
 def test_one_training_entered_by_keyboard(qtbot, ctx, sample):

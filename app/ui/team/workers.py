@@ -263,6 +263,7 @@ class WorkersTab(QWidget):
         self.rows: list[RosterRow] = []
         year = ctx.today().year
         self.year = ChoiceBox([(f"{y}年", y) for y in range(year, year - 6, -1)])
+        self.year.set_value(year)
         self.year.setObjectName("workers_year")
         self.unit = ChoiceBox([("全部单位", None)] + self.service.unit_choices(), searchable=True)
         self.unit.setObjectName("workers_unit")
