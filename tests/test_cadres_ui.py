@@ -40,6 +40,10 @@ def _row_of(model, column: int, text: str) -> int:
 def test_list_record_and_generate(tab, qtbot) -> None:
     assert tab.year.value() == 2026  # January: last year's record
     assert tab.people_model.rowCount() == 9 and "共9人" in tab.count.text()
+    # In the service's order (by unit, then 党组书记 before 支部书记) until a header is clicked, not sorted backwards.
+    shown = [tab.people.model().index(r, 1).data() for r in range(tab.people.model().rowCount())]
+    assert shown == [tab.people_model.index(r, 1).data() for r in range(9)]
+    assert tab.people.horizontalHeader().sortIndicatorSection() == -1
     row = _row_of(tab.people_model, 0, "李华")
     tab.people.selectRow(row)
     text = tab.detail.toPlainText()

@@ -56,13 +56,14 @@ from app.ui.context import AppContext
 from app.ui.documents.common import OutputFolderBar, open_path, output_folder
 from app.ui.forms import ChoiceBox, DateEdit, FormDialog
 from app.ui.itemmodels import KeyRole, RowsTableModel
+from app.ui.tables import make_list
 
 XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
 PEOPLE_HEADERS = ("姓名", "单位", "职务", "任职月数", "后进月数", "年度等次", "约谈", "问责")
 REGISTER_HEADERS = ("决定日期", "单位", "姓名", "职务", "问责方式", "决定机关", "关联约谈", "问责决定")
 
 
-def _table(model: RowsTableModel, name: str) -> QTableView:
+def _table(model: RowsTableModel, name: str, title: str) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
     view.setModel(model)
@@ -70,7 +71,7 @@ def _table(model: RowsTableModel, name: str) -> QTableView:
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setSortingEnabled(True)
+    make_list(view, title=title)  # rows in the service's order until a header is clicked; 复制, 导出到 Excel
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     view.horizontalHeader().setStretchLastSection(True)
     return view
@@ -136,7 +137,7 @@ class CadresTab(QWidget):
         col.addLayout(row)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.people_model = RowsTableModel(PEOPLE_HEADERS, parent=self)
-        self.people = _table(self.people_model, "cadres_people")
+        self.people = _table(self.people_model, "cadres_people", "党建实绩人员")
         self.people.selectionModel().selectionChanged.connect(lambda *_a: self._show_person())
         split.addWidget(self.people)
         self.detail = QPlainTextEdit()
@@ -285,7 +286,7 @@ class CadresTab(QWidget):
         row.addStretch(1)
         col.addLayout(row)
         self.register_model = RowsTableModel(REGISTER_HEADERS, parent=self)
-        self.register_view = _table(self.register_model, "accountability_view")
+        self.register_view = _table(self.register_model, "accountability_view", "问责登记")
         self.register_view.doubleClicked.connect(lambda _i: self.edit())
         col.addWidget(self.register_view, 1)
         return box
