@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.models import CollectionReturn, CollectionRound, Period, PeriodState
 from app.services import alerts as A
@@ -34,7 +34,8 @@ def overdue_alerts(s: Session, today: dt.date) -> list[A.Alert]:
     """`collection_overdue`: units of a round not yet locked that are not back (or whose file was wrong) after
     the round's deadline."""
     q = (select(CollectionRound, Period).join(Period)
-         .where(CollectionRound.deadline < today, Period.state != PeriodState.LOCKED))
+         .where(CollectionRound.deadline < today, Period.state != PeriodState.LOCKED)
+         .options(selectinload(CollectionRound.returns).joinedload(CollectionReturn.unit)))  # no query per unit
     out = []
     for rnd, period in s.execute(q):
         for ret in sorted(rnd.returns, key=lambda r: (r.unit.sort_order, r.unit_id)):

@@ -510,27 +510,21 @@ DISPOSAL, DISPOSAL_MEMBER = "disposal", "disposal_member"  # alert targets: a ca
 ALERT_KINDS = ("disposal_pending", "disposal_overdue", "lost_contact_overdue")
 
 
-def _alerts_of(kind: str) -> Callable[[Session, dt.date], list[object]]:
-    def source(s: Session, today: dt.date) -> list[object]:
-        from app.services import alerts as A
+def disposal_alerts(s: Session, today: dt.date) -> list[object]:
+    """The three kinds in one pass over the cases (registered once, under the first kind: the 提醒 call each
+    source once)."""
+    from app.services import alerts as A
 
-        return [A.Alert(f.kind, f.name, f.message, f.due, DISPOSAL_MEMBER if f.kind == "disposal_pending" else DISPOSAL,
-                        f.target_id, f.unit_id, f.overdue)
-                for f in findings(s, today) if f.kind == kind]
-
-    source.__name__ = f"disposal_alerts_{kind}"
-    return source
-
-
-_SOURCES = {kind: _alerts_of(kind) for kind in ALERT_KINDS}
+    return [A.Alert(f.kind, f.name, f.message, f.due, DISPOSAL_MEMBER if f.kind == "disposal_pending" else DISPOSAL,
+                    f.target_id, f.unit_id, f.overdue)
+            for f in findings(s, today)]
 
 
 def register_hooks() -> None:
     """Plug into the 提醒 (idempotent)."""
     from app.services import alerts as A
 
-    for kind, source in _SOURCES.items():
-        A.register_source(kind, cast(A.AlertSource, source))
+    A.register_source(ALERT_KINDS[0], cast(A.AlertSource, disposal_alerts))
 
 
 # ---------------------------------------------------------------------------------------------------------------
