@@ -15,10 +15,12 @@ from ui_fixtures import IGNORE_SIZE_HINTS, show_scoring_page
 from ui_fixtures import synchronous_tasks as synchronous_tasks
 
 from app.models import OrgKind, OrgPostKind, PeriodState
+from app.models.study import StudyForm
 from app.services.audit import verify
 from app.services.ranking import RankingService
 from app.services.register import OrgInput, PostInput, RegisterService
 from app.services.scoring import OccurrenceInput
+from app.services.study import MeetingInput, PlanInput, StudyService
 from app.ui.context import AppContext
 from app.ui.scoring.models import (
     ItemCol,
@@ -43,6 +45,15 @@ def county(db):
     reg = RegisterService(db.session_factory, today=lambda: TODAY)
     org = reg.save_org(OrgInput(c.unit_ids[0], "县第1局机关支部", OrgKind.BRANCH, term_start=dt.date(2024, 1, 1)))
     reg.save_post(PostInput(org, OrgPostKind.SECRETARY, None, dt.date(2025, 9, 1)))
+    # Every 党组's 理论学习中心组 keeps its plan and pace, so that the vacancy is the month's one suggestion.
+    study = StudyService(db.session_factory, today=lambda: TODAY)
+    for unit in c.unit_ids:
+        study.save_plan(unit, 2026, PlanInput(12, 4, "党的二十届四中全会精神", dt.date(2026, 1, 8)))
+        for month, form in ((1, StudyForm.COLLECTIVE), (2, StudyForm.SEMINAR), (3, StudyForm.COLLECTIVE),
+                            (4, StudyForm.COLLECTIVE)):
+            speeches = 3 if form == StudyForm.SEMINAR else 0
+            study.save_meeting(MeetingInput(unit, dt.date(2026, month, 8), form, "党的二十届四中全会精神", "书记",
+                                            speeches, 7, 7))
     return c
 
 
