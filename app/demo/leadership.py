@@ -3,8 +3,9 @@
 Last year every unit but a few held its 民主生活会 in December, and most of its 问题清单 is closed; one unit's list
 is still open, past the limit.  This year (once the year is far enough on) most units have held theirs; one 党组's
 meeting had no 相互批评 (the speech's "辣味不够"), and a few have not held it yet.  The 班子成员 are the unit's
-党组书记 and its 党员领导干部 in the register.  Written through the service's own `store` (audited, the 问题清单's
-items created and moved on through the 整改 rules), a few hundred meetings on the large county."""
+党组书记 and its 党员领导干部 in the register.  Written through the service's own `store` (the 问题清单's
+items created and moved on through the 整改 rules, audited), a few hundred meetings on the large county; the
+meetings and their 批评意见 enter the trail with the register's rows (app.demo.trail, last)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ secretaries and 班子成员 are the post history's.  Training arrives as it doe
 (县委组织部's 书记 class in spring, the 机关工委's 党务干部 class in June, two 专题 classes in September), each attended
 by many people at once, plus 网络学院 courses that do not count for the minimum.  Most people reach the minimum;
 about one in fifteen misses a class and is short of it, so the 提醒 and the tab's highlighting have something true
-to show from October.  Only classes already ended on "today" are recorded.  Bulk inserts, no per-row audit."""
+to show from October.  Only classes already ended on "today" are recorded.  Bulk inserts, no per-row audit: the rows enter the
+audit trail with the register's (app.demo.trail, last)."""
 
 from __future__ import annotations
 

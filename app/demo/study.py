@@ -3,7 +3,8 @@
 Most units meet once a month and hold a 专题研讨 in the last month of each quarter; a few skip months; one unit (the
 second in the register's order) has fallen well behind this year — met every other month, no 专题研讨 — and a
 couple have not made this year's plan, so the 提醒, the tab and the scoring suggestions have something true to
-show.  Bulk inserts only (the large county's 300 units make some 7,000 meetings)."""
+show.  Bulk inserts only (the large county's 300 units make some 7,000 meetings); the rows enter the audit trail with
+the register's (app.demo.trail, last)."""
 
 from __future__ import annotations
 

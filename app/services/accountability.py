@@ -8,7 +8,9 @@ Rules (checked here for the form and the import alike):
 - 问责方式, 决定日期 (not after today), 决定机关 and 问责决定 are required;
 - a linked 约谈 must be of the same unit and held on or before the decision;
 - the same person, 问责方式 and date twice is refused as a duplicate.
-Every change is an audit entry (entity "accountability": 新建 with a summary, 修改 per field, 删除 with a reason)."""
+Every change is an audit entry of the register's kind (app.services.register_audit: `accountability` is an audited
+entity: 新建 with a snapshot, 修改 per column, 删除 with the reason given), so that `audit verify` finds a record
+changed, added or deleted outside the app — it feeds the cadres' 党建实绩 record."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from app.models import Interview, Member, PartyOrg, Period, Unit
 from app.models.accountability import Accountability, AccountabilityKind, PartyPost
 from app.reports.packet import PacketSection
 from app.reports.xlsx_text import save_workbook
-from app.services.audit import AuditLog, unit_of_work
+from app.services.audit import AuditLog
 from app.services.excel_io import (
     Cancelled,
     CellError,
@@ -45,10 +47,10 @@ from app.services.excel_io import (
     report_progress,
     without_brackets,
 )
+from app.services.register_audit import register_unit_of_work
 
 SessionFactory = Callable[[], Session]
 
-ENTITY = "accountability"
 BODY_MAX, DOC_MAX, NAME_MAX = 100, 60, 40
 # Fields compared for the 修改 entries, with their labels in the trail's reason.
 _FIELDS = ("unit_id", "member_id", "person_name", "post", "kind", "decided_on", "deciding_body", "doc_number",
@@ -199,7 +201,7 @@ class AccountabilityService:
     # --- writing --------------------------------------------------------------------------------------------
 
     def save(self, data: AccountabilityInput, record_id: int | None = None) -> int:
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_unit_of_work(self._sf, self._actor, reason=f"问责：{data.person_name}") as (s, log):
             rec = s.get(Accountability, record_id) if record_id is not None else None
             if record_id is not None and rec is None:
                 raise NotFoundError(f"问责记录不存在（编号 {record_id}）")
@@ -212,11 +214,10 @@ class AccountabilityService:
         reason = reason.strip()
         if not reason:
             raise ValidationError("请说明删除原因", field="reason")
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_unit_of_work(self._sf, self._actor, reason=reason) as (s, _log):
             rec = s.get(Accountability, record_id)
             if rec is None:
                 raise NotFoundError(f"问责记录不存在（编号 {record_id}）")
-            log.record("删除", ENTITY, rec.id, "", _summary(rec), None, reason=reason)
             s.delete(rec)
 
     # --- reading --------------------------------------------------------------------------------------------
@@ -254,25 +255,13 @@ def _text(value: str, fld: str, label: str, limit: int, bad: Callable[[str, str]
 
 
 def store(s: Session, log: AuditLog, data: AccountabilityInput, rec: Accountability | None) -> int:
-    """Write a record `validate` accepted, with its audit entries (in the caller's transaction)."""
-    new = rec is None
+    """Write a record `validate` accepted in the caller's `register_unit_of_work` (which records it)."""
     target = rec or Accountability(created_by=log.who)
-    before = {f: getattr(target, f) for f in _FIELDS} if not new else {}
     for f in _FIELDS:
         setattr(target, f, getattr(data, f))
     s.add(target)
     s.flush()
-    if new:
-        log.record("新建", ENTITY, target.id, "", None, _summary(target))
-    else:
-        for f in _FIELDS:
-            if before[f] != getattr(target, f):
-                log.record("修改", ENTITY, target.id, f, before[f], getattr(target, f), reason=target.person_name)
     return target.id
-
-
-def _summary(r: Accountability) -> str:
-    return f"{r.person_name}（{r.post.value}）{r.decided_on:%Y-%m-%d} {r.kind.value}，{r.deciding_body}"
 
 
 def rows(s: Session, year: int | None = None, unit_id: int | None = None,
@@ -460,7 +449,7 @@ def import_accountability(session_factory: SessionFactory, path: Path, *, dry_ru
         imp = _check_rows(s, svc, layout, progress, cancelled)
     if imp.report.problems or dry_run:
         return imp.report
-    with unit_of_work(session_factory, actor) as (s, log):  # then checked again under the write lock, and stored
+    with register_unit_of_work(session_factory, actor, reason=f"Excel导入：{Path(path).name}") as (s, log):  # checked again under the write lock, and stored
         imp = _check_rows(s, svc, layout, None, None)
         if imp.report.problems:
             raise ValidationError(imp.report.problems)

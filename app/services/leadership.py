@@ -16,7 +16,8 @@ Each is an alert (group 班子与干部) and a suggested deduction on indicator 
 the 民主生活会 is the leading cadres' 组织生活会; the default scheme has no indicator of its own for it): the missing
 meeting on the due month's sheet, the others on the sheet of the month they were found (held, or the limit passed).
 
-Every change is an audit entry (`leadership_meeting`, with a snapshot of the record and its 批评意见)."""
+Every change is an audit entry of the register's kind (app.services.register_audit: `leadership_meeting` and
+`leadership_criticism` are audited entities), so that `audit verify` finds a record changed outside the app."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ from app.models import (
     Unit,
 )
 from app.services import alerts as A
-from app.services.audit import AuditLog, unit_of_work
+from app.services.audit import AuditLog
 from app.services.rectification import ItemInput, ItemView, RectificationService, add_items, check_items
+from app.services.register_audit import register_unit_of_work
 
 if TYPE_CHECKING:
     from app.reports.packet import PacketSection
@@ -54,7 +56,6 @@ if TYPE_CHECKING:
 SessionFactory = Callable[[], Session]
 
 Kind = LeadershipMeetingKind
-ENTITY = "leadership_meeting"
 INDICATOR = "life.review_meeting"
 MAX_TOPIC, MAX_NAME, MAX_NAMES, MAX_TEXT = 200, 40, 200, 2000
 MAX_OPINIONS = 100000
@@ -215,7 +216,7 @@ class LeadershipService:
     def save(self, data: MeetingInput, meeting_id: int | None = None) -> MeetingView:
         """Create (`meeting_id` None) or change a meeting: its 批评意见 are replaced by those given, the 问题清单
         items given are added to its 整改 (those already there are tracked on the 整改 page).  Audited."""
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_unit_of_work(self._sf, self._actor, reason=self._reason(data)) as (s, log):
             problems = validate(s, data, meeting_id=meeting_id, today=self._today())
             if problems:
                 raise ValidationError(problems)
@@ -223,14 +224,18 @@ class LeadershipService:
             mid = m.id
         return self.meeting(mid)
 
+    @staticmethod
+    def _reason(data: MeetingInput) -> str:
+        kind = _kind(data.kind)
+        return f"{data.held_on or ''}{kind.value if kind else '民主生活会'}记录"
+
     def delete(self, meeting_id: int) -> None:
         """Refused once the 问题清单 has items: they are in the 整改台账 (close or keep them there)."""
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_unit_of_work(self._sf, self._actor, reason="删除民主生活会记录") as (s, _log):
             m = _meeting(s, meeting_id)
             if m.rectification_id is not None and s.scalar(select(func.count(RectificationItem.id)).where(
                     RectificationItem.rectification_id == m.rectification_id)):
                 raise ValidationError("该会议的问题清单已列入整改台账，不能删除；可修改会议记录", field="problems")
-            log.record("删除", ENTITY, m.id, "", snapshot(m), None)
             rect_id = m.rectification_id
             s.delete(m)
             s.flush()
@@ -348,10 +353,8 @@ def store(s: Session, log: AuditLog, data: MeetingInput, meeting_id: int | None,
     if meeting_id is None:
         m = LeadershipMeeting(kind=kind, unit_id=data.unit_id, held_on=data.held_on, created_by=log.who)
         s.add(m)
-        old = None
     else:
         m = _meeting(s, meeting_id)
-        old = snapshot(m)
     m.kind, m.unit_id, m.held_on = kind, data.unit_id, data.held_on
     m.org_id = data.org_id if kind == Kind.LIFE_MEETING else None
     m.topic, m.note = data.topic.strip(), (data.note or "").strip()
@@ -367,11 +370,6 @@ def store(s: Session, log: AuditLog, data: MeetingInput, meeting_id: int | None,
     if data.problems:
         rect = _rectification(s, m)
         add_items(s, log, rect, data.problems, None)
-    new = snapshot(m)
-    if old is None:
-        log.record("新建", ENTITY, m.id, "", None, new)
-    elif old != new:
-        log.record("修改", ENTITY, m.id, "", old, new)
     return m
 
 
@@ -389,13 +387,6 @@ def _rectification(s: Session, m: LeadershipMeeting) -> Rectification:
     s.flush()
     m.rectification_id = rect.id
     return rect
-
-
-def snapshot(m: LeadershipMeeting) -> dict[str, Any]:
-    return {"类型": m.kind.value, "单位": m.unit_id, "党组织": m.org_id, "召开日期": m.held_on.isoformat(),
-            "主题": m.topic, "参会班子成员": m.attendees, "上级督导": m.supervisors, "会前征求意见": m.opinions_solicited,
-            "问题清单": m.rectification_id, "备注": m.note,
-            "批评意见": [f"{c.kind.value}｜{c.target}｜{c.raised_by}｜{c.content}" for c in m.criticisms]}
 
 
 def clean_names(names: Sequence[str] | str) -> list[str]:

@@ -25,7 +25,6 @@ from app import clock
 from app.errors import FieldProblem, ImportFileError, ImportReport
 from app.models import CriticismKind, LeadershipMeeting, LeadershipMeetingKind, PartyOrg, Unit
 from app.reports.xlsx_text import save_workbook
-from app.services.audit import unit_of_work
 from app.services.excel_io import (
     CellError,
     Column,
@@ -48,6 +47,7 @@ from app.services.leadership import (
     validate,
 )
 from app.services.rectification import ItemInput, check_items
+from app.services.register_audit import register_unit_of_work
 
 SessionFactory = Callable[[], Session]
 Kind = LeadershipMeetingKind
@@ -250,7 +250,7 @@ def import_meetings(session_factory: SessionFactory, path: Path, *, dry_run: boo
         with session_factory() as s:
             return _checked(s, sheets, today())[0]
     try:
-        with unit_of_work(session_factory) as (s, log):
+        with register_unit_of_work(session_factory, reason=f"Excel导入：{Path(path).name}") as (s, log):
             report, staged = _checked(s, sheets, today())
             if report.problems:
                 raise _Refused(report)

@@ -12,7 +12,8 @@ Rules (settings in app.settings, group 队伍建设):
 - whoever is on the roster on that day and short of the minimum is an alert (`training_short`) from
   TRAINING_ALERT_MONTH (October) to the end of the year, when there is still time to send them to a class;
 - a concentrated course counts at most TRAINING_MAX_PER_DAY (8) 学时 a day: more is taken for a typing error.
-Every change of a roster row or a training record is an audit entry."""
+Every change of a roster row or a training record is an audit entry of the register's kind (app.services.register_audit:
+`party_worker` and `training_record` are audited entities), so that `audit verify` finds one changed outside the app."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import Member, OrgKind, OrgPost, OrgPostKind, PartyOrg, Unit
 from app.models.party_workers import PartyWorker, TrainingRecord, WorkerRole
 from app.services import alerts as A
-from app.services.audit import AuditLog, unit_of_work
+from app.services.register_audit import register_work
 
 SessionFactory = Callable[[], Session]
 
@@ -455,35 +456,31 @@ class PartyWorkerService:
     # --- roster rows ----------------------------------------------------------------------------------------
 
     def save_worker(self, data: WorkerInput, worker_id: int | None = None) -> int:
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_work(self._sf, self._actor, reason=f"党务干部{data.name.strip()}") as s:
             problems = self._check_worker(s, data)
             if problems:
                 raise ValidationError(problems)
             if worker_id is None:
                 w = PartyWorker()
                 s.add(w)
-                old: dict[str, Any] = {}
             else:
                 found = s.get(PartyWorker, worker_id)
                 if found is None:
                     raise NotFoundError(f"党务干部记录不存在（编号 {worker_id}）")
                 w = found
-                old = _worker_fields(w)
             assert data.unit_id is not None and data.role is not None and data.start_on is not None
             w.unit_id, w.role, w.member_id = data.unit_id, data.role, data.member_id
             w.name, w.start_on, w.end_on, w.note = data.name, data.start_on, data.end_on, data.note
             s.flush()
-            _audit_change(log, WORKER, w.id, old, _worker_fields(w), _worker_summary(w))
             return w.id
 
     def delete_worker(self, worker_id: int) -> None:
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_work(self._sf, self._actor, reason="删除党务干部记录") as s:
             w = s.get(PartyWorker, worker_id)
             if w is None:
                 raise NotFoundError(f"党务干部记录不存在（编号 {worker_id}）")
             if s.scalar(select(func.count()).where(TrainingRecord.worker_id == worker_id)):
                 raise ValidationError("此人已有培训记录，不能删除；不再担任时请填写离任日期")
-            log.record("删除", WORKER, w.id, "", _worker_summary(w), None)
             s.delete(w)
 
     def _check_worker(self, s: Session, data: WorkerInput) -> list[FieldProblem]:
@@ -515,9 +512,9 @@ class PartyWorkerService:
 
     def add_training(self, course: CourseInput, people: Sequence[Person]) -> list[int]:
         """One course for everyone who attended it (a county class, entered once): all or nothing."""
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_work(self._sf, self._actor, reason=f"培训：{course.course}") as s:
             targets = self.validate_batch(s, course, people)
-            return [_store(s, log, course, *target) for target in targets]
+            return [_store(s, course, *target) for target in targets]
 
     def validate_batch(self, s: Session, course: CourseInput, people: Sequence[Person], row: int | None = None
                        ) -> list[tuple[int | None, int | None, int, str]]:
@@ -546,7 +543,7 @@ class PartyWorkerService:
 
     def save_training(self, record_id: int, course: CourseInput, person: Person) -> None:
         """Correct one person's record (course, dates, hours, or who it is)."""
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_work(self._sf, self._actor, reason=f"培训：{course.course}") as s:
             rec = s.get(TrainingRecord, record_id)
             if rec is None:
                 raise NotFoundError(f"培训记录不存在（编号 {record_id}）")
@@ -554,17 +551,13 @@ class PartyWorkerService:
             target = resolve_person(s, person, course, problems, None)
             if problems or target is None:
                 raise ValidationError(problems)
-            old = _training_fields(rec)
             _fill(rec, course, *target)
-            s.flush()
-            _audit_change(log, TRAINING, rec.id, old, _training_fields(rec), _training_summary(rec))
 
     def delete_training(self, record_id: int) -> None:
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_work(self._sf, self._actor, reason="删除培训记录") as s:
             rec = s.get(TrainingRecord, record_id)
             if rec is None:
                 raise NotFoundError(f"培训记录不存在（编号 {record_id}）")
-            log.record("删除", TRAINING, rec.id, "", _training_summary(rec), None)
             s.delete(rec)
 
 
@@ -612,56 +605,19 @@ def _fill(rec: TrainingRecord, course: CourseInput, member_id: int | None, worke
     rec.hours, rec.concentrated, rec.note = course.hours, course.concentrated, course.note
 
 
-def _store(s: Session, log: AuditLog, course: CourseInput, member_id: int | None, worker_id: int | None,
+def _store(s: Session, course: CourseInput, member_id: int | None, worker_id: int | None,
            unit_id: int, name: str) -> int:
     rec = TrainingRecord()
     _fill(rec, course, member_id, worker_id, unit_id, name)
     s.add(rec)
     s.flush()
-    log.record("新建", TRAINING, rec.id, "", None, _training_summary(rec))
     return rec.id
 
 
-def store_many(s: Session, log: AuditLog, items: Sequence[tuple[CourseInput, tuple[int | None, int | None, int, str]]]
+def store_many(s: Session, items: Sequence[tuple[CourseInput, tuple[int | None, int | None, int, str]]]
                ) -> list[int]:
-    """Write records validated elsewhere (the import), in the caller's unit of work."""
-    return [_store(s, log, course, *target) for course, target in items]
-
-
-_TRAINING_LABELS = {"member_id": "党员", "worker_id": "党务干部", "unit_id": "单位", "name": "姓名", "course": "培训班",
-                    "organiser": "主办单位", "start_on": "开始日期", "end_on": "结束日期", "hours": "学时",
-                    "concentrated": "集中培训", "note": "备注"}
-_WORKER_LABELS = {"unit_id": "单位", "role": "职务", "member_id": "党员", "name": "姓名", "start_on": "任职日期",
-                  "end_on": "离任日期", "note": "备注"}
-
-
-def _training_fields(rec: TrainingRecord) -> dict[str, Any]:
-    return {k: getattr(rec, k) for k in _TRAINING_LABELS}
-
-
-def _worker_fields(w: PartyWorker) -> dict[str, Any]:
-    return {k: getattr(w, k) for k in _WORKER_LABELS}
-
-
-def _training_summary(rec: TrainingRecord) -> str:
-    kind = "集中培训" if rec.concentrated else "非集中培训"
-    return (f"{rec.name}：{rec.course}（{rec.organiser or '主办单位未填'}，{rec.start_on}至{rec.end_on}，"
-            f"{_num(rec.hours)}学时，{kind}）")
-
-
-def _worker_summary(w: PartyWorker) -> str:
-    return f"{w.name}：{w.role.label}（单位编号{w.unit_id}，{w.start_on}起{'' if w.end_on is None else f'至{w.end_on}'}）"
-
-
-def _audit_change(log: AuditLog, entity: str, entity_id: int, old: dict[str, Any], new: dict[str, Any],
-                  summary: str) -> None:
-    """新建: one entry with the summary; 修改: one entry per changed field."""
-    if not old:
-        log.record("新建", entity, entity_id, "", None, summary)
-        return
-    for key, value in new.items():
-        if old.get(key) != value:
-            log.record("修改", entity, entity_id, key, old.get(key), value, reason=summary)
+    """Write records validated elsewhere (the import), in the caller's `register_work` (which records them)."""
+    return [_store(s, course, *target) for course, target in items]
 
 
 def training_views(s: Session, year: int | None, person: Person | None, unit_id: int | None,

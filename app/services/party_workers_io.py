@@ -25,7 +25,6 @@ from app.errors import FieldProblem, ImportFileError, ImportReport
 from app.models import Member, PartyOrg, Unit
 from app.models.party_workers import PartyWorker, TrainingRecord
 from app.reports.xlsx_text import save_workbook
-from app.services import audit
 from app.services.excel_io import (
     CellError,
     Column,
@@ -50,6 +49,7 @@ from app.services.party_workers import (
     store_many,
     training_views,
 )
+from app.services.register_audit import register_unit_of_work
 
 SessionFactory = Callable[[], Session]
 
@@ -204,7 +204,7 @@ def import_trainings(session_factory: SessionFactory, path: Path, *, dry_run: bo
     if not layout.rows:
         raise ImportFileError("文件中只有表头，没有可导入的数据行")
     try:
-        with audit.unit_of_work(session_factory) as (s, log):
+        with register_unit_of_work(session_factory, reason=f"Excel导入：{Path(path).name}") as (s, log):
             imp = _Importer(s, layout, today())
             for row, raw in layout.rows:
                 imp.row(row, raw)
@@ -213,7 +213,7 @@ def import_trainings(session_factory: SessionFactory, path: Path, *, dry_run: bo
             report.created = 0 if report.problems else len(imp.staged)
             if report.problems or dry_run:
                 raise _Refused
-            store_many(s, log, imp.staged)
+            store_many(s, imp.staged)
             log.record("导入", TRAINING, None, reason=f"Excel导入：{Path(path).name}，{len(imp.staged)}条培训记录")
     except _Refused:
         return imp.report

@@ -1,5 +1,7 @@
-"""The register in the audit trail: units, 党组织, committee posts, members and their moves, 组织生活 records and
-发展党员 records, so that `dangjian audit verify` finds any of them changed, added or deleted outside the app.
+"""The register in the audit trail: units, 党组织, committee posts, members and their moves, 组织生活 records,
+发展党员 records, 不合格党员处置 cases, and the 队伍建设 registers (民主生活会 and their 批评意见, 中心组学习 meetings and
+plans, 党务干部 and their training records, 问责), so that `dangjian audit verify` finds any of them changed, added or
+deleted outside the app.
 
 What the trail holds for a record (entity = the table's name, entity_id = its id):
 - 新建 (and 基线, the records a database already held when this began): field "", `new` = a snapshot of the
@@ -35,6 +37,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import repeat
 from typing import Any
 
@@ -44,9 +47,14 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.models import AuditEntry, Member, OrgPost, PartyOrg, Setting, Transfer, Unit
+from app.models.accountability import Accountability
+from app.models.base import Score
 from app.models.disposal import DisposalCase, DisposalStep
+from app.models.leadership import LeadershipCriticism, LeadershipMeeting
 from app.models.orglife import OrgLifeAttendance, OrgLifeRecord
+from app.models.party_workers import PartyWorker, TrainingRecord
 from app.models.recruit import Recruit, RecruitStage
+from app.models.study import StudyMeeting, StudyPlan
 from app.services import audit as audit_trail
 from app.services.audit import AuditFinding, AuditLog, ChainHead, LastValues, chained_rows, fmt, timestamp
 from app.settings import SETTINGS
@@ -57,15 +65,22 @@ ENTITIES: dict[str, type[Any]] = {
     "unit": Unit, "party_org": PartyOrg, "org_post": OrgPost, "member": Member, "transfer": Transfer,
     "org_life_record": OrgLifeRecord, "recruit": Recruit, "recruit_stage": RecruitStage,
     "disposal_case": DisposalCase, "disposal_step": DisposalStep,
+    "leadership_meeting": LeadershipMeeting, "leadership_criticism": LeadershipCriticism,
+    "study_meeting": StudyMeeting, "study_plan": StudyPlan,
+    "party_worker": PartyWorker, "training_record": TrainingRecord,
+    "accountability": Accountability,
 }
 _ENTITY_OF = {model: name for name, model in ENTITIES.items()}
 ENTITY_LABELS = {"unit": "单位", "party_org": "党组织", "org_post": "支委职务", "member": "党员", "transfer": "组织关系转接",
                  "org_life_record": "组织生活记录", "recruit": "发展党员", "recruit_stage": "发展党员阶段",
-                 "disposal_case": "党员处置案件", "disposal_step": "党员处置步骤"}
+                 "disposal_case": "党员处置案件", "disposal_step": "党员处置步骤",
+                 "leadership_meeting": "民主生活会记录", "leadership_criticism": "民主生活会批评意见",
+                 "study_meeting": "中心组学习记录", "study_plan": "中心组学习计划",
+                 "party_worker": "党务干部", "training_record": "党务干部培训记录", "accountability": "问责记录"}
 
 # Columns left out: the key, derived values (pinyin initials and sort key), the edit counter forms check (version)
-# and the moment a row was typed in.
-_SKIP = frozenset({"id", "name_initials", "name_sort", "version", "created_at"})
+# and the moments a row was typed in and last saved.
+_SKIP = frozenset({"id", "name_initials", "name_sort", "version", "created_at", "updated_at"})
 SECRET_FIELDS = frozenset({"id_number", "phone", "contact_phone"})
 ATTENDANCE = "attendance"  # an org-life record's attendance lines, summarised with a check code
 MY_ACTIONS = ("新建", "修改", "删除", "基线")
@@ -97,15 +112,30 @@ FIELD_LABELS = {
     "appraisal_record_id": "民主评议记录", "opened_on": "启动处置日期", "lost_since": "失联起始日期",
     "search_efforts": "查找情况", "closed_on": "结案日期", "outcome": "处置结果", "case_id": "处置案件",
     "decided_on": "支部大会决定日期", "deadline": "改正期限",
+    "created_by": "录入人", "attendees": "参会班子成员", "supervisors": "上级督导",
+    "opinions_solicited": "会前征求意见（条）", "rectification_id": "问题清单（整改）", "meeting_id": "所属会议",
+    "target": "被批评的班子成员", "raised_by": "提出人", "form": "学习形式", "speeches": "研讨发言人数",
+    "members_present": "班子成员出席人数", "members_total": "班子成员应到人数", "year": "年度",
+    "planned_meetings": "计划学习次数", "planned_seminars": "计划专题研讨次数", "topics": "学习专题",
+    "made_on": "制定日期", "role": "党务岗位", "worker_id": "党务干部", "course": "培训班次",
+    "organiser": "主办单位", "hours": "学时", "concentrated": "集中培训", "person_name": "被问责人",
+    "post": "所任党务职务", "deciding_body": "作出决定的机关", "doc_number": "决定文号", "decision": "问责决定",
+    "interview_id": "关联约谈",
 }
-# A member's or recruit's "name" is a 姓名.
-_NAME_LABEL = {"member": "姓名", "recruit": "姓名"}
+# Where one register's column means something else than the same name elsewhere: a member's "name" is a 姓名, a
+# 问责's "kind" its 问责方式, a course's dates the course's.
+_ENTITY_FIELD_LABELS = {
+    ("member", "name"): "姓名", ("recruit", "name"): "姓名", ("party_worker", "name"): "姓名",
+    ("training_record", "name"): "姓名", ("accountability", "kind"): "问责方式",
+    ("accountability", "decided_on"): "问责决定日期", ("leadership_meeting", "kind"): "会议类型",
+    ("leadership_criticism", "kind"): "批评类型", ("leadership_criticism", "content"): "批评意见",
+    ("training_record", "start_on"): "培训开始日期", ("training_record", "end_on"): "培训结束日期",
+    ("party_worker", "start_on"): "任职日期", ("party_worker", "end_on"): "离任日期",
+}
 
 
 def field_label(entity: str, column: str) -> str:
-    if column == "name" and entity in _NAME_LABEL:
-        return _NAME_LABEL[entity]
-    return FIELD_LABELS.get(column, column)
+    return _ENTITY_FIELD_LABELS.get((entity, column)) or FIELD_LABELS.get(column, column)
 
 
 def columns(model: type[Any]) -> list[str]:
@@ -216,6 +246,9 @@ def _converter(key: bytes | None, name: str, kind: Any) -> Callable[[Any], str |
         return lambda v: digest(key, v)
     if isinstance(kind, Boolean):
         return lambda v: None if v is None else ("是" if v else "否")
+    if isinstance(kind, Score):
+        # Stored as tenths (an integer): the raw value is read as the ORM reads it, 16.0 not 160.
+        return lambda v: fmt(v if isinstance(v, Decimal) else kind.process_result_value(v, None))  # type: ignore[arg-type]
     return lambda v: v if type(v) is str else fmt(v)
 
 
@@ -230,7 +263,7 @@ class _Column:
 
     def __init__(self, key: bytes | None, name: str, kind: Any) -> None:
         self.one = _converter(key, name, kind)
-        self.plain = name not in SECRET_FIELDS and not isinstance(kind, Boolean)
+        self.plain = name not in SECRET_FIELDS and not isinstance(kind, (Boolean, Score))
         self.flag = name not in SECRET_FIELDS and isinstance(kind, Boolean)
 
     def convert(self, values: tuple[Any, ...]) -> Iterable[str | None]:
@@ -461,10 +494,19 @@ def _insert_chained(conn: Connection, head: ChainHead | None, who: str,
 def register_work(session_factory: SessionFactory, who: str | None = None, reason: str = ""
                   ) -> Iterator[Session]:
     """A `unit_of_work` whose changes to the register, org-life and recruit records become audit entries."""
+    with register_unit_of_work(session_factory, who, reason) as (s, _log):
+        yield s
+
+
+@contextmanager
+def register_unit_of_work(session_factory: SessionFactory, who: str | None = None, reason: str = ""
+                          ) -> Iterator[tuple[Session, AuditLog]]:
+    """`register_work` with its audit log, for writers that also record entries of their own (a 整改's items,
+    an import's summary line)."""
     with audit_trail.unit_of_work(session_factory, who) as (s, log):
         start(s)
         try:
-            yield s
+            yield s, log
             write(s, log, reason)
         finally:
             s.info.pop(_COLLECT, None)
@@ -585,7 +627,30 @@ def _describe(entity: str, snap: Mapping[str, str | None], rid: int, names: _Nam
         return f"党员处置案件{snap.get('case_id') or ''}的“{what}”步骤（编号{rid}）"
     if entity == "recruit_stage":
         return f"发展党员{names.recruit(snap.get('recruit_id'))}的“{snap.get('stage') or ''}”阶段记录（编号{rid}）"
-    return f"{label}（编号{rid}）"
+    return _describe_team(entity, snap, rid, names) or f"{label}（编号{rid}）"
+
+
+def _describe_team(entity: str, snap: Mapping[str, str | None], rid: int, names: _Names) -> str:
+    """The 队伍建设 registers' records in words (民主生活会, 中心组学习, 党务干部与培训, 问责); "" for others."""
+    unit = names.unit(snap.get("unit_id")) if snap.get("unit_id") else ""
+    day = snap.get("held_on") or ""
+    if entity == "leadership_meeting":
+        return f"{unit}{day}的{snap.get('kind') or '民主生活会'}记录（民主生活会登记，编号{rid}）"
+    if entity == "leadership_criticism":
+        return (f"民主生活会记录（编号{snap.get('meeting_id') or ''}）中对{snap.get('target') or ''}的"
+                f"{snap.get('kind') or '批评意见'}（编号{rid}）")
+    if entity == "study_meeting":
+        return f"{unit}{day}的中心组学习记录（编号{rid}）"
+    if entity == "study_plan":
+        return f"{unit}{snap.get('year') or ''}年中心组学习计划（编号{rid}）"
+    if entity == "party_worker":
+        return f"{unit}的党务干部{snap.get('name') or ''}（{snap.get('role') or ''}，编号{rid}）"
+    if entity == "training_record":
+        return f"{snap.get('name') or ''}的党务干部培训记录“{snap.get('course') or ''}”（编号{rid}）"
+    if entity == "accountability":
+        return (f"{unit}{snap.get('person_name') or ''}{snap.get('decided_on') or ''}的问责记录"
+                f"（{snap.get('kind') or ''}，编号{rid}）")
+    return ""
 
 
 class _Names:
@@ -710,7 +775,7 @@ _OTHER_LABELS = {
     "rectification_item": "整改事项", "review_report": "述职评议", "review_ballot": "评议选票", "commitment": "公开承诺",
     "commitment_item": "承诺事项", "duty_list": "责任清单", "duty_review": "责任清单评定",
     "quarter_result": "季度分级结果", "annual_result": "年度考评结果", "setting": "设置",
-    "honor": "表彰", "care_subject": "关怀对象", "care_visit": "慰问帮扶走访", "accountability": "问责",
+    "honor": "表彰", "care_subject": "关怀对象", "care_visit": "慰问帮扶走访",
 }
 
 

@@ -28,7 +28,7 @@ from app import settings as S
 from app.errors import FieldProblem, NotFoundError, ValidationError
 from app.models import StudyForm, StudyMeeting, StudyPlan, Unit
 from app.services import alerts as A
-from app.services.audit import AuditLog, unit_of_work
+from app.services.register_audit import register_work
 
 SessionFactory = Callable[[], Session]
 
@@ -354,33 +354,23 @@ class StudyService:
             bad("topic", f"该单位{data.held_on:%Y-%m-%d}已登记同一主题的中心组学习")
 
     def save_meeting(self, data: MeetingInput, meeting_id: int | None = None) -> MeetingView:
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_work(self._sf, self._actor, reason="中心组学习记录") as s:
             m = s.get(StudyMeeting, meeting_id) if meeting_id is not None else StudyMeeting()
             if m is None:
                 raise NotFoundError(f"中心组学习记录不存在（编号 {meeting_id}）")
             problems = self.validate_meeting(s, data, meeting_id=meeting_id)
             if problems:
                 raise ValidationError(problems)
-            old = _meeting_fields(m) if meeting_id is not None else {}
             store_meeting(m, data)
             s.add(m)
             s.flush()
-            new = _meeting_fields(m)
-            reason = f"{m.unit.name}{m.held_on:%Y-%m-%d}中心组学习"
-            if meeting_id is None:
-                log.record("新建", "study_meeting", m.id, "", None, _snapshot(new), reason=reason)
-            for fld, value in new.items():
-                if meeting_id is not None and old.get(fld) != value:
-                    log.record("修改", "study_meeting", m.id, fld, old.get(fld), value, reason=reason)
             return _meeting_view(m)
 
     def delete_meeting(self, meeting_id: int) -> None:
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_work(self._sf, self._actor, reason="删除中心组学习记录") as s:
             m = s.get(StudyMeeting, meeting_id)
             if m is None:
                 raise NotFoundError(f"中心组学习记录不存在（编号 {meeting_id}）")
-            log.record("删除", "study_meeting", m.id, "", _snapshot(_meeting_fields(m)), None,
-                       reason=f"{m.unit.name}{m.held_on:%Y-%m-%d}中心组学习")
             s.delete(m)
 
     def meeting(self, meeting_id: int) -> MeetingView:
@@ -445,14 +435,14 @@ class StudyService:
         return problems
 
     def save_plan(self, unit_id: int, year: int, data: PlanInput) -> PlanView:
-        with unit_of_work(self._sf, self._actor) as (s, log):
+        with register_work(self._sf, self._actor, reason=f"{year}年理论学习中心组学习计划") as s:
             unit = s.get(Unit, unit_id)
             if unit is None:
                 raise NotFoundError(f"单位不存在（编号 {unit_id}）")
             problems = self.validate_plan(s, year, data)
             if problems:
                 raise ValidationError(problems)
-            p = store_plan(s, unit_id, year, data, log)
+            p = store_plan(s, unit_id, year, data)
             return _plan_view(p)
 
     def progress(self, year: int, unit_ids: Iterable[int] | None = None) -> list[Progress]:
@@ -477,47 +467,17 @@ def store_meeting(m: StudyMeeting, data: MeetingInput) -> None:
     m.note = data.note
 
 
-def store_plan(s: Session, unit_id: int, year: int, data: PlanInput, log: AuditLog) -> StudyPlan:
-    """Write a validated plan (new or replacing the year's), with its audit entries, in the caller's
-    transaction."""
+def store_plan(s: Session, unit_id: int, year: int, data: PlanInput) -> StudyPlan:
+    """Write a validated plan (new or replacing the year's) in the caller's transaction (a `register_work`, which
+    records it)."""
     p = s.scalar(select(StudyPlan).where(StudyPlan.unit_id == unit_id, StudyPlan.year == year))
-    created = p is None
     if p is None:
         p = StudyPlan(unit_id=unit_id, year=year)
         s.add(p)
-    old = {} if created else _plan_fields(p)
     p.planned_meetings, p.planned_seminars, p.topics = data.planned_meetings, data.planned_seminars, data.topics
     p.made_on, p.note, p.updated_at = data.made_on, data.note, clock.now()
     s.flush()
-    unit = s.get(Unit, unit_id)
-    reason = f"{year}年{unit.name if unit else ''}理论学习中心组学习计划"
-    if created:
-        log.record("新建", "study_plan", p.id, "", None, _snapshot(_plan_fields(p)), reason=reason)
-    else:
-        for fld, value in _plan_fields(p).items():
-            if old.get(fld) != value:
-                log.record("修改", "study_plan", p.id, fld, old.get(fld), value, reason=reason)
     return p
-
-
-def meeting_snapshot(m: StudyMeeting) -> str:
-    """A meeting as its 新建/删除 audit entry holds it."""
-    return _snapshot(_meeting_fields(m))
-
-
-def _meeting_fields(m: StudyMeeting) -> dict[str, object]:
-    return {"unit_id": m.unit_id, "held_on": m.held_on, "form": m.form.value if m.form else None, "topic": m.topic,
-            "lecturer": m.lecturer, "speeches": m.speeches, "members_present": m.members_present,
-            "members_total": m.members_total, "note": m.note}
-
-
-def _plan_fields(p: StudyPlan) -> dict[str, object]:
-    return {"planned_meetings": p.planned_meetings, "planned_seminars": p.planned_seminars, "topics": p.topics,
-            "made_on": p.made_on, "note": p.note}
-
-
-def _snapshot(fields: dict[str, object]) -> str:
-    return "；".join(f"{k}={'' if v is None else v}" for k, v in fields.items())
 
 
 def _meeting_view(m: StudyMeeting) -> MeetingView:

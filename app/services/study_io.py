@@ -23,7 +23,6 @@ from app import clock
 from app.errors import FieldProblem, ImportFileError, ImportReport
 from app.models import StudyForm, StudyMeeting, Unit
 from app.reports.xlsx_text import save_workbook
-from app.services.audit import unit_of_work
 from app.services.excel_io import (
     CellError,
     Column,
@@ -36,7 +35,8 @@ from app.services.excel_io import (
     open_workbook,
     without_brackets,
 )
-from app.services.study import MeetingInput, StudyService, meeting_snapshot, store_meeting
+from app.services.register_audit import register_work
+from app.services.study import MeetingInput, StudyService, store_meeting
 
 SessionFactory = Callable[[], Session]
 
@@ -127,13 +127,11 @@ def import_study(session_factory: SessionFactory, path: Path, *, dry_run: bool, 
     if report.problems or dry_run:
         return report
     reason = f"Excel导入：{Path(path).name}"
-    with unit_of_work(session_factory, actor) as (s, log):
+    with register_work(session_factory, actor, reason=reason) as s:
         for data in staged:
             m = StudyMeeting()
             store_meeting(m, data)
             s.add(m)
-            s.flush()
-            log.record("新建", "study_meeting", m.id, "", None, meeting_snapshot(m), reason=reason)
     report.applied = True
     return report
 
