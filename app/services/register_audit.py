@@ -43,7 +43,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Connection, Table, event, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app import clock
 from app.models import AuditEntry, Member, OrgPost, PartyOrg, Setting, Transfer, Unit
@@ -428,6 +428,22 @@ def _after_flush(s: Session, _context: Any) -> None:
 
 
 event.listen(Session, "after_flush", _after_flush)
+
+
+def _after_delete(_mapper: Any, _conn: Connection, obj: Any) -> None:
+    """A record the flush deletes without `Session.delete`: an orphan of a replaced collection (a 民主生活会's 批评意见
+    when the meeting is saved again), which `Session.deleted` never lists."""
+    s = object_session(obj)
+    changes = s.info.get(_COLLECT) if s is not None else None
+    entity = _ENTITY_OF.get(type(obj))
+    if isinstance(changes, Changes) and entity is not None and (entity, obj.id) not in changes.deleted:
+        values = dict(inspect(obj).dict)
+        values.update(changes.old.get((entity, obj.id), {}))
+        changes.deleted[(entity, obj.id)] = values
+
+
+for _model in ENTITIES.values():
+    event.listen(_model, "after_delete", _after_delete)
 
 
 def _entries(conn: Connection, changes: Changes, reason: str, bulk_action: str = "新建"
