@@ -40,6 +40,7 @@ class Made:
     spare_worker: int
     training: int
     accountability: int
+    secretary: int  # the branch's 书记, a member
 
 
 def findings(db: Database) -> list[str]:
@@ -91,7 +92,7 @@ def made(db: Database) -> Made:
     acc.save(data, a)
     data.kind, data.decided_on = AccountabilityKind.ADMONISHMENT, EARLIER - dt.timedelta(days=3)
     acc.delete(acc.save(data), "误录")
-    return Made(unit, m.id, sm.id, plan.id, w, spare, training, a)
+    return Made(unit, m.id, sm.id, plan.id, w, spare, training, a, branch.members[0])
 
 
 def test_the_registers_are_audited_entities_named_in_chinese() -> None:
@@ -185,3 +186,20 @@ def test_a_meeting_deleted_in_the_file_is_named_with_its_criticisms(db, made) ->
     found = findings(db)
     assert any("民主生活会记录" in f and f"编号{made.meeting}" in f and "被绕过程序删除" in f for f in found)
     assert sum("批评（编号" in f and "被绕过程序删除" in f for f in found) == 5  # 3 自我批评 and 2 相互批评
+
+
+def test_an_entry_names_whom_it_is_about_when_the_name_comes_from_the_register(db, made) -> None:
+    acc = AccountabilityService(db.session_factory, today=Clock(DAY), actor="测试员")
+    rid = acc.save(AccountabilityInput(made.unit_id, PartyPost.BRANCH_SECRETARY, AccountabilityKind.CIRCULATED,
+                                       EARLIER, "中共示范县直属机关工作委员会", "支部委员会连续三个月未按期召开。",
+                                       member_id=made.secretary))
+    workers = PartyWorkerService(db.session_factory, today=Clock(DAY), actor="测试员")
+    wid = workers.save_worker(WorkerInput(made.unit_id, WorkerRole.PART_TIME, member_id=made.secretary,
+                                          start_on=EARLIER))
+    with db.session() as s:
+        name = s.scalar(text("SELECT name FROM member WHERE id = :i"), {"i": made.secretary})
+        reasons = {(e.entity, e.entity_id): e.reason for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "新建", AuditEntry.entity.in_(TEAM_TABLES)))}
+    assert reasons[("accountability", rid)] == f"问责：{name}"
+    assert reasons[("party_worker", wid)] == f"党务干部{name}"
+    assert findings(db) == []

@@ -201,7 +201,7 @@ class AccountabilityService:
     # --- writing --------------------------------------------------------------------------------------------
 
     def save(self, data: AccountabilityInput, record_id: int | None = None) -> int:
-        with register_unit_of_work(self._sf, self._actor, reason=f"问责：{data.person_name}") as (s, log):
+        with register_unit_of_work(self._sf, self._actor, reason=lambda: f"问责：{data.person_name}") as (s, log):
             rec = s.get(Accountability, record_id) if record_id is not None else None
             if record_id is not None and rec is None:
                 raise NotFoundError(f"问责记录不存在（编号 {record_id}）")

@@ -456,7 +456,7 @@ class PartyWorkerService:
     # --- roster rows ----------------------------------------------------------------------------------------
 
     def save_worker(self, data: WorkerInput, worker_id: int | None = None) -> int:
-        with register_work(self._sf, self._actor, reason=f"党务干部{data.name.strip()}") as s:
+        with register_work(self._sf, self._actor, reason=lambda: f"党务干部{data.name}") as s:
             problems = self._check_worker(s, data)
             if problems:
                 raise ValidationError(problems)

@@ -506,8 +506,11 @@ def _insert_chained(conn: Connection, head: ChainHead | None, who: str,
     return len(params)
 
 
+Reason = str | Callable[[], str]  # a callable: read when the entries are written (a name the checks fill in)
+
+
 @contextmanager
-def register_work(session_factory: SessionFactory, who: str | None = None, reason: str = ""
+def register_work(session_factory: SessionFactory, who: str | None = None, reason: Reason = ""
                   ) -> Iterator[Session]:
     """A `unit_of_work` whose changes to the register, org-life and recruit records become audit entries."""
     with register_unit_of_work(session_factory, who, reason) as (s, _log):
@@ -515,7 +518,7 @@ def register_work(session_factory: SessionFactory, who: str | None = None, reaso
 
 
 @contextmanager
-def register_unit_of_work(session_factory: SessionFactory, who: str | None = None, reason: str = ""
+def register_unit_of_work(session_factory: SessionFactory, who: str | None = None, reason: Reason = ""
                           ) -> Iterator[tuple[Session, AuditLog]]:
     """`register_work` with its audit log, for writers that also record entries of their own (a 整改's items,
     an import's summary line)."""
@@ -523,7 +526,7 @@ def register_unit_of_work(session_factory: SessionFactory, who: str | None = Non
         start(s)
         try:
             yield s, log
-            write(s, log, reason)
+            write(s, log, reason() if callable(reason) else reason)
         finally:
             s.info.pop(_COLLECT, None)
 
