@@ -20,6 +20,7 @@ from app.services.party_workers import (
     Person,
     WorkerInput,
     register_hooks,
+    roster,
     short_alerts,
     training_hours,
 )
@@ -136,6 +137,9 @@ def test_someone_who_changed_post_is_held_to_the_post_of_the_check_day(db, reg, 
     assert plain in shorts and sec not in shorts
     # a past year is checked on its last day: in 2025 the old secretary was in post
     assert {r.member_id: r.minimum for r in svc.roster(YEAR - 1)}[sec] == Decimal("56")
+    # the 提醒's short list is the roster's short lines, titles and roles included
+    with db.session_factory() as s:
+        assert roster(s, YEAR, NOV, short_only=True) == [r for r in roster(s, YEAR, NOV) if r.short]
 
 
 def test_batch_entry_one_course_for_many_people(db, svc, branch):

@@ -143,20 +143,25 @@ class _Person:
     typed_ids: list[int] = field(default_factory=list)
     in_post: bool = False
     leadership: bool = False
+    held: list[tuple[Any, ...]] = field(default_factory=list)  # the posts and typed rows read for the person
 
 
 def _span(start: dt.date, end: dt.date | None) -> str:
     return f"{start:%Y.%m}—{'' if end is None else f'{end:%Y.%m}'}"
 
 
-def roster(s: Session, year: int, today: dt.date, unit_id: int | None = None) -> list[RosterRow]:
-    """The year's roster (units in their order, then people by name), each with hours and minimum."""
+def roster(s: Session, year: int, today: dt.date, unit_id: int | None = None, *,
+           short_only: bool = False) -> list[RosterRow]:
+    """The year's roster (units in their order, then people by name), each with hours and minimum; `short_only`:
+    only the people in post who are short of their minimum (the 提醒: their lines alone are written out)."""
     day = check_day(year, today)
     first = dt.date(year, 1, 1)
     if day < first or (year > today.year):
         return []
     read = S.reader(s)
     high, low = read(S.TRAINING_MIN_LEADERSHIP), read(S.TRAINING_MIN_MEMBER)
+    # First who is on the roster and in which post (rows kept as read), then their hours, then the lines: the
+    # texts of a line are made only for the people it shows.
     people: dict[tuple[int, str, int], _Person] = {}
 
     def person(unit: int, member_id: int | None, worker_id: int | None, name: str) -> _Person:
@@ -172,13 +177,11 @@ def roster(s: Session, year: int, today: dt.date, unit_id: int | None = None) ->
              .order_by(OrgPost.start_on, OrgPost.id))
     if unit_id is not None:
         posts = posts.where(PartyOrg.unit_id == unit_id)
-    for member_id, post, start, end, unit, org_kind, org_name, name in s.execute(posts):
+    for row in s.execute(posts):
+        member_id, _post, _start, end, unit, _org_kind, _org_name, name = row
         p = person(unit, member_id, None, name)
-        p.roles.append(f"{post_title(org_kind, post)}（{_short_org(org_name)}，{_span(start, end)}）")
-        current = end is None or end >= day
-        if current or not p.in_post:
-            p.title = _short_org(org_name) + post.label
-        if current:
+        p.held.append(("post", *row))
+        if end is None or end >= day:
             p.in_post = p.leadership = True
     workers = (select(PartyWorker, Member.name).outerjoin(Member, Member.id == PartyWorker.member_id)
                .where(PartyWorker.start_on <= day, or_(PartyWorker.end_on.is_(None), PartyWorker.end_on >= first))
@@ -187,25 +190,50 @@ def roster(s: Session, year: int, today: dt.date, unit_id: int | None = None) ->
         workers = workers.where(PartyWorker.unit_id == unit_id)
     for w, member_name in s.execute(workers):
         p = person(w.unit_id, w.member_id, None if w.member_id is not None else w.id, member_name or w.name)
-        p.roles.append(f"{w.role.label}（{_span(w.start_on, w.end_on)}）")
-        p.typed_ids.append(w.id)
-        current = w.end_on is None or w.end_on >= day
-        if not p.leadership and (current or not p.in_post):
-            p.title = w.role.label
-        if current:
+        p.held.append(("worker", w))
+        if w.end_on is None or w.end_on >= day:
             p.in_post = True
     if not people:
         return []
     hours = training_hours(s, year, {p.member_id for p in people.values() if p.member_id is not None})
     worker_hours = _worker_hours(s, year)
-    units = {u.id: u for u in s.scalars(select(Unit).where(Unit.id.in_({p.unit_id for p in people.values()})))}
-    rows = [RosterRow(p.unit_id, units[p.unit_id].name, p.member_id, p.worker_id, p.name, tuple(p.roles), p.title, p.in_post,
-                      p.leadership,
-                      hours.get(p.member_id, ZERO) if p.member_id is not None else worker_hours.get(p.worker_id or 0, ZERO),
-                      high if p.leadership else low, tuple(p.typed_ids))
-            for p in people.values()]
+
+    def hours_of(p: _Person) -> Decimal:
+        return hours.get(p.member_id, ZERO) if p.member_id is not None else worker_hours.get(p.worker_id or 0, ZERO)
+
+    shown = [p for p in people.values()
+             if not short_only or (p.in_post and hours_of(p) < (high if p.leadership else low))]
+    units = {u.id: u for u in s.scalars(select(Unit).where(Unit.id.in_({p.unit_id for p in shown})))}
+    rows = []
+    for p in shown:
+        _describe(p, p.held, day)
+        rows.append(RosterRow(p.unit_id, units[p.unit_id].name, p.member_id, p.worker_id, p.name, tuple(p.roles),
+                              p.title, p.in_post, p.leadership, hours_of(p), high if p.leadership else low,
+                              tuple(p.typed_ids)))
     rows.sort(key=lambda r: (units[r.unit_id].sort_order, r.unit_id, not r.leadership, r.name))
     return rows
+
+
+def _describe(p: _Person, held: list[tuple[Any, ...]], day: dt.date) -> None:
+    """A person's roles (in the order held) and title (the one held on the check day, or the last), from the
+    committee posts and typed roster rows read for them."""
+    in_post = False
+    for entry in held:
+        if entry[0] == "post":
+            _, _member_id, post, start, end, _unit, org_kind, org_name, _name = entry
+            p.roles.append(f"{post_title(org_kind, post)}（{_short_org(org_name)}，{_span(start, end)}）")
+            current = end is None or end >= day
+            if current or not in_post:
+                p.title = _short_org(org_name) + post.label
+            in_post = in_post or current
+        else:
+            w = entry[1]
+            p.roles.append(f"{w.role.label}（{_span(w.start_on, w.end_on)}）")
+            p.typed_ids.append(w.id)
+            current = w.end_on is None or w.end_on >= day
+            if not p.leadership and (current or not in_post):
+                p.title = w.role.label
+            in_post = in_post or current
 
 
 def _short_org(name: str) -> str:
@@ -229,9 +257,7 @@ def short_alerts(s: Session, today: dt.date) -> list[A.Alert]:
         return []
     year_end = dt.date(today.year, 12, 31)
     out = []
-    for r in roster(s, today.year, today):
-        if not r.short:
-            continue
+    for r in roster(s, today.year, today, short_only=True):
         kind, target_id = r.target
         out.append(A.Alert(
             "training_short", f"{r.unit_name} {r.name}",
