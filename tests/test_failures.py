@@ -564,6 +564,7 @@ def test_the_main_window_says_os_and_database_errors_in_chinese(qtbot, monkeypat
     assert "Traceback" in caplog.text and "No space left on device" in caplog.text
 
 
+@pytest.mark.sqlite_only  # SQLite's write lock: a server locks rows and has nothing of the kind to wait for
 def test_the_main_window_shows_the_wait_in_its_status_bar(qtbot, paths, db) -> None:  # type: ignore[no-untyped-def]
     """A save on a worker thread waits for another program's write: the status bar says so."""
     from app.db import set_write_wait_notice
@@ -571,8 +572,6 @@ def test_the_main_window_shows_the_wait_in_its_status_bar(qtbot, paths, db) -> N
     from app.ui.context import AppContext
     from app.ui.mainwindow import MainWindow
 
-    if paths.uses_server:
-        pytest.skip("SQLite 的写锁：服务器逐行加锁，不需要等待整个数据库")
     previous = set_write_wait_notice(None)
     window = MainWindow(AppContext(paths, db))
     qtbot.addWidget(window)

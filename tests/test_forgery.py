@@ -304,7 +304,7 @@ def test_cli_verify_names_anchors_digests_and_a_cut_trail(county, paths, capsys)
     assert "审计日志末尾被删除：" in err and f"第{n - 1}至{n}条缺失" in err
 
 
-@pytest.mark.skipif(dbkit.KIT.on_server, reason="a SQLite file restored from its backup")
+@pytest.mark.sqlite_only  # a SQLite file restored from its backup
 def test_a_restore_to_an_older_backup_verifies_clean(county, paths):
     c = county
     older = backup.make_backup(c.db.engine, paths.backup_dir, reason="manual")
@@ -387,7 +387,7 @@ def test_a_backup_rotated_out_takes_its_manifest_with_it(county, paths):
     assert [p.name for p in paths.backup_dir.glob("*.manifest.json")] == [anchors.manifest_path(second).name]
 
 
-@pytest.mark.skipif(dbkit.KIT.on_server, reason="the demo replaces the SQLite file of the data folder")
+@pytest.mark.sqlite_only  # the demo replaces the SQLite file of the data folder
 def test_a_county_replaced_by_the_demo_and_restored_again_verifies_clean(county, paths, capsys):
     """Replacing the county (demo --force) and going back to the backup it took are not forgeries: the anchors
     and manifests of the history each replaced no longer apply, and verify says 完好 each time."""
