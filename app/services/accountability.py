@@ -38,14 +38,10 @@ from app.services.excel_io import (
     Column,
     Progress,
     SheetSpec,
-    cell_text,
+    SheetTable,
     convert_cell,
-    header_lookup,
-    is_blank,
-    norm_header,
-    open_workbook,
+    find_table,
     report_progress,
-    without_brackets,
 )
 from app.services.register_audit import register_unit_of_work
 
@@ -317,43 +313,17 @@ SHEET = SheetSpec("accountability", "问责", (
            hint="写约谈的月份，如“2026年10月”；须是该单位已进行的约谈。"),
     Column("note", "备注", width=16),
 ), synonyms=("问责记录", "问责台账"))
-_HEADER_ROWS = 10
 _FIELD_COLUMN = {"unit_id": "unit", "member_id": "person_name", "person_name": "person_name", "post": "post",
                  "kind": "kind", "decided_on": "decided_on", "deciding_body": "deciding_body",
                  "doc_number": "doc_number", "decision": "decision", "interview_id": "interview"}
 
 
-@dataclass
-class _Layout:
-    title: str
-    positions: dict[str, int]
-    headers: dict[str, str]
-    rows: list[tuple[int, tuple[Any, ...]]]
+_Layout = SheetTable
 
 
 def _read(path: Path) -> _Layout:
-    wb = open_workbook(Path(path))
-    index = header_lookup(SHEET)
-    names = {norm_header(SHEET.title), *(norm_header(x) for x in SHEET.synonyms)}
-    try:
-        for ws in sorted(wb.worksheets, key=lambda ws: norm_header(ws.title) not in names):
-            rows_ = list(ws.iter_rows(values_only=True))
-            for i, cells in enumerate(rows_[:_HEADER_ROWS]):
-                found: dict[str, int] = {}
-                for pos, cell in enumerate(cells):
-                    n = norm_header(cell)
-                    key = (index.get(n) or index.get(without_brackets(n))) if n else None
-                    if key is not None:
-                        found.setdefault(key, pos)
-                if {"person_name", "kind"} <= found.keys():
-                    missing = [c.header for c in SHEET.columns if c.required and c.key not in found]
-                    if missing:
-                        raise ImportFileError(f"“{ws.title}”表缺少必需的列：{'、'.join(missing)}；请使用导入模板的列名")
-                    data = [(i + 2 + n, r) for n, r in enumerate(rows_[i + 1:]) if not is_blank(r)]
-                    return _Layout(ws.title, found, {k: cell_text(cells[p]) for k, p in found.items()}, data)
-    finally:
-        wb.close()
-    raise ImportFileError("文件中没有找到问责记录表：表头须有“单位”“姓名”“职务”“问责方式”等列；请下载导入模板填写")
+    return find_table(path, SHEET, {"person_name", "kind"},
+                      "文件中没有找到问责记录表：表头须有“单位”“姓名”“职务”“问责方式”等列；请下载导入模板填写")
 
 
 class _Importer:

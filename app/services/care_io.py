@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +32,13 @@ from app.services.excel_io import (
     CellError,
     Column,
     SheetSpec,
+    SheetTable,
     _move_into_place,
     _not_recorded,
     _remove,
     _stage,
-    cell_text,
     convert_cell,
-    header_lookup,
-    is_blank,
-    norm_header,
-    open_workbook,
-    without_brackets,
+    find_table,
 )
 
 SessionFactory = Callable[[], Session]
@@ -66,41 +61,15 @@ HONOR_SHEET = SheetSpec("honor", "表彰", (
 
 _FIELD_COLUMN = {"kind": "kind", "member_id": "name", "org_id": "name", "level": "level", "awarded_on": "awarded_on",
                  "awarded_by": "awarded_by", "doc_number": "doc_number"}
-_HEADER_ROWS = 10
 
 
-@dataclass
-class _Layout:
-    title: str
-    positions: dict[str, int]
-    headers: dict[str, str]
-    rows: list[tuple[int, tuple[Any, ...]]]
+_Layout = SheetTable
 
 
 def _read(path: Path) -> _Layout:
-    wb = open_workbook(Path(path))
-    index = header_lookup(HONOR_SHEET)
-    names = {norm_header(HONOR_SHEET.title), *(norm_header(x) for x in HONOR_SHEET.synonyms)}
-    try:
-        for ws in sorted(wb.worksheets, key=lambda w: norm_header(w.title) not in names):
-            rows = list(ws.iter_rows(values_only=True))
-            for i, cells in enumerate(rows[:_HEADER_ROWS]):
-                found: dict[str, int] = {}
-                for pos, cell in enumerate(cells):
-                    n = norm_header(cell)
-                    key = (index.get(n) or index.get(without_brackets(n))) if n else None
-                    if key is not None:
-                        found.setdefault(key, pos)
-                if {"kind", "awarded_on"} <= found.keys():
-                    missing = [c.header for c in HONOR_SHEET.columns if c.required and c.key not in found]
-                    if missing:
-                        raise ImportFileError(f"“{ws.title}”表缺少必需的列：{'、'.join(missing)}；请使用导入模板的列名")
-                    data = [(i + 2 + n, r) for n, r in enumerate(rows[i + 1:]) if not is_blank(r)]
-                    return _Layout(ws.title, found, {k: cell_text(cells[p]) for k, p in found.items()}, data)
-    finally:
-        wb.close()
-    raise ImportFileError("文件中没有找到表彰记录表：表头须有“表彰类别”“姓名或党组织”“级别”“表彰日期”“授予机关”等列；"
-                          "请下载导入模板填写")
+    return find_table(path, HONOR_SHEET, {"kind", "awarded_on"},
+                      "文件中没有找到表彰记录表：表头须有“表彰类别”“姓名或党组织”“级别”“表彰日期”“授予机关”等列；"
+                      "请下载导入模板填写")
 
 
 class _Importer:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +34,10 @@ from app.services.excel_io import (
     Column,
     Progress,
     SheetSpec,
-    cell_text,
+    SheetTable,
     convert_cell,
-    header_lookup,
-    is_blank,
-    norm_header,
-    open_workbook,
+    find_table,
     report_progress,
-    without_brackets,
 )
 
 SessionFactory = Callable[[], Session]
@@ -69,40 +64,14 @@ SHEET = SheetSpec("disposal", "党员处置", (
 _FIELD_COLUMN = {"member_id": "name", "appraisal_record_id": "name", "kind": "event", "opened_on": "date",
                  "decided_on": "date", "approved_on": "approved_on", "deadline": "deadline",
                  "lost_since": "lost_since", "search_efforts": "search_efforts", "note": "note"}
-_HEADER_ROWS = 10
 
 
-@dataclass
-class _Layout:
-    title: str
-    positions: dict[str, int]
-    headers: dict[str, str]
-    rows: list[tuple[int, tuple[Any, ...]]]
+_Layout = SheetTable
 
 
 def _read(path: Path) -> _Layout:
-    wb = open_workbook(Path(path))
-    index = header_lookup(SHEET)
-    names = {norm_header(SHEET.title), *(norm_header(x) for x in SHEET.synonyms)}
-    try:
-        for ws in sorted(wb.worksheets, key=lambda ws: norm_header(ws.title) not in names):
-            rows = list(ws.iter_rows(values_only=True))
-            for i, cells in enumerate(rows[:_HEADER_ROWS]):
-                found: dict[str, int] = {}
-                for pos, cell in enumerate(cells):
-                    n = norm_header(cell)
-                    key = (index.get(n) or index.get(without_brackets(n))) if n else None
-                    if key is not None:
-                        found.setdefault(key, pos)
-                if {"name", "event"} <= found.keys():
-                    missing = [c.header for c in SHEET.columns if c.required and c.key not in found]
-                    if missing:
-                        raise ImportFileError(f"“{ws.title}”表缺少必需的列：{'、'.join(missing)}；请使用导入模板的列名")
-                    data = [(i + 2 + n, r) for n, r in enumerate(rows[i + 1:]) if not is_blank(r)]
-                    return _Layout(ws.title, found, {k: cell_text(cells[p]) for k, p in found.items()}, data)
-    finally:
-        wb.close()
-    raise ImportFileError("文件中没有找到党员处置表：表头须有“姓名”“党组织”“处置类别”“事项”“日期”等列；请下载导入模板填写")
+    return find_table(path, SHEET, {"name", "event"},
+                      "文件中没有找到党员处置表：表头须有“姓名”“党组织”“处置类别”“事项”“日期”等列；请下载导入模板填写")
 
 
 class _Importer:

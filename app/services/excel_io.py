@@ -605,6 +605,47 @@ def _check_columns(title: str, spec: SheetSpec, cells: tuple[Any, ...]) -> dict[
     return found
 
 
+HEADER_ROWS = 10  # a table's header is looked for in the first rows of a sheet (a title row may come first)
+
+
+@dataclass
+class SheetTable:
+    """A table found in a workbook: the sheet's title, the column of each key, the headers as typed, and the
+    non-blank rows under the header with their row numbers in Excel."""
+
+    title: str
+    positions: dict[str, int]
+    headers: dict[str, str]
+    rows: list[tuple[int, tuple[Any, ...]]]
+
+
+def find_table(path: Path, spec: SheetSpec, anchors: set[str], not_found: str) -> SheetTable:
+    """The first sheet (the one named like `spec` first) whose header row holds the `anchors` columns; a header
+    missing a required column, or no such sheet (`not_found`), is refused with its Chinese reason."""
+    wb = open_workbook(Path(path))
+    index = header_lookup(spec)
+    names = {norm_header(spec.title), *(norm_header(x) for x in spec.synonyms)}
+    try:
+        for ws in sorted(wb.worksheets, key=lambda ws: norm_header(ws.title) not in names):
+            rows = list(ws.iter_rows(values_only=True))
+            for i, cells in enumerate(rows[:HEADER_ROWS]):
+                found: dict[str, int] = {}
+                for pos, cell in enumerate(cells):
+                    n = norm_header(cell)
+                    key = (index.get(n) or index.get(without_brackets(n))) if n else None
+                    if key is not None:
+                        found.setdefault(key, pos)
+                if anchors <= found.keys():
+                    missing = [c.header for c in spec.columns if c.required and c.key not in found]
+                    if missing:
+                        raise ImportFileError(f"“{ws.title}”表缺少必需的列：{'、'.join(missing)}；请使用导入模板的列名")
+                    data = [(i + 2 + n, r) for n, r in enumerate(rows[i + 1:]) if not is_blank(r)]
+                    return SheetTable(ws.title, found, {k: cell_text(cells[p]) for k, p in found.items()}, data)
+    finally:
+        wb.close()
+    raise ImportFileError(not_found)
+
+
 def is_blank(cells: Iterable[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 

@@ -15,7 +15,6 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +36,10 @@ from app.services.excel_io import (
     Column,
     Progress,
     SheetSpec,
-    cell_text,
+    SheetTable,
     convert_cell,
-    header_lookup,
-    is_blank,
-    norm_header,
-    open_workbook,
+    find_table,
     report_progress,
-    without_brackets,
 )
 from app.services.orglife import AttendanceInput, OrgLifeService, RecordInput, members_on
 
@@ -81,46 +76,14 @@ _FIELD_COLUMN = {"kind": "kind", "held_on": "held_on", "org_id": "org", "unit_id
 _SPLIT = re.compile(r"[、，,；;\s]+")
 _REASON = re.compile(r"^(.+?)[（(](.*)[）)]$")
 _ALL = {"全体", "全体党员", "全部", "全员"}
-_HEADER_ROWS = 10
 
 
-@dataclass
-class _Layout:
-    title: str
-    positions: dict[str, int]
-    headers: dict[str, str]
-    rows: list[tuple[int, tuple[Any, ...]]]
-
-
-def _match(index: dict[str, str], text: Any) -> str | None:
-    n = norm_header(text)
-    return (index.get(n) or index.get(without_brackets(n))) if n else None
+_Layout = SheetTable
 
 
 def _read(path: Path) -> _Layout:
-    wb = open_workbook(Path(path))
-    index = header_lookup(SHEET)
-    names = {norm_header(SHEET.title), *(norm_header(x) for x in SHEET.synonyms)}
-    try:
-        sheets = sorted(wb.worksheets, key=lambda ws: norm_header(ws.title) not in names)
-        for ws in sheets:
-            rows = list(ws.iter_rows(values_only=True))
-            for i, cells in enumerate(rows[:_HEADER_ROWS]):
-                found: dict[str, int] = {}
-                for pos, cell in enumerate(cells):
-                    key = _match(index, cell)
-                    if key is not None:
-                        found.setdefault(key, pos)
-                if {"kind", "held_on"} <= found.keys():
-                    missing = [c.header for c in SHEET.columns if c.required and c.key not in found]
-                    if missing:
-                        raise ImportFileError(f"“{ws.title}”表缺少必需的列：{'、'.join(missing)}；请使用导入模板的列名")
-                    data = [(i + 2 + n, r) for n, r in enumerate(rows[i + 1:]) if not is_blank(r)]
-                    headers = {k: cell_text(cells[p]) for k, p in found.items()}
-                    return _Layout(ws.title, found, headers, data)
-    finally:
-        wb.close()
-    raise ImportFileError("文件中没有找到组织生活记录表：表头须有“类型”“召开日期”“党组织”“主题”等列；请下载导入模板填写")
+    return find_table(path, SHEET, {"kind", "held_on"},
+                      "文件中没有找到组织生活记录表：表头须有“类型”“召开日期”“党组织”“主题”等列；请下载导入模板填写")
 
 
 class _Importer:

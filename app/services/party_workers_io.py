@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +28,9 @@ from app.services.excel_io import (
     CellError,
     Column,
     SheetSpec,
-    cell_text,
+    SheetTable,
     convert_cell,
-    header_lookup,
-    is_blank,
-    norm_header,
-    open_workbook,
-    without_brackets,
+    find_table,
 )
 from app.services.party_workers import (
     TRAINING,
@@ -69,42 +64,16 @@ TRAINING_SHEET = SheetSpec("training", "培训记录", (
 
 _FIELD_COLUMN = {"course": "course", "organiser": "organiser", "start_on": "start_on", "end_on": "end_on",
                  "hours": "hours", "people": "name"}
-_HEADER_ROWS = 10
 ROSTER_HEADERS = ["单位", "姓名", "职务（本年度）", "集中培训学时", "应达学时", "差额", "状态"]
 
 
-@dataclass
-class _Layout:
-    title: str
-    positions: dict[str, int]
-    headers: dict[str, str]
-    rows: list[tuple[int, tuple[Any, ...]]]
+_Layout = SheetTable
 
 
 def _read(path: Path) -> _Layout:
-    wb = open_workbook(Path(path))
-    index = header_lookup(TRAINING_SHEET)
-    names = {norm_header(TRAINING_SHEET.title), *(norm_header(x) for x in TRAINING_SHEET.synonyms)}
-    try:
-        for ws in sorted(wb.worksheets, key=lambda w: norm_header(w.title) not in names):
-            rows = list(ws.iter_rows(values_only=True))
-            for i, cells in enumerate(rows[:_HEADER_ROWS]):
-                found: dict[str, int] = {}
-                for pos, cell in enumerate(cells):
-                    n = norm_header(cell)
-                    key = (index.get(n) or index.get(without_brackets(n))) if n else None
-                    if key is not None:
-                        found.setdefault(key, pos)
-                if {"name", "course"} <= found.keys():
-                    missing = [c.header for c in TRAINING_SHEET.columns if c.required and c.key not in found]
-                    if missing:
-                        raise ImportFileError(f"“{ws.title}”表缺少必需的列：{'、'.join(missing)}；请使用导入模板的列名")
-                    data = [(i + 2 + n, r) for n, r in enumerate(rows[i + 1:]) if not is_blank(r)]
-                    return _Layout(ws.title, found, {k: cell_text(cells[p]) for k, p in found.items()}, data)
-    finally:
-        wb.close()
-    raise ImportFileError("文件中没有找到培训记录表：表头须有“姓名”“培训班名称”“开始日期”“结束日期”“学时”等列；"
-                          "请下载导入模板填写")
+    return find_table(path, TRAINING_SHEET, {"name", "course"},
+                      "文件中没有找到培训记录表：表头须有“姓名”“培训班名称”“开始日期”“结束日期”“学时”等列；"
+                      "请下载导入模板填写")
 
 
 class _Importer:
