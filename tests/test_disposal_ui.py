@@ -132,3 +132,14 @@ def test_the_lost_contact_dialog_refuses_a_case_without_the_search(qtbot, ctx, b
     assert not dlg.isVisible()
     panel.reload()
     assert [panel.case_model.index(r, 3).data() for r in range(panel.case_model.rowCount())] == ["失联党员"]
+
+
+def test_the_lists_show_no_row_numbers(qtbot, branch, page):
+    page.tabs.setCurrentWidget(page.disposal)
+    panel = page.disposal
+    qtbot.waitUntil(panel.candidate_view.isVisible)
+    for view in (panel.candidate_view, panel.case_view):
+        assert not view.verticalHeader().isVisible()
+        # The first column starts at the table's left edge: nothing (no 1, 2, 3 …) stands before it.
+        assert view.viewport().geometry().left() == view.frameWidth()
+    assert panel.candidate_model.rowCount() == 1

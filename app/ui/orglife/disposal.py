@@ -49,6 +49,7 @@ def _table(name: str, model: RowsTableModel) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
     view.setModel(model)
+    view.verticalHeader().hide()  # like every other list: no row numbers of Qt's own
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
