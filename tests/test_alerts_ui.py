@@ -112,6 +112,28 @@ def test_group_and_kind_buttons_filter_the_list(qtbot, window):
     assert page.proxy.rowCount() == len(page.alerts) and not page.kind_rows.isVisible()
 
 
+def test_the_state_says_how_many_are_shown_of_how_many(qtbot, window):
+    page = dashboard(window)
+    total = len(page.alerts)
+    overdue = sum(1 for a in page.alerts if a.overdue)
+    assert page.state.text() == f"共 {total} 条提醒，其中已逾期 {overdue} 条（双击一行打开需要处理的记录）"
+    qtbot.mouseClick(page.group_buttons["党员队伍"], Qt.MouseButton.LeftButton)
+    mine = [a for a in page.alerts if a.kind in page.groups["党员队伍"]]
+    late = sum(1 for a in mine if a.overdue)
+    assert 0 < len(mine) < total
+    assert page.state.text() == (f"党员队伍：显示 {len(mine)} 条（共 {total} 条提醒），其中已逾期 {late} 条"
+                                 "（双击一行打开需要处理的记录）")
+    assert page.proxy.rowCount() == len(mine)
+    qtbot.mouseClick(page.buttons["probation_due"], Qt.MouseButton.LeftButton)
+    assert page.state.text().startswith(f"{A.KIND_LABELS['probation_due']}：显示 1 条（共 {total} 条提醒）")
+    empty = next(k for k in A.KINDS if A.counts(page.alerts)[k] == 0)
+    page.filter_kind(empty)
+    assert page.state.text() == f"{A.KIND_LABELS[empty]}：没有提醒（共 {total} 条提醒）"
+    assert page.proxy.rowCount() == 0
+    qtbot.mouseClick(page.buttons[None], Qt.MouseButton.LeftButton)  # 全部 again: the total once more
+    assert page.state.text() == f"共 {total} 条提醒，其中已逾期 {overdue} 条（双击一行打开需要处理的记录）"
+
+
 def test_vacancy_line_opens_the_organisation(qtbot, window, county):
     b = county[0]
     page = dashboard(window)

@@ -221,6 +221,8 @@ class AlertsPage(QWidget):
         self._chart_task: tasks.Task | None = None
         self._chart_stale = True
         self.alerts: list[A.Alert] = []
+        self._shown = False  # the first alerts have arrived
+        self._filter_name = ""  # the group's or kind's name while one is chosen
         self._show_counts(A.counts([]))
         self._loaded = False  # the first load waits until the page is shown (after the main window is)
         ctx.follow(self, self.reload, "register", "settings", "orglife", "recruit", "scoring", "rectification")
@@ -232,6 +234,7 @@ class AlertsPage(QWidget):
         self.title.setText(f"{self.ctx.county_name()}今日提醒")
         if self._task is not None and not self._task.done:
             self._task.cancel()
+        self._shown = False
         self.state.setText("正在计算提醒……")
         service = A.AlertService(self.ctx.session_factory, today=self._today)
 
@@ -247,16 +250,33 @@ class AlertsPage(QWidget):
 
     def _show(self, alerts: list[A.Alert]) -> None:
         self.alerts = alerts
+        self._shown = True
         self.model.set_alerts(alerts)
         c = A.counts(alerts)
         self._show_counts(c)
-        overdue = sum(1 for a in alerts if a.overdue)
-        if alerts:
-            self.state.setText(f"共 {len(alerts)} 条提醒，其中已逾期 {overdue} 条（双击一行打开需要处理的记录）")
-            self.state.setStyleSheet(f"color: {ERROR_COLOUR};" if overdue else "")
-        else:
+        self._show_state()
+
+    def _show_state(self) -> None:
+        """What the list holds: all the alerts, or those of the group or kind chosen out of all of them."""
+        if not self._shown:
+            return  # still 正在计算提醒……
+        alerts = self.alerts
+        if not alerts:
             self.state.setText("今天没有需要处理的事项。")
             self.state.setStyleSheet("")
+            return
+        kinds = self.proxy.kinds
+        shown = alerts if kinds is None else [a for a in alerts if a.kind in kinds]
+        overdue = sum(1 for a in shown if a.overdue)
+        hint = "（双击一行打开需要处理的记录）"
+        if kinds is None:
+            text = f"共 {len(alerts)} 条提醒，其中已逾期 {overdue} 条{hint}"
+        elif not shown:
+            text = f"{self._filter_name}：没有提醒（共 {len(alerts)} 条提醒）"
+        else:
+            text = f"{self._filter_name}：显示 {len(shown)} 条（共 {len(alerts)} 条提醒），其中已逾期 {overdue} 条{hint}"
+        self.state.setText(text)
+        self.state.setStyleSheet(f"color: {ERROR_COLOUR};" if overdue else "")
 
     def _filter_button(self, name: str, slot: Callable[[], None]) -> QPushButton:
         b = QPushButton()
@@ -301,15 +321,20 @@ class AlertsPage(QWidget):
             self.proxy.set_kinds(None)
             self.buttons[None].setChecked(True)
             self.kind_rows.hide()
+            self._show_state()
             return
         self._show_group(next(name for name, kinds in self.groups.items() if kind in kinds))
         self.proxy.set_kinds({kind})
         self.buttons[kind].setChecked(True)
+        self._filter_name = A.KIND_LABELS[kind]
+        self._show_state()
 
     def filter_group(self, name: str) -> None:
         """All the alerts of a group, and its kinds to narrow down to one."""
         self._show_group(name)
         self.proxy.set_kinds(set(self.groups[name]))
+        self._filter_name = name
+        self._show_state()
 
     def _show_group(self, name: str) -> None:
         self.group_buttons[name].setChecked(True)
