@@ -9,7 +9,7 @@ import datetime as dt
 import frozen
 import pytest
 from leadership_support import meeting
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox
 from scoring_support import make_county
 from ui_fixtures import IGNORE_SIZE_HINTS
@@ -19,6 +19,7 @@ from app.services.leadership import LeadershipService
 from app.ui.alerts.page import destination
 from app.ui.context import AppContext
 from app.ui.team.lifemeeting import LifeMeetingTab, MeetingDialog
+from app.ui.tables import list_tools
 from app.ui.team.page import TeamPage
 
 pytestmark = IGNORE_SIZE_HINTS
@@ -135,3 +136,22 @@ def test_an_alert_line_opens_its_meeting_on_the_team_page(qtbot, ctx, svc, count
     page.show_target(("lifemeeting_unit", county.unit_ids[1]))
     assert tab.current_key() == ("u", county.unit_ids[1])
     assert page.tabs.tabText(page.tabs.indexOf(tab)) == "民主生活会"
+
+
+def test_the_list_sorts_by_a_header_click_and_has_the_list_menu(qtbot, ctx, svc, county):
+    held = svc.save(meeting(county.unit_ids[1], HELD))
+    tab = LifeMeetingTab(ctx)
+    qtbot.addWidget(tab)
+    tab.show()
+    qtbot.waitExposed(tab)
+    assert not tab.view.verticalHeader().isVisible()
+    assert list_tools(tab.view) is not None and list_tools(tab.criticism_view) is not None
+    header = tab.view.horizontalHeader()
+    x = header.sectionViewportPosition(3) + header.sectionSize(3) // 2
+    for _ in range(2):  # 召开日期, twice: descending — the text 未召开 after the dates
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    got = rows(tab.model)
+    assert [r[3] for r in got] == ["未召开", "未召开", f"{HELD:%Y-%m-%d}"]
+    tab.view.selectRow(2)  # the chosen row is still its own meeting
+    assert tab.current().id == held.id
+    assert rows(tab.criticism_model)

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from orglife_fixtures import make_branch
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -140,3 +140,39 @@ def test_the_duty_list_says_which_of_the_three_systems_it_misses(qtbot, ctx, mon
     assert widget.three_systems.text() == "已涵盖机关党建、党风廉政建设、意识形态“三大责任制”"
     assert {widget.duty_model.index(r, 4).data() for r in range(widget.duty_model.rowCount())} == {
         "机关党建", "党风廉政建设", "意识形态"}
+
+
+def click_header(qtbot, view, column: int) -> None:
+    header = view.horizontalHeader()
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+
+
+def test_the_lists_sort_by_a_header_click_and_the_chosen_row_stays_its_record(qtbot, ctx, tab, monkeypatch):
+    finance = tab.units[0].unit_id
+    service = StudyService(ctx.session_factory, today=lambda: TODAY)
+    for day, topic in ((dt.date(2025, 2, 3), "First"), (dt.date(2025, 4, 8), "Second")):
+        service.save_meeting(MeetingInput(finance, day, "集中学习", topic, "王强", 0, 8, 9))
+    tab.reload()
+    tab.show()
+    qtbot.waitExposed(tab)
+    assert not tab.unit_view.verticalHeader().isVisible()
+    click_header(qtbot, tab.unit_view, 1)  # 集中学习: 0 before 2
+    assert [tab.unit_model.index(r, 0).data() for r in range(2)] == ["县教育局", "县财政局"]
+    tab.unit_view.setFocus()
+    qtbot.keyClick(tab.unit_view, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    assert tab.current_unit().unit == "县教育局" and tab.meeting_model.rowCount() == 0
+    qtbot.keyClick(tab.unit_view, Qt.Key.Key_Down)  # the keys walk the list in the order shown
+    assert tab.current_unit().unit == "县财政局" and tab.meeting_model.rowCount() == 2
+    click_header(qtbot, tab.meeting_view, 0)
+    click_header(qtbot, tab.meeting_view, 0)  # 日期, latest first
+    assert [tab.meeting_model.index(r, 2).data() for r in range(2)] == ["Second", "First"]
+    tab.meeting_view.selectRow(0)
+    tab.activateWindow()
+    tab.meeting_view.setFocus()
+    qtbot.waitUntil(tab.meeting_view.hasFocus)
+    qtbot.keyClick(tab.meeting_view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text().splitlines()[1].startswith("2025-04-08\t集中学习\tSecond")
+    monkeypatch.setattr(study_tab.QMessageBox, "question", lambda *_a: study_tab.QMessageBox.StandardButton.Yes)
+    tab.delete_meeting()  # the one shown in the chosen row, not the first one stored
+    assert [m.topic for m in service.meetings(2025, finance)] == ["First"]

@@ -45,6 +45,7 @@ from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox, DateEdit, FormDialog
 from app.ui.itemmodels import RowsTableModel
 from app.ui.remembered import remember_splitter
+from app.ui.tables import make_list
 
 Kind = LeadershipMeetingKind
 CRITICISM_KINDS = [k.value for k in CriticismKind]
@@ -210,6 +211,7 @@ class LifeMeetingTab(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("lifemeeting_summary")
         top.addWidget(self.summary, 1)
+        buttons: list[QPushButton] = []
         for text, slot, name in (("登记会议(&N)…", self.add, "lifemeeting_add"),
                                  ("修改(&E)…", self.edit, "lifemeeting_edit"),
                                  ("删除", self.delete, "lifemeeting_delete")):
@@ -217,11 +219,14 @@ class LifeMeetingTab(QWidget):
             b.setObjectName(name)
             b.clicked.connect(slot)
             top.addWidget(b)
+            buttons.append(b)
         col.addLayout(top)
         split = QSplitter(Qt.Orientation.Vertical)
         self.model = RowsTableModel(LIST_HEADERS, parent=self)
         self.view = table_view(self.model, stretch=4)
         self.view.setObjectName("lifemeeting_list")
+        # Rows in the register's order until a header is clicked; the menu, 复制 and 导出到 Excel like every list.
+        make_list(self.view, buttons, title="民主生活会")
         header = self.view.horizontalHeader()
         for column, width in ((2, 80), (6, 130), (12, 130)):  # long texts: the 主题 column takes the room
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
@@ -236,12 +241,14 @@ class LifeMeetingTab(QWidget):
         self.criticism_model = RowsTableModel(["类型", "针对", "提出人", "内容"], parent=self)
         self.criticism_view = table_view(self.criticism_model, stretch=3)
         self.criticism_view.setObjectName("lifemeeting_criticisms")
+        make_list(self.criticism_view, title="批评意见")
         QVBoxLayout(box).addWidget(self.criticism_view)
         row.addWidget(box, 1)
         box = QGroupBox("问题清单（整改）")
         self.problem_model = RowsTableModel(["存在问题", "整改措施", "责任人", "时限", "状态"], parent=self)
         self.problem_view = table_view(self.problem_model, stretch=0)
         self.problem_view.setObjectName("lifemeeting_problems")
+        make_list(self.problem_view, title="问题清单")
         self.problem_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         self.problem_view.horizontalHeader().resizeSection(1, 200)
         QVBoxLayout(box).addWidget(self.problem_view)

@@ -45,6 +45,7 @@ from app.ui.errors import show_error
 from app.ui.forms import ChoiceBox, DateEdit, FormDialog
 from app.ui.itemmodels import RowsTableModel
 from app.ui.remembered import remember_splitter
+from app.ui.tables import make_list
 
 
 def _spin(low: int, high: int, value: int) -> QSpinBox:
@@ -146,6 +147,7 @@ class StudyTab(QWidget):
         self.unit_model = RowsTableModel(["单位", "集中学习", "专题研讨", "进度要求", "学习计划", "情况"], parent=self)
         self.unit_view = table_view(self.unit_model, stretch=0)
         self.unit_view.setObjectName("study_units")
+        make_list(self.unit_view, title="中心组学习进度")  # sorts by a header click; 复制, 导出到 Excel
         self.unit_view.selectionModel().selectionChanged.connect(lambda *_: self.load_unit())
         split.addWidget(self.unit_view)
         split.addWidget(self._unit_side())
@@ -179,12 +181,15 @@ class StudyTab(QWidget):
         self.meeting_view.doubleClicked.connect(lambda *_: self.edit_meeting())
         bcol.addWidget(self.meeting_view)
         row = QHBoxLayout()
+        buttons = []
         for text, slot in (("登记学习(&N)…", self.add_meeting), ("修改(&E)…", self.edit_meeting),
                            ("删除", self.delete_meeting)):
             b = QPushButton(text)
             b.clicked.connect(slot)
             row.addWidget(b)
+            buttons.append(b)
         row.addStretch(1)
+        make_list(self.meeting_view, buttons, title="中心组学习记录")
         bcol.addLayout(row)
         rcol.addWidget(box, 1)
         return right
@@ -213,7 +218,7 @@ class StudyTab(QWidget):
         self.select_unit(keep.unit_id if keep else None)
 
     def select_unit(self, unit_id: int | None) -> bool:
-        row = next((i for i, p in enumerate(self.units) if p.unit_id == unit_id), None)
+        row = next((r for r in range(self.unit_model.rowCount()) if self.unit_model.key(r) == unit_id), None)
         if row is None and unit_id is not None:
             return False
         if row is None and self.units:
@@ -224,8 +229,15 @@ class StudyTab(QWidget):
         return True
 
     def current_unit(self) -> Progress | None:
+        # The row's key, not its number: a header click reorders the list but not self.units.
         r = selected_row(self.unit_view)
-        return self.units[r] if r is not None and r < len(self.units) else None
+        key = self.unit_model.key(r) if r is not None else None
+        return next((p for p in self.units if p.unit_id == key), None) if key is not None else None
+
+    def current_meeting(self) -> MeetingView | None:
+        r = selected_row(self.meeting_view)
+        key = self.meeting_model.key(r) if r is not None else None
+        return next((m for m in self.meetings if m.id == key), None) if key is not None else None
 
     def load_unit(self) -> None:
         unit = self.current_unit()
@@ -270,19 +282,18 @@ class StudyTab(QWidget):
             self._changed()
 
     def edit_meeting(self) -> None:
-        unit, r = self.current_unit(), selected_row(self.meeting_view)
-        if unit is None or r is None or r >= len(self.meetings):
+        unit, meeting = self.current_unit(), self.current_meeting()
+        if unit is None or meeting is None:
             return
-        dialog = MeetingDialog(self.service, unit.unit_id, unit.unit, self.meetings[r], self._default_day(),
+        dialog = MeetingDialog(self.service, unit.unit_id, unit.unit, meeting, self._default_day(),
                                parent=self)
         if dialog.exec() == FormDialog.DialogCode.Accepted:
             self._changed()
 
     def delete_meeting(self) -> None:
-        r = selected_row(self.meeting_view)
-        if r is None or r >= len(self.meetings):
+        m = self.current_meeting()
+        if m is None:
             return
-        m = self.meetings[r]
         answer = QMessageBox.question(self, "删除中心组学习记录", f"删除{date_text(m.held_on)}“{m.topic}”这次学习记录？")
         if answer != QMessageBox.StandardButton.Yes:
             return
