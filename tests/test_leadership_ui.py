@@ -18,8 +18,8 @@ from app.services.alerts import Alert
 from app.services.leadership import LeadershipService
 from app.ui.alerts.page import destination
 from app.ui.context import AppContext
-from app.ui.team.lifemeeting import LifeMeetingTab, MeetingDialog
 from app.ui.tables import list_tools
+from app.ui.team.lifemeeting import LifeMeetingTab, MeetingDialog
 from app.ui.team.page import TeamPage
 
 pytestmark = IGNORE_SIZE_HINTS
