@@ -9,7 +9,7 @@ import pytest
 from orglife_fixtures import TODAY, make_branch
 from sqlalchemy import select
 
-from app.errors import ValidationError
+from app.errors import ConcurrentChangeError, ValidationError
 from app.models import AppraisalGrade, AuditEntry, OrgLifeKind
 from app.models.disposal import DisposalKind, DisposalStepKind
 from app.services import alerts as A
@@ -237,3 +237,18 @@ def test_the_year_end_packet_part_and_the_summary_column(db, svc, branch):
     )
     assert "外出务工" not in repr(part)  # how the branch searched stays in the register
     assert (header, cells) == ("党员处置案件（未结案）", {branch.unit_id: "2（1）"})
+
+
+def test_leaving_through_a_case_refuses_a_member_form_opened_before(db, reg, svc, branch):
+    appraise(db, branch)
+    mid = branch.members[4]
+    form, read = reg.member_input(mid), reg.version_of("member", mid)
+    case = svc.open_case(CaseInput(mid, K.UNQUALIFIED, D(2026, 2, 1)))
+    svc.add_step(case, StepInput(Step.CORRECTION, D(2026, 2, 10), D(2026, 2, 20), deadline=D(2026, 5, 31)))
+    svc.add_step(case, StepInput(Step.PERSUADED, D(2026, 6, 10), D(2026, 6, 20), note="经教育仍无转变"))
+    assert reg.version_of("member", mid) == read  # the case's steps are not changes of the member's row
+    svc.add_step(case, StepInput(Step.WITHDRAWN, D(2026, 7, 1), D(2026, 7, 8), note="本人递交退党申请"))
+    form.note = "表单里的修改"
+    with pytest.raises(ConcurrentChangeError, match=r"登记了出党（修改了离开日期）.*事由：出党：本人退党"):
+        reg.save_member(form, mid, expected_version=read)
+    assert reg.member_input(mid).note != "表单里的修改"

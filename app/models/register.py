@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+)
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column, relationship
 
 from app.models.base import Base, Name
 from app.models.enums import Gender, MemberStatus, OrgKind, OrgPostKind, TransferKind
@@ -39,8 +52,8 @@ class Unit(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
-    # Moves with each edit through a form: a save made with an older version (another client changed the record
-    # since the form read it) is refused (RegisterService.save_*, ConcurrentChangeError).
+    # Moves with each transaction that changes the row (`_move_versions`: a form's save, a 转接, an import …): a
+    # form's save made with an older version is refused (RegisterService.save_*, ConcurrentChangeError).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     orgs: Mapped[list[PartyOrg]] = relationship(back_populates="unit")
@@ -62,8 +75,8 @@ class PartyOrg(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
-    # Moves with each edit through a form: a save made with an older version (another client changed the record
-    # since the form read it) is refused (RegisterService.save_*, ConcurrentChangeError).
+    # Moves with each transaction that changes the row (`_move_versions`: a form's save, a 转接, an import …): a
+    # form's save made with an older version is refused (RegisterService.save_*, ConcurrentChangeError).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     unit: Mapped[Unit] = relationship(back_populates="orgs")
@@ -124,8 +137,8 @@ class Member(Base):
     community_registered_on: Mapped[dt.date | None] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)  # 转出县外 / 去世 …; NULL while in the register
     note: Mapped[str] = mapped_column(Text, default="")
-    # Moves with each edit through a form: a save made with an older version (another client changed the record
-    # since the form read it) is refused (RegisterService.save_*, ConcurrentChangeError).
+    # Moves with each transaction that changes the row (`_move_versions`: a form's save, a 转接, an import …): a
+    # form's save made with an older version is refused (RegisterService.save_*, ConcurrentChangeError).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     org: Mapped[PartyOrg] = relationship(back_populates="members")
@@ -158,3 +171,33 @@ class Setting(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(80))
     value: Mapped[str] = mapped_column(Text)  # JSON
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# versions: every path that changes a unit, 党组织 or member (a form's save, a 转接, 出党 through a 处置 case, the
+# Excel import) moves the row's version, so a form opened before it cannot save over it unseen.
+
+_VERSIONED = (Unit, PartyOrg, Member)
+_MOVED = "register.versions_moved"  # Session.info: (class, id) of the rows whose version this transaction moved
+
+
+def _move_versions(s: Session, _context: Any, _instances: Any) -> None:
+    """Before a flush: a row that really changes moves its version, once a transaction (a unit of work that
+    flushes twice moves it by one; a save that sets every field to what it was does not move it)."""
+    moved: set[tuple[type, int]] = s.info.setdefault(_MOVED, set())
+    for obj in s.dirty:
+        if not isinstance(obj, _VERSIONED) or obj.id is None or (type(obj), obj.id) in moved:
+            continue
+        if s.is_modified(obj, include_collections=False):
+            moved.add((type(obj), obj.id))
+            obj.version = (obj.version or 1) + 1
+
+
+def _transaction_ended(s: Session, transaction: SessionTransaction) -> None:
+    """The next transaction (or the rest of this one after a savepoint) moves versions afresh."""
+    if transaction.parent is None or transaction.nested:
+        s.info.pop(_MOVED, None)
+
+
+event.listen(Session, "before_flush", _move_versions)
+event.listen(Session, "after_transaction_end", _transaction_ended)

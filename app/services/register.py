@@ -6,6 +6,7 @@ Inputs come in as `*Input` dataclasses; problems come out as one `ValidationErro
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -270,12 +271,6 @@ def _for_edit(s: Session, cls: type, id_: int | None, expected: int | None) -> A
     return obj
 
 
-def _bump_version(s: Session, obj: Any) -> None:
-    """A save that changed something moves the version (one that changed nothing leaves other forms valid)."""
-    if obj.id is not None and s.is_modified(obj):
-        obj.version = obj.version + 1
-
-
 def _last_change(s: Session, entity: str, record_id: int) -> str:
     """Who last changed the record and when, and which fields (from the audit trail): "李四 于 10时32分 修改了
     姓名、职务"."""
@@ -288,7 +283,30 @@ def _last_change(s: Session, entity: str, record_id: int) -> str:
         AuditEntry.who == last.who, AuditEntry.action == last.action).order_by(AuditEntry.seq)).all()
     labels = list(dict.fromkeys(field_label(entity, f) for f in same if f))
     what = f"{last.action}了{'、'.join(labels)}" if labels else f"{last.action}了该记录"
-    return f"{last.who} 于 {_entry_time(last.at)} {what}"
+    moved = _move_of(s, last, record_id) if entity == "member" else None
+    if moved is not None:
+        what = f"{_MOVE_WORDS.get(moved, '登记了' + moved)}（{what}）"
+    said = f"{last.who} 于 {_entry_time(last.at)} {what}"
+    # Why, when the trail says it: the Excel file of an import, a 处置 case's 出党, the note of a 转接.
+    return f"{said}，事由：{last.reason}" if last.reason and last.reason != "组织关系转接" else said
+
+
+# A member's change that came with a 转接 record (its kind in the trail) names the move.
+_MOVE_WORDS = {"县内转接": "办理了组织关系转接（县内转接）", "转出": "办理了组织关系转出（转出县外）", "出党": "登记了出党",
+               "去世": "登记了去世"}
+
+
+def _move_of(s: Session, last: AuditEntry, member_id: int) -> str | None:
+    """The kind of the 转接 record made with the member's last change (same moment, same person), if any."""
+    made = s.scalars(select(AuditEntry.new).where(
+        AuditEntry.entity == "transfer", AuditEntry.action == "新建", AuditEntry.at == last.at,
+        AuditEntry.who == last.who, AuditEntry.new.like(f'%"member_id":"{member_id}"%'))
+        .order_by(AuditEntry.seq.desc())).all()
+    for text in made:
+        snap = json.loads(text or "{}")
+        if snap.get("member_id") == str(member_id) and snap.get("kind"):
+            return str(snap["kind"])
+    return None
 
 
 def _entry_time(at: str) -> str:
@@ -379,7 +397,6 @@ class RegisterService:
             _raise_if(self.validate_unit(s, data, unit_id))
             for f in fields(data):
                 setattr(unit, f.name, getattr(data, f.name))
-            _bump_version(s, unit)
             s.add(unit)
             s.flush()
             return unit.id
@@ -465,7 +482,6 @@ class RegisterService:
                 setattr(org, f.name, getattr(data, f.name))
             if data.term_start and not data.term_end:
                 org.term_end = data.term_start + relativedelta(years=term_years(data.kind, S.reader(s)))
-            _bump_version(s, org)
             s.add(org)
             s.flush()
             return org.id
@@ -705,7 +721,6 @@ class RegisterService:
             m.id_number = data.id_number or None
             m.name_initials = initials_of(data.name)
             m.name_sort = pinyin_sort_key(data.name)
-            _bump_version(s, m)
             s.add(m)
             s.flush()
             return m.id
