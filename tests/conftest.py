@@ -91,6 +91,24 @@ def _own_qsettings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)  # on Windows the native format is the registry
 
 
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2id with tiny costs (the real parameters take ~50 ms a hash), no password from the environment, and
+    no logged-in user before or after.  The account tests take it for every test of the file:
+    `pytestmark = pytest.mark.usefixtures("cheap_hashes")`."""
+    from argon2 import PasswordHasher
+
+    from app.services import accounts
+
+    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", [])  # else made once with whichever hasher came first
+    monkeypatch.delenv("DANGJIAN_PASSWORD", raising=False)
+    monkeypatch.delenv("DANGJIAN_NEW_PASSWORD", raising=False)
+    accounts.set_current(None)
+    yield
+    accounts.set_current(None)
+
+
 @pytest.fixture(scope="session")
 def database_kit() -> dbkit.DatabaseKit:
     return dbkit.KIT

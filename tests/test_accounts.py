@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from scoring_support import make_county
 from sqlalchemy import select
 
@@ -22,17 +20,9 @@ from app.services.app_settings import SettingsService
 from app.services.audit import verify
 from app.services.register import RegisterService, UnitInput
 
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
+
 PW = "correct horse"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """argon2id with tiny costs (the real parameters take ~50 ms a hash) and no logged-in user left behind."""
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    monkeypatch.setattr(accounts, "_DUMMY_HASH", [])
-    accounts.set_current(None)
-    yield
-    accounts.set_current(None)
 
 
 class Clock:

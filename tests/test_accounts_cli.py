@@ -3,23 +3,13 @@ nothing without a login, and changes only with a role that allows them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from app.cli import main
-from app.services import accounts
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    monkeypatch.delenv("DANGJIAN_PASSWORD", raising=False)
-    monkeypatch.delenv("DANGJIAN_NEW_PASSWORD", raising=False)
-    yield
-    accounts.set_current(None)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow
@@ -23,15 +22,8 @@ from app.ui.context import AppContext
 PW = "Secret-pass-26"
 
 # The offscreen platform's note on any shown QMainWindow with a central widget (as in the other UI tests).
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    accounts.set_current(None)
-    yield
-    accounts.set_current(None)
+pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+              pytest.mark.usefixtures("cheap_hashes")]
 
 
 @pytest.fixture
@@ -251,8 +243,6 @@ def test_audit_viewer_refuses_other_roles(service: AccountService, db: Database,
         service.add_user("li", "李", Role.ASSESSOR, PW)
     with acting_as(service.authenticate("li", PW)), pytest.raises(accounts.PermissionDenied, match="无权查看审计日志"):
         accounts.audit_lines(db.session_factory, accounts.AuditFilter())
-
-
 
 
 def test_a_restore_is_audited_and_asks_for_the_login_again(qtbot, ctx: AppContext, service: AccountService,

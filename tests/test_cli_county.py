@@ -3,28 +3,18 @@ audited, bad names refused whole, and only a role that may change settings may c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from app.cli import main
 from app.db import Database
 from app.paths import app_paths
-from app.services import accounts
 from app.services.audit import verify
 from app.services.county_names import CountyNamesService
 from app.services.opening import open_database
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    monkeypatch.delenv("DANGJIAN_PASSWORD", raising=False)
-    monkeypatch.delenv("DANGJIAN_NEW_PASSWORD", raising=False)
-    yield
-    accounts.set_current(None)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from typing import Any
 import dbkit
 import frozen
 import pytest
-from argon2 import PasswordHasher
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -47,7 +46,8 @@ from app.ui.context import AppContext
 
 PW = "Keyboard-pass-26"
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+              pytest.mark.usefixtures("cheap_hashes")]
 
 
 # --- the county ---------------------------------------------------------------------------------------------------
@@ -85,14 +85,6 @@ def county(demo_source: Path, paths: AppPaths, tmp_path: Path, monkeypatch: pyte
     db = open_database(paths.database, backup_dir=paths.backup_dir)
     yield County(AppContext(paths, db), db, tmp_path, monkeypatch)
     db.close()
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    accounts.set_current(None)
-    yield
-    accounts.set_current(None)
 
 
 @pytest.fixture(autouse=True)

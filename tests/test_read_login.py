@@ -29,6 +29,8 @@ from app.services import accounts
 from app.services.accounts import AccountService, acting_as
 from app.services.opening import open_database
 
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
+
 ADMIN_PW = "Boss-pass-2026"
 VIEWER_PW = "Li-reads-only"
 
@@ -97,16 +99,6 @@ class Spy:
     def __call__(self, args: argparse.Namespace) -> int:
         self.calls.append(accounts.current())
         return 0
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    monkeypatch.delenv("DANGJIAN_PASSWORD", raising=False)
-    monkeypatch.delenv("DANGJIAN_NEW_PASSWORD", raising=False)
-    accounts.set_current(None)
-    yield
-    accounts.set_current(None)
 
 
 def _add_accounts(paths: AppPaths) -> None:

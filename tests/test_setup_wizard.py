@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 
 import docx
 import pytest
-from argon2 import PasswordHasher
 from documents_support import build_county
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
@@ -20,7 +18,6 @@ from sqlalchemy import text
 from app import settings as S
 from app.errors import ValidationError
 from app.paths import AppPaths
-from app.services import accounts
 from app.services.accounts import AccountService
 from app.services.app_settings import SettingsService
 from app.services.bulletin import BulletinService
@@ -33,15 +30,8 @@ from app.ui.setup_wizard import PRACTICE_MARK, PRACTICE_TITLE, SetupWizard, afte
 PW = "Qingshan#2026-dj"
 ISSUED = dt.date(2026, 11, 5)
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    accounts.set_current(None)
-    yield
-    accounts.set_current(None)
+pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+              pytest.mark.usefixtures("cheap_hashes")]
 
 
 def focused() -> QWidget:

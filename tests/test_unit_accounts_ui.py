@@ -5,10 +5,8 @@ waits for the 通报; 整改 progress is handed in; the users dialog binds the r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from documents_support import built as built
 from documents_support import open_copy
 from PySide6.QtCore import Qt
@@ -35,18 +33,10 @@ from app.ui.unitentry.pages import is_unit_account, pages_for
 from app.ui.unitentry.rectification import UnitRectificationPage
 from app.ui.unitentry.scoring import HIDDEN_TEXT, REVIEW_COLUMN, SELF_COLUMN, UnitScoringPage
 
-pytestmark = IGNORE_SIZE_HINTS
+pytestmark = [IGNORE_SIZE_HINTS, pytest.mark.usefixtures("cheap_hashes")]
 
 PW = "Dangjian#2026check"
 DAY = dt.date(2026, 11, 12)
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    accounts.set_current(None)
-    yield
-    accounts.set_current(None)
 
 
 @pytest.fixture
