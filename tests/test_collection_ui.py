@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from documents_support import built as built
 from documents_support import open_copy
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from ui_fixtures import IGNORE_SIZE_HINTS, show_scoring_page
@@ -19,6 +19,7 @@ from ui_fixtures import synchronous_tasks as synchronous_tasks
 from app.services import collection as C
 from app.ui.context import AppContext
 from app.ui.scoring.page import COLLECT_TAB
+from app.ui.tables import list_tools, sort_key
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -81,9 +82,9 @@ def test_send_and_receive_on_the_board(qtbot, page, tmp_path, monkeypatch):
     box.close()
     assert board.state_of("县财政局") == C.RECEIVED
     assert board.state_of("县教育局") == C.SENT
-    row = next(r for r in range(board.table.rowCount()) if board.table.item(r, 0).text() == "县财政局")
-    assert board.table.item(row, 5).text() == sent.name
-    assert board.table.item(row, 4).text()
+    row = next(r for r in range(board.model.rowCount()) if board.model.index(r, 0).data() == "县财政局")
+    assert board.model.index(row, 5).data() == sent.name
+    assert board.model.index(row, 4).data()
 
 
 def test_the_alert_opens_the_board(qtbot, page, county, tmp_path):
@@ -94,7 +95,7 @@ def test_the_alert_opens_the_board(qtbot, page, county, tmp_path):
     page.show_target(("collection", period.id))
     assert page.steps.currentIndex() == COLLECT_TAB
     assert page.board.state_of("县财政局") == C.SENT
-    assert page.board.table.rowCount() == 8
+    assert page.board.model.rowCount() == 8
 
 
 def test_a_locked_month_takes_no_returns(qtbot, page):
@@ -104,3 +105,25 @@ def test_a_locked_month_takes_no_returns(qtbot, page):
     assert not page.board.send_button.isEnabled() and not page.board.receive_button.isEnabled()
     assert page.board.remind_button.isEnabled()
     assert "已锁定" in page.board.summary.text()
+
+
+def test_the_board_sorts_by_a_header_click_and_keeps_its_colours(qtbot, page, county, tmp_path):
+    service = C.CollectionService(county.db.session_factory, today=lambda: TODAY)
+    service.send(2026, 11, tmp_path)
+    page.reload()
+    page.show_target(("collection", county.scoring.find_month(2026, 11).id))
+    board, table = page.board, page.board.table
+    qtbot.waitUntil(table.isVisible)
+    assert not table.verticalHeader().isVisible() and list_tools(table) is not None
+    names = [board.model.index(r, 0).data() for r in range(board.model.rowCount())]
+    header = table.horizontalHeader()
+    x = header.sectionViewportPosition(0) + header.sectionSize(0) // 2
+    for _ in range(2):  # 单位, twice: by pinyin, then the other way round
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    shown = [board.model.index(r, 0).data() for r in range(board.model.rowCount())]
+    assert shown == sorted(names, key=sort_key, reverse=True) and shown != names
+    row = shown.index("县财政局")  # the state, its colour and the unit move together
+    assert board.model.index(row, 1).data() == C.SENT and board.state_of("县财政局") == C.SENT
+    service.send(2026, 11, tmp_path)
+    board.load(board.month)  # a reload keeps the order the user chose
+    assert [board.model.index(r, 0).data() for r in range(board.model.rowCount())] == shown

@@ -36,7 +36,7 @@ class RowsTableModel(SortableRows, QAbstractTableModel):
     """Rows of plain values under fixed headers; each row may carry a key (KeyRole on every cell).  Sorts by the
     plain values (a header click), keys and colours moving with their rows."""
 
-    SORTED_LISTS = ("_rows", "_keys")
+    SORTED_LISTS: tuple[str, ...] = ("_rows", "_keys")
 
     def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[Any]] = (),
                  keys: Sequence[Any] | None = None, parent: Any = None) -> None:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -20,15 +20,16 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app.services import collection_state as CS
 from app.ui import tasks
+from app.ui.itemmodels import RowsTableModel
 from app.ui.scoring.form import named
+from app.ui.tables import make_list
 
 HEADERS = ("单位", "状态", "下发日期", "下发文件", "收回日期", "收回文件", "问题")
 _STATE_COLOURS = {CS.FAULTY: "#C00000", CS.OVERDUE: "#C00000", CS.RECEIVED: "#2E7D32", CS.NOT_SENT: "#7F7F7F"}
@@ -36,6 +37,32 @@ _STATE_COLOURS = {CS.FAULTY: "#C00000", CS.OVERDUE: "#C00000", CS.RECEIVED: "#2E
 
 def _day(d: dt.date | None) -> str:
     return f"{d:%Y-%m-%d}" if d else ""
+
+
+class BoardModel(RowsTableModel):
+    """The board's rows: the 状态 cell in its colour, the 问题 cell's reasons one a line in its tooltip."""
+
+    SORTED_LISTS = ("_rows", "_keys", "_tips")
+
+    def __init__(self, parent: Any = None) -> None:
+        self._tips: list[str] = []
+        super().__init__(HEADERS, parent=parent)
+
+    def set_board(self, rows: list[Any]) -> None:
+        # The tips first: a header click chosen earlier reorders them with the rows as they come in.
+        self._tips = ["\n".join(row.reasons) for row in rows]
+        self.set_rows([(row.unit, row.state, _day(row.sent_on), row.sent_file, _day(row.received_on),
+                        row.received_file or (row.refused_file if row.state == CS.FAULTY else ""),
+                        "；".join(row.reasons)) for row in rows], [row.unit_id for row in rows])
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if index.isValid() and index.row() < len(self._tips):
+            if role == Qt.ItemDataRole.ForegroundRole:
+                colour = _STATE_COLOURS.get(self._rows[index.row()][1]) if index.column() == 1 else None
+                return QColor(colour) if colour else None
+            if role == Qt.ItemDataRole.ToolTipRole and index.column() == len(HEADERS) - 1:
+                return self._tips[index.row()] or None
+        return super().data(index, role)
 
 
 class CollectionBoard(QWidget):
@@ -58,8 +85,9 @@ class CollectionBoard(QWidget):
         self.send_button.clicked.connect(self.send)
         self.receive_button.clicked.connect(self.receive)
         self.remind_button.clicked.connect(self.remind)
-        self.table = named(QTableWidget(0, len(HEADERS)), "collect_table")
-        self.table.setHorizontalHeaderLabels(list(HEADERS))
+        self.model = BoardModel(self)
+        self.table = named(QTableView(), "collect_table")
+        self.table.setModel(self.model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
@@ -69,6 +97,9 @@ class CollectionBoard(QWidget):
         for col, width in enumerate((180, 60, 90, 200, 90, 200)):
             self.table.setColumnWidth(col, width)
         self.table.setAcceptDrops(False)
+        # Units in the register's order until a header is clicked; the menu holds the board's three actions.
+        make_list(self.table, [self.send_button, self.receive_button, self.remind_button],
+                  title="单位填报")
         self.setAcceptDrops(True)
         hint = QLabel("可把各单位报回的填报表（.xlsx）或所在文件夹直接拖到本表上收回。")
         hint.setWordWrap(True)
@@ -96,23 +127,11 @@ class CollectionBoard(QWidget):
             b.setEnabled(month is not None and not locked)
         self.remind_button.setEnabled(month is not None)
         if month is None:
-            self.table.setRowCount(0)
+            self.model.set_board([])
             self.summary.setText("")
             return
         rows = self._service().board(*month)
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            values = (row.unit, row.state, _day(row.sent_on), row.sent_file, _day(row.received_on),
-                      row.received_file or (row.refused_file if row.state == CS.FAULTY else ""),
-                      "；".join(row.reasons))
-            for c, text in enumerate(values):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, row.unit_id)
-                if c == 1 and row.state in _STATE_COLOURS:
-                    item.setForeground(QBrush(QColor(_STATE_COLOURS[row.state])))
-                if c == 6 and row.reasons:
-                    item.setToolTip("\n".join(row.reasons))
-                self.table.setItem(r, c, item)
+        self.model.set_board(rows)
         counts = {s: sum(1 for row in rows if row.state == s) for s in CS.STATES}
         deadline = rows[0].deadline if rows and rows[0].deadline else None
         head = f"报送截止{deadline:%Y-%m-%d}　" if deadline else "本月尚未下发填报表　"
@@ -120,10 +139,9 @@ class CollectionBoard(QWidget):
                              + ("　（本月已锁定，不再下发和收回）" if self.locked else ""))
 
     def state_of(self, unit: str) -> str:
-        for r in range(self.table.rowCount()):
-            name, state = self.table.item(r, 0), self.table.item(r, 1)
-            if name is not None and state is not None and name.text() == unit:
-                return state.text()
+        for r in range(self.model.rowCount()):
+            if self.model.index(r, 0).data() == unit:
+                return str(self.model.index(r, 1).data())
         return ""
 
     # --- actions -------------------------------------------------------------------------------------------
