@@ -237,3 +237,15 @@ def test_an_import_that_moves_a_member_names_the_transfer(db, tmp_path, two, rec
     assert mine.version_of("member", member) == read + 1  # the row's change and its move: one step
     with pytest.raises(ConcurrentChangeError, match=r"李四（li） 于 .*办理了组织关系转接（县内转接）"):
         mine.save_member(form, member, expected_version=read)
+
+
+def test_a_death_registered_in_between_is_named_without_repeating_itself(two, records) -> None:
+    mine, theirs = two
+    _, _, member = records
+    form, read = _stale_form(mine, member)
+    with acting_as(LI):
+        theirs.member_leaves(member, TransferKind.DECEASED, frozen.today())
+    with pytest.raises(ConcurrentChangeError) as refused:
+        mine.save_member(form, member, expected_version=read)
+    said = str(refused.value).splitlines()[1]
+    assert said.startswith("李四（li） 于 ") and said.endswith("登记了去世（修改了离开日期）")  # no 事由：去世

@@ -76,3 +76,18 @@ def test_reload_opens_the_record_as_it_is_now(qtbot, ctx, sample, other, monkeyp
     qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted)
     assert dialog.result_value == sample.finance
     assert ctx.register.unit_input(sample.finance).contact_person == "赵六"
+
+
+def test_a_member_form_open_across_a_transfer_is_refused(qtbot, ctx, sample, other, monkeypatch):
+    """Another client moves the member (组织关系转接) while the form is open: the form's save would put the
+    member back into the old organisation, so it is refused like any other change in between."""
+    monkeypatch.setattr(register_dialogs, "ask_reload", lambda _parent, _message: False)
+    dialog = MemberDialog(ctx, sample.zhang)
+    qtbot.addWidget(dialog)
+    other.transfer_member(sample.zhang, frozen.today(), sample.edu_branch)
+    _line(dialog, dialog.basic, "position").setText("科员")
+    dialog.accept()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert "办理了组织关系转接（县内转接）" in dialog.general_error.text()
+    now = ctx.register.member_input(sample.zhang)
+    assert now.org_id == sample.edu_branch and now.position != "科员"

@@ -288,7 +288,8 @@ def _last_change(s: Session, entity: str, record_id: int) -> str:
         what = f"{_MOVE_WORDS.get(moved, '登记了' + moved)}（{what}）"
     said = f"{last.who} 于 {_entry_time(last.at)} {what}"
     # Why, when the trail says it: the Excel file of an import, a 处置 case's 出党, the note of a 转接.
-    return f"{said}，事由：{last.reason}" if last.reason and last.reason != "组织关系转接" else said
+    told = last.reason and last.reason not in ("组织关系转接", moved)  # not the kind of move said already
+    return f"{said}，事由：{last.reason}" if told else said
 
 
 # A member's change that came with a 转接 record (its kind in the trail) names the move.
