@@ -145,6 +145,7 @@ def test_the_list_sorts_by_a_header_click_and_has_the_list_menu(qtbot, ctx, svc,
     tab.show()
     qtbot.waitExposed(tab)
     assert not tab.view.verticalHeader().isVisible()
+    assert tab.view.columnWidth(4) >= 150  # 主题 readable, not squeezed by the twelve other columns
     assert list_tools(tab.view) is not None and list_tools(tab.criticism_view) is not None
     header = tab.view.horizontalHeader()
     x = header.sectionViewportPosition(3) + header.sectionSize(3) // 2

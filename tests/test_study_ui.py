@@ -157,6 +157,7 @@ def test_the_lists_sort_by_a_header_click_and_the_chosen_row_stays_its_record(qt
     tab.show()
     qtbot.waitExposed(tab)
     assert not tab.unit_view.verticalHeader().isVisible()
+    assert tab.meeting_view.columnWidth(2) >= 150  # 学习主题 readable in the narrow right half
     click_header(qtbot, tab.unit_view, 1)  # 集中学习: 0 before 2
     assert [tab.unit_model.index(r, 0).data() for r in range(2)] == ["县教育局", "县财政局"]
     tab.unit_view.setFocus()

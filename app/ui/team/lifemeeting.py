@@ -228,9 +228,12 @@ class LifeMeetingTab(QWidget):
         # Rows in the register's order until a header is clicked; the menu, 复制 and 导出到 Excel like every list.
         make_list(self.view, buttons, title="民主生活会")
         header = self.view.horizontalHeader()
-        for column, width in ((2, 80), (6, 130), (12, 130)):  # long texts: the 主题 column takes the room
+        # Long texts get a width of their own (the 主题 readable even when the thirteen columns do not fit and the
+        # list scrolls sideways); a wide window gives its room to the last column, 提醒.
+        for column, width in ((2, 80), (4, 180), (6, 130), (12, 130)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
+        header.setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda *_: self.edit())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.load_detail())
         split.addWidget(self.view)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -176,8 +177,14 @@ class StudyTab(QWidget):
         bcol = QVBoxLayout(box)
         self.meeting_model = RowsTableModel(["日期", "形式", "学习主题", "主讲", "研讨发言", "出席/班子成员", "备注"],
                                             parent=self)
-        self.meeting_view = table_view(self.meeting_model, stretch=2)
+        self.meeting_view = table_view(self.meeting_model)
         self.meeting_view.setObjectName("study_meetings")
+        # The topic keeps a readable width in the narrow right half (the list scrolls sideways if it must); a wider
+        # half goes to 备注, the last column.
+        header = self.meeting_view.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(2, 160)
+        header.setStretchLastSection(True)
         self.meeting_view.doubleClicked.connect(lambda *_: self.edit_meeting())
         bcol.addWidget(self.meeting_view)
         row = QHBoxLayout()
